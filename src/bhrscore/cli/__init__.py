@@ -1,0 +1,54 @@
+"""The ``bhrscore`` command line.
+
+Each command lives in its own module and is loaded only when invoked, so ``bhrscore --help``
+stays fast. Exit codes: 0 success, 1 the data (or a check) failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from .common import run_main
+
+#: command name -> "module:attribute" (modules under bhrscore.cli)
+COMMANDS: dict[str, str] = {
+    "validate": "validate:validate",
+    "schema": "schema:schema",
+    "template": "template:template",
+    "check": "check:check",
+    "score": "score:score",
+    "diff": "diff:diff",
+    "compare": "compare:compare",
+    "sensitivity": "sensitivity:sensitivity",
+    "brief": "brief:brief",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        command: click.Command = getattr(module, attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bhrscore")
+def cli() -> None:
+    """Corporate accountability scoring on labour rights."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return run_main(cli, argv)

@@ -1,0 +1,90 @@
+"""Shared CLI plumbing: friendly errors instead of tracebacks, exit codes, output helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user gave us (paths, files, options): printed without a
+    traceback, exit code 2 by default or 1 when the data itself is invalid."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        err_console.print(f"[bold red]error:[/] {self.message}", markup=True)
+
+
+def fail(message: str, exit_code: int = EXIT_USAGE) -> NoReturn:
+    raise UserError(message, exit_code)
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback for ``--as-of`` style options (ISO dates)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date the assessment is made (default: today). Evidence after it is an error.",
+)
+
+
+def as_of_or_today(as_of: dt.date | None) -> dt.date:
+    """The CLI is the one place that reads the clock; the library never does."""
+    return as_of if as_of is not None else dt.date.today()
+
+
+def existing_path(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        fail(f"{path}: no such file or directory")
+    return p
+
+
+def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
+    """Run a click command; known user errors exit cleanly, anything else is a bug and keeps
+    its traceback (with a line saying so)."""
+    from ..evidence.report import EvidenceValidationError
+
+    try:
+        return command.main(args=argv, prog_name="bhrscore", standalone_mode=False)  # type: ignore[attr-defined]
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except EvidenceValidationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=False)
+        sys.exit(EXIT_DATA)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        err_console.print(f"error: {exc.strerror}: {exc.filename}")
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)

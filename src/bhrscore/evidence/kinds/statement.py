@@ -1,0 +1,22 @@
+"""``statement``: policies, public statements, reports and responses to allegations."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..model import EvidenceBase
+from ..registry import evidence_kind
+from ..vocab import Standard, StatementTopic, StatementType, Strength
+
+
+@evidence_kind("statement")
+class Statement(EvidenceBase):
+    """A company's published commitment or statement and what it covers."""
+
+    kind: Literal["statement"] = "statement"
+    statement_type: StatementType
+    topics: list[StatementTopic] = Field(default_factory=list)
+    standards: list[Standard] = Field(default_factory=list)
+    strength: Strength | None = None

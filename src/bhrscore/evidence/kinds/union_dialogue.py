@@ -1,0 +1,29 @@
+"""``union_dialogue``: what happened between a company and a union."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..model import EvidenceBase, Model, Text
+from ..registry import evidence_kind
+from ..vocab import DialogueEvent, DialogueOutcome, UnionStatus
+
+
+class TradeUnion(Model):
+    """The union involved."""
+
+    name: Text | None = None
+    status: UnionStatus = UnionStatus.UNKNOWN
+
+
+@evidence_kind("union_dialogue")
+class UnionDialogue(EvidenceBase):
+    """Recognition, agreements, meetings, ignored requests, refusals, strikes and lockouts."""
+
+    kind: Literal["union_dialogue"] = "union_dialogue"
+    union: TradeUnion = Field(default_factory=TradeUnion)
+    event: DialogueEvent
+    outcome: DialogueOutcome | None = None
+    workers_covered: int | None = Field(default=None, ge=0)
