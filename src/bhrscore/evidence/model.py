@@ -90,12 +90,13 @@ class GroupSubject(Model):
     company. Such evidence is kept at group level instead of being pinned on an invented or
     arbitrary company: scores never use it, while evidence-level comparisons by origin group
     can show it beside company-level data. ``origin_group`` uses the names of the origin
-    grouping (``china``, ``western``, ``domestic``, ``other`` in the default grouping).
+    grouping (``china``, ``western``, ``domestic``, ``other`` in the default grouping) and is
+    left out when the testimony does not say who owns the companies.
     """
 
-    origin_group: Slug
+    description: Text
+    origin_group: Slug | None = None
     sector: Sector | None = None
-    description: Text | None = None
 
 
 class Identifiers(Model):
