@@ -81,7 +81,7 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except EvidenceValidationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=False)
+        err_console.print(f"error: {exc}", markup=False)
         sys.exit(EXIT_DATA)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         err_console.print(f"error: {exc.strerror}: {exc.filename}")

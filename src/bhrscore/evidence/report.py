@@ -38,6 +38,7 @@ class Problem:
     field: str | None = None
     value: str | None = None
     severity: Severity = "error"
+    column: str | None = None  # spreadsheet column letter, e.g. "F"
 
     @property
     def where(self) -> str:
@@ -47,6 +48,8 @@ class Problem:
             place += f"[{self.sheet}]"
         if self.row is not None:
             place += f":{self.row}"
+            if self.column:
+                place += f":{self.column}"
         elif self.pointer is not None:
             place += f"#{self.pointer}"
         return place
