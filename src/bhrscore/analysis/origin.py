@@ -1,7 +1,8 @@
 """Origin groups: where a company comes from, relative to where it operates.
 
 A company's **origin country** is its explicit ``origin_country``, else the HQ country of its
-ultimate parent (``parent_id`` chains are resolved in :func:`bhrscore.evidence.frame.resolve_parents`).
+ultimate parent (``parent_id`` chains are resolved by
+:func:`bhrscore.evidence.frame.resolve_parents`).
 An **origin group** (``china``, ``western``, ``domestic``, ``other``, ``unknown`` in the default
 grouping) is assigned *relative to a host country*:
 
@@ -34,6 +35,7 @@ from ..evidence.codes import country_codes
 #: The default grouping shipped with bhrscore (``bhrscore/data/origin_groups.yaml``).
 DEFAULT_ORIGIN_GROUPS = "origin_groups.yaml"
 _GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
 
 class OriginGroupsError(ValueError):
     """An origin grouping that cannot be used (names the file and the key at fault)."""
@@ -129,7 +131,8 @@ def origin_groups_from_mapping(data: Mapping[str, Any], source: str = "<dict>") 
         # {country: group}
         for code, name in groups.items():
             where = f"{source}: {code}"
-            countries[_check_country(code, where)] = _check_label(name, where)
+            _check_country(code, where)
+            countries[code] = _check_label(name, where)
     else:
         for name, members in groups.items():
             where = f"{source}: groups.{name}"
@@ -190,7 +193,9 @@ def company_hosts(companies: pd.DataFrame) -> pd.DataFrame:
     (``id``) or a score card's companies table (``company_id``). Sorted by company, host.
     """
     ids = companies[_id_column(companies)].astype("string").to_numpy()
-    hosts = companies["host_countries"].map(lambda v: tuple(v) if isinstance(v, tuple | list) else ())
+    hosts = companies["host_countries"].map(
+        lambda v: tuple(v) if isinstance(v, tuple | list) else ()
+    )
     hq = companies["hq_country"].astype("string").to_numpy()
     hosts = pd.Series(
         [h if h else (c,) for h, c in zip(hosts.to_list(), hq, strict=True)], dtype="object"

@@ -198,7 +198,7 @@ def adjust_pvalues(
     if method == "holm":
         adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
     else:  # Benjamini-Hochberg step-up
-        adj = np.minimum.accumulate((m / np.arange(m, 0, -1) * ranked[::-1]))[::-1]
+        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
     adjusted = np.empty(m)
     adjusted[order] = np.minimum(adj, 1.0)
     out[ok] = adjusted

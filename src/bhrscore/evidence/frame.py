@@ -176,8 +176,8 @@ def company_frame(companies: Iterable[Company]) -> pd.DataFrame:
         rows.append(row)
     base = {k: v for k, v in company_dtypes().items() if k not in DERIVED_COMPANY}
     frame = _typed(rows, base)
-    resolved = resolve_parents(frame)
-    return resolved.astype({k: v for k, v in DERIVED_COMPANY.items()})
+    resolved = resolve_parents(frame).astype(DERIVED_COMPANY)
+    return resolved[list(company_dtypes())]
 
 
 def frame_hash(*frames: pd.DataFrame) -> str:

@@ -2,8 +2,9 @@
 cross-record rule, and return an :class:`EvidenceSet` with a complete report.
 
 A bundle is a directory holding ``companies.<ext>`` and one or more ``evidence*.<ext>`` files
-(``<ext>`` one of json, jsonl, csv, xlsx), a workbook with ``Companies`` and ``Evidence``
-sheets, or a JSON file ``{"companies": [...], "evidence": [...]}``. Several paths may be given.
+(``<ext>`` one of json, jsonl, csv, xlsx) or a ``bundle.json``/``bundle.xlsx``; a workbook with
+``Companies`` and ``Evidence`` sheets; or a JSON file ``{"companies": [...], "evidence":
+[...]}``. Several paths may be given.
 """
 
 from __future__ import annotations
@@ -62,13 +63,15 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
                 problems.append(Problem(str(path), "no data files", code="empty-bundle"))
             for p in data:
                 table = _table_of(p)
-                if table is None:
+                if p.stem.lower() == "bundle" and p.suffix.lower() in {".json", ".xlsx"}:
+                    found.append((p, None))
+                elif table is None:
                     problems.append(Problem(
                         str(p), "not read: data files in a bundle are named companies.* or "
                         "evidence*.*", code="ignored-file", severity="warning"))
                 else:
                     found.append((p, table))
-            if data and not any(t == "companies" and p.parent == path for p, t in found):
+            if data and not any(t != "evidence" and p.parent == path for p, t in found):
                 problems.append(Problem(
                     str(path), "no companies file (companies.json, .jsonl, .csv or .xlsx)",
                     code="no-companies", severity="warning"))

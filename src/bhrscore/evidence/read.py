@@ -81,10 +81,13 @@ def _problem(file: str, code: str, message: str, **kw: Any) -> Problem:
 # --- text decoding ------------------------------------------------------------------------
 
 
-def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
-    """UTF-8 text of a file. A UTF-8 BOM is removed with a warning; UTF-16/32 files and empty
-    files are errors; invalid bytes are kept as surrogates so that the lines holding them can
-    be reported (see :func:`bad_bytes`)."""
+def decode(
+    data: bytes, file: str, empty: Literal["error", "warning"] = "error"
+) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text of a file. A UTF-8 BOM is removed with a warning; UTF-16/32 files are errors;
+    an empty file is an error (or a warning where empty means "no records", as in JSON Lines);
+    invalid bytes are kept as surrogates so that the lines holding them can be reported (see
+    :func:`bad_bytes`)."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return None, [_problem(file, "encoding", "file is UTF-32 encoded; save it as UTF-8")]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -97,7 +100,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
         )
     text = data.decode("utf-8", errors="surrogateescape")
     if not text.strip():
-        problems.append(_problem(file, "empty-file", "file is empty"))
+        problems.append(_problem(file, "empty-file", "file is empty", severity=empty))
         return None, problems
     return text, problems
 
@@ -177,10 +180,11 @@ def read_json(path: Path, table: Table | None, layout: Any = None, limits: Any =
 
 
 def read_jsonl(path: Path, table: Table | None, layout: Any = None, limits: Any = None) -> ReadResult:
-    """One JSON object per line; blank lines are skipped; line numbers count from 1."""
+    """One JSON object per line; blank lines are skipped; line numbers count from 1. An empty
+    file holds no records (a warning, not an error)."""
     file = str(path)
     result = ReadResult()
-    text, problems = decode(path.read_bytes(), file)
+    text, problems = decode(path.read_bytes(), file, empty="warning")
     result.problems += problems
     if text is None:
         return result

@@ -84,3 +84,10 @@ class ScoreCard:
 
     def company_ids(self) -> list[str]:
         return [str(c) for c in self.companies["company_id"]]
+
+    def explain(self, company_id: str) -> str:
+        """A readable account of how ``company_id``'s total was reached: theme scores and
+        weights, indicator scores with their evidence ids, penalties (see :mod:`.explain`)."""
+        from .explain import explain
+
+        return explain(self, company_id)

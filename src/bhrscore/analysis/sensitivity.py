@@ -1,0 +1,469 @@
+"""How much do rankings depend on the rubric's choices? Uncertainty and sensitivity analysis in
+the spirit of the OECD/JRC *Handbook on Constructing Composite Indicators*.
+
+:func:`sensitivity` scores the evidence under
+
+- the base rubric (run ``0``, scenario ``base``);
+- ``n`` random weightings (scenario ``weights``): every set of sibling weights ``w`` is redrawn
+  from ``Dirichlet(concentration * w)`` -- the mean is the rubric's weights and the spread
+  shrinks as ``concentration`` grows (sd of a weight ``sqrt(w (1 - w) / (concentration + 1))``;
+  ``concentration=inf`` reproduces the base weights exactly);
+- the alternative missing-data policy (``zero`` <-> ``exclude``, scenario ``missing``) and the
+  alternative aggregation (``arithmetic`` <-> ``geometric``, scenario ``aggregation``).
+
+and reports each company's median rank and rank interval, each run's Spearman rank correlation
+with the base ranking, and whether group differences (by origin group by default) keep their
+sign. Column contracts: :data:`COMPANY_COLUMNS`, :data:`RUN_COLUMNS`, :data:`GROUP_SIGN_COLUMNS`.
+
+**Cost.** Weights do not change indicator scores, only how they are aggregated, so weight runs
+re-aggregate the base score card's indicator scores for all runs at once (numpy, runs x
+companies), after checking that this re-aggregation reproduces the engine's node scores for the
+base rubric exactly. If it does not (a rubric feature the re-aggregation does not model), every
+run is re-scored by the engine instead (``method="engine"`` forces that). The policy
+alternatives are always re-scored by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .compare import _keys as compare_keys
+from .compare import unit_table
+from .origin import OriginGroupsLike
+from .stats import rng_for
+
+if TYPE_CHECKING:
+    from ..rubric.model import Node, Rubric
+    from ..rubric.scorecard import ScoreCard
+
+FloatArray = npt.NDArray[np.float64]
+ROOT_ID = "total"
+#: Largest difference between re-aggregated and engine node scores accepted as "the same".
+REPRODUCE_TOLERANCE = 1e-9
+
+#: Columns of :attr:`Sensitivity.companies`.
+COMPANY_COLUMNS: dict[str, str] = {
+    "company_id": "string",
+    "base_total": "Float64",
+    "base_rank": "Int64",  # 1 = best, ties share the lower rank (as in the score card)
+    "median_rank": "Float64",  # over all runs
+    "rank_low": "Float64",  # the (1 - level) / 2 quantile of the rank over all runs
+    "rank_high": "Float64",
+    "rank_min": "Int64",
+    "rank_max": "Int64",
+    "total_low": "Float64",  # the same quantiles of the total
+    "total_high": "Float64",
+    "rank_missing": "Int64",  # rank under the alternative missing-data policy
+    "rank_aggregation": "Int64",  # rank under the alternative aggregation
+}
+#: Columns of :attr:`Sensitivity.runs`.
+RUN_COLUMNS: dict[str, str] = {
+    "run": "Int64",  # 0 = base
+    "scenario": "string",  # base, weights, missing, aggregation
+    "label": "string",  # e.g. "weights 3", "missing: exclude", "aggregation: geometric"
+    "spearman": "Float64",  # rank correlation of the run's totals with the base totals
+    "mean_abs_rank_change": "Float64",
+    "max_abs_rank_change": "Int64",
+}
+#: Columns of :attr:`Sensitivity.groups`.
+GROUP_SIGN_COLUMNS: dict[str, str] = {
+    "group_a": "string",
+    "group_b": "string",
+    "n_a": "Int64",
+    "n_b": "Int64",
+    "base_diff": "Float64",  # mean total of a minus mean total of b, base rubric
+    "diff_median": "Float64",  # over all runs
+    "diff_low": "Float64",
+    "diff_high": "Float64",
+    "same_sign_share": "Float64",  # share of runs whose difference has the base sign
+    "sign_kept": "boolean",  # every run has the base sign
+}
+
+
+class SensitivityError(ValueError):
+    """Options that do not make sense (negative runs, bad concentration...)."""
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The result of :func:`sensitivity`.
+
+    ``totals`` is a companies x runs table of total scores (index ``company_id``, columns the
+    run numbers of ``runs``).
+    """
+
+    companies: pd.DataFrame
+    runs: pd.DataFrame
+    groups: pd.DataFrame
+    totals: pd.DataFrame
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.companies.copy()
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+
+def _sibling_weights(nodes: Sequence[Node]) -> FloatArray:
+    given = [n.weight for n in nodes]
+    if all(w is None for w in given):
+        return np.full(len(nodes), 1.0 / len(nodes))
+    return np.array([0.0 if w is None else float(w) for w in given])
+
+
+def draw_weights(
+    rubric: Rubric, runs: int, concentration: float, seed: int
+) -> dict[str, FloatArray]:
+    """Per parent id (``total`` for the top level), a ``runs x children`` matrix of sibling
+    weights drawn from ``Dirichlet(concentration * w)``. Zero weights stay zero; an infinite
+    concentration (or a single child) repeats the base weights. Each parent has its own
+    random stream, so draws do not depend on the order of the tree."""
+    if not concentration > 0:
+        raise SensitivityError(f"concentration must be positive, not {concentration}")
+    out: dict[str, FloatArray] = {}
+
+    def visit(parent: str, nodes: Sequence[Node]) -> None:
+        base = _sibling_weights(nodes)
+        draws = np.tile(base, (runs, 1))
+        positive = base > 0
+        if math.isfinite(concentration) and positive.sum() > 1 and runs > 0:
+            rng = rng_for(seed, "weights", parent)
+            draws[:, positive] = rng.dirichlet(concentration * base[positive], size=runs)
+        out[parent] = draws
+        for node in nodes:
+            if node.children:
+                visit(node.id, node.children)
+
+    visit(ROOT_ID, rubric.tree)
+    return out
+
+
+def _rebuild(nodes: Sequence[Node], weights: Mapping[str, FloatArray], parent: str, run: int) -> list[Node]:
+    row = weights[parent][run]
+    rebuilt = []
+    for node, w in zip(nodes, row, strict=True):
+        update: dict[str, Any] = {"weight": float(w)}
+        if node.children:
+            update["children"] = _rebuild(node.children, weights, node.id, run)
+        rebuilt.append(node.model_copy(update=update))
+    return rebuilt
+
+
+def rubric_with_weights(rubric: Rubric, weights: Mapping[str, FloatArray], run: int) -> Rubric:
+    """A copy of the rubric whose sibling weights are row ``run`` of ``weights``."""
+    return rubric.model_copy(update={"tree": _rebuild(rubric.tree, weights, ROOT_ID, run)})
+
+
+def alternative_missing(rubric: Rubric) -> tuple[str, Rubric]:
+    """The rubric with the other rubric-wide missing-data policy (node overrides kept)."""
+    alt = "exclude" if rubric.policies.missing == "zero" else "zero"
+    policies = rubric.policies.model_copy(update={"missing": alt})
+    return alt, rubric.model_copy(update={"policies": policies})
+
+
+def alternative_aggregation(rubric: Rubric) -> tuple[str, Rubric]:
+    """The rubric with the other aggregation (arithmetic <-> geometric; minimum -> arithmetic),
+    applied rubric-wide and to every node that used the rubric-wide one."""
+    base = rubric.policies.aggregation
+    alt = "geometric" if base == "arithmetic" else "arithmetic"
+
+    def swap(nodes: Sequence[Node]) -> list[Node]:
+        out = []
+        for node in nodes:
+            update: dict[str, Any] = {}
+            if node.children:
+                update["children"] = swap(node.children)
+                if node.aggregation == base:
+                    update["aggregation"] = alt
+            out.append(node.model_copy(update=update) if update else node)
+        return out
+
+    policies = rubric.policies.model_copy(update={"aggregation": alt})
+    return alt, rubric.model_copy(update={"policies": policies, "tree": swap(rubric.tree)})
+
+
+# --- fast re-aggregation ---------------------------------------------------------------------
+
+
+def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, tuple[FloatArray, FloatArray]]:
+    """Per node: (points subtracted, cap) per company (0 and +inf when none)."""
+    out: dict[str, tuple[FloatArray, FloatArray]] = {}
+    pen = card.penalties
+    if pen.empty:
+        return out
+    for node_id, rows in pen.groupby(pen["node_id"].astype("string"), sort=True):
+        company = rows["company_id"].astype("string")
+        points = rows["points"].astype("Float64").fillna(0.0).groupby(company.to_numpy()).sum()
+        caps = rows["cap"].astype("Float64").groupby(company.to_numpy()).min()
+        p = points.reindex(ids).astype("float64").fillna(0.0).to_numpy()
+        c = caps.reindex(ids).astype("float64").fillna(np.inf).to_numpy()
+        out[str(node_id)] = (p, c)
+    return out
+
+
+def _aggregate(children: list[FloatArray], weights: FloatArray, how: str) -> FloatArray:
+    """Children scores (each runs x companies, NaN = excluded) -> node scores."""
+    x = np.stack(children)  # k x R x N
+    w = weights.T[:, :, None]  # k x R x 1
+    present = ~np.isnan(x)
+    w_present = np.where(present, w, 0.0)
+    den = w_present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if how == "minimum":
+            use = present & (w > 0)
+            out = np.where(use, x, np.inf).min(axis=0)
+            return np.where(use.any(axis=0), out, np.nan)
+        if how == "geometric":
+            zero = (present & (x <= 0) & (w > 0)).any(axis=0)
+            logs = np.where(present & (x > 0), np.log(np.where(x > 0, x, 1.0)), 0.0)
+            out = np.exp((w_present * logs).sum(axis=0) / den)
+            out = np.where(zero, 0.0, out)
+        else:
+            out = (w_present * np.where(present, x, 0.0)).sum(axis=0) / den
+    return np.where(den > 0, out, np.nan)
+
+
+def reaggregate(
+    card: ScoreCard,
+    rubric: Rubric,
+    weights: Mapping[str, FloatArray],
+) -> dict[str, FloatArray]:
+    """Node scores (runs x companies, in ``card.companies`` order) from the card's indicator
+    scores, aggregated with the given sibling weights and the card's penalties."""
+    ids = pd.Index(card.companies["company_id"].astype("string"))
+    ind = card.indicators
+    matrix = ind.pivot(index="indicator_id", columns="company_id", values="score")
+    matrix = matrix.reindex(columns=ids).astype("float64")
+    runs = next(iter(weights.values())).shape[0]
+    penalties = _penalty_arrays(card, ids)
+    default = rubric.policies.aggregation
+    scores: dict[str, FloatArray] = {}
+
+    def penalise(node_id: str, s: FloatArray) -> FloatArray:
+        if node_id not in penalties:
+            return s
+        points, cap = penalties[node_id]
+        with np.errstate(invalid="ignore"):
+            out = np.minimum(np.clip(s - points, 0.0, 100.0), cap)
+        return np.where(np.isnan(s), np.nan, out)
+
+    def visit(node: Node) -> FloatArray:
+        if not node.children:
+            row = matrix.loc[node.id].to_numpy() if node.id in matrix.index else np.full(len(ids), np.nan)
+            s = np.tile(row, (runs, 1))
+        else:
+            kids = [visit(child) for child in node.children]
+            s = _aggregate(kids, weights[node.id], node.aggregation or default)
+        s = penalise(node.id, s)
+        scores[node.id] = s
+        return s
+
+    top = [visit(node) for node in rubric.tree]
+    scores[ROOT_ID] = penalise(ROOT_ID, _aggregate(top, weights[ROOT_ID], default))
+    return scores
+
+
+def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
+    """Does re-aggregating with the base weights give the engine's node scores?"""
+    base = {k: v[:1] for k, v in draw_weights(rubric, 1, math.inf, 0).items()}
+    try:
+        scores = reaggregate(card, rubric, base)
+    except (KeyError, ValueError):
+        return False
+    ids = pd.Index(card.companies["company_id"].astype("string"))
+    nodes = card.nodes
+    for node_id, got in scores.items():
+        rows = nodes[nodes["node_id"] == node_id]
+        want = (
+            pd.Series(rows["score"].astype("Float64").to_numpy(), index=rows["company_id"].astype("string"))
+            .reindex(ids)
+            .astype("float64")
+            .to_numpy()
+        )
+        if node_id == ROOT_ID and rows.empty:
+            want = card.companies["total"].astype("Float64").astype("float64").to_numpy()
+        same_na = np.array_equal(np.isnan(got[0]), np.isnan(want))
+        close = np.allclose(np.nan_to_num(got[0]), np.nan_to_num(want), rtol=0, atol=REPRODUCE_TOLERANCE)
+        if not (same_na and close):
+            return False
+    return True
+
+
+# --- ranks and groups ------------------------------------------------------------------------
+
+
+def _ranks(totals: pd.DataFrame) -> pd.DataFrame:
+    """Competition ranks per run (1 = best; ties share the lower rank; no score -> NA)."""
+    return totals.rank(axis=0, method="min", ascending=False, na_option="keep")
+
+
+def _group_signs(
+    card: ScoreCard, totals: pd.DataFrame, by: tuple[str, ...], origin_groups: OriginGroupsLike, level: float
+) -> pd.DataFrame:
+    units = unit_table(card, by, "total", origin_groups)
+    label = units[by[0]].astype("string")
+    for key in by[1:]:
+        label = label + " / " + units[key].astype("string")
+    values = totals.reindex(units["company_id"].to_numpy()).to_numpy(dtype=np.float64)  # U x R
+    names = sorted(label.unique())
+    member = np.stack([(label == g).to_numpy() for g in names])  # G x U
+    present = ~np.isnan(values)
+    filled = np.where(present, values, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts = member.astype(float) @ present.astype(float)  # G x R
+        means = (member.astype(float) @ filled) / counts
+    tail = (1.0 - level) / 2.0
+    rows = []
+    for i, j in itertools.combinations(range(len(names)), 2):
+        diff = means[i] - means[j]
+        base = diff[0]
+        ok = ~np.isnan(diff)
+        same = np.sign(diff[ok]) == np.sign(base) if not np.isnan(base) else np.zeros(0, bool)
+        rows.append(
+            {
+                "group_a": names[i],
+                "group_b": names[j],
+                "n_a": int(counts[i, 0]),
+                "n_b": int(counts[j, 0]),
+                "base_diff": base,
+                "diff_median": float(np.median(diff[ok])) if ok.any() else np.nan,
+                "diff_low": float(np.quantile(diff[ok], tail)) if ok.any() else np.nan,
+                "diff_high": float(np.quantile(diff[ok], 1 - tail)) if ok.any() else np.nan,
+                "same_sign_share": float(same.mean()) if same.size else np.nan,
+                "sign_kept": bool(same.all()) if same.size else None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(GROUP_SIGN_COLUMNS))
+    return frame.astype(GROUP_SIGN_COLUMNS)
+
+
+def sensitivity(
+    evidence: Any,
+    rubric: Rubric,
+    as_of: dt.date,
+    *,
+    n: int = 100,
+    seed: int = 0,
+    concentration: float = 50.0,
+    policies: bool = True,
+    by: str | Sequence[str] = "origin_group",
+    origin_groups: OriginGroupsLike = None,
+    level: float = 0.9,
+    method: Literal["auto", "engine"] = "auto",
+    base: ScoreCard | None = None,
+) -> Sensitivity:
+    """Re-score ``evidence`` under ``n`` Dirichlet weight perturbations (``concentration``;
+    ``math.inf`` = none) and, with ``policies``, under the alternative missing-data policy and
+    aggregation. Ranks are summarised at ``level`` (e.g. 0.9: the 5th-95th percentile of a
+    company's rank over all runs). Group sign stability is reported for the groups of ``by``
+    (keys as in :func:`bhrscore.analysis.compare.compare`). Deterministic for ``seed``.
+    ``base`` may pass an already computed score card of ``rubric`` to save one scoring.
+    """
+    from ..rubric.engine import score
+
+    if n < 0:
+        raise SensitivityError(f"n must be 0 or more, not {n}")
+    if not 0.0 < level < 1.0:
+        raise SensitivityError(f"level must be between 0 and 1, not {level}")
+    if method not in ("auto", "engine"):
+        raise SensitivityError("method must be 'auto' or 'engine'")
+    by_keys = compare_keys(by, "by")
+    card = base if base is not None else score(evidence, rubric, as_of=as_of)
+    ids = pd.Index(card.companies["company_id"].astype("string"), name="company_id")
+    weights = draw_weights(rubric, n, concentration, seed)
+
+    columns: dict[int, FloatArray] = {0: card.companies["total"].astype("Float64").astype("float64").to_numpy()}
+    labels: list[tuple[int, str, str]] = [(0, "base", "base")]
+    fast = method == "auto" and _reproduces(card, rubric)
+    if n:
+        if fast:
+            totals = reaggregate(card, rubric, weights)[ROOT_ID]
+            for r in range(n):
+                columns[r + 1] = totals[r]
+        else:
+            for r in range(n):
+                run_card = score(evidence, rubric_with_weights(rubric, weights, r), as_of=as_of)
+                columns[r + 1] = _totals_of(run_card, ids)
+        labels += [(r + 1, "weights", f"weights {r + 1}") for r in range(n)]
+    scenario_runs: dict[str, int] = {}
+    if policies:
+        for scenario, (alt, alt_rubric) in (
+            ("missing", alternative_missing(rubric)),
+            ("aggregation", alternative_aggregation(rubric)),
+        ):
+            run = len(labels)
+            columns[run] = _totals_of(score(evidence, alt_rubric, as_of=as_of), ids)
+            labels.append((run, scenario, f"{scenario}: {alt}"))
+            scenario_runs[scenario] = run
+    totals_frame = pd.DataFrame(columns, index=ids)
+    ranks = _ranks(totals_frame)
+    base_rank = ranks[0]
+    # Spearman: Pearson correlation of average ranks (pandas rank + corr)
+    spearman = totals_frame.rank(method="average").corrwith(totals_frame[0].rank(method="average"))
+    change = ranks.sub(base_rank, axis=0).abs()
+    runs = pd.DataFrame(
+        {
+            "run": [r for r, _, _ in labels],
+            "scenario": [s for _, s, _ in labels],
+            "label": [lab for _, _, lab in labels],
+            "spearman": spearman.reindex([r for r, _, _ in labels]).to_numpy(),
+            "mean_abs_rank_change": change.mean().to_numpy(),
+            "max_abs_rank_change": change.max().to_numpy(),
+        }
+    ).astype(RUN_COLUMNS)
+    tail = (1.0 - level) / 2.0
+    companies = pd.DataFrame(
+        {
+            "company_id": ids,
+            "base_total": totals_frame[0].to_numpy(),
+            "base_rank": base_rank.to_numpy(),
+            "median_rank": ranks.median(axis=1).to_numpy(),
+            "rank_low": ranks.quantile(tail, axis=1).to_numpy(),
+            "rank_high": ranks.quantile(1 - tail, axis=1).to_numpy(),
+            "rank_min": ranks.min(axis=1).to_numpy(),
+            "rank_max": ranks.max(axis=1).to_numpy(),
+            "total_low": totals_frame.quantile(tail, axis=1).to_numpy(),
+            "total_high": totals_frame.quantile(1 - tail, axis=1).to_numpy(),
+            "rank_missing": ranks[scenario_runs["missing"]].to_numpy() if policies else np.nan,
+            "rank_aggregation": ranks[scenario_runs["aggregation"]].to_numpy() if policies else np.nan,
+        }
+    ).astype(COMPANY_COLUMNS)
+    companies = companies.sort_values(["base_rank", "company_id"], kind="stable", na_position="last")
+    groups = _group_signs(card, totals_frame, by_keys, origin_groups, level)
+    options = {
+        "n": n,
+        "seed": seed,
+        "concentration": concentration if math.isfinite(concentration) else "inf",
+        "policies": policies,
+        "by": list(by_keys),
+        "level": level,
+        "method": "reaggregate" if fast else "engine",
+        "rubric_id": card.meta.rubric_id,
+        "rubric_version": card.meta.rubric_version,
+        "as_of": as_of.isoformat(),
+    }
+    return Sensitivity(
+        companies=companies.reset_index(drop=True),
+        runs=runs,
+        groups=groups,
+        totals=totals_frame,
+        options=options,
+    )
+
+
+def _totals_of(card: ScoreCard, ids: pd.Index) -> FloatArray:
+    totals = pd.Series(
+        card.companies["total"].astype("Float64").to_numpy(),
+        index=card.companies["company_id"].astype("string"),
+    )
+    return totals.reindex(ids).astype("float64").to_numpy()

@@ -1,0 +1,291 @@
+"""``bhrscore compare BUNDLE --rubric R --by origin_group [--within sector]``: scores by group,
+with bootstrap intervals, pairwise permutation tests and small-group warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.table import Table
+
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, err_console, existing_path, fail
+
+#: The rubric used when ``--rubric`` is not given (relative to the working directory).
+DEFAULT_RUBRIC = Path("rubrics") / "labour-rights.yaml"
+FORMATS = ("table", "csv", "json")
+
+
+def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--by origin_group --by sector`` or ``--by origin_group,sector``."""
+    return tuple(k.strip() for v in values for k in v.split(",") if k.strip())
+
+
+def resolve_rubric(rubric: str | None) -> Path:
+    if rubric is not None:
+        return existing_path(rubric)
+    if DEFAULT_RUBRIC.exists():
+        return DEFAULT_RUBRIC
+    fail(f"give --rubric (no {DEFAULT_RUBRIC} in the working directory)")
+
+
+def load_and_score(
+    paths: tuple[str, ...], rubric_path: str | None, as_of: dt.date | None
+) -> tuple[Any, Any, Any]:
+    """Load the bundle and the rubric, score: (evidence set, rubric, score card). Rubric
+    problems exit with code 1 and the file/YAML path, not a traceback."""
+    from ..evidence.load import load_evidence
+    from ..rubric.engine import score
+    from ..rubric.model import load_rubric
+
+    for p in paths:
+        existing_path(p)
+    path = resolve_rubric(rubric_path)
+    day = as_of_or_today(as_of)
+    evidence = load_evidence(*paths, as_of=day)
+    try:
+        rubric = load_rubric(path)
+    except ValueError as exc:
+        fail(str(exc), EXIT_DATA)
+    return evidence, rubric, score(evidence, rubric, as_of=day)
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):.{digits}f}"
+
+
+def fmt_p(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):.3f}" if float(value) >= 0.001 else "<0.001"
+
+
+def _interval(low: Any, high: Any) -> str:
+    if fmt_num(low) == "-":
+        return "-"
+    return f"[{fmt_num(low)}, {fmt_num(high)}]"
+
+
+def print_groups(result: Any) -> None:
+    level = int(round(100 * result.options["level"]))
+    title = f"{result.metric} by {' / '.join(result.by)}"
+    if result.within:
+        title += f" within {' / '.join(result.within)}"
+    table = Table(title=title, title_justify="left")
+    if result.within:
+        table.add_column(" / ".join(result.within))
+    table.add_column(" / ".join(result.by))
+    for name in ("n", "mean", "median", f"{level}% CI", "coverage"):
+        table.add_column(name, justify="right")
+    table.add_column("warning")
+    for row in result.groups.itertuples(index=False):
+        warn = "" if row.warning is pd.NA or row.warning is None else f"[yellow]{row.warning}[/]"
+        cells = [str(row.stratum)] if result.within else []
+        cells += [
+            str(row.group),
+            str(row.n),
+            fmt_num(row.mean),
+            fmt_num(row.median),
+            _interval(row.ci_low, row.ci_high),
+            fmt_num(row.coverage_mean, 2),
+            warn,
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    if result.pairwise.empty:
+        return
+    pairs = Table(
+        title=f"Pairwise differences (permutation test, {result.options['correction']} adjusted)",
+        title_justify="left",
+    )
+    if result.within:
+        pairs.add_column(" / ".join(result.within))
+    pairs.add_column("a - b")
+    for name in ("diff", f"{level}% CI", "p", "p adj"):
+        pairs.add_column(name, justify="right")
+    pairs.add_column("note")
+    for row in result.pairwise.itertuples(index=False):
+        note = "[bold]significant[/]" if row.significant is True else ""
+        if row.warning is not pd.NA and row.warning is not None:
+            note = f"[yellow]{row.warning}[/]"
+        cells = [str(row.stratum)] if result.within else []
+        cells += [
+            f"{row.group_a} - {row.group_b}",
+            fmt_num(row.diff),
+            _interval(row.diff_ci_low, row.diff_ci_high),
+            fmt_p(row.p_value),
+            fmt_p(row.p_adjusted),
+            note,
+        ]
+        pairs.add_row(*cells)
+    console.print(pairs)
+
+
+def print_evidence(result: Any) -> None:
+    table = Table(
+        title=f"Evidence by {' / '.join(result.by)} (companies; rates with their denominators)",
+        title_justify="left",
+    )
+    table.add_column(" / ".join(result.by))
+    for name in (
+        "companies",
+        "verified retaliation",
+        "median wage/benchmark",
+        "dialogue refused",
+        "responded",
+        "testimony",
+    ):
+        table.add_column(name, justify="right")
+    table.add_column("warning")
+
+    def rate(k: Any, n: Any) -> str:
+        return f"{k}/{n}" if n else "-"
+
+    for r in result.groups.itertuples(index=False):
+        warn = "" if r.warning is pd.NA or r.warning is None else f"[yellow]{r.warning}[/]"
+        table.add_row(
+            str(r.group),
+            str(r.companies),
+            rate(r.companies_with_retaliation, r.companies),
+            f"{fmt_num(r.wage_ratio_median, 2)} (n={r.companies_with_wage_ratio})",
+            rate(r.dialogue_refusals, r.dialogue_records),
+            rate(r.responses, r.allegations_settled),
+            str(r.testimony_records),
+            warn,
+        )
+    console.print(table)
+    if not result.testimony.empty:
+        console.print(
+            "Group-level testimony (not counted as company data):", style="bold", markup=False
+        )
+        for t in result.testimony.itertuples(index=False):
+            group = "-" if t.origin_group is pd.NA else t.origin_group
+            console.print(f"  [{group}] {t.id} ({t.kind}, {t.status}): {t.summary}", markup=False)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="BUNDLE...")
+@click.option("--rubric", "rubric", metavar="FILE", help=f"Rubric file (default {DEFAULT_RUBRIC}).")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    default=("origin_group",),
+    show_default=True,
+    help="Group by origin_group, origin_country, sector, host_country, ownership, hq_country "
+    "(repeat or comma-separate to combine).",
+)
+@click.option("--within", "within", multiple=True, help="Stratify by these keys (e.g. sector).")
+@click.option("--metric", default="total", show_default=True, help="total, theme:<id> or an indicator id.")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--table",
+    "which",
+    type=click.Choice(["groups", "pairwise", "evidence", "testimony"]),
+    default="groups",
+    show_default=True,
+    help="Which table --format csv writes.",
+)
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True)
+@click.option("--resamples", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--permutations", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--min-n", type=click.IntRange(min=1), default=5, show_default=True, help="Warn below this group size.")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), default=None, help="Leave out companies with less coverage.")
+@click.option("--correction", type=click.Choice(["holm", "bh", "none"]), default="holm", show_default=True)
+@click.option("--origin-groups", "origin_groups", metavar="FILE", help="Your own origin grouping (YAML).")
+@click.option("--evidence", "show_evidence", is_flag=True, help="Also show evidence-level rates and testimony.")
+def compare(
+    paths: tuple[str, ...],
+    rubric: str | None,
+    by: tuple[str, ...],
+    within: tuple[str, ...],
+    metric: str,
+    as_of: dt.date | None,
+    fmt: str,
+    which: str,
+    level: float,
+    resamples: int,
+    permutations: int,
+    seed: int,
+    min_n: int,
+    min_coverage: float | None,
+    correction: str,
+    origin_groups: str | None,
+    show_evidence: bool,
+) -> None:
+    """Compare scores between groups of companies (origin, sector, host, ownership)."""
+    from ..analysis.compare import CompareError
+    from ..analysis.compare import compare as run_compare
+    from ..analysis.evidence_compare import compare_evidence
+    from ..analysis.origin import OriginGroupsError, load_origin_groups
+
+    if origin_groups is not None:
+        existing_path(origin_groups)
+    try:
+        grouping = load_origin_groups(origin_groups)
+    except OriginGroupsError as exc:
+        fail(str(exc))
+    evidence, _rubric, card = load_and_score(paths, rubric, as_of)
+    by_keys, within_keys = split_keys(by), split_keys(within)
+    try:
+        result = run_compare(
+            card,
+            by=by_keys,
+            within=within_keys or None,
+            metric=metric,
+            origin_groups=grouping,
+            level=level,
+            resamples=resamples,
+            permutations=permutations,
+            seed=seed,
+            min_n=min_n,
+            min_coverage=min_coverage,
+            correction=correction,  # type: ignore[arg-type]
+        )
+        ev_result = None
+        if show_evidence or which in ("evidence", "testimony"):
+            ev_result = compare_evidence(
+                evidence, by=by_keys, origin_groups=grouping, as_of=card.meta.as_of, min_n=min_n
+            )
+    except CompareError as exc:
+        fail(str(exc))
+    if fmt == "json":
+        doc = result.to_dict()
+        doc["rubric"] = {
+            "id": card.meta.rubric_id,
+            "version": card.meta.rubric_version,
+            "hash": card.meta.rubric_hash,
+        }
+        doc["as_of"] = card.meta.as_of.isoformat()
+        if ev_result is not None:
+            doc["evidence"] = ev_result.to_dict()
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        tables = {"groups": result.groups, "pairwise": result.pairwise}
+        if ev_result is not None:
+            tables |= {"evidence": ev_result.groups, "testimony": ev_result.testimony}
+        click.echo(tables[which].to_csv(index=False), nl=False)
+    else:
+        console.print(
+            f"Rubric {card.meta.rubric_id} {card.meta.rubric_version}, as of "
+            f"{card.meta.as_of.isoformat()}, {len(card.companies)} companies",
+            markup=False,
+        )
+        print_groups(result)
+        if ev_result is not None:
+            print_evidence(ev_result)
+        small = int(result.groups["small_group"].sum())
+        if small:
+            err_console.print(
+                f"warning: {small} group(s) have fewer than {min_n} companies; "
+                "their intervals and tests are not reliable",
+                markup=False,
+            )

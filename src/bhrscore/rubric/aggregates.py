@@ -1,0 +1,120 @@
+"""Aggregations per company, vectorised with numpy (``bincount`` and ``ufunc.at``).
+
+Each aggregate gets the applicable selected rows (company code, value ``m``, weight ``w``,
+day) and returns one raw value per company (NaN for companies without rows). How the record
+weight (status x reliability x decay) enters:
+
+===========  ==================================================================
+``any``      largest weight among rows whose value is non-zero (0 if none): 0-1
+``count``    weighted count: sum of ``w``
+``sum``      weighted sum: sum of ``w * m``
+``mean``     weighted mean: sum of ``w * m`` / sum of ``w``
+``min``      smallest ``m`` (weights only decide which rows exist: ``w > 0``)
+``max``      largest ``m`` (likewise)
+``latest``   ``m`` of the most recent row; ties: larger weight, then larger record id
+===========  ==================================================================
+
+Add one with :func:`aggregate`::
+
+    @aggregate("median")
+    def median(rows: Rows) -> np.ndarray: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Applicable rows of one rule, in record-id order."""
+
+    company: np.ndarray  # int codes 0..n-1
+    value: np.ndarray  # float
+    weight: np.ndarray  # float > 0
+    day: np.ndarray  # int days since 1970-01-01
+    n: int  # number of companies
+
+    def present(self) -> np.ndarray:
+        return np.bincount(self.company, minlength=self.n) > 0
+
+
+AggregateFn = Callable[[Rows], np.ndarray]
+_AGGREGATES: dict[str, AggregateFn] = {}
+
+
+def aggregate(name: str) -> Callable[[AggregateFn], AggregateFn]:
+    """Register an aggregate function under ``name``."""
+
+    def register(fn: AggregateFn) -> AggregateFn:
+        if name in _AGGREGATES and _AGGREGATES[name] is not fn:
+            raise ValueError(f"aggregate {name!r} is already registered")
+        _AGGREGATES[name] = fn
+        return fn
+
+    return register
+
+
+def aggregates() -> Mapping[str, AggregateFn]:
+    return MappingProxyType(_AGGREGATES)
+
+
+def _masked(out: np.ndarray, rows: Rows) -> np.ndarray:
+    return np.where(rows.present(), out, np.nan)
+
+
+def _reduce(ufunc: np.ufunc, start: float, rows: Rows, values: np.ndarray) -> np.ndarray:
+    out = np.full(rows.n, start)
+    ufunc.at(out, rows.company, values)
+    return _masked(out, rows)
+
+
+@aggregate("any")
+def agg_any(rows: Rows) -> np.ndarray:
+    hit = np.where(rows.value != 0, rows.weight, 0.0)
+    return _reduce(np.maximum, 0.0, rows, hit)
+
+
+@aggregate("count")
+def agg_count(rows: Rows) -> np.ndarray:
+    return _masked(np.bincount(rows.company, weights=rows.weight, minlength=rows.n), rows)
+
+
+@aggregate("sum")
+def agg_sum(rows: Rows) -> np.ndarray:
+    total = np.bincount(rows.company, weights=rows.weight * rows.value, minlength=rows.n)
+    return _masked(total, rows)
+
+
+@aggregate("mean")
+def agg_mean(rows: Rows) -> np.ndarray:
+    total = np.bincount(rows.company, weights=rows.weight * rows.value, minlength=rows.n)
+    weight = np.bincount(rows.company, weights=rows.weight, minlength=rows.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _masked(total / weight, rows)
+
+
+@aggregate("min")
+def agg_min(rows: Rows) -> np.ndarray:
+    return _reduce(np.minimum, np.inf, rows, rows.value)
+
+
+@aggregate("max")
+def agg_max(rows: Rows) -> np.ndarray:
+    return _reduce(np.maximum, -np.inf, rows, rows.value)
+
+
+@aggregate("latest")
+def agg_latest(rows: Rows) -> np.ndarray:
+    # Rows come in id order; a stable sort on (company, day, weight) keeps that order for
+    # ties, so the last row of each company is the latest, heaviest, largest-id record.
+    order = np.lexsort((rows.weight, rows.day, rows.company))
+    company = rows.company[order]
+    last = np.flatnonzero(np.r_[company[1:] != company[:-1], True]) if len(order) else order
+    out = np.full(rows.n, np.nan)
+    out[company[last]] = rows.value[order][last]
+    return out

@@ -1,0 +1,373 @@
+"""The rubric file model: a versioned tree of weighted nodes with one rule per indicator.
+
+A rubric is data: YAML (read with ``yaml.safe_load``) or JSON, validated by :class:`Rubric`.
+Structural mistakes (wrong types, unknown keys) and semantic ones (weights that do not sum to
+1, unknown evidence kinds, fields, vocabulary values, rule types, references to missing
+nodes) are reported together as a :class:`RubricError` whose lines read
+``file: tree[1].children[0].weight: message``. See ``docs/rubrics.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from ..evidence.model import Slug
+from .fields import Problem, select_problems
+from .rules import RuleField, RuleSpec
+from .spec import Decay, Select, Spec, Window
+
+ROOT_ID = "total"
+WEIGHT_TOLERANCE = 1e-6
+Aggregation = Literal["arithmetic", "geometric", "minimum"]
+MissingPolicy = Literal["zero", "exclude"]
+Weight = Annotated[float, Field(ge=0, le=1)]
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+
+
+class StatusWeights(Spec):
+    """Weight of a record by its status. ``retracted`` must be 0 and
+    ``alleged <= corroborated <= verified``."""
+
+    verified: Weight = 1.0
+    corroborated: Weight = 0.75
+    alleged: Weight = 0.5
+    disputed: Weight = 0.25
+    retracted: Weight = 0.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatusWeights:
+        if self.retracted != 0:
+            raise ValueError("retracted evidence must weigh 0")
+        if not self.alleged <= self.corroborated <= self.verified:
+            raise ValueError("weights must satisfy alleged <= corroborated <= verified")
+        return self
+
+
+class ReliabilityWeights(Spec):
+    """Weight of a record by source reliability; ``low <= medium <= high``."""
+
+    high: Weight = 1.0
+    medium: Weight = 0.8
+    low: Weight = 0.5
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReliabilityWeights:
+        if not self.low <= self.medium <= self.high:
+            raise ValueError("weights must satisfy low <= medium <= high")
+        return self
+
+
+class InvolvementWeights(Spec):
+    """Penalty factor by the company's involvement (UNGP terms); ``unknown`` when the record
+    does not say."""
+
+    caused: Weight = 1.0
+    contributed: Weight = 0.75
+    directly_linked: Weight = 0.5
+    unknown: Weight = 0.5
+
+
+class Policies(Spec):
+    """Rubric-wide defaults. ``missing``: an indicator without evidence scores 0 (``zero``)
+    or is left out and its weight re-distributed among its siblings (``exclude``)."""
+
+    missing: MissingPolicy = "zero"
+    aggregation: Aggregation = "arithmetic"
+    window: Window | None = None
+    decay: Decay | None = None
+    status_weights: StatusWeights = Field(default_factory=StatusWeights)
+    reliability_weights: ReliabilityWeights = Field(default_factory=ReliabilityWeights)
+    involvement_weights: InvolvementWeights = Field(default_factory=InvolvementWeights)
+
+
+class Node(Spec):
+    """A theme, sub-theme or indicator. A node has either ``children`` or a ``rule`` (then it
+    is an indicator and needs a ``rationale``). ``weight`` is its share of the parent: give
+    it on all siblings (summing to 1) or on none (equal shares). ``missing`` overrides the
+    policy for the indicators below: ``zero``, ``exclude`` or a fixed score (e.g. 100 for
+    "no reprisal recorded")."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    description: str | None = None
+    weight: Weight | None = None
+    aggregation: Aggregation | None = None
+    missing: MissingPolicy | Annotated[float, Field(ge=0, le=100)] | None = None
+    rationale: str | None = None
+    standards: list[str] = Field(default_factory=list)
+    children: list[Node] | None = None
+    rule: RuleField | None = None
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.rule is not None
+
+
+class Penalty(Spec):
+    """A deduction for serious allegations. Each selected record has a factor
+    ``status weight x reliability weight x decay x involvement weight``; ``points``
+    subtracts ``points x`` the largest factor (``combine: sum``: the sum of factors, limited
+    to ``max_points``), ``cap`` limits the node to ``100 - (100 - cap) x`` the largest
+    factor. The node is ``total`` (the root) or any node id."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    description: str | None = None
+    node: str = ROOT_ID
+    select: Select
+    points: Annotated[float, Field(gt=0, le=100)] | None = None
+    cap: Annotated[float, Field(ge=0, le=100)] | None = None
+    combine: Literal["max", "sum"] = "max"
+    max_points: Annotated[float, Field(gt=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Penalty:
+        if (self.points is None) == (self.cap is None):
+            raise ValueError("give exactly one of points or cap")
+        if self.max_points is not None and self.points is None:
+            raise ValueError("max_points goes with points")
+        return self
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A node's place in the tree."""
+
+    node: Node
+    parent_id: str
+    depth: int
+    path: str  # YAML path, e.g. tree[1].children[0]
+    theme_id: str  # top-level ancestor (itself at depth 1)
+    weight: float  # effective share of its parent
+
+
+class Rubric(Spec):
+    """A scoring rubric: identity, policies, the node tree and penalties. Scores are 0-100;
+    the root node is ``total`` and aggregates the top-level nodes with ``policies.aggregation``.
+    """
+
+    id: Slug
+    version: Annotated[str, Field(pattern=SEMVER, description="Semantic version, e.g. 1.2.0")]
+    title: str = Field(min_length=1)
+    description: str | None = None
+    policies: Policies = Field(default_factory=Policies)
+    tree: list[Node] = Field(min_length=1)
+    penalties: list[Penalty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _semantics(self) -> Rubric:
+        problems = list(rubric_problems(self))
+        if problems:
+            raise RubricProblems(problems)
+        return self
+
+    def walk(self) -> Iterator[NodeInfo]:
+        """Every node, parents before children, in file order."""
+
+        def visit(nodes: list[Node], parent: str, depth: int, path: str, theme: str | None):
+            weights = effective_weights(nodes)
+            for i, (node, w) in enumerate(zip(nodes, weights, strict=True)):
+                here = f"{path}[{i}]"
+                top = theme or node.id
+                yield NodeInfo(node, parent, depth, here, top, w)
+                if node.children:
+                    yield from visit(node.children, node.id, depth + 1, here + ".children", top)
+
+        yield from visit(self.tree, ROOT_ID, 1, "tree", None)
+
+    def indicators(self) -> list[NodeInfo]:
+        return [info for info in self.walk() if info.node.is_indicator]
+
+    def node_info(self) -> dict[str, NodeInfo]:
+        return {info.node.id: info for info in self.walk()}
+
+    def canonical(self) -> dict[str, Any]:
+        """The content as plain JSON data (defaults filled in), the basis of the hash."""
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        return data
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON content (independent of formatting and comments)."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def effective_weights(nodes: list[Node]) -> list[float]:
+    """Given weights, or equal shares when no sibling gives one."""
+    if all(n.weight is None for n in nodes):
+        return [1.0 / len(nodes)] * len(nodes) if nodes else []
+    return [n.weight if n.weight is not None else math.nan for n in nodes]
+
+
+def _weight_problems(nodes: list[Node], path: str) -> Iterator[Problem]:
+    given = [n.weight is not None for n in nodes]
+    if not any(given):
+        return
+    if not all(given):
+        missing = [f"{path}[{i}]" for i, g in enumerate(given) if not g]
+        yield missing[0] + ".weight", "give a weight on every sibling or on none (equal shares)"
+        return
+    total = math.fsum(n.weight for n in nodes if n.weight is not None)
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        listed = ", ".join(f"{n.id}={n.weight:g}" for n in nodes)
+        yield (
+            f"{path}[0].weight",
+            f"sibling weights must sum to 1 (within {WEIGHT_TOLERANCE:g}); "
+            f"they sum to {total:g} ({listed})",
+        )
+
+
+def _node_problems(nodes: list[Node], path: str, seen: dict[str, str]) -> Iterator[Problem]:
+    yield from _weight_problems(nodes, path)
+    for i, node in enumerate(nodes):
+        here = f"{path}[{i}]"
+        if node.id == ROOT_ID:
+            yield f"{here}.id", f"{ROOT_ID!r} is reserved for the root"
+        elif node.id in seen:
+            yield f"{here}.id", f"duplicate node id {node.id!r} (first at {seen[node.id]})"
+        else:
+            seen[node.id] = here
+        if (node.children is None) == (node.rule is None):
+            yield here, "a node has either children (a theme) or a rule (an indicator)"
+            continue
+        if node.children is not None:
+            if not node.children:
+                yield f"{here}.children", "give at least one child"
+            yield from _node_problems(node.children, f"{here}.children", seen)
+        else:
+            assert node.rule is not None
+            if not node.rationale:
+                yield f"{here}.rationale", "an indicator needs a rationale"
+            if node.aggregation is not None:
+                yield f"{here}.aggregation", "an indicator has no children to aggregate"
+            yield from node.rule.problems(f"{here}.rule")
+
+
+def rubric_problems(rubric: Rubric) -> Iterator[Problem]:
+    """Every semantic problem of a structurally valid rubric, with its YAML path."""
+    seen: dict[str, str] = {}
+    yield from _node_problems(rubric.tree, "tree", seen)
+    penalty_ids: set[str] = set()
+    for i, penalty in enumerate(rubric.penalties):
+        here = f"penalties[{i}]"
+        if penalty.id in penalty_ids:
+            yield f"{here}.id", f"duplicate penalty id {penalty.id!r}"
+        penalty_ids.add(penalty.id)
+        if penalty.node != ROOT_ID and penalty.node not in seen:
+            yield f"{here}.node", f"no node with id {penalty.node!r} (nor {ROOT_ID!r})"
+        yield from select_problems(penalty.select, f"{here}.select")
+
+
+class RubricProblems(ValueError):
+    """Semantic problems found by the model validator (path, message pairs)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{p}: {m}" for p, m in problems))
+
+
+class RubricError(ValueError):
+    """A rubric file that cannot be used; ``problems`` are (YAML path, message) pairs."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        lines = [f"{file}: {path}: {msg}" if path else f"{file}: {msg}" for path, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    """``('tree', 1, 'children', 0, 'weight')`` -> ``tree[1].children[0].weight``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, bool):
+            out += f".{str(part).lower()}"
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "tagged-union", "json-or-python")) or part in (
+            "Identity",
+            "Boolean",
+            "Linear",
+            "Thresholds",
+            "ScaleSpec",
+            "EvidenceRule",
+            "SayDoGapRule",
+            "RuleSpec",
+        ):
+            continue  # pydantic's internal union/validator steps, not part of the file
+        elif part == "[key]" or part.startswith(
+            ("str", "float", "int", "list", "dict", "literal", "bool")
+        ):
+            continue
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+_YAML_BOOL_HINT = " (YAML reads bare yes/no/on/off as true/false: quote them, e.g. 'yes')"
+
+
+def problems_from_validation(err: ValidationError) -> list[Problem]:
+    """Pydantic errors -> (YAML path, message), semantic problems unpacked."""
+    problems: list[Problem] = []
+    seen: set[Problem] = set()
+    for e in err.errors():
+        ctx_err = (e.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, RubricProblems):
+            found = ctx_err.problems
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            if isinstance(e.get("input"), bool):
+                msg += _YAML_BOOL_HINT
+            found = [(format_loc(tuple(e["loc"])), msg)]
+        for p in found:
+            if p not in seen:
+                seen.add(p)
+                problems.append(p)
+    return problems
+
+
+def parse_rubric(data: Any, file: str = "<rubric>") -> Rubric:
+    """Validate already-parsed data (a mapping) into a :class:`Rubric`."""
+    if not isinstance(data, dict):
+        raise RubricError(file, [("", "a rubric file holds a mapping (id, version, tree, ...)")])
+    try:
+        return Rubric.model_validate(data)
+    except ValidationError as err:
+        raise RubricError(file, problems_from_validation(err)) from None
+
+
+def read_data(path: Path) -> Any:
+    """YAML (``yaml.safe_load``) or JSON text -> data; syntax errors name the line."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise RubricError(str(path), [("", f"line {err.lineno}: {err.msg}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise RubricError(str(path), [("", f"{where}YAML syntax error: {problem}")]) from None
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and validate a rubric file (YAML or JSON). Raises :class:`RubricError`."""
+    p = Path(path)
+    return parse_rubric(read_data(p), str(path))
+
+
+Node.model_rebuild()
+RuleSpec.model_rebuild()

@@ -1,0 +1,243 @@
+"""Apply selections and measures to the evidence frame, vectorised.
+
+The engine prepares the frame once (:class:`Prepared`): company-level records only, sorted by
+record id (so every result is independent of the input row order), with integer company codes,
+the base weight (status x reliability) and the effective date as a day number. A selection is
+then a set of row positions with a weight per row; conditions read only the columns they need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .spec import Condition, Decay, Measure, Select, Where, Window
+
+EPOCH = np.datetime64("1970-01-01", "D")
+DAYS_PER_YEAR = 365.25
+
+
+def day_number(value: dt.date) -> int:
+    return int((np.datetime64(value, "D") - EPOCH).astype(np.int64))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Company-level evidence ready for rules. Prepared row ``i`` is ``frame`` row
+    ``order[i]``; prepared rows are sorted by record id (``ids``); ``company``
+    holds each row's position in ``company_ids`` (sorted); ``base_weight`` is status x
+    reliability weight; ``day`` the effective date as days since 1970-01-01."""
+
+    frame: pd.DataFrame
+    order: np.ndarray
+    ids: np.ndarray
+    company_ids: np.ndarray
+    company: np.ndarray
+    base_weight: np.ndarray
+    day: np.ndarray
+    kind_codes: np.ndarray
+    kinds: tuple[str, ...]
+    status_codes: np.ndarray
+    statuses: tuple[str, ...]
+
+    @property
+    def n_companies(self) -> int:
+        return len(self.company_ids)
+
+    def column(self, name: str, rows: np.ndarray) -> pd.Series:
+        """Values of column ``name`` for prepared rows ``rows`` (no copy of the frame)."""
+        return self.frame[name].iloc[self.order[rows]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Selected rows: prepared row numbers, company codes and weights (all
+    weights > 0; rows are in id order)."""
+
+    rows: np.ndarray
+    company: np.ndarray
+    weight: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, mask: np.ndarray) -> Selection:
+        return Selection(self.rows[mask], self.company[mask], self.weight[mask])
+
+
+def _as_float(series: pd.Series) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        raise TypeError(f"{series.name} is not numeric")
+    return np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _as_day(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype="datetime64[D]")
+    days = (values - EPOCH).astype(np.int64).astype(float)
+    days[np.isnat(values)] = np.nan
+    return days
+
+
+def _bound(value: Any) -> float:
+    return float(day_number(value)) if isinstance(value, dt.date) else float(value)
+
+
+def _compare(col: pd.Series, test: str, value: Any) -> np.ndarray:
+    if test in ("gt", "ge", "lt", "le"):
+        is_date = pd.api.types.is_datetime64_any_dtype(col.dtype)
+        x = _as_day(col) if is_date else _as_float(col)
+        b = _bound(value)
+        with np.errstate(invalid="ignore"):
+            ops = {"gt": x > b, "ge": x >= b, "lt": x < b, "le": x <= b}
+        return np.asarray(ops[test], dtype=bool)
+    present = col.notna().to_numpy(dtype=bool)
+    if test in ("eq", "ne", "in", "not_in"):
+        values = value if isinstance(value, list) else [value]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            hit = np.isin(_as_day(col), [_bound(v) for v in values])
+        elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+            col.dtype
+        ):
+            hit = np.isin(_as_float(col), [float(v) for v in values])
+        else:
+            hit = col.isin(values).to_numpy(dtype=bool, na_value=False)
+        return (hit if test in ("eq", "in") else ~hit) & present
+    raise ValueError(f"unknown test {test!r}")
+
+
+def _list_test(col: pd.Series, test: str, value: Any) -> np.ndarray:
+    exploded = col.reset_index(drop=True).explode()
+    if test == "present":
+        got = exploded.notna().groupby(level=0).any()
+        return np.asarray(got.reindex(range(len(col)), fill_value=False), dtype=bool) == value
+    wanted = list(dict.fromkeys(value))
+    hit = exploded.isin(wanted)
+    if test == "contains":
+        got = hit.groupby(level=0).any()
+    else:
+        matched = exploded[hit]
+        distinct = matched.groupby(level=0).nunique()
+        got = distinct.reindex(range(len(col)), fill_value=0) == len(wanted)
+    return np.asarray(got.reindex(range(len(col)), fill_value=False), dtype=bool)
+
+
+def condition_mask(col: pd.Series, cond: Condition) -> np.ndarray:
+    """Rows of ``col`` meeting every test of ``cond``."""
+    mask = np.ones(len(col), dtype=bool)
+    is_list = col.dtype == object
+    for test, value in cond.tests().items():
+        if is_list:
+            mask &= _list_test(col, test, value)
+        elif test == "present":
+            mask &= col.notna().to_numpy(dtype=bool) == value
+        else:
+            mask &= _compare(col, test, value)
+    return mask
+
+
+def _clause_mask(prep: Prepared, rows: np.ndarray, clause: Where) -> np.ndarray:
+    mask = np.ones(len(rows), dtype=bool)
+    for name, cond in clause.items():
+        col = prep.column(name, rows)
+        mask &= condition_mask(col, cond)
+    return mask
+
+
+def _window(select: Select, default: Window | None) -> Window | None:
+    if select.window == "none":
+        return None
+    return select.window if select.window is not None else default
+
+
+def _decay(select: Select, default: Decay | None) -> Decay | None:
+    if select.decay == "none":
+        return None
+    return select.decay if select.decay is not None else default
+
+
+def select_rows(
+    prep: Prepared,
+    select: Select,
+    as_of: dt.date,
+    window: Window | None,
+    decay: Decay | None,
+) -> Selection:
+    """Rows of ``select``'s kinds meeting its conditions, inside the window, with weight
+    ``base_weight x decay`` > 0. Records dated after ``as_of`` are never selected."""
+    codes = [prep.kinds.index(k) for k in select.kinds() if k in prep.kinds]
+    rows = np.flatnonzero(np.isin(prep.kind_codes, codes))
+    end = day_number(as_of)
+    day = prep.day[rows]
+    keep = day <= end
+    win = _window(select, window)
+    if win is not None:
+        keep &= day >= day_number(win.start(as_of))
+    rows = rows[keep]
+    clauses = select.clauses()
+    if any(clauses):
+        hit = np.zeros(len(rows), dtype=bool)
+        for clause in clauses:
+            hit |= _clause_mask(prep, rows, clause)
+        rows = rows[hit]
+    weight = prep.base_weight[rows]
+    dec = _decay(select, decay)
+    if dec is not None:
+        age = end - prep.day[rows]
+        weight = weight * np.power(0.5, age / (DAYS_PER_YEAR * dec.half_life_years))
+    positive = weight > 0
+    rows = rows[positive]
+    return Selection(rows, prep.company[rows], weight[positive])
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Per selected row: its value, and whether it is applicable (``exclude`` -> False)."""
+
+    value: np.ndarray
+    applies: np.ndarray
+
+
+def measure_rows(prep: Prepared, sel: Selection, measure: Measure) -> tuple[Selection, Measured]:
+    """Values of ``measure`` for the selected rows. Rows without a value (empty field, or a
+    value outside the map without a default) are dropped from the selection."""
+    n = len(sel)
+    if measure.constant is not None:
+        return sel, Measured(np.full(n, measure.constant, dtype=float), np.ones(n, dtype=bool))
+    assert measure.field is not None
+    col = prep.column(measure.field, sel.rows)
+    if measure.values is None:
+        value = _as_float(col.astype("Float64")) if col.dtype == "boolean" else _as_float(col)
+        applies = np.ones(n, dtype=bool)
+    else:
+        value, applies = _mapped(col, measure.values)
+    if measure.default is not None:
+        value = np.where(np.isnan(value) & applies, measure.default, value)
+    keep = ~np.isnan(value) | ~applies
+    return sel.take(keep), Measured(value[keep], applies[keep])
+
+
+def _mapped(col: pd.Series, values: Mapping[str, float | str]) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = list(col.dtype.categories)
+        table = np.array([_num(values.get(c)) for c in cats] + [np.nan])
+        excl = np.array([values.get(c) == "exclude" for c in cats] + [False])
+        codes = col.cat.codes.to_numpy()
+        return table[codes], ~excl[codes]
+    text = col.astype("string")
+    numbers = {k: float(v) for k, v in values.items() if isinstance(v, int | float)}
+    excluded = [k for k, v in values.items() if v == "exclude"]
+    value = text.map(numbers).astype("Float64")
+    excl = text.isin(excluded)
+    return (
+        value.to_numpy(dtype=float, na_value=np.nan),
+        ~excl.to_numpy(dtype=bool, na_value=False),
+    )
+
+
+def _num(value: float | str | None) -> float:
+    return float(value) if isinstance(value, int | float) else np.nan
