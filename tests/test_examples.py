@@ -55,7 +55,8 @@ def test_ids_are_unique_and_company_references_resolve(
 def test_every_record_is_fully_sourced_and_not_later_than_the_cutoff(
     companies: list[Company], evidence: list[EvidenceBase]
 ) -> None:
-    for item in [*companies, *evidence]:
+    items: list[Company | EvidenceBase] = [*companies, *evidence]
+    for item in items:
         assert item.sources, item.id
         for source in item.sources:
             assert source.url.startswith("https://"), item.id
@@ -107,7 +108,8 @@ def test_readme_documents_every_record(
 ) -> None:
     readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
     assert "## Why group-level testimony" in readme
-    for item in [*companies, *evidence]:
+    items: list[Company | EvidenceBase] = [*companies, *evidence]
+    for item in items:
         assert f"`{item.id}`" in readme, item.id
-    for url in {s.url for item in [*companies, *evidence] for s in item.sources}:
+    for url in {s.url for item in items for s in item.sources}:
         assert url in readme, url

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bhrscore.evidence.frame import company_dtypes, evidence_dtypes
+from bhrscore.evidence.frame import Frames, company_dtypes, evidence_dtypes
 from bhrscore.evidence.registry import evidence_kinds
 from bhrscore.synthetic import frames_to_models, synthetic_evidence, synthetic_frames
 
@@ -20,12 +20,12 @@ def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("id", kind="stable").reset_index(drop=True)
 
 
-def _with_origin(frames: object) -> pd.DataFrame:
-    companies = frames.companies[["id", "origin_country"]]  # type: ignore[attr-defined]
-    evidence = frames.evidence  # type: ignore[attr-defined]
-    merged = evidence.merge(companies, left_on="company_id", right_on="id", how="left")
+def _with_origin(frames: Frames) -> pd.DataFrame:
+    companies = frames.companies[["id", "origin_country"]]
+    merged = frames.evidence.merge(companies, left_on="company_id", right_on="id", how="left")
     merged["cn"] = (merged["origin_country"] == "CN").fillna(False).astype(bool)
-    return merged[merged["company_id"].notna()]
+    company_level: pd.DataFrame = merged[merged["company_id"].notna()]
+    return company_level
 
 
 def test_same_seed_gives_identical_frames() -> None:

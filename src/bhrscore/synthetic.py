@@ -52,8 +52,12 @@ and everything else drawn identically for all origins:
   0.15, statement 0.20, assessment 0.15; for CN-linked records the retaliation weight is
   multiplied by ``max(0, 1 + 2 * e)`` (tripled at e=1) before normalising, so CN-linked
   companies get more retaliation records per record.
+- **Wage level against peers**: wage records without an amount that carry
+  ``relative_to_peers`` are ``lowest`` with probability ``max(0, e)`` when CN-linked, else a
+  uniform draw over the levels.
 
-Negative ``e`` reverses each direction. Every other column is drawn independently of origin.
+Negative ``e`` reverses the first three (the peer level then has no effect). All other columns
+are drawn the same way for every origin.
 
 Sources of records with ``source_count == 2`` are the first source (from the ``source_*``
 columns) and a follow-up whose URL is the first URL plus ``/follow-up``, title the first title

@@ -260,11 +260,11 @@ def reaggregate(
     def visit(node: Node) -> FloatArray:
         if not node.children:
             row = matrix.loc[node.id].to_numpy() if node.id in matrix.index else np.full(len(ids), np.nan)
-            s = np.tile(row, (runs, 1))
+            s = np.tile(row, (runs, 1))  # indicator scores are final (no penalties)
         else:
             kids = [visit(child) for child in node.children]
             s = _aggregate(kids, weights[node.id], node.aggregation or default)
-        s = penalise(node.id, s)
+            s = penalise(node.id, s)
         scores[node.id] = s
         return s
 
@@ -284,6 +284,8 @@ def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
     nodes = card.nodes
     for node_id, got in scores.items():
         rows = nodes[nodes["node_id"] == node_id]
+        if rows.empty and node_id != ROOT_ID:
+            continue  # an indicator: its scores were read from the card
         want = (
             pd.Series(rows["score"].astype("Float64").to_numpy(), index=rows["company_id"].astype("string"))
             .reindex(ids)

@@ -71,7 +71,9 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     from ..evidence.report import EvidenceValidationError
 
     try:
-        return command.main(args=argv, prog_name="bhrscore", standalone_mode=False)  # type: ignore[attr-defined]
+        # Without standalone mode click returns the code of ``click.exceptions.Exit``.
+        result = command.main(args=argv, prog_name="bhrscore", standalone_mode=False)  # type: ignore[attr-defined]
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:

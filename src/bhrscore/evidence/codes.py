@@ -36,13 +36,22 @@ def check_currency(value: str) -> str:
     return value
 
 
+# The enums make the generated JSON Schemas as strict as the models for non-Python users.
 CountryCode = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code, e.g. KZ"),
+    Field(
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 country code, e.g. KZ",
+        json_schema_extra={"enum": sorted(country_codes())},
+    ),
     AfterValidator(check_country),
 ]
 CurrencyCode = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code, e.g. KZT"),
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 currency code, e.g. KZT",
+        json_schema_extra={"enum": sorted(currency_codes())},
+    ),
     AfterValidator(check_currency),
 ]
