@@ -9,33 +9,65 @@ from typing import Any
 
 import pytest
 
-SOURCE = {"url": "https://example.org/report", "title": "Fictional report", "publisher": "Example NGO",
-          "published": "2024-03-01", "type": "ngo_report"}
+SOURCE = {
+    "url": "https://example.org/report",
+    "title": "Fictional report",
+    "publisher": "Example NGO",
+    "published": "2024-03-01",
+    "type": "ngo_report",
+}
 
 KIND_FIELDS: dict[str, dict[str, Any]] = {
-    "union_dialogue": {"event": "refusal_to_meet", "union": {"name": "Fictional Oilworkers Union",
-                                                              "status": "independent"}},
-    "wage": {"amount": 150000, "currency": "KZT", "pay_period": "month",
-             "benchmark": {"type": "living_wage", "amount": 300000}},
-    "retaliation": {"action": "dismissal", "target_role": "union_leader", "actor": "company",
-                    "company_involvement": "caused", "trigger": "strike"},
-    "statement": {"statement_type": "policy_commitment",
-                  "topics": ["freedom_of_association", "non_retaliation"], "standards": ["ilo_c87"],
-                  "strength": "explicit"},
+    "union_dialogue": {
+        "event": "refusal_to_meet",
+        "union": {"name": "Fictional Oilworkers Union", "status": "independent"},
+    },
+    "wage": {
+        "amount": 150000,
+        "currency": "KZT",
+        "pay_period": "month",
+        "benchmark": {"type": "living_wage", "amount": 300000},
+    },
+    "retaliation": {
+        "action": "dismissal",
+        "target_role": "union_leader",
+        "actor": "company",
+        "company_involvement": "caused",
+        "trigger": "strike",
+    },
+    "statement": {
+        "statement_type": "policy_commitment",
+        "topics": ["freedom_of_association", "non_retaliation"],
+        "standards": ["ilo_c87"],
+        "strength": "explicit",
+    },
     "assessment": {"framework": "fictional-benchmark", "question_id": "A.1.1", "answer": "partial"},
 }
 
 
 def company(id: str = "acme", **kw: Any) -> dict[str, Any]:
-    base = {"id": id, "name": f"{id.title()} Fictional Drilling", "hq_country": "NL",
-            "sectors": ["oil-gas"], "host_countries": ["KZ"]}
+    base = {
+        "id": id,
+        "name": f"{id.title()} Fictional Drilling",
+        "hq_country": "NL",
+        "sectors": ["oil-gas"],
+        "host_countries": ["KZ"],
+    }
     return base | kw
 
 
 def record(kind: str = "retaliation", id: str = "e1", **kw: Any) -> dict[str, Any]:
-    base = {"id": id, "kind": kind, "company_id": "acme", "date": "2024-02-01", "country": "KZ",
-            "summary": "Fictional event", "sources": [dict(SOURCE)], "status": "alleged",
-            "reliability": "medium"}
+    base = {
+        "id": id,
+        "kind": kind,
+        "company_id": "acme",
+        "date": "2024-02-01",
+        "country": "KZ",
+        "summary": "Fictional event",
+        "sources": [dict(SOURCE)],
+        "status": "alleged",
+        "reliability": "medium",
+    }
     return base | KIND_FIELDS[kind] | kw
 
 
@@ -48,9 +80,12 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 def bundle(tmp_path: Path) -> Callable[..., Path]:
     """Write a JSONL bundle directory and return its path."""
 
-    def make(companies: list[dict[str, Any]] | None = None,
-             evidence: list[dict[str, Any]] | None = None) -> Path:
-        write_jsonl(tmp_path / "companies.jsonl", companies if companies is not None else [company()])
+    def make(
+        companies: list[dict[str, Any]] | None = None, evidence: list[dict[str, Any]] | None = None
+    ) -> Path:
+        write_jsonl(
+            tmp_path / "companies.jsonl", companies if companies is not None else [company()]
+        )
         write_jsonl(tmp_path / "evidence.jsonl", evidence if evidence is not None else [record()])
         return tmp_path
 

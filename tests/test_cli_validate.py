@@ -17,24 +17,32 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
+    """Run the CLI in-process; ``main`` always ends with ``SystemExit``."""
+    try:
         main(args)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
+    except SystemExit as exc:
+        out, err = capsys.readouterr()
+        return int(exc.code or 0), out, err
+    raise AssertionError("the CLI returned without an exit code")
 
 
 def test_valid_example_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["validate", str(ROOT / "examples/kazakhstan"), "--as-of", "2026-11-23"], capsys)
+    code, out, _ = run(
+        ["validate", str(ROOT / "examples/kazakhstan"), "--as-of", "2026-11-23"], capsys
+    )
     assert code == 0
-    assert "valid" in out and "retaliation" in out
+    assert "valid" in out
+    assert "retaliation" in out
 
 
-def test_invalid_data_exits_1_with_rows_and_fields(bundle: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_data_exits_1_with_rows_and_fields(
+    bundle: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = bundle(evidence=[record(id="a"), record(id="b", status="rumoured")])
     code, out, err = run(["validate", str(path)], capsys)
     assert code == 1
-    assert "row 2: status:" in out and "rumoured" in out
+    assert "row 2: status:" in out
+    assert "rumoured" in out
     assert "Traceback" not in out + err
 
 
@@ -42,14 +50,21 @@ def test_json_report(bundle: Any, capsys: pytest.CaptureFixture[str]) -> None:
     path = bundle(evidence=[record(id="a", company_id="ghost")])
     code, out, _ = run(["validate", str(path), "--format", "json"], capsys)
     doc = json.loads(out)
-    assert code == 1 and doc["ok"] is False
+    assert code == 1
+    assert doc["ok"] is False
     assert doc["read"] == {"companies": 1, "evidence": 1}
-    assert doc["problems"][0]["code"] == "unknown-company" and doc["problems"][0]["row"] == 1
+    assert doc["problems"][0]["code"] == "unknown-company"
+    assert doc["problems"][0]["row"] == 1
 
 
 @pytest.mark.parametrize(
     "args",
-    [["validate"], ["validate", "/no/such/path"], ["validate", ".", "--as-of", "yesterday"], ["nonsense"]],
+    [
+        ["validate"],
+        ["validate", "/no/such/path"],
+        ["validate", ".", "--as-of", "yesterday"],
+        ["nonsense"],
+    ],
 )
 def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(args, capsys)
@@ -57,7 +72,9 @@ def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in out + err
 
 
-def test_schema_check_detects_stale_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_schema_check_detects_stale_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["schema", "--out", str(tmp_path), "--check"], capsys)[0] == 1
     assert run(["schema", "--out", str(tmp_path)], capsys)[0] == 0
     assert run(["schema", "--out", str(tmp_path), "--check"], capsys)[0] == 0
@@ -66,7 +83,12 @@ def test_schema_check_detects_stale_files(tmp_path: Path, capsys: pytest.Capture
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("bhrscore")
-    proc = subprocess.run([str(exe), "validate", str(tmp_path / "missing")], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [str(exe), "validate", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
-    assert "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    assert "no such file" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -17,10 +17,13 @@ def errors(ev: Any) -> list[tuple[str, str | None, str]]:
 
 
 def test_duplicate_ids(bundle: Any) -> None:
-    ev = load_evidence(bundle([company(), company()], [record(id="a"), record(id="a")]), strict=False)
+    ev = load_evidence(
+        bundle([company(), company()], [record(id="a"), record(id="a")]), strict=False
+    )
     assert errors(ev) == [("duplicate-id", "id", "acme"), ("duplicate-id", "id", "a")]
     assert "companies.jsonl:1" in ev.report.errors[0].message  # points at the first use
-    assert len(ev.companies) == 1 and len(ev.evidence) == 1
+    assert len(ev.companies) == 1
+    assert len(ev.evidence) == 1
 
 
 def test_unknown_company(bundle: Any) -> None:
@@ -30,27 +33,45 @@ def test_unknown_company(bundle: Any) -> None:
 
 def test_unknown_parent_and_cascade_to_evidence(bundle: Any) -> None:
     ev = load_evidence(bundle([company(parent_id="ghost")], [record()]), strict=False)
-    assert errors(ev) == [("unknown-parent", "parent_id", "ghost"), ("unknown-company", "company_id", "acme")]
+    assert errors(ev) == [
+        ("unknown-parent", "parent_id", "ghost"),
+        ("unknown-company", "company_id", "acme"),
+    ]
     assert "was rejected" in ev.report.errors[1].message
 
 
 def test_parent_cycle(bundle: Any) -> None:
-    cos = [company("a", parent_id="b"), company("b", parent_id="c"), company("c", parent_id="a"),
-           company("d", parent_id="a"), company("acme")]
+    cos = [
+        company("a", parent_id="b"),
+        company("b", parent_id="c"),
+        company("c", parent_id="a"),
+        company("d", parent_id="a"),
+        company("acme"),
+    ]
     ev = load_evidence(bundle(cos, [record()]), strict=False)
     codes = [(p.code, p.row) for p in ev.report.errors]
-    assert codes == [("parent-cycle", 1), ("parent-cycle", 2), ("parent-cycle", 3), ("parent-cycle", 4)]
+    assert codes == [
+        ("parent-cycle", 1),
+        ("parent-cycle", 2),
+        ("parent-cycle", 3),
+        ("parent-cycle", 4),
+    ]
     assert "a -> b -> c -> a" in ev.report.errors[0].message
     assert [c.id for c in ev.companies] == ["acme"]
 
 
 def test_dates_after_as_of(bundle: Any) -> None:
-    late = record(id="late", date="2025-01-02",
-                  sources=[{"url": "https://example.org", "title": "t", "published": "2025-02-01"}])
+    late = record(
+        id="late",
+        date="2025-01-02",
+        sources=[{"url": "https://example.org", "title": "t", "published": "2025-02-01"}],
+    )
     path = bundle(evidence=[record(id="ok", date="2025-01-01"), late])
     ev = load_evidence(path, strict=False, as_of=dt.date(2025, 1, 1))
-    assert errors(ev) == [("after-as-of", "date", "2025-01-02"),
-                          ("after-as-of", "sources.0.published", "2025-02-01")]
+    assert errors(ev) == [
+        ("after-as-of", "date", "2025-01-02"),
+        ("after-as-of", "sources.0.published", "2025-02-01"),
+    ]
     assert load_evidence(path, as_of=dt.date(2025, 3, 1)).report.ok
 
 

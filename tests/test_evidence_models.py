@@ -25,7 +25,13 @@ def test_each_kind_parses(kind: str) -> None:
 
 
 def test_registry_has_the_five_kinds_in_order() -> None:
-    assert list(evidence_kinds()) == ["union_dialogue", "wage", "retaliation", "statement", "assessment"]
+    assert list(evidence_kinds()) == [
+        "union_dialogue",
+        "wage",
+        "retaliation",
+        "statement",
+        "assessment",
+    ]
 
 
 VOCAB_FIELDS = [
@@ -95,8 +101,11 @@ def test_wage_consistency(changes: dict[str, Any], message: str) -> None:
 
 
 def test_wage_from_testimony_without_figures() -> None:
-    obj = {k: v for k, v in record("wage").items()
-           if k not in {"amount", "currency", "pay_period", "benchmark"}}
+    obj = {
+        k: v
+        for k, v in record("wage").items()
+        if k not in {"amount", "currency", "pay_period", "benchmark"}
+    }
     wage = parse(obj | {"relative_to_peers": "lowest"})
     assert wage.benchmark_ratio is None  # type: ignore[attr-defined]
 
@@ -130,14 +139,18 @@ def test_date_or_period_and_period_order() -> None:
         parse(obj)
     ok = parse(obj | {"period": {"start": "2017-01-01", "end": "2017-01-31"}})
     assert ok.effective_date.isoformat() == "2017-01-31"
-    with pytest.raises(ValidationError, match="ends .* before it starts"):
+    with pytest.raises(ValidationError, match=r"ends .* before it starts"):
         parse(obj | {"period": {"start": "2017-02-01", "end": "2017-01-31"}})
 
 
 @pytest.mark.parametrize(
     "source",
-    [{"title": "No URL"}, {"url": "https://example.org"}, {"url": "ftp://example.org", "title": "t"},
-     {"url": "https://example.org", "title": ""}],
+    [
+        {"title": "No URL"},
+        {"url": "https://example.org"},
+        {"url": "ftp://example.org", "title": "t"},
+        {"url": "https://example.org", "title": ""},
+    ],
 )
 def test_sources_need_http_url_and_title(source: dict[str, str]) -> None:
     with pytest.raises(ValidationError, match="sources"):
@@ -160,8 +173,8 @@ def test_company_cannot_be_its_own_parent() -> None:
 
 def test_a_sixth_kind_needs_only_its_module_and_registration() -> None:
     from bhrscore.evidence import registry
-    from bhrscore.evidence.read import RawRecord
     from bhrscore.evidence.parse import parse_evidence
+    from bhrscore.evidence.read import RawRecord
 
     @evidence_kind("grievance")
     class Grievance(EvidenceBase):
@@ -169,7 +182,9 @@ def test_a_sixth_kind_needs_only_its_module_and_registration() -> None:
         channel: str
 
     try:
-        raw = RawRecord("evidence", record("retaliation") | {"kind": "grievance", "channel": "hotline"}, "f")
+        raw = RawRecord(
+            "evidence", record("retaliation") | {"kind": "grievance", "channel": "hotline"}, "f"
+        )
         for key in KIND_FIELDS["retaliation"]:
             raw.data.pop(key)
         parsed, problems = parse_evidence(raw)

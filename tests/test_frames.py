@@ -16,13 +16,21 @@ from tests.conftest import company, record
 
 
 def test_frames_have_documented_dtypes(bundle: Any) -> None:
-    ev = load_evidence(bundle(evidence=[record(id="a"), record("wage", id="b"), record("statement", id="c")]))
+    ev = load_evidence(
+        bundle(evidence=[record(id="a"), record("wage", id="b"), record("statement", id="c")])
+    )
     frames = ev.frames()
     assert list(frames.evidence.columns) == list(evidence_dtypes())
     assert list(frames.companies.columns) == list(company_dtypes())
     e = frames.evidence.set_index("id")
     assert isinstance(e["status"].dtype, pd.CategoricalDtype)
-    assert set(e["status"].cat.categories) == {"alleged", "corroborated", "verified", "disputed", "retracted"}
+    assert set(e["status"].cat.categories) == {
+        "alleged",
+        "corroborated",
+        "verified",
+        "disputed",
+        "retracted",
+    }
     assert e["date"].dtype == "datetime64[ns]"
     assert e.loc["b", "benchmark_ratio"] == 0.5  # 150000 / 300000
     assert pd.isna(e.loc["a", "benchmark_ratio"])
@@ -32,11 +40,16 @@ def test_frames_have_documented_dtypes(bundle: Any) -> None:
 
 
 def test_ultimate_parent_and_origin_through_three_levels() -> None:
-    cos = [Company.model_validate(c) for c in (
-        company("top", hq_country="CN"), company("mid", hq_country="HK", parent_id="top"),
-        company("low", hq_country="KZ", parent_id="mid"),
-        company("own", hq_country="KZ", parent_id="mid", origin_country="RU"),
-        company("unknown", hq_country=None))]
+    cos = [
+        Company.model_validate(c)
+        for c in (
+            company("top", hq_country="CN"),
+            company("mid", hq_country="HK", parent_id="top"),
+            company("low", hq_country="KZ", parent_id="mid"),
+            company("own", hq_country="KZ", parent_id="mid", origin_country="RU"),
+            company("unknown", hq_country=None),
+        )
+    ]
     frame = EvidenceSet(tuple(cos), ()).frames().companies.set_index("id")
     assert frame.loc["low", "ultimate_parent_id"] == "top"
     assert frame.loc["low", "parent_depth"] == 2
@@ -59,5 +72,6 @@ def test_content_hash_ignores_row_order_but_not_content() -> None:
 
 def test_empty_evidence_set_has_typed_empty_frames() -> None:
     frames = EvidenceSet((), ()).frames()
-    assert len(frames.evidence) == 0 and frames.evidence["effective_date"].dtype == "datetime64[ns]"
+    assert len(frames.evidence) == 0
+    assert frames.evidence["effective_date"].dtype == "datetime64[ns]"
     assert dt.date(2020, 1, 1)  # frames need no clock

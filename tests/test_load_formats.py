@@ -18,12 +18,22 @@ from bhrscore.evidence.read import Limits
 from bhrscore.evidence.report import EvidenceValidationError
 from tests.conftest import company, record, write_jsonl
 
-HEADER = "id,kind,company_id,date,country,summary,status,sources.0.url,sources.0.title,action,target_role"
-ROW = "{id},retaliation,acme,2024-01-05,KZ,Fictional dismissal,alleged,https://example.org/x,X,dismissal,union_leader"
+HEADER = (
+    "id,kind,company_id,date,country,summary,status,sources.0.url,sources.0.title,"
+    "action,target_role"
+)
+ROW = (
+    "{id},retaliation,acme,2024-01-05,KZ,Fictional dismissal,alleged,https://example.org/x,X,"
+    "dismissal,union_leader"
+)
 
 
-def csv_bundle(tmp_path: Path, lines: list[str], header: str = HEADER, raw: bytes | None = None) -> Path:
-    (tmp_path / "companies.csv").write_text("id,name,hq_country\nacme,Acme Fictional,NL\n", encoding="utf-8")
+def csv_bundle(
+    tmp_path: Path, lines: list[str], header: str = HEADER, raw: bytes | None = None
+) -> Path:
+    (tmp_path / "companies.csv").write_text(
+        "id,name,hq_country\nacme,Acme Fictional,NL\n", encoding="utf-8"
+    )
     data = raw if raw is not None else ("\n".join([header, *lines]) + "\n").encode("utf-8")
     (tmp_path / "evidence.csv").write_bytes(data)
     return tmp_path
@@ -42,7 +52,8 @@ def assert_counts_add_up(ev: Any) -> None:
 def test_jsonl_bundle_loads(bundle: Any) -> None:
     ev = load_evidence(bundle(evidence=[record(id="a"), record("wage", id="b")]))
     assert [e.id for e in ev.evidence] == ["a", "b"]
-    assert ev.report.read["evidence"] == 2 and ev.report.ok
+    assert ev.report.read["evidence"] == 2
+    assert ev.report.ok
 
 
 def test_csv_three_bad_rows_give_exactly_three_problems(tmp_path: Path) -> None:
@@ -65,21 +76,31 @@ def test_csv_three_bad_rows_give_exactly_three_problems(tmp_path: Path) -> None:
 
 
 def test_csv_lists_nested_and_indexed_columns(tmp_path: Path) -> None:
-    header = ("id,kind,company_id,date,country,summary,status,sources.0.url,sources.0.title,"
-              "sources.1.url,sources.1.title,statement_type,topics,company_response.status")
-    line = ("s1,statement,acme,2024-01-05,KZ,Fictional policy,verified,https://example.org/a,A,"
-            "https://example.org/b,B,policy_commitment,living_wage| defenders ,responded")
+    header = (
+        "id,kind,company_id,date,country,summary,status,sources.0.url,sources.0.title,"
+        "sources.1.url,sources.1.title,statement_type,topics,company_response.status"
+    )
+    line = (
+        "s1,statement,acme,2024-01-05,KZ,Fictional policy,verified,https://example.org/a,A,"
+        "https://example.org/b,B,policy_commitment,living_wage| defenders ,responded"
+    )
     ev = load_evidence(csv_bundle(tmp_path, [line], header=header))
     s = ev.evidence[0]
     assert [t.value for t in s.topics] == ["living_wage", "defenders"]  # type: ignore[attr-defined]
     assert [src.title for src in s.sources] == ["A", "B"]
-    assert s.company_response is not None and s.company_response.status.value == "responded"
+    assert s.company_response is not None
+    assert s.company_response.status.value == "responded"
 
 
 def test_wrong_delimiter_is_named(tmp_path: Path) -> None:
-    ev = lenient(csv_bundle(tmp_path, [ROW.format(id="a").replace(",", ";")], header=HEADER.replace(",", ";")))
+    ev = lenient(
+        csv_bundle(
+            tmp_path, [ROW.format(id="a").replace(",", ";")], header=HEADER.replace(",", ";")
+        )
+    )
     [problem] = ev.report.errors
-    assert problem.code == "delimiter" and "';'" in problem.message
+    assert problem.code == "delimiter"
+    assert "';'" in problem.message
 
 
 def test_missing_and_extra_columns(tmp_path: Path) -> None:
@@ -89,26 +110,35 @@ def test_missing_and_extra_columns(tmp_path: Path) -> None:
     ev = lenient(csv_bundle(tmp_path, [line, line_empty_extra], header=header))
     codes = sorted((p.code, p.field) for p in ev.report.errors)
     assert codes == [("missing-column", "status"), ("unknown-column", "colour")]
-    assert ev.report.read["evidence"] == 2 and ev.report.valid["evidence"] == 0
+    assert ev.report.read["evidence"] == 2
+    assert ev.report.valid["evidence"] == 0
     assert_counts_add_up(ev)
 
 
 def test_unknown_columns_can_be_allowed(tmp_path: Path) -> None:
-    ev = lenient(csv_bundle(tmp_path, [ROW.format(id="a") + ",red"], header=HEADER + ",colour"),
-                 allow_unknown_fields=True)
-    assert ev.report.ok and len(ev.evidence) == 1
+    ev = lenient(
+        csv_bundle(tmp_path, [ROW.format(id="a") + ",red"], header=HEADER + ",colour"),
+        allow_unknown_fields=True,
+    )
+    assert ev.report.ok
+    assert len(ev.evidence) == 1
     assert [p.code for p in ev.report.warnings] == ["unknown-column"]
 
 
 def test_ragged_row(tmp_path: Path) -> None:
     ev = lenient(csv_bundle(tmp_path, [ROW.format(id="a") + ",extra,cells"]))
     [problem] = ev.report.errors
-    assert problem.code == "ragged-row" and problem.row == 2
+    assert problem.code == "ragged-row"
+    assert problem.row == 2
 
 
 def test_wrong_types_and_bad_dates(tmp_path: Path) -> None:
     header = HEADER.replace("action,target_role", "amount,currency,pay_period")
-    line = ROW.format(id="w").replace("retaliation", "wage").replace("dismissal,union_leader", "lots,KZT,month")
+    line = (
+        ROW.format(id="w")
+        .replace("retaliation", "wage")
+        .replace("dismissal,union_leader", "lots,KZT,month")
+    )
     line = line.replace("2024-01-05", "05/01/2024")
     ev = lenient(csv_bundle(tmp_path, [line], header=header))
     assert sorted(p.field for p in ev.report.errors) == ["amount", "date"]
@@ -119,7 +149,8 @@ def test_empty_file_and_header_only(tmp_path: Path) -> None:
     ev = lenient(csv_bundle(tmp_path, [], raw=b""))
     assert [p.code for p in ev.report.errors] == ["empty-file"]
     ev = lenient(csv_bundle(tmp_path, [], raw=(HEADER + "\n").encode()))
-    assert ev.report.ok and [p.code for p in ev.report.warnings] == ["no-rows"]
+    assert ev.report.ok
+    assert [p.code for p in ev.report.warnings] == ["no-rows"]
 
 
 def test_utf8_bom_is_removed_with_a_warning(tmp_path: Path) -> None:
@@ -149,7 +180,12 @@ def test_non_utf8_bytes_reject_only_their_row(tmp_path: Path) -> None:
 
 def test_bad_json_line_keeps_the_others(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "companies.jsonl", [company()])
-    lines = [json.dumps(record(id="a")), '{"id": "b", "kind": ', json.dumps(record(id="c")), "[1, 2]"]
+    lines = [
+        json.dumps(record(id="a")),
+        '{"id": "b", "kind": ',
+        json.dumps(record(id="c")),
+        "[1, 2]",
+    ]
     (tmp_path / "evidence.jsonl").write_text("\n".join(lines) + "\n")
     ev = lenient(tmp_path)
     assert [(p.row, p.code) for p in ev.report.errors] == [(2, "json-syntax"), (4, "not-an-object")]
@@ -158,7 +194,10 @@ def test_bad_json_line_keeps_the_others(tmp_path: Path) -> None:
 
 
 def test_json_bundle_reports_json_pointers(tmp_path: Path) -> None:
-    doc = {"companies": [company()], "evidence": [record(id="a"), record(id="b", status="rumoured")]}
+    doc = {
+        "companies": [company()],
+        "evidence": [record(id="a"), record(id="b", status="rumoured")],
+    }
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(doc))
     ev = lenient(path)
@@ -172,10 +211,13 @@ def test_json_syntax_error_has_line(tmp_path: Path) -> None:
     path.write_text('{"companies": [\n  {"id": "a",}\n]}')
     ev = lenient(path)
     [problem] = ev.report.errors
-    assert problem.code == "json-syntax" and problem.row == 2
+    assert problem.code == "json-syntax"
+    assert problem.row == 2
 
 
-def write_workbook(path: Path, companies: list[dict[str, Any]], evidence: list[dict[str, Any]]) -> Path:
+def write_workbook(
+    path: Path, companies: list[dict[str, Any]], evidence: list[dict[str, Any]]
+) -> Path:
     wb = openpyxl.Workbook()
     for title, rows in (("Companies", companies), ("Evidence", evidence)):
         ws = wb.active if title == "Companies" else wb.create_sheet()
@@ -192,17 +234,22 @@ def write_workbook(path: Path, companies: list[dict[str, Any]], evidence: list[d
 
 
 def test_xlsx_bundle_with_rows_and_columns(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "bundle.xlsx", [company()],
-                          [record(id="a"), record("wage", id="b", currency="KZD")])
+    path = write_workbook(
+        tmp_path / "bundle.xlsx",
+        [company()],
+        [record(id="a"), record("wage", id="b", currency="KZD")],
+    )
     ev = lenient(path)
     [problem] = ev.report.errors
     assert (problem.sheet, problem.row, problem.field) == ("Evidence", 3, "currency")
-    assert problem.column is not None and problem.where == f"{path}[Evidence]:3:{problem.column}"
+    assert problem.column is not None
+    assert problem.where == f"{path}[Evidence]:3:{problem.column}"
 
 
 def test_xlsx_typed_cells_are_accepted(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "bundle.xlsx", [company(id="123")],
-                          [record("wage", id="a", company_id="123")])
+    path = write_workbook(
+        tmp_path / "bundle.xlsx", [company(id="123")], [record("wage", id="a", company_id="123")]
+    )
     wb = openpyxl.load_workbook(path)
     ws = wb["Evidence"]
     header = [c.value for c in ws[1]]
@@ -247,7 +294,9 @@ def test_unrelated_files_in_a_bundle_are_reported_not_read(bundle: Any) -> None:
     (path / "notes.csv").write_text("a,b\n1,2\n")
     (path / "README.md").write_text("hello")
     ev = load_evidence(path)
-    assert [(Path(p.file).name, p.code) for p in ev.report.warnings] == [("notes.csv", "ignored-file")]
+    assert [(Path(p.file).name, p.code) for p in ev.report.warnings] == [
+        ("notes.csv", "ignored-file")
+    ]
 
 
 def test_missing_path_raises_file_not_found(tmp_path: Path) -> None:

@@ -14,31 +14,55 @@ from bhrscore.evidence.load import load_evidence
 from bhrscore.evidence.write import WRITERS, write_evidence
 from tests.conftest import KIND_FIELDS, company, record
 
-text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="|"),
-    min_size=1, max_size=30,
-).map(str.strip).filter(bool)
-dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2026, 1, 1)).map(dt.date.isoformat)
+text = (
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="|"
+        ),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2026, 1, 1)).map(
+    dt.date.isoformat
+)
 slug = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
 
 
 @st.composite
 def evidence_sets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     ids = draw(st.lists(slug, min_size=1, max_size=4, unique=True))
-    companies = [company(i, name=draw(text), aliases=draw(st.lists(text, max_size=2)),
-                         parent_id=(ids[0] if k > 0 and draw(st.booleans()) else None),
-                         hq_country=draw(st.sampled_from(["KZ", "CN", "NL", None])))
-                 for k, i in enumerate(ids)]
+    companies = [
+        company(
+            i,
+            name=draw(text),
+            aliases=draw(st.lists(text, max_size=2)),
+            parent_id=(ids[0] if k > 0 and draw(st.booleans()) else None),
+            hq_country=draw(st.sampled_from(["KZ", "CN", "NL", None])),
+        )
+        for k, i in enumerate(ids)
+    ]
     companies = [{k: v for k, v in c.items() if v is not None} for c in companies]
     evidence = []
     for n in range(draw(st.integers(0, 6))):
         kind = draw(st.sampled_from(list(KIND_FIELDS)))
-        rec = record(kind, id=f"e{n}", company_id=draw(st.sampled_from(ids)), date=draw(dates),
-                     summary=draw(text), status=draw(st.sampled_from([s.value for s in vocab.Status])),
-                     tags=draw(st.lists(text, max_size=3)),
-                     sensitive=draw(st.booleans()), persons=draw(st.lists(text, max_size=2)),
-                     sources=[{"url": "https://example.org/" + draw(slug), "title": draw(text)}
-                              for _ in range(draw(st.integers(1, 3)))])
+        rec = record(
+            kind,
+            id=f"e{n}",
+            company_id=draw(st.sampled_from(ids)),
+            date=draw(dates),
+            summary=draw(text),
+            status=draw(st.sampled_from([s.value for s in vocab.Status])),
+            tags=draw(st.lists(text, max_size=3)),
+            sensitive=draw(st.booleans()),
+            persons=draw(st.lists(text, max_size=2)),
+            sources=[
+                {"url": "https://example.org/" + draw(slug), "title": draw(text)}
+                for _ in range(draw(st.integers(1, 3)))
+            ],
+        )
         if kind == "wage":
             rec["amount"] = draw(st.floats(min_value=0.01, max_value=1e9, allow_nan=False))
         if kind == "assessment" and draw(st.booleans()):
@@ -48,7 +72,9 @@ def evidence_sets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str,
     return companies, evidence
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=evidence_sets(), fmt=st.sampled_from(sorted(WRITERS)))
 def test_write_then_load_is_identical(tmp_path_factory: Any, data: Any, fmt: str) -> None:
     from tests.conftest import write_jsonl

@@ -25,8 +25,9 @@ def _company() -> dict[str, Any]:
 
 
 def _evidence() -> dict[str, Any]:
-    from pydantic import Field, TypeAdapter
     from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter
 
     from .evidence.registry import evidence_kinds
 

@@ -21,8 +21,12 @@ def _print_report(report: ValidationReport, counts: dict[str, Any]) -> None:
     for col in ("table", "read", "valid", "rejected"):
         summary.add_column(col, justify="right" if col != "table" else "left")
     for table in ("companies", "evidence"):
-        summary.add_row(table, str(report.read[table]), str(report.valid[table]),
-                        str(report.rejected_count(table)))
+        summary.add_row(
+            table,
+            str(report.read[table]),
+            str(report.valid[table]),
+            str(report.rejected_count(table)),
+        )
     console.print(summary)
     if counts["kind"]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts["kind"].items()))
@@ -43,22 +47,33 @@ def _print_report(report: ValidationReport, counts: dict[str, Any]) -> None:
                 where += p.pointer
             field = f"{p.field}: " if p.field else ""
             value = f" (got {p.value!r})" if p.value is not None else ""
-            console.print(f"  [{colour}]{p.severity}[/] {where.strip() or '-'}: {field}{p.message}{value}",
-                          markup=True)
+            console.print(
+                f"  [{colour}]{p.severity}[/] {where.strip() or '-'}: {field}{p.message}{value}",
+                markup=True,
+            )
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--allow-unknown-fields", is_flag=True, help="Ignore unknown columns (warn).")
-def validate(paths: tuple[str, ...], as_of: dt.date | None, fmt: str, allow_unknown_fields: bool) -> None:
+def validate(
+    paths: tuple[str, ...], as_of: dt.date | None, fmt: str, allow_unknown_fields: bool
+) -> None:
     """Validate evidence files or bundles: exit 0 if valid, 1 if not, 2 on usage errors."""
     for p in paths:
         existing_path(p)
-    evidence = load_evidence(*paths, strict=False, as_of=as_of,
-                             allow_unknown_fields=allow_unknown_fields)
+    evidence = load_evidence(
+        *paths, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
+    )
     report = evidence.report
     counts = evidence.counts()
     if fmt == "json":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .model import Company, EvidenceBase
 from .parse import Located
@@ -42,15 +42,26 @@ def cross_check(name: str, table: Literal["companies", "evidence"]) -> Callable[
     return register
 
 
-def _duplicates(table: Literal["companies", "evidence"], items: Sequence[Located[Company]] | Sequence[Located[EvidenceBase]]) -> list[Finding]:
-    first: dict[str, Located[Company] | Located[EvidenceBase]] = {}
+def _duplicates(
+    table: Literal["companies", "evidence"], items: Sequence[Located[Any]]
+) -> list[Finding]:
+    first: dict[str, Located[Any]] = {}
     out: list[Finding] = []
     for i, item in enumerate(items):
         key = item.model.id
         if key in first:
-            out.append((table, i, item.problem(
-                "duplicate-id", f"id is already used at {first[key].problem('', '').where}",
-                "id", key)))
+            out.append(
+                (
+                    table,
+                    i,
+                    item.problem(
+                        "duplicate-id",
+                        f"id is already used at {first[key].problem('', '').where}",
+                        "id",
+                        key,
+                    ),
+                )
+            )
         else:
             first[key] = item
     return out
@@ -71,8 +82,18 @@ def unknown_or_cyclic_parent(ctx: CheckContext) -> list[Finding]:
         if pid is None:
             continue
         if pid not in parent:
-            out.append(("companies", i, item.problem(
-                "unknown-parent", "parent company is not in the companies file", "parent_id", pid)))
+            out.append(
+                (
+                    "companies",
+                    i,
+                    item.problem(
+                        "unknown-parent",
+                        "parent company is not in the companies file",
+                        "parent_id",
+                        pid,
+                    ),
+                )
+            )
             continue
         seen = [item.model.id]
         node: str | None = pid
@@ -80,9 +101,16 @@ def unknown_or_cyclic_parent(ctx: CheckContext) -> list[Finding]:
             seen.append(node)
             node = parent[node]
         if node is not None and node in seen:
-            cycle = " -> ".join([*seen[seen.index(node):], node])
-            out.append(("companies", i, item.problem(
-                "parent-cycle", f"parent chain is a cycle: {cycle}", "parent_id", pid)))
+            cycle = " -> ".join([*seen[seen.index(node) :], node])
+            out.append(
+                (
+                    "companies",
+                    i,
+                    item.problem(
+                        "parent-cycle", f"parent chain is a cycle: {cycle}", "parent_id", pid
+                    ),
+                )
+            )
     return out
 
 
@@ -124,6 +152,16 @@ def after_as_of(ctx: CheckContext) -> list[Finding]:
             dates.append(("company_response.date", e.company_response.date))
         for field, value in dates:
             if value is not None and value > ctx.as_of:
-                out.append(("evidence", i, item.problem(
-                    "after-as-of", f"date is after the as-of date {ctx.as_of}", field, value.isoformat())))
+                out.append(
+                    (
+                        "evidence",
+                        i,
+                        item.problem(
+                            "after-as-of",
+                            f"date is after the as-of date {ctx.as_of}",
+                            field,
+                            value.isoformat(),
+                        ),
+                    )
+                )
     return out

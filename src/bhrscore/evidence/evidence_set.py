@@ -17,7 +17,8 @@ class EvidenceSet:
 
     >>> from bhrscore import load_evidence
     >>> evidence = load_evidence("examples/kazakhstan")  # doctest: +SKIP
-    >>> companies, records = evidence.frames().companies, evidence.frames().evidence  # doctest: +SKIP
+    >>> frames = evidence.frames()  # doctest: +SKIP
+    >>> frames.companies, frames.evidence  # doctest: +SKIP
     """
 
     companies: tuple[Company, ...]

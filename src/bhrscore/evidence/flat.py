@@ -144,7 +144,8 @@ def unflatten(row: Mapping[str, Any], list_columns: frozenset[str]) -> dict[str,
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    return _lists_from_indices(nested)
+    result: dict[str, Any] = _lists_from_indices(nested)
+    return result
 
 
 def _lists_from_indices(node: Any) -> Any:

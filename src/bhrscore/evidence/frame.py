@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from .flat import Column, columns
 from .model import Company, EvidenceBase, Source
@@ -34,7 +35,10 @@ SOURCE_COLUMNS: dict[str, Any] = {
     "source_type": pd.CategoricalDtype([v.value for v in SourceType]),
     "source_published": "datetime64[ns]",
 }
-DERIVED_EVIDENCE: dict[str, Any] = {"effective_date": "datetime64[ns]", "benchmark_ratio": "Float64"}
+DERIVED_EVIDENCE: dict[str, Any] = {
+    "effective_date": "datetime64[ns]",
+    "benchmark_ratio": "Float64",
+}
 DERIVED_COMPANY: dict[str, Any] = {
     "ultimate_parent_id": "string",
     "origin_country": "string",
@@ -60,7 +64,7 @@ def dtype_for(column: Column) -> Any:
     return "string"
 
 
-def _scalar_columns(model: type[Any]) -> dict[str, Any]:
+def _scalar_columns(model: type[BaseModel]) -> dict[str, Any]:
     return {c.name: dtype_for(c) for c in columns(model) if c.shape != "model_list"}
 
 

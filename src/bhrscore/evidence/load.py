@@ -66,33 +66,54 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
                 if p.stem.lower() == "bundle" and p.suffix.lower() in {".json", ".xlsx"}:
                     found.append((p, None))
                 elif table is None:
-                    problems.append(Problem(
-                        str(p), "not read: data files in a bundle are named companies.* or "
-                        "evidence*.*", code="ignored-file", severity="warning"))
+                    problems.append(
+                        Problem(
+                            str(p),
+                            "not read: data files in a bundle are named companies.* or evidence*.*",
+                            code="ignored-file",
+                            severity="warning",
+                        )
+                    )
                 else:
                     found.append((p, table))
             if data and not any(t != "evidence" and p.parent == path for p, t in found):
-                problems.append(Problem(
-                    str(path), "no companies file (companies.json, .jsonl, .csv or .xlsx)",
-                    code="no-companies", severity="warning"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        "no companies file (companies.json, .jsonl, .csv or .xlsx)",
+                        code="no-companies",
+                        severity="warning",
+                    )
+                )
         elif path.suffix.lower() not in READERS:
-            problems.append(Problem(
-                str(path), f"unsupported file type {path.suffix!r}; use "
-                f"{', '.join(sorted(READERS))}", code="unsupported-format"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"unsupported file type {path.suffix!r}; use {', '.join(sorted(READERS))}",
+                    code="unsupported-format",
+                )
+            )
         else:
             table = _table_of(path)
             bundle_like = path.suffix.lower() in {".xlsx", ".json"} and table is None
             found.append((path, None if bundle_like else table or "evidence"))
     companies_files = [p for p, t in found if t == "companies"]
     if len(companies_files) > 1:
-        problems.append(Problem(
-            str(companies_files[1]), f"a second companies file (first: {companies_files[0]})",
-            code="two-companies-files"))
+        problems.append(
+            Problem(
+                str(companies_files[1]),
+                f"a second companies file (first: {companies_files[0]})",
+                code="two-companies-files",
+            )
+        )
     return found, problems
 
 
-def _read(found: list[tuple[Path, Table | None]], limits: Limits, allow_unknown: bool,
-          ) -> tuple[list[RawRecord], list[Problem]]:
+def _read(
+    found: list[tuple[Path, Table | None]],
+    limits: Limits,
+    allow_unknown: bool,
+) -> tuple[list[RawRecord], list[Problem]]:
     lay = layouts()
     records: list[RawRecord] = []
     problems: list[Problem] = []
@@ -188,8 +209,17 @@ def load_evidence(
 
     for idx in sorted(record_problems):
         raw = raws[idx]
-        report.rejected.append(Rejected(
-            raw.file, raw.data, tuple(record_problems[idx]), raw.row, raw.sheet, raw.pointer, raw.table))
+        report.rejected.append(
+            Rejected(
+                raw.file,
+                raw.data,
+                tuple(record_problems[idx]),
+                raw.row,
+                raw.sheet,
+                raw.pointer,
+                raw.table,
+            )
+        )
         report.add(record_problems[idx])
     report.problems = _unique(report.problems)
     report.valid["companies"] = len(kept_companies)
@@ -199,4 +229,5 @@ def load_evidence(
     if strict and not report.ok:
         raise EvidenceValidationError(report)
     return EvidenceSet(
-        tuple(c.model for c in kept_companies), tuple(e.model for e in kept_evidence), report)
+        tuple(c.model for c in kept_companies), tuple(e.model for e in kept_evidence), report
+    )

@@ -22,7 +22,9 @@ class Located(Generic[M]):
     model: M
     raw: RawRecord
 
-    def problem(self, code: str, message: str, field: str | None = None, value: Any = None) -> Problem:
+    def problem(
+        self, code: str, message: str, field: str | None = None, value: Any = None
+    ) -> Problem:
         """A problem about this record, located where the user will look for it."""
         raw = self.raw
         return Problem(
@@ -104,14 +106,22 @@ def parse_evidence(raw: RawRecord) -> tuple[EvidenceBase | None, list[Problem]]:
     model = kinds.get(kind) if isinstance(kind, str) else None
     if model is None:
         message = (
-            "required field is missing" if kind is None
+            "required field is missing"
+            if kind is None
             else f"unknown evidence kind; expected one of: {', '.join(kinds)}"
         )
         return None, [
-            Problem(file=raw.file, code="unknown-kind" if kind is not None else "invalid",
-                    message=message, row=raw.row, sheet=raw.sheet,
-                    pointer=_pointer(raw.pointer, "kind"), field="kind", value=shorten(kind),
-                    column=raw.columns.get("kind"))
+            Problem(
+                file=raw.file,
+                code="unknown-kind" if kind is not None else "invalid",
+                message=message,
+                row=raw.row,
+                sheet=raw.sheet,
+                pointer=_pointer(raw.pointer, "kind"),
+                field="kind",
+                value=shorten(kind),
+                column=raw.columns.get("kind"),
+            )
         ]
     try:
         return model.model_validate(raw.data), []

@@ -96,7 +96,9 @@ def decode(
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
         problems.append(
-            _problem(file, "bom", "UTF-8 byte-order mark at the start was ignored", severity="warning")
+            _problem(
+                file, "bom", "UTF-8 byte-order mark at the start was ignored", severity="warning"
+            )
         )
     text = data.decode("utf-8", errors="surrogateescape")
     if not text.strip():
@@ -123,25 +125,34 @@ def bad_bytes(text: str) -> str | None:
 # --- JSON and JSON Lines ------------------------------------------------------------------
 
 
-def _json_records(
-    items: Any, table: Table, file: str, pointer: str, result: ReadResult
-) -> None:
+def _json_records(items: Any, table: Table, file: str, pointer: str, result: ReadResult) -> None:
     if not isinstance(items, list):
         result.problems.append(
-            _problem(file, "not-a-list", f"expected a list of {table} records", pointer=pointer or "/")
+            _problem(
+                file, "not-a-list", f"expected a list of {table} records", pointer=pointer or "/"
+            )
         )
         return
     for i, item in enumerate(items):
-        rec = RawRecord(table, item if isinstance(item, dict) else {}, file, pointer=f"{pointer}/{i}")
+        rec = RawRecord(
+            table, item if isinstance(item, dict) else {}, file, pointer=f"{pointer}/{i}"
+        )
         if not isinstance(item, dict):
             rec.problems.append(
-                _problem(file, "not-an-object", "expected an object", pointer=rec.pointer,
-                         value=shorten(item))
+                _problem(
+                    file,
+                    "not-an-object",
+                    "expected an object",
+                    pointer=rec.pointer,
+                    value=shorten(item),
+                )
             )
         result.records.append(rec)
 
 
-def read_json(path: Path, table: Table | None, layout: Any = None, limits: Any = None) -> ReadResult:
+def read_json(
+    path: Path, table: Table | None, layout: Any = None, limits: Any = None
+) -> ReadResult:
     """A JSON file holding a list of records, or a bundle object
     ``{"companies": [...], "evidence": [...]}``."""
     file = str(path)
@@ -158,15 +169,22 @@ def read_json(path: Path, table: Table | None, layout: Any = None, limits: Any =
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         result.problems.append(
-            _problem(file, "json-syntax", f"invalid JSON: {exc.msg} (column {exc.colno})", row=exc.lineno)
+            _problem(
+                file, "json-syntax", f"invalid JSON: {exc.msg} (column {exc.colno})", row=exc.lineno
+            )
         )
         return result
     if isinstance(doc, dict) and table is None:
         unknown = sorted(set(doc) - {"companies", "evidence"})
         if unknown:
             result.problems.append(
-                _problem(file, "unknown-key", "a bundle has only 'companies' and 'evidence'",
-                         pointer="/", value=shorten(unknown))
+                _problem(
+                    file,
+                    "unknown-key",
+                    "a bundle has only 'companies' and 'evidence'",
+                    pointer="/",
+                    value=shorten(unknown),
+                )
             )
         for key in ("companies", "evidence"):
             if key in doc:
@@ -179,7 +197,9 @@ def read_json(path: Path, table: Table | None, layout: Any = None, limits: Any =
     return result
 
 
-def read_jsonl(path: Path, table: Table | None, layout: Any = None, limits: Any = None) -> ReadResult:
+def read_jsonl(
+    path: Path, table: Table | None, layout: Any = None, limits: Any = None
+) -> ReadResult:
     """One JSON object per line; blank lines are skipped; line numbers count from 1. An empty
     file holds no records (a warning, not an error)."""
     file = str(path)
@@ -200,14 +220,24 @@ def read_jsonl(path: Path, table: Table | None, layout: Any = None, limits: Any 
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             rec.problems.append(
-                _problem(file, "json-syntax", f"invalid JSON: {exc.msg} (column {exc.colno})",
-                         row=number, value=shorten(line))
+                _problem(
+                    file,
+                    "json-syntax",
+                    f"invalid JSON: {exc.msg} (column {exc.colno})",
+                    row=number,
+                    value=shorten(line),
+                )
             )
             continue
         if not isinstance(obj, dict):
             rec.problems.append(
-                _problem(file, "not-an-object", "each line must be a JSON object", row=number,
-                         value=shorten(obj))
+                _problem(
+                    file,
+                    "not-an-object",
+                    "each line must be a JSON object",
+                    row=number,
+                    value=shorten(obj),
+                )
             )
             continue
         rec.data = obj
@@ -225,15 +255,23 @@ def _check_header(
     for name in header:
         if name and name in seen:
             problems.append(
-                _problem(file, "duplicate-column", "column appears twice", sheet=sheet, row=1, field=name)
+                _problem(
+                    file, "duplicate-column", "column appears twice", sheet=sheet, row=1, field=name
+                )
             )
         seen.add(name)
     unknown = {h for h in header if h and template_name(h) not in layout.known}
     missing = {r for r in layout.required if r not in seen}
     for name in sorted(missing):
         problems.append(
-            _problem(file, "missing-column", "required column is missing from the header",
-                     sheet=sheet, row=1, field=name)
+            _problem(
+                file,
+                "missing-column",
+                "required column is missing from the header",
+                sheet=sheet,
+                row=1,
+                field=name,
+            )
         )
     return problems, unknown, missing
 
@@ -253,10 +291,16 @@ def _table_records(
     for name in sorted(unknown):
         severity: Literal["error", "warning"] = "warning" if allow_unknown else "error"
         problems.append(
-            _problem(file, "unknown-column",
-                     "unknown column" + (" (ignored)" if allow_unknown else
-                                         "; rows with a value in it are rejected"),
-                     sheet=sheet, row=1, field=name, severity=severity)
+            _problem(
+                file,
+                "unknown-column",
+                "unknown column"
+                + (" (ignored)" if allow_unknown else "; rows with a value in it are rejected"),
+                sheet=sheet,
+                row=1,
+                field=name,
+                severity=severity,
+            )
         )
     result.problems += problems
     header_errors = {p.field: p for p in problems if p.severity == "error"}
@@ -270,13 +314,15 @@ def _table_records(
         if cell_problems:
             rec.problems += cell_problems
             continue
-        if len(cells) > len(header) and any(
-            c not in (None, "") for c in cells[len(header):]
-        ):
+        if len(cells) > len(header) and any(c not in (None, "") for c in cells[len(header) :]):
             rec.problems.append(
-                _problem(file, "ragged-row",
-                         f"row has {len(cells)} cells but the header has {len(header)}",
-                         row=number, sheet=sheet)
+                _problem(
+                    file,
+                    "ragged-row",
+                    f"row has {len(cells)} cells but the header has {len(header)}",
+                    row=number,
+                    sheet=sheet,
+                )
             )
             continue
         flat: dict[str, Any] = {}
@@ -290,8 +336,15 @@ def _table_records(
                 continue
             if isinstance(value, str) and (msg := bad_bytes(value)) is not None:
                 rec.problems.append(
-                    _problem(file, "encoding", msg, row=number, sheet=sheet, field=name,
-                             column=letters[i] if letters else None)
+                    _problem(
+                        file,
+                        "encoding",
+                        msg,
+                        row=number,
+                        sheet=sheet,
+                        field=name,
+                        column=letters[i] if letters else None,
+                    )
                 )
                 continue
             flat[name] = value
@@ -302,7 +355,10 @@ def _table_records(
 
 
 def read_csv(
-    path: Path, table: Table | None, layout: Layout, limits: Limits | None = None,
+    path: Path,
+    table: Table | None,
+    layout: Layout,
+    limits: Limits | None = None,
     allow_unknown: bool = False,
 ) -> ReadResult:
     """A comma-separated file with a header row; row numbers are the file's line numbers."""
@@ -326,10 +382,14 @@ def read_csv(
             if delim in header[0]:
                 shown = {"\t": "tab"}.get(delim, delim)
                 result.problems.append(
-                    _problem(file, "delimiter",
-                             f"the header is one column; bhrscore CSV files are comma-separated "
-                             f"but this file seems to use {shown!r}",
-                             row=1, value=shorten(header[0]))
+                    _problem(
+                        file,
+                        "delimiter",
+                        f"the header is one column; bhrscore CSV files are comma-separated "
+                        f"but this file seems to use {shown!r}",
+                        row=1,
+                        value=shorten(header[0]),
+                    )
                 )
                 return result
 
@@ -347,8 +407,9 @@ def read_csv(
                 return
             yield start, cells, []
 
-    _table_records(rows(), header, table or "evidence", file, None, layout, None,
-                   allow_unknown, result)
+    _table_records(
+        rows(), header, table or "evidence", file, None, layout, None, allow_unknown, result
+    )
     if not result.records and not result.problems:
         result.problems.append(
             _problem(file, "no-rows", "the file has a header but no rows", severity="warning")
@@ -374,9 +435,14 @@ def _check_zip(path: Path, limits: Limits) -> str | None:
         return "not a valid .xlsx workbook (not a zip archive)"
     total = sum(i.file_size for i in infos)
     if total > limits.max_unzipped_bytes:
-        return f"workbook unpacks to {total:,} bytes, over the limit of {limits.max_unzipped_bytes:,}"
+        return (
+            f"workbook unpacks to {total:,} bytes, over the limit of {limits.max_unzipped_bytes:,}"
+        )
     for info in infos:
-        if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > limits.max_compression_ratio
+        ):
             return f"workbook member {info.filename!r} is compressed suspiciously well (zip bomb?)"
     return None
 
@@ -397,7 +463,10 @@ def _cell_value(value: Any) -> Any:
 
 
 def read_xlsx(
-    path: Path, table: Table | None, layout: Layout | dict[str, Layout], limits: Limits | None = None,
+    path: Path,
+    table: Table | None,
+    layout: Layout | dict[str, Layout],
+    limits: Limits | None = None,
     allow_unknown: bool = False,
 ) -> ReadResult:
     """An .xlsx workbook, read-only, formulas never evaluated (a formula cell is an error).
@@ -429,14 +498,21 @@ def read_xlsx(
                     wanted.append((tbl, by_name[key]))
             if not wanted:
                 result.problems.append(
-                    _problem(file, "not-a-bundle", "workbook has no 'Companies' or 'Evidence' sheet")
+                    _problem(
+                        file, "not-a-bundle", "workbook has no 'Companies' or 'Evidence' sheet"
+                    )
                 )
             used = {ws.title for _, ws in wanted}
             for ws in wb.worksheets:
                 if ws.title not in used and ws.title.strip().lower() not in AUXILIARY_SHEETS:
                     result.problems.append(
-                        _problem(file, "ignored-sheet", "sheet is not read (only Companies and "
-                                 "Evidence hold data)", sheet=ws.title, severity="warning")
+                        _problem(
+                            file,
+                            "ignored-sheet",
+                            "sheet is not read (only Companies and Evidence hold data)",
+                            sheet=ws.title,
+                            severity="warning",
+                        )
                     )
         for tbl, ws in wanted:
             lay = layout[tbl] if isinstance(layout, dict) else layout
@@ -447,8 +523,13 @@ def read_xlsx(
 
 
 def _read_sheet(
-    ws: Any, table: Table, file: str, layout: Layout, allow_unknown: bool,
-    result: ReadResult, letter: Callable[[int], str],
+    ws: Any,
+    table: Table,
+    file: str,
+    layout: Layout,
+    allow_unknown: bool,
+    result: ReadResult,
+    letter: Callable[[int], str],
 ) -> None:
     sheet = ws.title
     rows = ws.iter_rows()
@@ -472,10 +553,16 @@ def _read_sheet(
             for i, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
                     problems.append(
-                        _problem(file, "formula", "formulas are not read; enter the value itself",
-                                 sheet=sheet, row=number, column=letter(i + 1),
-                                 field=header[i] if i < len(header) else None,
-                                 value=shorten(cell.value))
+                        _problem(
+                            file,
+                            "formula",
+                            "formulas are not read; enter the value itself",
+                            sheet=sheet,
+                            row=number,
+                            column=letter(i + 1),
+                            field=header[i] if i < len(header) else None,
+                            value=shorten(cell.value),
+                        )
                     )
                 out.append(_cell_value(cell.value))
             yield number, out, problems

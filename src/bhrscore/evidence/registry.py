@@ -21,7 +21,7 @@ def evidence_kind(name: str) -> Callable[[E], E]:
     def register(cls: E) -> E:
         if name in _KINDS and _KINDS[name] is not cls:
             raise ValueError(f"evidence kind {name!r} is already registered")
-        field = cls.model_fields.get("kind")
+        field = cls.__pydantic_fields__.get("kind")
         if field is None or field.default != name:
             raise TypeError(f"{cls.__name__} must declare kind: Literal[{name!r}] = {name!r}")
         _KINDS[name] = cls

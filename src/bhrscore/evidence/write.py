@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..io import atomic_write_text
 from .evidence_set import EvidenceSet
-from .flat import expand, flatten, columns
+from .flat import columns, expand, flatten
 from .model import Company
 from .registry import evidence_kinds
 
@@ -34,8 +34,10 @@ def _jsonl(models: Sequence[BaseModel]) -> str:
 
 def _csv(models: Sequence[BaseModel], header_models: Sequence[type[BaseModel]]) -> str:
     rows = [flatten(_dump(m)) for m in models]
-    slots = max((sum(1 for k in r if k.startswith("sources.") and k.endswith(".url")) for r in rows),
-                default=1)
+    slots = max(
+        (sum(1 for k in r if k.startswith("sources.") and k.endswith(".url")) for r in rows),
+        default=1,
+    )
     header: list[str] = []
     for model in header_models:
         for name in expand(columns(model), slots=max(slots, 1)):
@@ -43,13 +45,15 @@ def _csv(models: Sequence[BaseModel], header_models: Sequence[type[BaseModel]]) 
                 header.append(name)
     # indexed source columns last, in slot order
     header = [h for h in header if not h.startswith("sources.")] + [
-        h for h in header if h.startswith("sources.")]
+        h for h in header if h.startswith("sources.")
+    ]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("true" if v is True else "false" if v is False else v)
-                         for k, v in row.items()})
+        writer.writerow(
+            {k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()}
+        )
     return buf.getvalue()
 
 
@@ -62,8 +66,10 @@ def _write_jsonl(ev: EvidenceSet, out: Path) -> list[Path]:
 
 def _write_json(ev: EvidenceSet, out: Path) -> list[Path]:
     path = out / "bundle.json"
-    doc = {"companies": [_dump(c) for c in ev.companies],
-           "evidence": [_dump(e) for e in ev.evidence]}
+    doc = {
+        "companies": [_dump(c) for c in ev.companies],
+        "evidence": [_dump(e) for e in ev.evidence],
+    }
     atomic_write_text(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return [path]
 
@@ -82,7 +88,9 @@ WRITERS: dict[str, Callable[[EvidenceSet, Path], list[Path]]] = {
 }
 
 
-def write_evidence(evidence: EvidenceSet, out_dir: str | os.PathLike[str], format: str = "jsonl") -> list[Path]:
+def write_evidence(
+    evidence: EvidenceSet, out_dir: str | os.PathLike[str], format: str = "jsonl"
+) -> list[Path]:
     """Write ``evidence`` as a bundle into ``out_dir``; returns the files written.
 
     >>> write_evidence(evidence_set, "out/bundle", format="csv")  # doctest: +SKIP
