@@ -124,34 +124,75 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+@dataclass(frozen=True, slots=True)
+class RowPlan:
+    """How to turn the cells of one header into nested records, worked out once per file."""
+
+    fields: tuple[tuple[int, tuple[str, ...], bool], ...]  # (cell index, path, is a list)
+    indexed: tuple[tuple[str, ...], ...]  # paths whose children are list indices
+    by_index: dict[int, tuple[tuple[str, ...], bool]]
+
+    @classmethod
+    def for_header(cls, header: list[str | None], list_columns: frozenset[str]) -> RowPlan:
+        fields = []
+        indexed: set[tuple[str, ...]] = set()
+        for i, name in enumerate(header):
+            if not name:
+                continue
+            parts = tuple(name.split("."))
+            fields.append((i, parts, template_name(name) in list_columns))
+            for depth, part in enumerate(parts):
+                if part.isdigit():
+                    indexed.add(parts[:depth])
+        # deepest first, so inner lists are built before the lists that contain them
+        return cls(
+            tuple(fields),
+            tuple(sorted(indexed, key=len, reverse=True)),
+            {i: (parts, is_list) for i, parts, is_list in fields},
+        )
+
+    def nest(self, cells: list[Any]) -> dict[str, Any]:
+        """Cells -> nested dict: empty cells dropped, text stripped, list cells split on
+        ``|``, indexed columns gathered into lists in index order."""
+        nested: dict[str, Any] = {}
+        by_index = self.by_index
+        for i, value in enumerate(cells):
+            if value is None or value == "":  # most cells of a wide table are empty
+                continue
+            spec = by_index.get(i)
+            if spec is None:
+                continue
+            parts, is_list = spec
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+                if is_list:
+                    value = [v.strip() for v in value.split(LIST_DELIMITER) if v.strip()]
+            node = nested
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        for path in self.indexed:
+            _index_to_list(nested, path)
+        return nested
+
+
+def _index_to_list(node: Any, path: tuple[str, ...]) -> None:
+    if not path:
+        return
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) and not key.isdigit() else None
+        if node is None:
+            return
+    last = path[-1]
+    if isinstance(node, dict) and isinstance(node.get(last), dict):
+        items = node[last]
+        if all(k.isdigit() for k in items):
+            node[last] = [items[k] for k in sorted(items, key=int)]
 
 
 def unflatten(row: Mapping[str, Any], list_columns: frozenset[str]) -> dict[str, Any]:
-    """Flat ``{column: value}`` -> nested dict for the models. Empty cells are dropped; list
-    cells are split on ``|``; indexed columns are gathered into lists in index order."""
-    nested: dict[str, Any] = {}
-    for column, value in row.items():
-        if _is_empty(value):
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-        parts = column.split(".")
-        if template_name(column) in list_columns and isinstance(value, str):
-            value = [item.strip() for item in value.split(LIST_DELIMITER) if item.strip()]
-        node = nested
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    result: dict[str, Any] = _lists_from_indices(nested)
-    return result
-
-
-def _lists_from_indices(node: Any) -> Any:
-    if not isinstance(node, dict):
-        return node
-    converted = {k: _lists_from_indices(v) for k, v in node.items()}
-    if converted and all(k.isdigit() for k in converted):
-        return [converted[k] for k in sorted(converted, key=int)]
-    return converted
+    """Flat ``{column: value}`` -> nested dict for the models (see :class:`RowPlan`)."""
+    header = list(row)
+    return RowPlan.for_header(list(header), list_columns).nest(list(row.values()))

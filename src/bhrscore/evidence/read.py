@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .flat import Column, template_name, unflatten
+from .flat import Column, RowPlan, template_name
 from .report import Problem, shorten
 
 Table = Literal["companies", "evidence"]
@@ -247,6 +247,14 @@ def read_jsonl(
 # --- flat tables (CSV, XLSX) ----------------------------------------------------------------
 
 
+def _joined_text(cells: list[Any]) -> str:
+    """All text cells of a row as one string (one regex or strip instead of one per cell)."""
+    try:
+        return "".join(cells)
+    except TypeError:
+        return "".join(c for c in cells if isinstance(c, str))
+
+
 def _check_header(
     header: list[str], layout: Layout, file: str, sheet: str | None
 ) -> tuple[list[Problem], set[str], set[str]]:
@@ -304,54 +312,56 @@ def _table_records(
         )
     result.problems += problems
     header_errors = {p.field: p for p in problems if p.severity == "error"}
+    kept = [h if h and h not in unknown else None for h in header]
+    plan = RowPlan.for_header(kept, layout.lists)
+    unknown_at = [i for i, h in enumerate(header) if h in unknown]
+    width = len(header)
+    column_letters = {name: letters[i] for i, name in enumerate(header) if name} if letters else {}
     for number, cells, cell_problems in rows:
-        if not cell_problems and all(
-            c is None or (isinstance(c, str) and not c.strip()) for c in cells
+        text = _joined_text(cells)
+        if (
+            not cell_problems
+            and not text.strip()
+            and all(c is None or isinstance(c, str) for c in cells)
         ):
             continue
-        rec = RawRecord(table, {}, file, row=number, sheet=sheet)
+        rec = RawRecord(table, {}, file, row=number, sheet=sheet, columns=column_letters)
         result.records.append(rec)
         if cell_problems:
             rec.problems += cell_problems
             continue
-        if len(cells) > len(header) and any(c not in (None, "") for c in cells[len(header) :]):
+        if len(cells) > width and any(c not in (None, "") for c in cells[width:]):
             rec.problems.append(
                 _problem(
                     file,
                     "ragged-row",
-                    f"row has {len(cells)} cells but the header has {len(header)}",
+                    f"row has {len(cells)} cells but the header has {width}",
                     row=number,
                     sheet=sheet,
                 )
             )
             continue
-        flat: dict[str, Any] = {}
-        for i, name in enumerate(header):
-            value = cells[i] if i < len(cells) else None
-            if not name:
-                continue
-            if name in unknown:
-                if value not in (None, "") and not allow_unknown:
-                    rec.problems.append(header_errors[name])
-                continue
-            if isinstance(value, str) and (msg := bad_bytes(value)) is not None:
-                rec.problems.append(
-                    _problem(
-                        file,
-                        "encoding",
-                        msg,
-                        row=number,
-                        sheet=sheet,
-                        field=name,
-                        column=letters[i] if letters else None,
-                    )
-                )
-                continue
-            flat[name] = value
+        if not allow_unknown:
+            for i in unknown_at:
+                if i < len(cells) and cells[i] not in (None, ""):
+                    rec.problems.append(header_errors[header[i]])
         rec.problems += [header_errors[m] for m in sorted(missing)]
-        if letters:
-            rec.columns = {name: letters[i] for i, name in enumerate(header) if name}
-        rec.data = unflatten(flat, layout.lists)
+        if _SURROGATE.search(text):
+            for i, c in enumerate(cells[:width]):
+                if isinstance(c, str) and (msg := bad_bytes(c)) is not None:
+                    rec.problems.append(
+                        _problem(
+                            file,
+                            "encoding",
+                            msg,
+                            row=number,
+                            sheet=sheet,
+                            field=header[i],
+                            column=letters[i] if letters else None,
+                        )
+                    )
+            continue
+        rec.data = plan.nest(cells)
 
 
 def read_csv(
