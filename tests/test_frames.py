@@ -47,6 +47,8 @@ def test_ultimate_parent_and_origin_through_three_levels() -> None:
             company("mid", hq_country="HK", parent_id="top"),
             company("low", hq_country="KZ", parent_id="mid"),
             company("own", hq_country="KZ", parent_id="mid", origin_country="RU"),
+        company("holding", hq_country="CY", origin_country="CN"),
+        company("via-holding", hq_country="KZ", parent_id="holding"),
             company("unknown", hq_country=None),
         )
     ]
@@ -56,6 +58,7 @@ def test_ultimate_parent_and_origin_through_three_levels() -> None:
     assert frame.loc["low", "origin_country"] == "CN"  # the ultimate parent's HQ
     assert frame.loc["own", "origin_country"] == "RU"  # explicit origin wins
     assert frame.loc["top", "parent_depth"] == 0
+    assert frame.loc["via-holding", "origin_country"] == "CN"  # an ancestor's explicit origin
     assert pd.isna(frame.loc["unknown", "origin_country"])
 
 

@@ -106,10 +106,11 @@ def test_ownership_chains_and_explicit_origins() -> None:
         companies.loc[explicit, "origin_country"]
         == companies.loc[explicit, "origin_country_explicit"]
     ).all()
-    # Subsidiaries inherit the ultimate parent's origin (unless they carry their own).
-    hq = companies.set_index("id")["hq_country"]
+    # Subsidiaries inherit the ultimate parent's origin: its explicit origin, else its HQ.
+    by_id = companies.set_index("id")
+    parent_origin = by_id["origin_country_explicit"].fillna(by_id["hq_country"])
     inherited = ~top & ~explicit
-    expected = companies.loc[inherited, "ultimate_parent_id"].map(hq)
+    expected = companies.loc[inherited, "ultimate_parent_id"].map(parent_origin)
     assert (companies.loc[inherited, "origin_country"] == expected).all()
     assert (
         companies.loc[inherited, "hq_country"] != companies.loc[inherited, "origin_country"]

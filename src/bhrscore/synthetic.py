@@ -38,8 +38,9 @@ and never after ``as_of``. A share ``group_share`` of records is group-level tes
 The planted origin effect
 -------------------------
 A record is *CN-linked* when its company's resolved ``origin_country`` (the ``origin_country``
-column: explicit origin, else the ultimate parent's HQ) is ``CN``, or when it is group testimony
-with ``origin_group == "china"``. With ``e = origin_effect`` (between -1 and 1; 0 = no effect)
+column: the first explicit origin up the parent chain, else the ultimate parent's HQ) is ``CN``,
+or when it is group testimony with ``origin_group == "china"``. With ``e = origin_effect``
+(between -1 and 1; 0 = no effect)
 and everything else drawn identically for all origins:
 
 - **Wages**: a wage record with a benchmark has ``amount = round(benchmark * r)`` with

@@ -39,7 +39,7 @@ import pandas as pd
 from .compare import _keys as compare_keys
 from .compare import unit_table
 from .origin import OriginGroupsLike
-from .stats import rng_for
+from .stats import BLOCK_CELLS, rng_for
 
 if TYPE_CHECKING:
     from ..rubric.model import Node, Rubric
@@ -50,14 +50,15 @@ ROOT_ID = "total"
 #: Largest difference between re-aggregated and engine node scores accepted as "the same".
 REPRODUCE_TOLERANCE = 1e-9
 
-#: Columns of :attr:`Sensitivity.companies`.
+#: Columns of :attr:`Sensitivity.companies`. Rank summaries are over the *weight runs* (the
+#: base and the ``n`` perturbed weightings); the policy alternatives have their own columns.
 COMPANY_COLUMNS: dict[str, str] = {
     "company_id": "string",
     "base_total": "Float64",
     "base_rank": "Int64",  # 1 = best, ties share the lower rank (as in the score card)
-    "median_rank": "Float64",  # over all runs
-    "rank_low": "Float64",  # the (1 - level) / 2 quantile of the rank over all runs
-    "rank_high": "Float64",
+    "median_rank": "Float64",
+    "rank_low": "Float64",  # the (1 - level) / 2 quantile of the rank over the weight runs
+    "rank_high": "Float64",  # the 1 - (1 - level) / 2 quantile
     "rank_min": "Int64",
     "rank_max": "Int64",
     "total_low": "Float64",  # the same quantiles of the total
@@ -70,22 +71,24 @@ RUN_COLUMNS: dict[str, str] = {
     "run": "Int64",  # 0 = base
     "scenario": "string",  # base, weights, missing, aggregation
     "label": "string",  # e.g. "weights 3", "missing: exclude", "aggregation: geometric"
-    "spearman": "Float64",  # rank correlation of the run's totals with the base totals
+    "spearman": "Float64",  # rank correlation with the base totals (<NA> if a run is constant)
     "mean_abs_rank_change": "Float64",
     "max_abs_rank_change": "Int64",
 }
-#: Columns of :attr:`Sensitivity.groups`.
+#: Columns of :attr:`Sensitivity.groups` (one row per pair of groups).
 GROUP_SIGN_COLUMNS: dict[str, str] = {
     "group_a": "string",
     "group_b": "string",
     "n_a": "Int64",
     "n_b": "Int64",
     "base_diff": "Float64",  # mean total of a minus mean total of b, base rubric
-    "diff_median": "Float64",  # over all runs
+    "diff_median": "Float64",  # over the weight runs
     "diff_low": "Float64",
     "diff_high": "Float64",
-    "same_sign_share": "Float64",  # share of runs whose difference has the base sign
-    "sign_kept": "boolean",  # every run has the base sign
+    "same_sign_share": "Float64",  # share of weight runs whose difference has the base sign
+    "diff_missing": "Float64",  # the difference under the alternative missing-data policy
+    "diff_aggregation": "Float64",  # ... and under the alternative aggregation
+    "sign_kept": "boolean",  # every run (weights and alternatives) has the base sign
 }
 
 
@@ -148,7 +151,9 @@ def draw_weights(
     return out
 
 
-def _rebuild(nodes: Sequence[Node], weights: Mapping[str, FloatArray], parent: str, run: int) -> list[Node]:
+def _rebuild(
+    nodes: Sequence[Node], weights: Mapping[str, FloatArray], parent: str, run: int
+) -> list[Node]:
     row = weights[parent][run]
     rebuilt = []
     for node, w in zip(nodes, row, strict=True):
@@ -205,31 +210,56 @@ def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, tuple[FloatArra
         company = rows["company_id"].astype("string")
         points = rows["points"].astype("Float64").fillna(0.0).groupby(company.to_numpy()).sum()
         caps = rows["cap"].astype("Float64").groupby(company.to_numpy()).min()
-        p = points.reindex(ids).astype("float64").fillna(0.0).to_numpy()
-        c = caps.reindex(ids).astype("float64").fillna(np.inf).to_numpy()
+        p = _f64(points.reindex(ids).astype("float64").fillna(0.0))
+        c = _f64(caps.reindex(ids).astype("float64").fillna(np.inf))
         out[str(node_id)] = (p, c)
     return out
 
 
 def _aggregate(children: list[FloatArray], weights: FloatArray, how: str) -> FloatArray:
-    """Children scores (each runs x companies, NaN = excluded) -> node scores."""
-    x = np.stack(children)  # k x R x N
-    w = weights.T[:, :, None]  # k x R x 1
-    present = ~np.isnan(x)
-    w_present = np.where(present, w, 0.0)
-    den = w_present.sum(axis=0)
+    """Children scores (each ``companies`` when the same in every run, or ``runs x
+    companies``; NaN = excluded) and ``runs x children`` weights -> node scores (runs x
+    companies), with the engine's rules: weights re-normalised over the children present,
+    a zero child makes a geometric mean 0, the minimum ignores zero-weight children.
+    Run-invariant children are combined with one matrix product."""
+    runs = weights.shape[0]
+    width = max(c.shape[-1] for c in children)
+    fixed = [j for j, c in enumerate(children) if c.ndim == 1]
+    varying = [j for j, c in enumerate(children) if c.ndim == 2]
     with np.errstate(invalid="ignore", divide="ignore"):
         if how == "minimum":
-            use = present & (w > 0)
-            out = np.where(use, x, np.inf).min(axis=0)
-            return np.where(use.any(axis=0), out, np.nan)
-        if how == "geometric":
-            zero = (present & (x <= 0) & (w > 0)).any(axis=0)
-            logs = np.where(present & (x > 0), np.log(np.where(x > 0, x, 1.0)), 0.0)
-            out = np.exp((w_present * logs).sum(axis=0) / den)
+            out = np.full((runs, width), np.inf)
+            for j, x in enumerate(children):
+                use = ~np.isnan(x) & (weights[:, j : j + 1] > 0)
+                out = np.minimum(out, np.where(use, x, np.inf))
+            return np.where(np.isinf(out), np.nan, out)
+        geometric = how == "geometric"
+
+        def term(x: FloatArray) -> FloatArray:
+            ok = ~np.isnan(x)
+            if geometric:
+                return np.where(ok & (x > 0), np.log(np.where(ok & (x > 0), x, 1.0)), 0.0)
+            return np.where(ok, x, 0.0)
+
+        num = np.zeros((runs, width))
+        den = np.zeros((runs, width))
+        zero = np.zeros((runs, width), dtype=bool)
+        if fixed:
+            x = np.stack([children[j] for j in fixed])  # k x N
+            w = weights[:, fixed]  # R x k
+            num += w @ term(x)
+            den += w @ (~np.isnan(x)).astype(float)
+            if geometric:
+                zero |= ((w > 0).astype(float) @ (~np.isnan(x) & (x <= 0)).astype(float)) > 0
+        for j in varying:
+            x, w = children[j], weights[:, j : j + 1]
+            num += w * term(x)
+            den += w * ~np.isnan(x)
+            if geometric:
+                zero |= (w > 0) & ~np.isnan(x) & (x <= 0)
+        out = np.exp(num / den) if geometric else num / den
+        if geometric:
             out = np.where(zero, 0.0, out)
-        else:
-            out = (w_present * np.where(present, x, 0.0)).sum(axis=0) / den
     return np.where(den > 0, out, np.nan)
 
 
@@ -238,13 +268,13 @@ def reaggregate(
     rubric: Rubric,
     weights: Mapping[str, FloatArray],
 ) -> dict[str, FloatArray]:
-    """Node scores (runs x companies, in ``card.companies`` order) from the card's indicator
-    scores, aggregated with the given sibling weights and the card's penalties."""
+    """Node scores (runs x companies, in ``card.companies`` order; indicators: one row shared
+    by all runs) from the card's indicator scores, aggregated with the given sibling weights
+    and the card's penalties."""
     ids = pd.Index(card.companies["company_id"].astype("string"))
     ind = card.indicators
     matrix = ind.pivot(index="indicator_id", columns="company_id", values="score")
     matrix = matrix.reindex(columns=ids).astype("float64")
-    runs = next(iter(weights.values())).shape[0]
     penalties = _penalty_arrays(card, ids)
     default = rubric.policies.aggregation
     scores: dict[str, FloatArray] = {}
@@ -259,8 +289,10 @@ def reaggregate(
 
     def visit(node: Node) -> FloatArray:
         if not node.children:
-            row = matrix.loc[node.id].to_numpy() if node.id in matrix.index else np.full(len(ids), np.nan)
-            s = np.tile(row, (runs, 1))  # indicator scores are final (no penalties)
+            row = (
+                _f64(matrix.loc[node.id]) if node.id in matrix.index else np.full(len(ids), np.nan)
+            )
+            s = row  # the same in every run; final: no penalties on indicators
         else:
             kids = [visit(child) for child in node.children]
             s = _aggregate(kids, weights[node.id], node.aggregation or default)
@@ -287,7 +319,10 @@ def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
         if rows.empty and node_id != ROOT_ID:
             continue  # an indicator: its scores were read from the card
         want = (
-            pd.Series(rows["score"].astype("Float64").to_numpy(), index=rows["company_id"].astype("string"))
+            pd.Series(
+                rows["score"].astype("Float64").to_numpy(),
+                index=rows["company_id"].astype("string"),
+            )
             .reindex(ids)
             .astype("float64")
             .to_numpy()
@@ -295,7 +330,9 @@ def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
         if node_id == ROOT_ID and rows.empty:
             want = card.companies["total"].astype("Float64").astype("float64").to_numpy()
         same_na = np.array_equal(np.isnan(got[0]), np.isnan(want))
-        close = np.allclose(np.nan_to_num(got[0]), np.nan_to_num(want), rtol=0, atol=REPRODUCE_TOLERANCE)
+        close = np.allclose(
+            np.nan_to_num(got[0]), np.nan_to_num(want), rtol=0, atol=REPRODUCE_TOLERANCE
+        )
         if not (same_na and close):
             return False
     return True
@@ -310,27 +347,35 @@ def _ranks(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def _group_signs(
-    card: ScoreCard, totals: pd.DataFrame, by: tuple[str, ...], origin_groups: OriginGroupsLike, level: float
+    card: ScoreCard,
+    totals: pd.DataFrame,
+    weight_runs: list[int],
+    scenario_runs: Mapping[str, int],
+    by: tuple[str, ...],
+    origin_groups: OriginGroupsLike,
+    level: float,
 ) -> pd.DataFrame:
     units = unit_table(card, by, "total", origin_groups)
     label = units[by[0]].astype("string")
     for key in by[1:]:
         label = label + " / " + units[key].astype("string")
     values = totals.reindex(units["company_id"].to_numpy()).to_numpy(dtype=np.float64)  # U x R
-    names = sorted(label.unique())
-    member = np.stack([(label == g).to_numpy() for g in names])  # G x U
+    names = sorted(str(g) for g in label.unique())
+    member = np.stack([(label == g).to_numpy(dtype=bool) for g in names]).astype(float)  # G x U
     present = ~np.isnan(values)
-    filled = np.where(present, values, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        counts = member.astype(float) @ present.astype(float)  # G x R
-        means = (member.astype(float) @ filled) / counts
+        counts = member @ present.astype(float)  # G x R
+        means = (member @ np.where(present, values, 0.0)) / counts
     tail = (1.0 - level) / 2.0
     rows = []
     for i, j in itertools.combinations(range(len(names)), 2):
         diff = means[i] - means[j]
-        base = diff[0]
-        ok = ~np.isnan(diff)
-        same = np.sign(diff[ok]) == np.sign(base) if not np.isnan(base) else np.zeros(0, bool)
+        base = float(diff[0])
+        w = diff[weight_runs]
+        w = w[~np.isnan(w)]
+        alts = {k: float(diff[r]) for k, r in scenario_runs.items()}
+        every = np.concatenate([w, [v for v in alts.values() if not np.isnan(v)]])
+        known = not np.isnan(base) and base != 0 and w.size > 0
         rows.append(
             {
                 "group_a": names[i],
@@ -338,11 +383,13 @@ def _group_signs(
                 "n_a": int(counts[i, 0]),
                 "n_b": int(counts[j, 0]),
                 "base_diff": base,
-                "diff_median": float(np.median(diff[ok])) if ok.any() else np.nan,
-                "diff_low": float(np.quantile(diff[ok], tail)) if ok.any() else np.nan,
-                "diff_high": float(np.quantile(diff[ok], 1 - tail)) if ok.any() else np.nan,
-                "same_sign_share": float(same.mean()) if same.size else np.nan,
-                "sign_kept": bool(same.all()) if same.size else None,
+                "diff_median": float(np.median(w)) if w.size else np.nan,
+                "diff_low": float(np.quantile(w, tail)) if w.size else np.nan,
+                "diff_high": float(np.quantile(w, 1 - tail)) if w.size else np.nan,
+                "same_sign_share": float((np.sign(w) == np.sign(base)).mean()) if known else np.nan,
+                "diff_missing": alts.get("missing", np.nan),
+                "diff_aggregation": alts.get("aggregation", np.nan),
+                "sign_kept": bool((np.sign(every) == np.sign(base)).all()) if known else None,
             }
         )
     frame = pd.DataFrame(rows, columns=list(GROUP_SIGN_COLUMNS))
@@ -371,7 +418,7 @@ def sensitivity(
     (keys as in :func:`bhrscore.analysis.compare.compare`). Deterministic for ``seed``.
     ``base`` may pass an already computed score card of ``rubric`` to save one scoring.
     """
-    from ..rubric.engine import score
+    from ..rubric import score
 
     if n < 0:
         raise SensitivityError(f"n must be 0 or more, not {n}")
@@ -384,14 +431,18 @@ def sensitivity(
     ids = pd.Index(card.companies["company_id"].astype("string"), name="company_id")
     weights = draw_weights(rubric, n, concentration, seed)
 
-    columns: dict[int, FloatArray] = {0: card.companies["total"].astype("Float64").astype("float64").to_numpy()}
+    columns: dict[int, FloatArray] = {0: _totals_of(card, ids)}
     labels: list[tuple[int, str, str]] = [(0, "base", "base")]
     fast = method == "auto" and _reproduces(card, rubric)
     if n:
         if fast:
-            totals = reaggregate(card, rubric, weights)[ROOT_ID]
-            for r in range(n):
-                columns[r + 1] = totals[r]
+            # blocks of runs keep the runs x companies arrays near BLOCK_CELLS cells
+            step = max(1, BLOCK_CELLS // max(len(ids), 1))
+            for start in range(0, n, step):
+                block = {k: v[start : start + step] for k, v in weights.items()}
+                totals = reaggregate(card, rubric, block)[ROOT_ID]
+                for i, row in enumerate(totals):
+                    columns[start + i + 1] = row
         else:
             for r in range(n):
                 run_card = score(evidence, rubric_with_weights(rubric, weights, r), as_of=as_of)
@@ -424,24 +475,36 @@ def sensitivity(
         }
     ).astype(RUN_COLUMNS)
     tail = (1.0 - level) / 2.0
+    weight_runs = [r for r, scenario, _ in labels if scenario in ("base", "weights")]
+    wr, wt = ranks[weight_runs], totals_frame[weight_runs]
+    missing_rank = ranks[scenario_runs["missing"]] if "missing" in scenario_runs else None
+    aggregation_rank = (
+        ranks[scenario_runs["aggregation"]] if "aggregation" in scenario_runs else None
+    )
     companies = pd.DataFrame(
         {
             "company_id": ids,
             "base_total": totals_frame[0].to_numpy(),
             "base_rank": base_rank.to_numpy(),
-            "median_rank": ranks.median(axis=1).to_numpy(),
-            "rank_low": ranks.quantile(tail, axis=1).to_numpy(),
-            "rank_high": ranks.quantile(1 - tail, axis=1).to_numpy(),
-            "rank_min": ranks.min(axis=1).to_numpy(),
-            "rank_max": ranks.max(axis=1).to_numpy(),
-            "total_low": totals_frame.quantile(tail, axis=1).to_numpy(),
-            "total_high": totals_frame.quantile(1 - tail, axis=1).to_numpy(),
-            "rank_missing": ranks[scenario_runs["missing"]].to_numpy() if policies else np.nan,
-            "rank_aggregation": ranks[scenario_runs["aggregation"]].to_numpy() if policies else np.nan,
+            "median_rank": wr.median(axis=1).to_numpy(),
+            "rank_low": wr.quantile(tail, axis=1).to_numpy(),
+            "rank_high": wr.quantile(1 - tail, axis=1).to_numpy(),
+            "rank_min": wr.min(axis=1).to_numpy(),
+            "rank_max": wr.max(axis=1).to_numpy(),
+            "total_low": wt.quantile(tail, axis=1).to_numpy(),
+            "total_high": wt.quantile(1 - tail, axis=1).to_numpy(),
+            "rank_missing": missing_rank.to_numpy() if missing_rank is not None else np.nan,
+            "rank_aggregation": (
+                aggregation_rank.to_numpy() if aggregation_rank is not None else np.nan
+            ),
         }
     ).astype(COMPANY_COLUMNS)
-    companies = companies.sort_values(["base_rank", "company_id"], kind="stable", na_position="last")
-    groups = _group_signs(card, totals_frame, by_keys, origin_groups, level)
+    companies = companies.sort_values(
+        ["base_rank", "company_id"], kind="stable", na_position="last"
+    )
+    groups = _group_signs(
+        card, totals_frame, weight_runs, scenario_runs, by_keys, origin_groups, level
+    )
     options = {
         "n": n,
         "seed": seed,
@@ -468,4 +531,8 @@ def _totals_of(card: ScoreCard, ids: pd.Index) -> FloatArray:
         card.companies["total"].astype("Float64").to_numpy(),
         index=card.companies["company_id"].astype("string"),
     )
-    return totals.reindex(ids).astype("float64").to_numpy()
+    return _f64(totals.reindex(ids).to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def _f64(values: Any) -> FloatArray:
+    return np.asarray(values, dtype=np.float64)

@@ -26,11 +26,18 @@ def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def resolve_rubric(rubric: str | None) -> Path:
+    """``--rubric``, else ``rubrics/labour-rights.yaml`` in the working directory, else the
+    packaged default rubric."""
     if rubric is not None:
         return existing_path(rubric)
     if DEFAULT_RUBRIC.exists():
         return DEFAULT_RUBRIC
-    fail(f"give --rubric (no {DEFAULT_RUBRIC} in the working directory)")
+    from ..rubric import default_rubric_path
+
+    packaged = default_rubric_path()
+    if not packaged.exists():
+        fail(f"give --rubric (no {DEFAULT_RUBRIC} here and no packaged default rubric)")
+    return packaged
 
 
 def load_and_score(
@@ -39,8 +46,7 @@ def load_and_score(
     """Load the bundle and the rubric, score: (evidence set, rubric, score card). Rubric
     problems exit with code 1 and the file/YAML path, not a traceback."""
     from ..evidence.load import load_evidence
-    from ..rubric.engine import score
-    from ..rubric.model import load_rubric
+    from ..rubric import load_rubric, score
 
     for p in paths:
         existing_path(p)
@@ -66,6 +72,10 @@ def fmt_p(value: Any) -> str:
     return f"{float(value):.3f}" if float(value) >= 0.001 else "<0.001"
 
 
+def _true(value: Any) -> bool:
+    return value is not None and value is not pd.NA and bool(value)
+
+
 def _interval(low: Any, high: Any) -> str:
     if fmt_num(low) == "-":
         return "-"
@@ -73,7 +83,7 @@ def _interval(low: Any, high: Any) -> str:
 
 
 def print_groups(result: Any) -> None:
-    level = int(round(100 * result.options["level"]))
+    level = round(100 * result.options["level"])
     title = f"{result.metric} by {' / '.join(result.by)}"
     if result.within:
         title += f" within {' / '.join(result.within)}"
@@ -83,9 +93,13 @@ def print_groups(result: Any) -> None:
     table.add_column(" / ".join(result.by))
     for name in ("n", "mean", "median", f"{level}% CI", "coverage"):
         table.add_column(name, justify="right")
-    table.add_column("warning")
+    table.add_column("note")
     for row in result.groups.itertuples(index=False):
-        warn = "" if row.warning is pd.NA or row.warning is None else f"[yellow]{row.warning}[/]"
+        warn = (
+            f"[yellow]n < {result.options['min_n']}: unreliable[/]"
+            if _true(row.small_group)
+            else ""
+        )
         cells = [str(row.stratum)] if result.within else []
         cells += [
             str(row.group),
@@ -111,9 +125,9 @@ def print_groups(result: Any) -> None:
         pairs.add_column(name, justify="right")
     pairs.add_column("note")
     for row in result.pairwise.itertuples(index=False):
-        note = "[bold]significant[/]" if row.significant is True else ""
-        if row.warning is not pd.NA and row.warning is not None:
-            note = f"[yellow]{row.warning}[/]"
+        note = "[bold]significant[/]" if _true(row.significant) else ""
+        if _true(row.small_group):
+            note = f"[yellow]small group: {'no test' if pd.isna(row.p_value) else 'low power'}[/]"
         cells = [str(row.stratum)] if result.within else []
         cells += [
             f"{row.group_a} - {row.group_b}",
@@ -132,34 +146,35 @@ def print_evidence(result: Any) -> None:
         title=f"Evidence by {' / '.join(result.by)} (companies; rates with their denominators)",
         title_justify="left",
     )
-    table.add_column(" / ".join(result.by))
-    for name in (
-        "companies",
-        "verified retaliation",
-        "median wage/benchmark",
-        "dialogue refused",
-        "responded",
-        "testimony",
-    ):
+    table.add_column(" / ".join(result.by), no_wrap=True)
+    for name in ("firms", "retal.", "wage", "refused", "resp.", "testim."):
         table.add_column(name, justify="right")
-    table.add_column("warning")
+    table.add_column("note")
 
     def rate(k: Any, n: Any) -> str:
         return f"{k}/{n}" if n else "-"
 
     for r in result.groups.itertuples(index=False):
-        warn = "" if r.warning is pd.NA or r.warning is None else f"[yellow]{r.warning}[/]"
+        warn = ""
+        if _true(r.small_group):
+            warn = "[yellow]testimony only[/]" if r.companies == 0 else "[yellow]anecdotal[/]"
         table.add_row(
             str(r.group),
             str(r.companies),
             rate(r.companies_with_retaliation, r.companies),
-            f"{fmt_num(r.wage_ratio_median, 2)} (n={r.companies_with_wage_ratio})",
+            f"{fmt_num(r.wage_ratio_median, 2)} ({r.companies_with_wage_ratio})",
             rate(r.dialogue_refusals, r.dialogue_records),
             rate(r.responses, r.allegations_settled),
             str(r.testimony_records),
             warn,
         )
     console.print(table)
+    console.print(
+        "firms: companies with evidence; retal.: firms with verified retaliation / firms; "
+        "wage: median wage/benchmark ratio (firms with one); refused: dialogue refusals / "
+        "dialogue sought; resp.: responses / allegations settled; testim.: group-level records",
+        markup=False,
+    )
     if not result.testimony.empty:
         console.print(
             "Group-level testimony (not counted as company data):", style="bold", markup=False
@@ -182,7 +197,9 @@ def print_evidence(result: Any) -> None:
     "(repeat or comma-separate to combine).",
 )
 @click.option("--within", "within", multiple=True, help="Stratify by these keys (e.g. sector).")
-@click.option("--metric", default="total", show_default=True, help="total, theme:<id> or an indicator id.")
+@click.option(
+    "--metric", default="total", show_default=True, help="total, theme:<id> or an indicator id."
+)
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
@@ -193,15 +210,40 @@ def print_evidence(result: Any) -> None:
     show_default=True,
     help="Which table --format csv writes.",
 )
-@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True)
+@click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+)
 @click.option("--resamples", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--permutations", type=click.IntRange(min=1), default=2000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--min-n", type=click.IntRange(min=1), default=5, show_default=True, help="Warn below this group size.")
-@click.option("--min-coverage", type=click.FloatRange(0, 1), default=None, help="Leave out companies with less coverage.")
-@click.option("--correction", type=click.Choice(["holm", "bh", "none"]), default="holm", show_default=True)
-@click.option("--origin-groups", "origin_groups", metavar="FILE", help="Your own origin grouping (YAML).")
-@click.option("--evidence", "show_evidence", is_flag=True, help="Also show evidence-level rates and testimony.")
+@click.option(
+    "--min-n",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Warn below this group size.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Leave out companies with less coverage.",
+)
+@click.option(
+    "--correction", type=click.Choice(["holm", "bh", "none"]), default="holm", show_default=True
+)
+@click.option(
+    "--origin-groups", "origin_groups", metavar="FILE", help="Your own origin grouping (YAML)."
+)
+@click.option(
+    "--evidence",
+    "show_evidence",
+    is_flag=True,
+    help="Also show evidence-level rates and testimony.",
+)
 def compare(
     paths: tuple[str, ...],
     rubric: str | None,
@@ -280,6 +322,8 @@ def compare(
             markup=False,
         )
         print_groups(result)
+        for line in result.warnings():
+            console.print(f"  {line}", markup=False, style="yellow")
         if ev_result is not None:
             print_evidence(ev_result)
         small = int(result.groups["small_group"].sum())

@@ -142,31 +142,41 @@ def evidence_frame(records: Iterable[EvidenceBase]) -> pd.DataFrame:
     return _typed(rows, evidence_dtypes())
 
 
+MAX_PARENT_DEPTH = 64
+
+
 def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
-    """Add ``ultimate_parent_id``, ``parent_depth`` and the resolved ``origin_country``
-    (explicit origin, else the ultimate parent's HQ) by vectorised pointer jumping.
-    Assumes parents exist and chains have no cycle (the validator checks both)."""
-    ids = companies["id"].astype("string")
-    parent = companies["parent_id"].astype("string").fillna(ids)
-    parent.index = ids
-    top = parent.copy()
-    depth = pd.Series(np.where(companies["parent_id"].isna(), 0, 1), index=ids)
-    for _ in range(64):  # 2**64 levels: more than any ownership chain
-        nxt = top.map(parent)
-        moved = nxt != top
-        if not moved.any():
+    """Add ``ultimate_parent_id``, ``parent_depth`` and the resolved ``origin_country``.
+
+    The origin is the first explicit ``origin_country`` met walking up the parent chain (the
+    company's own, then its parent's, ...), else the ultimate parent's ``hq_country``: a
+    holding registered abroad can carry its owners' origin for all its subsidiaries. The walk
+    is vectorised, one step per level for all companies at once. Assumes parents exist and
+    chains have no cycle (the validator checks both).
+    """
+    ids = companies["id"].astype("string").to_numpy()
+    parent = pd.Series(companies["parent_id"].astype("string").to_numpy(), index=ids)
+    explicit = pd.Series(
+        companies["origin_country_explicit"].astype("string").to_numpy(), index=ids
+    )
+    hq = pd.Series(companies["hq_country"].astype("string").to_numpy(), index=ids)
+    top = pd.Series(ids, index=ids, dtype="string")
+    origin = explicit.copy()
+    depth = np.zeros(len(ids), dtype=np.int64)
+    ancestor = parent.copy()
+    for _ in range(MAX_PARENT_DEPTH):
+        has = ancestor.notna().to_numpy()
+        if not has.any():
             break
-        depth = depth + moved.astype(int).to_numpy()
-        top = nxt
-    hq = companies["hq_country"].astype("string")
-    hq.index = ids
+        top[has] = ancestor[has]
+        depth += has
+        origin = origin.fillna(ancestor.map(explicit))
+        ancestor = ancestor.map(parent)
+    origin = origin.fillna(top.map(hq))
     out = companies.copy()
     out["ultimate_parent_id"] = top.to_numpy()
-    out["parent_depth"] = depth.astype("Int64").to_numpy()
-    origin = companies["origin_country_explicit"].astype("string")
-    out["origin_country"] = origin.fillna(pd.Series(top.map(hq).to_numpy(), index=out.index))
-    out["ultimate_parent_id"] = out["ultimate_parent_id"].astype("string")
-    out["origin_country"] = out["origin_country"].astype("string")
+    out["parent_depth"] = depth
+    out["origin_country"] = origin.to_numpy()
     return out
 
 
