@@ -194,18 +194,27 @@ def company_frame(companies: Iterable[Company]) -> pd.DataFrame:
     return resolved[list(company_dtypes())]
 
 
+def _column_digest(col: pd.Series) -> bytes:
+    """Bytes that identify a column's values, hashed in their native dtype (numbers and dates
+    are not turned into text; text hashes alike whatever pandas' string storage). Tuple
+    columns are hashed as their distinct values plus the code of each row."""
+    if col.dtype == "object":
+        # Few distinct tuples: hash each once, plus the codes (first-appearance order).
+        codes, uniques = pd.factorize(col)
+        joined = pd.Series(["\x1f".join(map(str, v)) for v in uniques], dtype="object")
+        hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy()
+        return codes.astype(np.int64).tobytes() + hashed.tobytes()
+    return pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes()
+
+
 def frame_hash(*frames: pd.DataFrame) -> str:
     """A content hash of frames that ignores row order (rows are sorted by ``id``)."""
     digest = hashlib.sha256()
     for frame in frames:
         ordered = frame.sort_values("id", kind="stable").reset_index(drop=True)
         for name in ordered.columns:
-            col = ordered[name]
-            if col.dtype == "object":
-                col = col.map(lambda v: "|".join(map(str, v)) if isinstance(v, tuple) else v)
-            hashed = pd.util.hash_pandas_object(col.astype("string"), index=False)
             digest.update(name.encode())
-            digest.update(hashed.to_numpy().tobytes())
+            digest.update(_column_digest(ordered[name]))
     return digest.hexdigest()
 
 

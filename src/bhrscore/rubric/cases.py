@@ -37,14 +37,14 @@ from ..evidence.evidence_set import EvidenceSet
 from ..evidence.model import Company, EvidenceBase
 from ..evidence.registry import evidence_kinds
 from .engine import score
-from .model import ROOT_ID, Rubric, RubricError, format_loc, load_rubric, read_data
+from .model import Rubric, RubricError, format_loc, load_rubric, read_data
 from .scorecard import ScoreCard
 from .spec import Spec
 
 CASE_SUFFIXES = (".cases.yaml", ".cases.yml", ".cases.json")
 DEFAULT_TOLERANCE = 0.01
 
-Expected = dict[str, float | None | dict[str, float | None]]
+Expected = dict[str, float | dict[str, float | None] | None]
 
 
 class Case(Spec):
@@ -72,7 +72,9 @@ class CaseFileError(ValueError):
     def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
         self.file = file
         self.problems = problems
-        super().__init__("\n".join(f"{file}: {p}: {m}" if p else f"{file}: {m}" for p, m in problems))
+        super().__init__(
+            "\n".join(f"{file}: {p}: {m}" if p else f"{file}: {m}" for p, m in problems)
+        )
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,9 @@ def _actual(card: ScoreCard, company_id: str, key: str) -> Any:
 
 
 def _same(expected: float | None, actual: Any, tolerance: float) -> bool:
-    missing = actual is None or actual is pd.NA or (isinstance(actual, float) and math.isnan(actual))
+    missing = (
+        actual is None or actual is pd.NA or (isinstance(actual, float) and math.isnan(actual))
+    )
     if expected is None:
         return bool(missing)
     return not missing and abs(float(actual) - expected) <= tolerance
@@ -285,7 +289,3 @@ def run_case_file(path: str | Path, rubric: Rubric | None = None) -> list[CaseRe
     if rubric is None:
         rubric = load_rubric(rubric_path_for(p, case_file.rubric))
     return [run_case(case_file, i, rubric, str(path)) for i in range(len(case_file.cases))]
-
-
-def total_key() -> str:
-    return ROOT_ID

@@ -28,7 +28,7 @@ from .scorecard import (
     ScoreCard,
     ScoreMeta,
 )
-from .selection import Prepared, Selection, day_number, select_rows
+from .selection import Prepared, Selection, select_rows
 
 COMPANY_ATTRIBUTES = (
     "hq_country",
@@ -72,13 +72,12 @@ def prepare(frames: Frames, policies: Policies) -> Prepared:
     company_col = ev["company_id"].astype("string")
     keep = np.flatnonzero(company_col.notna().to_numpy(dtype=bool))
     ids = ev["id"].astype("string").iloc[keep]
-    order = keep[np.argsort(ids.to_numpy(dtype=object), kind="stable")]
+    order = keep[ids.argsort(kind="stable").to_numpy()]
     sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
-    cid = company_col.iloc[order].to_numpy(dtype=object)
-    code = np.searchsorted(company_ids, cid) if len(cid) else np.array([], dtype=np.int64)
-    bad = (code >= len(company_ids)) | (company_ids[np.minimum(code, len(company_ids) - 1)] != cid)
-    if len(cid) and bad.any():
-        unknown = sorted(set(cid[bad]))
+    cid = company_col.iloc[order]
+    code = pd.Index(company_ids).get_indexer(cid).astype(np.int64)
+    if (code < 0).any():
+        unknown = sorted(set(cid[code < 0].astype(str)))
         raise ValueError(f"evidence refers to unknown companies: {', '.join(unknown[:5])}")
     status = _categorical(ev["status"], [s.value for s in Status]).iloc[order]
     reliability = _categorical(ev["reliability"], [r.value for r in Reliability]).iloc[order]
@@ -118,19 +117,34 @@ def provenance(prep: Prepared, used: Selection) -> Provenance:
     company = used.company[order]
     rows = used.rows[order]
     count = np.bincount(company, minlength=n)
-    bounds = np.cumsum(count)[:-1]
-    ids = [tuple(part) for part in np.split(prep.ids[rows], bounds)]
+    ends = np.cumsum(count)
+    starts = ends - count
+    id_list = prep.ids[rows].tolist()
+    ids = [tuple(id_list[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return Provenance(count, ids, _status_mix(prep, company, rows, n))
+
+
+def _status_mix(prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int) -> list[str | None]:
+    """``alleged:2|verified:1`` per company: the distinct count vectors are formatted once."""
     k = len(prep.statuses)
     codes = prep.status_codes[rows].astype(np.int64)
     matrix = np.bincount(company * k + codes, minlength=n * k).reshape(n, k)
-    uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    radix = matrix.max(axis=0).astype(np.int64) + 1
+    if float(np.prod(radix.astype(float))) < 2**62:
+        place = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
+        keys = matrix @ place
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        uniq = matrix[first]
+    else:  # pragma: no cover - more than ~10**12 combinations of counts
+        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
     names = sorted(range(k), key=lambda i: prep.statuses[i])
     texts: list[str | None] = []
-    for row in uniq:
+    for row in uniq.tolist():
         parts = [f"{prep.statuses[i]}:{row[i]}" for i in names if row[i]]
         texts.append("|".join(parts) if parts else None)
-    mix = [texts[i] for i in np.asarray(inverse).reshape(-1)]
-    return Provenance(count, ids, mix)
+    table = np.array(texts, dtype=object)
+    result: list[str | None] = table[np.asarray(inverse).reshape(-1)].tolist()
+    return result
 
 
 def _missing_policies(rubric: Rubric) -> dict[str, str | float]:
@@ -167,7 +181,9 @@ class PenaltyEffect:
     used: Selection
 
 
-def penalty_effect(prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies) -> PenaltyEffect:
+def penalty_effect(
+    prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies
+) -> PenaltyEffect:
     sel = select_rows(prep, penalty.select, ctx.as_of, ctx.window, ctx.decay)
     inv = prep.column("company_involvement", sel.rows)
     iw = policies.involvement_weights.model_dump()
@@ -176,8 +192,9 @@ def penalty_effect(prep: Prepared, penalty: Penalty, ctx: RuleContext, policies:
     sel = Selection(sel.rows, sel.company, factor)
     sel = sel.take(factor > 0)
     n = prep.n_companies
+    agg: np.ndarray
     if penalty.combine == "sum":
-        agg = np.bincount(sel.company, weights=sel.weight, minlength=n)
+        agg = np.bincount(sel.company, weights=sel.weight, minlength=n).astype(float)
     else:
         agg = np.zeros(n)
         np.maximum.at(agg, sel.company, sel.weight)
@@ -209,7 +226,6 @@ def score(
     policies = rubric.policies
     prep = prepare(frames, policies)
     ctx = RuleContext(prep, as_of, policies.window, policies.decay)
-    n = prep.n_companies
     missing_of = _missing_policies(rubric)
     infos = list(rubric.walk())
 
@@ -222,7 +238,9 @@ def score(
         if node.rule is None:
             continue
         result = node.rule.compute(ctx)
-        prov = provenance(prep, Selection(result.used.rows, result.used.company, result.used.weight))
+        prov = provenance(
+            prep, Selection(result.used.rows, result.used.company, result.used.weight)
+        )
         missing = prov.count == 0
         policy = missing_of[node.id]
         fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
@@ -255,11 +273,11 @@ def score(
     for info in infos:
         children.setdefault(info.parent_id, []).append(info)
     groups = [i for i in infos if i.node.children is not None]
-    order = [*sorted(groups, key=lambda i: -i.depth), None]  # deepest first, root last
-    for info in order:
-        node_id = info.node.id if info else ROOT_ID
+    order: list[NodeInfo | None] = [*sorted(groups, key=lambda i: -i.depth), None]
+    for group in order:  # deepest first, root last
+        node_id = group.node.id if group else ROOT_ID
         kids = children[node_id]
-        how = (info.node.aggregation if info else None) or policies.aggregation
+        how = (group.node.aggregation if group else None) or policies.aggregation
         matrix = np.vstack([score_of[k.node.id] for k in kids])
         weights = np.array([k.weight for k in kids])
         before = aggregate_children(matrix, weights, how)
@@ -273,8 +291,19 @@ def score(
             after = np.fmin(after, eff.cap) if eff.penalty.cap is not None else after
         score_of[node_id] = np.where(np.isnan(before), np.nan, after)
 
-    return _card(frames, rubric, as_of, prep, infos, score_of, before_of, coverage_of,
-                 indicator_parts, effects, evidence_hash)
+    return _card(
+        frames,
+        rubric,
+        as_of,
+        prep,
+        infos,
+        score_of,
+        before_of,
+        coverage_of,
+        indicator_parts,
+        effects,
+        evidence_hash,
+    )
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -355,7 +384,7 @@ def _card(
         evidence_hash=evidence_hash if evidence_hash is not None else frames.content_hash(),
         as_of=as_of,
         bhrscore_version=bhrscore_version(),
-        options={"records_scored": int(len(prep.ids)), "companies": n},
+        options={"records_scored": len(prep.ids), "companies": n},
     )
     return ScoreCard(companies, nodes, indicators, penalties, meta, rubric)
 

@@ -75,7 +75,7 @@ def explain(card: ScoreCard, company_id: str) -> str:
                 else:
                     lines.append(
                         f"{pad}  raw {_num(ind['raw_value'], 4)} from"
-                        f" {int(ind['evidence_count'])} record(s) ({ind['status_mix']}):"
+                        f" {ind['evidence_count']} record(s) ({ind['status_mix']}):"
                         f" {_ids(tuple(ind['evidence_ids']))}"
                     )
                     if pd.isna(ind["score"]):
@@ -93,7 +93,9 @@ def explain(card: ScoreCard, company_id: str) -> str:
 def _node_penalties(lines: list[str], pens: pd.DataFrame, node_id: str, n: Any, pad: str) -> None:
     for _, p in pens[pens["node_id"] == node_id].iterrows():
         effect = (
-            f"capped at {_num(p['cap'])}" if not pd.isna(p["cap"]) else f"-{_num(p['points'])} points"
+            f"capped at {_num(p['cap'])}"
+            if not pd.isna(p["cap"])
+            else f"-{_num(p['points'])} points"
         )
         lines.append(
             f"{pad}  penalty {p['penalty_id']}: {effect}"

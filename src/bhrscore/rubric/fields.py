@@ -57,7 +57,11 @@ def kind_fields(kind: str) -> Mapping[str, FieldInfo]:
         out[col.name] = _info(col.name, col.type, col.shape)
     out["kind"] = FieldInfo("kind", "category", tuple(evidence_kinds()))
     for name in SOURCE_COLUMNS:
-        tp = "number" if name == "source_count" else "date" if name == "source_published" else "text"
+        tp: FieldType = "text"
+        if name == "source_count":
+            tp = "number"
+        elif name == "source_published":
+            tp = "date"
         out[name] = FieldInfo(name, tp)
     out["source_type"] = FieldInfo("source_type", "category", tuple(v.value for v in SourceType))
     for name, dtype in DERIVED_EVIDENCE.items():

@@ -163,17 +163,28 @@ class Rubric(Spec):
     tree: list[Node] = Field(min_length=1)
     penalties: list[Penalty] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_extensions(cls, data: Any) -> Any:
+        # Top-level ``x-...`` keys hold YAML anchors shared by rules (as in OpenAPI or
+        # docker-compose); they are not part of the rubric.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not str(k).startswith("x-")}
+        return data
+
     @model_validator(mode="after")
     def _semantics(self) -> Rubric:
         problems = list(rubric_problems(self))
         if problems:
-            raise RubricProblems(problems)
+            raise RubricProblemsError(problems)
         return self
 
     def walk(self) -> Iterator[NodeInfo]:
         """Every node, parents before children, in file order."""
 
-        def visit(nodes: list[Node], parent: str, depth: int, path: str, theme: str | None):
+        def visit(
+            nodes: list[Node], parent: str, depth: int, path: str, theme: str | None
+        ) -> Iterator[NodeInfo]:
             weights = effective_weights(nodes)
             for i, (node, w) in enumerate(zip(nodes, weights, strict=True)):
                 here = f"{path}[{i}]"
@@ -267,7 +278,7 @@ def rubric_problems(rubric: Rubric) -> Iterator[Problem]:
         yield from select_problems(penalty.select, f"{here}.select")
 
 
-class RubricProblems(ValueError):
+class RubricProblemsError(ValueError):
     """Semantic problems found by the model validator (path, message pairs)."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -322,7 +333,7 @@ def problems_from_validation(err: ValidationError) -> list[Problem]:
     seen: set[Problem] = set()
     for e in err.errors():
         ctx_err = (e.get("ctx") or {}).get("error")
-        if isinstance(ctx_err, RubricProblems):
+        if isinstance(ctx_err, RubricProblemsError):
             found = ctx_err.problems
         else:
             msg = e["msg"].removeprefix("Value error, ")

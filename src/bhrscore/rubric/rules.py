@@ -120,7 +120,7 @@ def rule_type(name: str) -> Callable[[R], R]:
     def register(cls: R) -> R:
         if name in _RULES and _RULES[name] is not cls:
             raise ValueError(f"rule type {name!r} is already registered")
-        field = cls.model_fields.get("type")
+        field = cls.__pydantic_fields__.get("type")
         if field is None or field.default != name:
             raise TypeError(f"{cls.__name__} must declare type: Literal[{name!r}] = {name!r}")
         _RULES[name] = cls
@@ -177,7 +177,9 @@ class EvidenceRule(RuleSpec):
     def describe(self) -> str:
         m = self.measure
         measure = (
-            f"{m.constant:g}" if m.constant is not None else f"{m.field}" + (" mapped" * bool(m.values))
+            f"{m.constant:g}"
+            if m.constant is not None
+            else f"{m.field}" + (" mapped" * bool(m.values))
         )
         kinds = "/".join(self.select.kinds())
         return f"{kinds}: {self.aggregate} of {measure}, scale {self.scale.describe()}"
@@ -217,7 +219,8 @@ class SayDoGapRule(RuleSpec):
     def describe(self) -> str:
         claims = "/".join(self.claims.kinds())
         contra = ", ".join("/".join(s.kinds()) for s in self.contradictions)
-        return f"{claims} claims contradicted by {contra}: {self.aggregate}, scale {self.scale.describe()}"
+        scale = self.scale.describe()
+        return f"{claims} claims contradicted by {contra}: {self.aggregate}, scale {scale}"
 
 
 def _union(parts: list[Selection], ctx: RuleContext) -> Selection:

@@ -17,6 +17,7 @@ Every scale takes ``invert: true`` (score becomes ``100 - score``). Results are 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
@@ -39,7 +40,8 @@ class ScaleSpec(Spec):
         raise NotImplementedError
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
-        score = np.clip(np.asarray(self.to_score(np.asarray(raw, dtype=float)), float), 0, 100)
+        scored = np.asarray(self.to_score(np.asarray(raw, dtype=float)), dtype=float)
+        score: np.ndarray = np.clip(scored, 0, 100)
         return 100.0 - score if self.invert else score
 
     def describe(self) -> str:
@@ -146,7 +148,7 @@ class Thresholds(ScaleSpec):
         if not self.steps:
             raise ValueError("give at least one step")
         ats = [s.at for s in self.steps]
-        if any(b <= a for a, b in zip(ats, ats[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(ats)):
             raise ValueError(f"steps must be in strictly increasing 'at' order; got {ats}")
         return self
 

@@ -51,7 +51,8 @@ class Prepared:
 
     def column(self, name: str, rows: np.ndarray) -> pd.Series:
         """Values of column ``name`` for prepared rows ``rows`` (no copy of the frame)."""
-        return self.frame[name].iloc[self.order[rows]].reset_index(drop=True)
+        column: pd.Series = self.frame[name].iloc[self.order[rows]].reset_index(drop=True)
+        return column
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,7 @@ def _compare(col: pd.Series, test: str, value: Any) -> np.ndarray:
         values = value if isinstance(value, list) else [value]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):
             hit = np.isin(_as_day(col), [_bound(v) for v in values])
-        elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
-            col.dtype
-        ):
+        elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
             hit = np.isin(_as_float(col), [float(v) for v in values])
         else:
             hit = col.isin(values).to_numpy(dtype=bool, na_value=False)
@@ -110,20 +109,24 @@ def _compare(col: pd.Series, test: str, value: Any) -> np.ndarray:
     raise ValueError(f"unknown test {test!r}")
 
 
-def _list_test(col: pd.Series, test: str, value: Any) -> np.ndarray:
-    exploded = col.reset_index(drop=True).explode()
+def _list_holds(items: tuple[Any, ...], test: str, value: Any) -> bool:
     if test == "present":
-        got = exploded.notna().groupby(level=0).any()
-        return np.asarray(got.reindex(range(len(col)), fill_value=False), dtype=bool) == value
-    wanted = list(dict.fromkeys(value))
-    hit = exploded.isin(wanted)
+        return bool(items) is bool(value)
     if test == "contains":
-        got = hit.groupby(level=0).any()
-    else:
-        matched = exploded[hit]
-        distinct = matched.groupby(level=0).nunique()
-        got = distinct.reindex(range(len(col)), fill_value=0) == len(wanted)
-    return np.asarray(got.reindex(range(len(col)), fill_value=False), dtype=bool)
+        return any(v in items for v in value)
+    return all(v in items for v in value)
+
+
+def _list_test(col: pd.Series, test: str, value: Any) -> np.ndarray:
+    # List cells repeat a few combinations (topics, standards): test each distinct tuple
+    # once and spread the answers back with the factorised codes.
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    answers = np.array(
+        [_list_holds(u if isinstance(u, tuple) else (), test, value) for u in uniques] + [False],
+        dtype=bool,
+    )
+    result: np.ndarray = answers[codes]
+    return result
 
 
 def condition_mask(col: pd.Series, cond: Condition) -> np.ndarray:
@@ -231,12 +234,10 @@ def _mapped(col: pd.Series, values: Mapping[str, float | str]) -> tuple[np.ndarr
     text = col.astype("string")
     numbers = {k: float(v) for k, v in values.items() if isinstance(v, int | float)}
     excluded = [k for k, v in values.items() if v == "exclude"]
-    value = text.map(numbers).astype("Float64")
-    excl = text.isin(excluded)
-    return (
-        value.to_numpy(dtype=float, na_value=np.nan),
-        ~excl.to_numpy(dtype=bool, na_value=False),
-    )
+    mapped = text.map(numbers).astype("Float64")
+    excluded_mask = text.isin(excluded).to_numpy(dtype=bool, na_value=False)
+    applies: np.ndarray = np.logical_not(excluded_mask)
+    return np.asarray(mapped.to_numpy(dtype=float, na_value=np.nan), dtype=float), applies
 
 
 def _num(value: float | str | None) -> float:

@@ -1,0 +1,107 @@
+"""``bhrscore diff RUBRIC_A RUBRIC_B --evidence BUNDLE``: how scores and ranks move between
+two rubric versions (for reviewing a rubric change in CI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail
+from .score import load_bundle, load_rubric_option
+
+
+def _num(value: object, signed: bool = False) -> str:
+    if pd.isna(value):  # type: ignore[call-overload]
+        return "–"
+    return f"{float(value):+.1f}" if signed else f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+@click.command()
+@click.argument("rubric_a", metavar="RUBRIC_A")
+@click.argument("rubric_b", metavar="RUBRIC_B")
+@click.option(
+    "--evidence",
+    "bundle",
+    multiple=True,
+    required=True,
+    metavar="BUNDLE",
+    help="Evidence file or directory (repeatable).",
+)
+@AS_OF
+@click.option(
+    "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows to print."
+)
+@click.option("--out", metavar="FILE.csv", help="Write the full comparison as CSV.")
+@click.option(
+    "--max-rank-move",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Exit 1 when any company moves more ranks than this.",
+)
+def diff(
+    rubric_a: str,
+    rubric_b: str,
+    bundle: tuple[str, ...],
+    as_of: dt.date | None,
+    top: int,
+    out: str | None,
+    max_rank_move: int | None,
+) -> None:
+    """Score the evidence with RUBRIC_A and RUBRIC_B and show what moved."""
+    from rich.table import Table
+
+    from ..export.tables import write_frame
+    from ..rubric.diff import diff_scorecards, rubric_changes, theme_deltas
+    from ..rubric.engine import score
+
+    day = as_of_or_today(as_of)
+    a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
+    evidence = load_bundle(bundle, day)
+    try:
+        digest = evidence.content_hash()
+        card_a = score(evidence, a, day, evidence_hash=digest)
+        card_b = score(evidence, b, day, evidence_hash=digest)
+    except ValueError as err:
+        fail(str(err), EXIT_DATA)
+
+    changes = rubric_changes(a, b)
+    console.print(f"[bold]Rubric changes[/] ({len(changes)})", markup=True)
+    for line in changes or ["none"]:
+        console.print(f"  {line}", markup=False)
+
+    themes = theme_deltas(card_a, card_b)
+    if not themes.empty:
+        console.print("[bold]Mean theme scores[/] (A -> B)", markup=True)
+        for _, row in themes.iterrows():
+            console.print(
+                f"  {row['theme']}: {_num(row['mean_a'])} -> {_num(row['mean_b'])}", markup=False
+            )
+
+    table_data = diff_scorecards(card_a, card_b)
+    table = Table(title=f"Score and rank movement ({len(table_data)} companies, largest first)")
+    for col in ("company", "total A", "total B", "delta", "rank A", "rank B", "move"):
+        table.add_column(col, justify="left" if col == "company" else "right", no_wrap=True)
+    for _, row in table_data.head(top).iterrows():
+        table.add_row(
+            str(row["company_id"]),
+            _num(row["total_a"]),
+            _num(row["total_b"]),
+            _num(row["delta"], signed=True),
+            "–" if pd.isna(row["rank_a"]) else str(row["rank_a"]),
+            "–" if pd.isna(row["rank_b"]) else str(row["rank_b"]),
+            "–" if pd.isna(row["rank_move"]) else f"{int(row['rank_move']):+d}",
+        )
+    console.print(table)
+    if out:
+        write_frame(table_data, Path(out), "csv")
+        console.print(f"wrote {out}", markup=False)
+    if max_rank_move is not None:
+        moves = table_data["rank_move"].abs().max()
+        if not pd.isna(moves) and int(moves) > max_rank_move:
+            fail(
+                f"a company moved {int(moves)} ranks (more than --max-rank-move {max_rank_move})",
+                EXIT_DATA,
+            )

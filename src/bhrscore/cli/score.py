@@ -1,0 +1,150 @@
+"""``bhrscore score BUNDLE --rubric R --as-of DATE``: score companies, print a ranked table,
+write the score card."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import pandas as pd
+
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, existing_path, fail
+
+if TYPE_CHECKING:
+    from ..evidence.evidence_set import EvidenceSet
+    from ..rubric.model import Rubric
+    from ..rubric.scorecard import ScoreCard
+
+
+def load_rubric_option(path: str | None) -> Rubric:
+    """The rubric at ``path``, or the packaged default; a broken rubric exits 1."""
+    from ..rubric import default_rubric_path
+    from ..rubric.model import RubricError, load_rubric
+
+    target = existing_path(path) if path else default_rubric_path()
+    try:
+        return load_rubric(target)
+    except RubricError as err:
+        fail(str(err), EXIT_DATA)
+    except UnicodeDecodeError:
+        fail(f"{target}: not a UTF-8 text file", EXIT_DATA)
+
+
+def load_bundle(paths: tuple[str, ...], as_of: dt.date) -> EvidenceSet:
+    """Evidence from files or directories (strict: any invalid record exits 1)."""
+    from ..evidence.load import load_evidence
+
+    for p in paths:
+        existing_path(p)
+    return load_evidence(*paths, as_of=as_of)
+
+
+def _num(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "–"
+    return f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def ranked_table(card: ScoreCard, top: int | None) -> None:
+    """Print the ranking with theme scores, coverage and penalties."""
+    from rich.table import Table
+
+    themes = [c for c in card.companies.columns if c.startswith("theme:")]
+    table = Table(
+        title=f"{card.meta.rubric_id} {card.meta.rubric_version}, as of {card.meta.as_of}",
+        show_lines=False,
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("company", no_wrap=True)
+    table.add_column("total", justify="right")
+    for t in themes:
+        table.add_column(t.removeprefix("theme:"), justify="right")
+    table.add_column("coverage", justify="right")
+    table.add_column("penalties", justify="right")
+    pen = card.penalties.groupby("company_id").size()
+    ordered = card.companies.sort_values(["rank", "company_id"], na_position="last", kind="stable")
+    if top is not None:
+        ordered = ordered.head(top)
+
+    for _, row in ordered.iterrows():
+        rank = "–" if pd.isna(row["rank"]) else str(row["rank"])
+        table.add_row(
+            rank,
+            str(row["company_id"]),
+            _num(row["total"]),
+            *(_num(row[t]) for t in themes),
+            f"{100 * float(row['coverage']):.0f}%",
+            str(int(pen.get(row["company_id"], 0))),
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("bundle", nargs=-1, required=True, metavar="BUNDLE...")
+@click.option(
+    "--rubric",
+    "rubric_path",
+    metavar="RUBRIC",
+    help="Rubric file (default: the packaged labour-rights rubric).",
+)
+@AS_OF
+@click.option(
+    "--out",
+    "out",
+    metavar="PREFIX",
+    help="Write PREFIX.companies.EXT, .nodes, .indicators, .penalties and PREFIX.meta.json.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "json"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="Print only the first N companies."
+)
+@click.option(
+    "--explain",
+    "explain_ids",
+    multiple=True,
+    metavar="COMPANY_ID",
+    help="Print how a company's total was reached (repeatable).",
+)
+def score(
+    bundle: tuple[str, ...],
+    rubric_path: str | None,
+    as_of: dt.date | None,
+    out: str | None,
+    fmt: str,
+    top: int | None,
+    explain_ids: tuple[str, ...],
+) -> None:
+    """Score the companies of an evidence BUNDLE (files or directories) with a rubric."""
+    from ..export.tables import write_scorecard
+    from ..rubric.engine import score as run_score
+
+    day = as_of_or_today(as_of)
+    rubric = load_rubric_option(rubric_path)
+    evidence = load_bundle(bundle, day)
+    try:
+        card = run_score(evidence, rubric, day)
+    except ValueError as err:
+        fail(str(err), EXIT_DATA)
+    ranked_table(card, top)
+    for company_id in explain_ids:
+        if company_id not in card.company_ids():
+            fail(f"--explain: no company {company_id!r} in the evidence")
+        console.print()
+        console.print(card.explain(company_id), markup=False)
+    if out:
+        if fmt == "parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                fail("--format parquet needs pyarrow (pip install 'bhrscore[parquet]')")
+        paths = write_scorecard(card, Path(out), fmt)  # type: ignore[arg-type]
+        for p in paths:
+            console.print(f"wrote {p}", markup=False)

@@ -1,0 +1,126 @@
+"""Tables to files: a ScoreCard (or any DataFrame) as CSV, Parquet or JSON.
+
+Columns keep their order and names; rows keep their order (score cards are already sorted by
+ids), so the same card always gives the same bytes. Tuple cells (evidence ids, sectors) are
+joined with ``|`` in CSV and become lists in Parquet and JSON. CSV text that a spreadsheet
+would read as a formula is prefixed with ``'`` (:func:`bhrscore.export.cells.csv_safe`).
+Every file is written through :func:`bhrscore.io.atomic_path`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..io import atomic_path, atomic_write_text
+from .cells import formula_like_mask
+
+if TYPE_CHECKING:
+    from ..rubric.scorecard import ScoreCard
+
+TableFormat = Literal["csv", "parquet", "json"]
+FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "json")
+SCORECARD_TABLES = ("companies", "nodes", "indicators", "penalties")
+
+
+def _csv_frame(frame: pd.DataFrame, sanitize: bool) -> pd.DataFrame:
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype == object:
+            col = col.map(lambda v: "|".join(map(str, v)) if isinstance(v, tuple | list) else v)
+        if sanitize and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
+            text = col.astype("string")
+            risky = formula_like_mask(text)
+            if risky.any():
+                text = text.where(~risky, "'" + text)
+            col = text
+        out[name] = col
+    return pd.DataFrame(out, columns=frame.columns)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (NA -> None, tuples -> lists, dates -> ISO strings)."""
+    columns = list(frame.columns)
+    return [
+        {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def write_frame(
+    frame: pd.DataFrame,
+    path: str | Path,
+    fmt: TableFormat = "csv",
+    *,
+    sanitize: bool = True,
+) -> Path:
+    """Write one table atomically; returns the path."""
+    target = Path(path)
+    if fmt == "csv":
+        text = _csv_frame(frame, sanitize).to_csv(index=False, lineterminator="\n")
+        atomic_write_text(target, text)
+    elif fmt == "parquet":
+        data = frame.copy()
+        for name in data.columns:
+            if data[name].dtype == object:
+                data[name] = data[name].map(lambda v: list(v) if isinstance(v, tuple | list) else v)
+        with atomic_path(target) as tmp:
+            data.to_parquet(tmp, index=False)
+    elif fmt == "json":
+        atomic_write_text(target, json.dumps(records(frame), indent=1, ensure_ascii=False) + "\n")
+    else:
+        raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+    return target
+
+
+def scorecard_meta(card: ScoreCard) -> dict[str, Any]:
+    """Provenance of a score card as JSON-ready data."""
+    meta = card.meta
+    return {
+        "rubric_id": meta.rubric_id,
+        "rubric_version": meta.rubric_version,
+        "rubric_hash": meta.rubric_hash,
+        "evidence_hash": meta.evidence_hash,
+        "as_of": meta.as_of.isoformat(),
+        "bhrscore_version": meta.bhrscore_version,
+        "options": {k: _plain(v) for k, v in sorted(meta.options.items())},
+    }
+
+
+def write_scorecard(
+    card: ScoreCard, prefix: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
+) -> list[Path]:
+    """Write ``PREFIX.companies.EXT``, ``.nodes``, ``.indicators``, ``.penalties`` and
+    ``PREFIX.meta.json``; returns the paths written."""
+    base = Path(prefix)
+    paths = []
+    for name in SCORECARD_TABLES:
+        frame: pd.DataFrame = getattr(card, name)
+        target = base.with_name(f"{base.name}.{name}.{fmt}")
+        paths.append(write_frame(frame, target, fmt, sanitize=sanitize))
+    meta_path = base.with_name(f"{base.name}.meta.json")
+    atomic_write_text(meta_path, json.dumps(scorecard_meta(card), indent=2, sort_keys=True) + "\n")
+    paths.append(meta_path)
+    return paths

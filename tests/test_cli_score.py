@@ -1,0 +1,267 @@
+"""``bhrscore check``, ``score`` and ``diff``: exit codes, messages, files, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bhrscore.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = {"url": "https://example.org/fictional", "title": "Fictional source"}
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    d = tmp_path / "bundle"
+    d.mkdir()
+    companies = [
+        {"id": "alpha", "name": "Alpha Fictional"},
+        {"id": "beta", "name": "Beta Fictional"},
+    ]
+    base = {
+        "country": "KZ",
+        "summary": "Fictional.",
+        "sources": [SOURCE],
+        "status": "verified",
+        "reliability": "high",
+        "date": "2025-06-01",
+    }
+    evidence = [
+        {
+            **base,
+            "kind": "union_dialogue",
+            "id": "e1",
+            "company_id": "alpha",
+            "event": "recognition",
+            "union": {"status": "independent"},
+        },
+        {
+            **base,
+            "kind": "retaliation",
+            "id": "e2",
+            "company_id": "beta",
+            "action": "dismissal",
+            "target_role": "union_leader",
+            "actor": "company",
+            "company_involvement": "caused",
+        },
+    ]
+    (d / "companies.jsonl").write_text("\n".join(json.dumps(c) for c in companies) + "\n")
+    (d / "evidence.jsonl").write_text("\n".join(json.dumps(e) for e in evidence) + "\n")
+    return d
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def test_check_shipped_rubrics_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["check", str(ROOT / "rubrics")], capsys)
+    assert code == 0
+    assert "2/2 rubric file(s) valid" in out
+    assert "FAIL" not in out
+
+
+def test_check_broken_weight_names_file_and_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "rubrics" / "labour-rights.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        text.replace(
+            "    weight: 0.25\n    description: Pay", "    weight: 0.35\n    description: Pay"
+        )
+    )
+    code, out, err = run(["check", str(broken)], capsys)
+    assert code == 1
+    assert f"{broken}: tree[0].weight: sibling weights must sum to 1" in err
+    assert "Traceback" not in out + err
+
+
+def test_check_unknown_field_names_file_and_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "rubrics" / "labour-rights.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "field.yaml"
+    broken.write_text(text.replace("benchmark.type: living_wage", "benchmark.kind: living_wage"))
+    code, _, err = run(["check", str(broken)], capsys)
+    assert code == 1
+    assert f"{broken}: tree[1].children[0].rule.select.where.benchmark.kind: unknown field" in err
+
+
+def test_check_failing_case_prints_expected_and_actual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "lr.yaml").write_text((ROOT / "rubrics" / "labour-rights.yaml").read_text())
+    cases = (ROOT / "rubrics" / "labour-rights.cases.yaml").read_text()
+    (tmp_path / "lr.cases.yaml").write_text(
+        cases.replace("rubric: labour-rights.yaml", "rubric: lr.yaml").replace(
+            "wages: 36.125", "wages: 40"
+        )
+    )
+    code, out, _ = run(["check", str(tmp_path)], capsys)
+    assert code == 1
+    assert "FAIL" in out
+    assert "payer wages: expected 40, got 36.12" in out
+
+
+def test_check_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["check", "no/such/rubric.yaml"], capsys)
+    assert code == 2
+    assert "no such file or directory" in err
+
+
+# --- score ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_score_writes_the_scorecard(
+    bundle: Path, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefix = tmp_path / "out" / "card"
+    code, out, err = run(
+        ["score", str(bundle), "--as-of", "2026-01-01", "--out", str(prefix), "--format", fmt],
+        capsys,
+    )
+    assert code == 0, err
+    assert "alpha" in out
+    assert "beta" in out
+    for table in ("companies", "nodes", "indicators", "penalties"):
+        assert (prefix.parent / f"card.{table}.{fmt}").exists()
+    meta = json.loads((prefix.parent / "card.meta.json").read_text())
+    assert meta["rubric_id"] == "labour-rights"
+    assert meta["as_of"] == "2026-01-01"
+    if fmt == "csv":
+        ind = pd.read_csv(prefix.parent / "card.indicators.csv")
+        row = ind[(ind.company_id == "beta") & (ind.indicator_id == "reprisals")].iloc[0]
+        assert row["evidence_ids"] == "e2"
+
+
+def test_score_output_is_deterministic(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("one", "two"):
+        run(["score", str(bundle), "--as-of", "2026-01-01", "--out", str(tmp_path / name)], capsys)
+    for table in ("companies", "indicators", "nodes", "penalties"):
+        a = (tmp_path / f"one.{table}.csv").read_bytes()
+        assert a == (tmp_path / f"two.{table}.csv").read_bytes()
+
+
+def test_score_explain(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["score", str(bundle), "--as-of", "2026-01-01", "--explain", "beta"], capsys)
+    assert code == 0
+    assert "Beta Fictional (beta): total" in out
+    assert "e2" in out
+
+
+def test_score_with_a_broken_rubric_exits_1(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: 1\n")
+    code, out, err = run(
+        ["score", str(bundle), "--rubric", str(bad), "--as-of", "2026-01-01"], capsys
+    )
+    assert code == 1
+    assert f"{bad}: " in err
+    assert "Traceback" not in out + err
+
+
+def test_score_missing_bundle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["score", "no/such/bundle", "--as-of", "2026-01-01"], capsys)
+    assert code == 2
+    assert "no such file" in err
+
+
+def test_score_kazakhstan_example_traces_every_indicator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefix = tmp_path / "kz"
+    code, _, err = run(
+        [
+            "score",
+            str(ROOT / "examples" / "kazakhstan"),
+            "--as-of",
+            "2026-11-23",
+            "--out",
+            str(prefix),
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    rows = json.loads((tmp_path / "kz.indicators.json").read_text())
+    evidence_ids = {
+        json.loads(line)["id"]
+        for line in (ROOT / "examples/kazakhstan/evidence.jsonl").read_text().splitlines()
+        if line.strip()
+    }
+    for row in rows:
+        assert (row["evidence_count"] == 0) == row["missing"]
+        assert len(row["evidence_ids"]) == row["evidence_count"]
+        assert set(row["evidence_ids"]) <= evidence_ids
+
+
+# --- diff -----------------------------------------------------------------------------------
+
+
+def test_diff_shows_rubric_changes_and_movement(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = ROOT / "rubrics" / "labour-rights.yaml"
+    text = a.read_text().replace("version: 1.0.0", "version: 1.1.0")
+    text = text.replace(
+        "    weight: 0.3\n    description: >\n      Absence",
+        "    weight: 0.35\n    description: >\n      Absence",
+    )
+    text = text.replace(
+        "  - id: statements\n    title: Statements and policies\n    weight: 0.1",
+        "  - id: statements\n    title: Statements and policies\n    weight: 0.05",
+    )
+    b = tmp_path / "b.yaml"
+    b.write_text(text)
+    out_csv = tmp_path / "diff.csv"
+    code, out, err = run(
+        [
+            "diff",
+            str(a),
+            str(b),
+            "--evidence",
+            str(bundle),
+            "--as-of",
+            "2026-01-01",
+            "--out",
+            str(out_csv),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "weight retaliation: 0.3 -> 0.35" in out
+    assert "weight statements: 0.1 -> 0.05" in out
+    table = pd.read_csv(out_csv)
+    assert list(table.columns) == [
+        "company_id",
+        "name",
+        "total_a",
+        "total_b",
+        "delta",
+        "rank_a",
+        "rank_b",
+        "rank_move",
+    ]
+    assert set(table.company_id) == {"alpha", "beta"}
+    assert (table.total_b - table.total_a - table.delta).abs().max() < 1e-9

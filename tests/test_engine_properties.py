@@ -1,0 +1,110 @@
+"""Properties of the engine (hypothesis): row-order invariance and monotonicity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bhrscore.evidence.frame import Frames
+from bhrscore.rubric import load_rubric, score
+
+from .rubric_support import AS_OF, evset, rec
+
+RUBRIC = load_rubric(Path(__file__).resolve().parents[1] / "rubrics" / "labour-rights.yaml")
+COMPANIES = ("a", "b", "c")
+
+_dates = st.dates(min_value=AS_OF.replace(year=2012), max_value=AS_OF).map(lambda d: d.isoformat())
+_status = st.sampled_from(["alleged", "corroborated", "verified", "disputed", "retracted"])
+_reliability = st.sampled_from(["high", "medium", "low"])
+
+
+@st.composite
+def _record(draw: st.DrawFn, n: int) -> object:
+    company = draw(st.sampled_from(COMPANIES))
+    common = {"status": draw(_status), "reliability": draw(_reliability), "date": draw(_dates)}
+    kind = draw(st.sampled_from(["union_dialogue", "wage", "retaliation", "statement"]))
+    if kind == "union_dialogue":
+        fields = {
+            "event": draw(
+                st.sampled_from(["recognition", "meeting", "refusal_to_meet", "lockout"])
+            ),
+            "union": {"status": draw(st.sampled_from(["independent", "unknown"]))},
+        }
+    elif kind == "wage":
+        fields = {
+            "amount": draw(st.floats(50, 200)),
+            "currency": "KZT",
+            "pay_period": "month",
+            "benchmark": {"type": "living_wage", "amount": 100.0},
+        }
+    elif kind == "retaliation":
+        fields = _retaliation(draw)
+    else:
+        fields = {
+            "statement_type": "policy_commitment",
+            "topics": draw(
+                st.lists(
+                    st.sampled_from(["freedom_of_association", "non_retaliation", "living_wage"]),
+                    min_size=1,
+                    max_size=2,
+                    unique=True,
+                )
+            ),
+        }
+    return rec(kind, f"e{n:03d}", company_id=company, **common, **fields)
+
+
+def _retaliation(draw: st.DrawFn) -> dict[str, object]:
+    return {
+        "action": draw(st.sampled_from(["dismissal", "arrest_detention", "killing", "threat"])),
+        "target_role": draw(st.sampled_from(["worker", "union_leader"])),
+        "actor": draw(st.sampled_from(["company", "state", "unknown"])),
+        "company_involvement": draw(
+            st.sampled_from(["caused", "contributed", "directly_linked", None])
+        ),
+        "remedy": draw(st.sampled_from(["none", "reinstated", None])),
+    }
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> list:
+    n = draw(st.integers(0, 12))
+    return [draw(_record(i)) for i in range(n)]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=_records(), seed=st.integers(0, 2**32 - 1))
+def test_scores_do_not_depend_on_row_order(records: list, seed: int) -> None:
+    frames = evset(records, COMPANIES).frames()
+    shuffled = Frames(
+        frames.companies.sample(frac=1, random_state=seed % 2**31).reset_index(drop=True),
+        frames.evidence.sample(frac=1, random_state=seed % 2**31).reset_index(drop=True),
+    )
+    a, b = score(frames, RUBRIC, AS_OF), score(shuffled, RUBRIC, AS_OF)
+    pd.testing.assert_frame_equal(a.companies, b.companies)
+    pd.testing.assert_frame_equal(a.indicators, b.indicators)
+    pd.testing.assert_frame_equal(a.nodes, b.nodes)
+    pd.testing.assert_frame_equal(a.penalties, b.penalties)
+    assert a.meta == b.meta
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=_records(), extra=st.builds(dict), data=st.data())
+def test_a_verified_retaliation_never_raises_the_retaliation_theme(
+    records: list, extra: dict, data: st.DataObject
+) -> None:
+    fields = _retaliation(data.draw)
+    company = data.draw(st.sampled_from(COMPANIES))
+    date = data.draw(_dates)
+    added = rec(
+        "retaliation", "zz-added", company_id=company, status="verified", date=date, **fields
+    )
+    before = score(evset(records, COMPANIES), RUBRIC, AS_OF).companies.set_index("company_id")
+    after = score(evset([*records, added], COMPANIES), RUBRIC, AS_OF).companies.set_index(
+        "company_id"
+    )
+    for c in COMPANIES:
+        assert after.loc[c, "theme:retaliation"] <= before.loc[c, "theme:retaliation"] + 1e-9

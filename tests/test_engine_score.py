@@ -1,0 +1,295 @@
+"""The engine: missing-data policies, tree aggregation, penalties and caps, provenance,
+metadata and explanations. Expected numbers are worked out in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from bhrscore.rubric import score
+from bhrscore.rubric.scorecard import INDICATOR_COLUMNS, NODE_COLUMNS, PENALTY_COLUMNS
+
+from .rubric_support import AS_OF, evset, ind_score, indicator, node_score, rec, rubric
+
+RECOGNITION = {
+    "select": {"kind": "union_dialogue", "where": {"event": "recognition"}},
+    "aggregate": "any",
+    "scale": {"type": "linear", "lower": 0, "upper": 1},
+}
+ARRESTS = {
+    "select": {"kind": "retaliation"},
+    "aggregate": "count",
+    "scale": {"type": "linear", "lower": 0, "upper": 2, "invert": True},
+}
+WAGES = {
+    "select": {"kind": "wage"},
+    "measure": "benchmark_ratio",
+    "aggregate": "mean",
+    "scale": {"type": "linear", "lower": 0.5, "upper": 1.0},
+}
+
+
+def _tree(how: str | None = None) -> list[dict]:
+    theme = {
+        "id": "theme",
+        "title": "Theme",
+        "weight": 0.5,
+        "children": [
+            indicator("recog", RECOGNITION, 0.75),
+            indicator("wages", WAGES, 0.25),
+        ],
+    }
+    if how:
+        theme["aggregation"] = how
+    return [theme, indicator("reprisal", ARRESTS, 0.5)]
+
+
+def _records() -> list:
+    return [
+        rec("union_dialogue", "d1", event="recognition", status="alleged"),  # any -> .5 -> 50
+        rec("retaliation", "r1", action="threat", target_role="worker"),  # count 1 -> 50
+    ]
+
+
+def test_missing_zero_scores_zero() -> None:
+    card = score(evset(_records()), rubric(_tree(), missing="zero"), AS_OF)
+    # theme = .75*50 + .25*0 = 37.5; total = .5*37.5 + .5*50 = 43.75
+    assert node_score(card, "a", "theme") == pytest.approx(37.5)
+    assert node_score(card, "a") == pytest.approx(43.75)
+    # b has nothing: recog 0, wages 0, reprisal 0 -> total 0
+    assert node_score(card, "b") == 0.0
+
+
+def test_missing_exclude_reweights_and_reports_coverage() -> None:
+    card = score(evset(_records()), rubric(_tree(), missing="exclude"), AS_OF)
+    # wages excluded: theme = 50 (weight .75 alone); total = .5*50 + .5*50 = 50
+    assert node_score(card, "a", "theme") == pytest.approx(50.0)
+    assert node_score(card, "a") == pytest.approx(50.0)
+    nodes = card.nodes.set_index(["company_id", "node_id"])
+    assert nodes.loc[("a", "theme"), "coverage"] == pytest.approx(0.75)
+    assert nodes.loc[("a", "total"), "coverage"] == pytest.approx(0.5 * 0.75 + 0.5 * 1)
+    # b has no evidence at all: every node is excluded, no total, no rank
+    assert node_score(card, "b") is None
+    row_b = card.companies.set_index("company_id").loc["b"]
+    assert pd.isna(row_b["rank"])
+    assert row_b["coverage"] == 0
+
+
+def test_indicator_missing_override() -> None:
+    tree = _tree()
+    tree[1]["missing"] = 100  # no reprisal recorded is good news
+    card = score(evset(_records()), rubric(tree, missing="zero"), AS_OF)
+    assert ind_score(card, "b", "reprisal") == 100.0
+    assert node_score(card, "b") == 50.0  # .5*0 + .5*100
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("arithmetic", 0.75 * 50 + 0.25 * 100),  # 62.5
+        ("geometric", 50**0.75 * 100**0.25),  # exp(.75 ln 50 + .25 ln 100) = 59.46
+        ("minimum", 50.0),
+    ],
+)
+def test_node_aggregations(how: str, expected: float) -> None:
+    records = [
+        *_records(),
+        rec(
+            "wage",
+            "w1",
+            amount=120,
+            currency="KZT",
+            pay_period="month",
+            benchmark={"type": "living_wage", "amount": 100},
+        ),
+    ]  # ratio 1.2 -> 100
+    card = score(evset(records), rubric(_tree(how)), AS_OF)
+    assert node_score(card, "a", "theme") == pytest.approx(expected)
+
+
+def test_geometric_mean_is_zero_when_a_child_is_zero() -> None:
+    card = score(evset(_records()), rubric(_tree("geometric")), AS_OF)
+    assert node_score(card, "a", "theme") == 0.0  # wages 0
+
+
+def test_points_penalty_scaled_by_status_and_involvement() -> None:
+    pen = [{"id": "p", "title": "P", "select": {"kind": "retaliation"}, "points": 10}]
+    records = [
+        rec(
+            "retaliation",
+            "r1",
+            action="arrest_detention",
+            target_role="worker",
+            status="alleged",
+            company_involvement="contributed",
+        )
+    ]
+    card = score(evset(records), rubric(_tree(), penalties=pen), AS_OF)
+    # record weight .5 (alleged) x .75 (contributed) = .375 -> 3.75 points
+    # before: theme 0, reprisal count .5 -> 75; total = .5*0 + .5*75 = 37.5 -> 33.75
+    assert node_score(card, "a") == pytest.approx(33.75)
+    p = card.penalties.iloc[0]
+    assert (p["company_id"], p["penalty_id"], p["node_id"]) == ("a", "p", "total")
+    assert p["points"] == pytest.approx(3.75)
+    assert pd.isna(p["cap"])
+    assert p["evidence_ids"] == ("r1",)
+    assert card.companies.set_index("company_id").loc[
+        "a", "total_before_penalties"
+    ] == pytest.approx(37.5)
+
+
+def test_points_penalty_sum_with_max_points() -> None:
+    pen = [
+        {
+            "id": "p",
+            "title": "P",
+            "select": {"kind": "retaliation"},
+            "points": 10,
+            "combine": "sum",
+            "max_points": 15,
+        }
+    ]
+    records = [
+        rec(
+            "retaliation",
+            f"r{i}",
+            action="threat",
+            target_role="worker",
+            company_involvement="caused",
+        )
+        for i in range(3)
+    ]
+    card = score(evset(records), rubric(_tree(), penalties=pen), AS_OF)
+    # three records of factor 1: sum 3 -> 30 points, limited to 15
+    assert card.penalties.iloc[0]["points"] == 15.0
+    # before: reprisal count 3 -> 0; theme 0 -> total 0; 0 - 15 floors at 0
+    assert node_score(card, "a") == 0.0
+
+
+def test_cap_penalty_on_a_theme() -> None:
+    pen = [
+        {
+            "id": "cap",
+            "title": "Cap",
+            "node": "theme",
+            "cap": 20,
+            "select": {"kind": "retaliation", "where": {"action": "killing"}},
+        }
+    ]
+    records = [
+        rec("union_dialogue", "d1", event="recognition"),  # recog 100 -> theme 75
+        rec(
+            "retaliation",
+            "k1",
+            action="killing",
+            target_role="worker",
+            status="corroborated",
+            company_involvement="directly_linked",
+        ),
+    ]
+    card = score(evset(records), rubric(_tree(), penalties=pen), AS_OF)
+    # factor .75 x .5 = .375 -> cap = 100 - 80 x .375 = 70; theme 75 -> 70
+    nodes = card.nodes.set_index(["company_id", "node_id"])
+    assert nodes.loc[("a", "theme"), "score_before_penalties"] == pytest.approx(75.0)
+    assert nodes.loc[("a", "theme"), "score"] == pytest.approx(70.0)
+    assert card.penalties.iloc[0]["cap"] == pytest.approx(70.0)
+    # total = .5*70 + .5*(100 - 100*.75/2) = 35 + 31.25 = 66.25
+    assert node_score(card, "a") == pytest.approx(66.25)
+
+
+def test_group_level_evidence_is_never_scored() -> None:
+    group = rec(
+        "union_dialogue",
+        "g1",
+        company_id=None,
+        event="recognition",
+        group={"description": "Fictional group testimony"},
+    )
+    card = score(evset([group]), rubric(_tree()), AS_OF)
+    assert card.indicators["evidence_count"].sum() == 0
+    assert card.meta.options["records_scored"] == 0
+
+
+def test_every_company_gets_rows_and_fixed_columns() -> None:
+    card = score(evset([], companies=("c", "a", "b")), rubric(_tree()), AS_OF)
+    assert card.company_ids() == ["a", "b", "c"]
+    assert list(card.indicators.columns) == list(INDICATOR_COLUMNS)
+    assert list(card.nodes.columns) == list(NODE_COLUMNS)
+    assert list(card.penalties.columns) == list(PENALTY_COLUMNS)
+    assert len(card.indicators) == 3 * 3
+    assert len(card.nodes) == 3 * 2
+    assert {"theme:theme", "theme:reprisal", "rank", "coverage"} <= set(card.companies.columns)
+
+
+def test_provenance_ids_sorted_and_status_mix() -> None:
+    records = [
+        rec("retaliation", "r2", action="threat", target_role="worker", status="alleged"),
+        rec("retaliation", "r1", action="threat", target_role="worker"),
+        rec("retaliation", "r3", action="threat", target_role="worker", status="alleged"),
+    ]
+    card = score(evset(records), rubric(_tree()), AS_OF)
+    row = card.indicators.set_index(["company_id", "indicator_id"]).loc[("a", "reprisal")]
+    assert row["evidence_ids"] == ("r1", "r2", "r3")
+    assert row["status_mix"] == "alleged:2|verified:1"
+    assert row["evidence_count"] == 3
+    assert row["raw_value"] == pytest.approx(2.0)  # 1 + .5 + .5
+
+
+def test_ranks_ties_share_the_lower_rank() -> None:
+    records = [rec("retaliation", "r1", action="threat", target_role="worker", company_id="c")]
+    card = score(evset(records, companies=("a", "b", "c")), rubric(_tree()), AS_OF)
+    ranks = card.companies.set_index("company_id")["rank"]
+    # a and b: 0; c: reprisal 50 -> 25 on total
+    assert ranks.to_dict() == {"a": 2, "b": 2, "c": 1}
+
+
+def test_metadata() -> None:
+    r = rubric(_tree())
+    ev = evset(_records())
+    card = score(ev, r, AS_OF)
+    assert card.meta.rubric_id == "t"
+    assert card.meta.rubric_version == "1.0.0"
+    assert card.meta.rubric_hash == r.content_hash()
+    assert len(card.meta.rubric_hash) == 64
+    assert card.meta.evidence_hash == ev.content_hash()
+    assert card.meta.as_of == AS_OF
+    import bhrscore
+
+    assert card.meta.bhrscore_version == bhrscore.__version__
+
+
+def test_frames_are_accepted_and_give_the_same_scores() -> None:
+    ev = evset(_records())
+    a = score(ev, rubric(_tree()), AS_OF)
+    b = score(ev.frames(), rubric(_tree()), AS_OF)
+    pd.testing.assert_frame_equal(a.companies, b.companies)
+
+
+def test_unknown_company_in_evidence_is_an_error() -> None:
+    ev = evset(_records())
+    frames = ev.frames()
+    companies = frames.companies[frames.companies["id"] != "a"]
+    with pytest.raises(ValueError, match="unknown companies: a"):
+        score(type(frames)(companies, frames.evidence), rubric(_tree()), AS_OF)
+
+
+def test_as_of_must_be_a_date() -> None:
+    with pytest.raises(TypeError):
+        score(evset([]), rubric(_tree()), dt.datetime(2026, 1, 1))  # type: ignore[arg-type]
+
+
+def test_explain_names_scores_weights_evidence_and_penalties() -> None:
+    pen = [{"id": "p", "title": "P", "select": {"kind": "retaliation"}, "points": 10}]
+    card = score(evset(_records()), rubric(_tree(), penalties=pen), AS_OF)
+    text = card.explain("a")
+    # 43.75 - 10 x (1 verified x .5 involvement unknown) = 38.75
+    assert "total 38.75" in text
+    assert "recog — recog: 50.00 (weight 0.75)" in text
+    assert "d1" in text
+    assert "r1" in text
+    assert "penalty p: -5.00 points" in text
+    assert "no evidence: scored 0.00" in text  # wages
+    with pytest.raises(KeyError):
+        card.explain("nobody")
