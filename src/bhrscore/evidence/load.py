@@ -122,7 +122,8 @@ def _read(
         kwargs: dict[str, Any] = {}
         if path.suffix.lower() in FLAT_FORMATS:
             kwargs["allow_unknown"] = allow_unknown
-            layout: Any = lay if table is None else lay[table]
+            # a workbook may hold both tables whatever its name; other files hold one
+            layout: Any = lay if table is None or path.suffix.lower() == ".xlsx" else lay[table]
         else:
             layout = None
         result = reader(path, table, layout, limits, **kwargs)

@@ -480,8 +480,9 @@ def read_xlsx(
     allow_unknown: bool = False,
 ) -> ReadResult:
     """An .xlsx workbook, read-only, formulas never evaluated (a formula cell is an error).
-    With ``table`` given the first sheet (or the sheet of that name) is read; otherwise the
-    sheets ``Companies`` and ``Evidence``. Rows are spreadsheet row numbers."""
+    The sheets ``Companies`` and ``Evidence`` are read by name; a workbook without them is
+    read from its first sheet as ``table`` (the table its file name implies). Rows are
+    spreadsheet row numbers."""
     import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
     from openpyxl.utils import get_column_letter
 
@@ -498,32 +499,27 @@ def read_xlsx(
         return result
     try:
         by_name = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-        wanted: list[tuple[Table, Any]] = []
-        if table is not None:
-            ws = by_name.get(table) or wb.worksheets[0]
-            wanted.append((table, ws))
-        else:
-            for key, tbl in SHEETS.items():
-                if key in by_name:
-                    wanted.append((tbl, by_name[key]))
-            if not wanted:
+        wanted: list[tuple[Table, Any]] = [
+            (tbl, by_name[key]) for key, tbl in SHEETS.items() if key in by_name
+        ]
+        if not wanted and table is not None:
+            wanted.append((table, wb.worksheets[0]))  # a one-table workbook named by its file
+        if not wanted:
+            result.problems.append(
+                _problem(file, "not-a-bundle", "workbook has no 'Companies' or 'Evidence' sheet")
+            )
+        used = {ws.title for _, ws in wanted}
+        for ws in wb.worksheets:
+            if ws.title not in used and ws.title.strip().lower() not in AUXILIARY_SHEETS:
                 result.problems.append(
                     _problem(
-                        file, "not-a-bundle", "workbook has no 'Companies' or 'Evidence' sheet"
+                        file,
+                        "ignored-sheet",
+                        "sheet is not read (only Companies and Evidence hold data)",
+                        sheet=ws.title,
+                        severity="warning",
                     )
                 )
-            used = {ws.title for _, ws in wanted}
-            for ws in wb.worksheets:
-                if ws.title not in used and ws.title.strip().lower() not in AUXILIARY_SHEETS:
-                    result.problems.append(
-                        _problem(
-                            file,
-                            "ignored-sheet",
-                            "sheet is not read (only Companies and Evidence hold data)",
-                            sheet=ws.title,
-                            severity="warning",
-                        )
-                    )
         for tbl, ws in wanted:
             lay = layout[tbl] if isinstance(layout, dict) else layout
             _read_sheet(ws, tbl, file, lay, allow_unknown, result, get_column_letter)
