@@ -173,6 +173,15 @@ def test_penalty_on_missing_node(tmp_path: Path) -> None:
     assert "penalties[0].node: no node with id 'ghost'" in _errors(tmp_path, data)
 
 
+def test_penalty_on_an_indicator_is_rejected(tmp_path: Path) -> None:
+    data = _base()
+    indicator = data["tree"][1]["id"]
+    data["penalties"] = [
+        {"id": "p", "title": "P", "node": indicator, "select": {"kind": "retaliation"}, "points": 5}
+    ]
+    assert f"penalties[0].node: {indicator!r} is an indicator" in _errors(tmp_path, data)
+
+
 def test_duplicate_node_ids(tmp_path: Path) -> None:
     data = _base()
     data["tree"][1]["id"] = "a1"

@@ -263,11 +263,22 @@ def _node_problems(nodes: list[Node], path: str, seen: dict[str, str]) -> Iterat
             yield from node.rule.problems(f"{here}.rule")
 
 
+def _indicator_ids(nodes: list[Node]) -> set[str]:
+    ids: set[str] = set()
+    for node in nodes:
+        if node.children:
+            ids |= _indicator_ids(node.children)
+        elif node.rule is not None:
+            ids.add(node.id)
+    return ids
+
+
 def rubric_problems(rubric: Rubric) -> Iterator[Problem]:
     """Every semantic problem of a structurally valid rubric, with its YAML path."""
     seen: dict[str, str] = {}
     yield from _node_problems(rubric.tree, "tree", seen)
     penalty_ids: set[str] = set()
+    indicators = _indicator_ids(rubric.tree)
     for i, penalty in enumerate(rubric.penalties):
         here = f"penalties[{i}]"
         if penalty.id in penalty_ids:
@@ -275,6 +286,12 @@ def rubric_problems(rubric: Rubric) -> Iterator[Problem]:
         penalty_ids.add(penalty.id)
         if penalty.node != ROOT_ID and penalty.node not in seen:
             yield f"{here}.node", f"no node with id {penalty.node!r} (nor {ROOT_ID!r})"
+        elif penalty.node in indicators:
+            yield (
+                f"{here}.node",
+                f"{penalty.node!r} is an indicator; penalties apply to the total, a theme or a "
+                "sub-theme",
+            )
         yield from select_problems(penalty.select, f"{here}.select")
 
 
