@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
@@ -41,12 +40,9 @@ COMPANY_ATTRIBUTES = (
 
 
 def bhrscore_version() -> str:
-    try:
-        return version("bhrscore")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from .. import __version__
+    from .. import __version__
 
-        return __version__
+    return __version__
 
 
 def _lookup(series: pd.Series, table: dict[str, float], missing: float) -> np.ndarray:
