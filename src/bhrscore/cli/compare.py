@@ -6,58 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 from rich.table import Table
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, err_console, existing_path, fail
+from .common import AS_OF, console, err_console, existing_path, fail
+from .inputs import RUBRIC, load_and_score
 
-#: The rubric used when ``--rubric`` is not given (relative to the working directory).
-DEFAULT_RUBRIC = Path("rubrics") / "labour-rights.yaml"
 FORMATS = ("table", "csv", "json")
 
 
 def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
     """``--by origin_group --by sector`` or ``--by origin_group,sector``."""
     return tuple(k.strip() for v in values for k in v.split(",") if k.strip())
-
-
-def resolve_rubric(rubric: str | None) -> Path:
-    """``--rubric``, else ``rubrics/labour-rights.yaml`` in the working directory, else the
-    packaged default rubric."""
-    if rubric is not None:
-        return existing_path(rubric)
-    if DEFAULT_RUBRIC.exists():
-        return DEFAULT_RUBRIC
-    from ..rubric import default_rubric_path
-
-    packaged = default_rubric_path()
-    if not packaged.exists():
-        fail(f"give --rubric (no {DEFAULT_RUBRIC} here and no packaged default rubric)")
-    return packaged
-
-
-def load_and_score(
-    paths: tuple[str, ...], rubric_path: str | None, as_of: dt.date | None
-) -> tuple[Any, Any, Any]:
-    """Load the bundle and the rubric, score: (evidence set, rubric, score card). Rubric
-    problems exit with code 1 and the file/YAML path, not a traceback."""
-    from ..evidence.load import load_evidence
-    from ..rubric import load_rubric, score
-
-    for p in paths:
-        existing_path(p)
-    path = resolve_rubric(rubric_path)
-    day = as_of_or_today(as_of)
-    evidence = load_evidence(*paths, as_of=day)
-    try:
-        rubric = load_rubric(path)
-    except ValueError as exc:
-        fail(str(exc), EXIT_DATA)
-    return evidence, rubric, score(evidence, rubric, as_of=day)
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:
@@ -186,7 +149,7 @@ def print_evidence(result: Any) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="BUNDLE...")
-@click.option("--rubric", "rubric", metavar="FILE", help=f"Rubric file (default {DEFAULT_RUBRIC}).")
+@RUBRIC
 @click.option(
     "--by",
     "by",
@@ -246,7 +209,7 @@ def print_evidence(result: Any) -> None:
 )
 def compare(
     paths: tuple[str, ...],
-    rubric: str | None,
+    rubric_path: str | None,
     by: tuple[str, ...],
     within: tuple[str, ...],
     metric: str,
@@ -275,7 +238,7 @@ def compare(
         grouping = load_origin_groups(origin_groups)
     except OriginGroupsError as exc:
         fail(str(exc))
-    evidence, _rubric, card = load_and_score(paths, rubric, as_of)
+    evidence, _rubric, card = load_and_score(paths, rubric_path, as_of)
     by_keys, within_keys = split_keys(by), split_keys(within)
     try:
         result = run_compare(

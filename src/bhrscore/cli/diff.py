@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail
-from .score import load_bundle, load_rubric_option
+from .inputs import load_bundle, load_rubric_option
 
 
 def _num(value: object, signed: bool = False) -> str:

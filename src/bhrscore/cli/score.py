@@ -10,35 +10,11 @@ from typing import TYPE_CHECKING
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, existing_path, fail
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail
+from .inputs import RUBRIC, load_bundle, load_rubric_option
 
 if TYPE_CHECKING:
-    from ..evidence.evidence_set import EvidenceSet
-    from ..rubric.model import Rubric
     from ..rubric.scorecard import ScoreCard
-
-
-def load_rubric_option(path: str | None) -> Rubric:
-    """The rubric at ``path``, or the packaged default; a broken rubric exits 1."""
-    from ..rubric import default_rubric_path
-    from ..rubric.model import RubricError, load_rubric
-
-    target = existing_path(path) if path else default_rubric_path()
-    try:
-        return load_rubric(target)
-    except RubricError as err:
-        fail(str(err), EXIT_DATA)
-    except UnicodeDecodeError:
-        fail(f"{target}: not a UTF-8 text file", EXIT_DATA)
-
-
-def load_bundle(paths: tuple[str, ...], as_of: dt.date) -> EvidenceSet:
-    """Evidence from files or directories (strict: any invalid record exits 1)."""
-    from ..evidence.load import load_evidence
-
-    for p in paths:
-        existing_path(p)
-    return load_evidence(*paths, as_of=as_of)
 
 
 def _num(value: object) -> str:
@@ -83,12 +59,7 @@ def ranked_table(card: ScoreCard, top: int | None) -> None:
 
 @click.command()
 @click.argument("bundle", nargs=-1, required=True, metavar="BUNDLE...")
-@click.option(
-    "--rubric",
-    "rubric_path",
-    metavar="RUBRIC",
-    help="Rubric file (default: the packaged labour-rights rubric).",
-)
+@RUBRIC
 @AS_OF
 @click.option(
     "--out",

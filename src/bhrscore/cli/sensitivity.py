@@ -14,12 +14,13 @@ import pandas as pd
 from rich.table import Table
 
 from .common import AS_OF, console, fail
-from .compare import DEFAULT_RUBRIC, fmt_num, load_and_score, split_keys
+from .compare import fmt_num, split_keys
+from .inputs import RUBRIC, load_and_score
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="BUNDLE...")
-@click.option("--rubric", "rubric", metavar="FILE", help=f"Rubric file (default {DEFAULT_RUBRIC}).")
+@RUBRIC
 @AS_OF
 @click.option(
     "--runs",
@@ -78,7 +79,7 @@ from .compare import DEFAULT_RUBRIC, fmt_num, load_and_score, split_keys
 )
 def sensitivity(
     paths: tuple[str, ...],
-    rubric: str | None,
+    rubric_path: str | None,
     as_of: dt.date | None,
     runs: int,
     seed: int,
@@ -97,7 +98,7 @@ def sensitivity(
 
     if not concentration > 0:
         fail("--concentration must be positive (use inf for no perturbation)")
-    evidence, rubric_model, card = load_and_score(paths, rubric, as_of)
+    evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of)
     started = time.perf_counter()
     try:
         result = run_sensitivity(
