@@ -192,4 +192,4 @@ def test_a_sixth_kind_needs_only_its_module_and_registration() -> None:
         assert isinstance(parsed, Grievance)
         assert parsed.channel == "hotline"
     finally:
-        registry._KINDS.pop("grievance")
+        registry.KINDS.unregister("grievance")

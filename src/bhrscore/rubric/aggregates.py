@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
+
+from ..registry import Registry
 
 
 @dataclass(frozen=True)
@@ -44,23 +45,16 @@ class Rows:
 
 
 AggregateFn = Callable[[Rows], np.ndarray]
-_AGGREGATES: dict[str, AggregateFn] = {}
+AGGREGATES: Registry[AggregateFn] = Registry("aggregate")
 
 
 def aggregate(name: str) -> Callable[[AggregateFn], AggregateFn]:
     """Register an aggregate function under ``name``."""
-
-    def register(fn: AggregateFn) -> AggregateFn:
-        if name in _AGGREGATES and _AGGREGATES[name] is not fn:
-            raise ValueError(f"aggregate {name!r} is already registered")
-        _AGGREGATES[name] = fn
-        return fn
-
-    return register
+    return AGGREGATES.register(name)
 
 
 def aggregates() -> Mapping[str, AggregateFn]:
-    return MappingProxyType(_AGGREGATES)
+    return AGGREGATES.view()
 
 
 def _masked(out: np.ndarray, rows: Rows) -> np.ndarray:

@@ -28,14 +28,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BeforeValidator, Field, SerializeAsAny
 
-from .aggregates import Rows, aggregates
+from ..registry import Registry
+from .aggregates import AGGREGATES, Rows, aggregates
 from .fields import Problem, measure_problems, select_problems
 from .scales import Boolean, Identity, Linear, ScaleSpec, Thresholds, parse_scale
 from .selection import Prepared, Selection, measure_rows, select_rows
@@ -110,27 +110,17 @@ class RuleSpec(Spec):
         return self.type
 
 
-_RULES: dict[str, type[RuleSpec]] = {}
+RULES: Registry[type[RuleSpec]] = Registry("rule type", declared="type")
 R = TypeVar("R", bound=type[RuleSpec])
 
 
 def rule_type(name: str) -> Callable[[R], R]:
     """Register a rule class under ``name`` (the ``type`` written in rubric files)."""
-
-    def register(cls: R) -> R:
-        if name in _RULES and _RULES[name] is not cls:
-            raise ValueError(f"rule type {name!r} is already registered")
-        field = cls.__pydantic_fields__.get("type")
-        if field is None or field.default != name:
-            raise TypeError(f"{cls.__name__} must declare type: Literal[{name!r}] = {name!r}")
-        _RULES[name] = cls
-        return cls
-
-    return register
+    return RULES.register(name)  # type: ignore[return-value]
 
 
 def rule_types() -> Mapping[str, type[RuleSpec]]:
-    return MappingProxyType(_RULES)
+    return RULES.view()
 
 
 def parse_rule(value: Any) -> Any:
@@ -139,15 +129,12 @@ def parse_rule(value: Any) -> Any:
     if isinstance(value, RuleSpec) or not isinstance(value, dict):
         return value
     name = value.get("type", "evidence")
-    cls = _RULES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(f"unknown rule type {name!r} (known: {', '.join(_RULES)})")
-    return cls.model_validate({**value, "type": name})
+    return RULES.lookup(name).model_validate({**value, "type": name})
 
 
 def _aggregate_problems(name: str, path: str) -> Iterator[Problem]:
-    if name not in aggregates():
-        yield path, f"unknown aggregate {name!r} (known: {', '.join(aggregates())})"
+    if name not in AGGREGATES:
+        yield path, AGGREGATES.unknown(name)
 
 
 @rule_type("evidence")

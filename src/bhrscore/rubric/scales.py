@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from itertools import pairwise
-from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import model_validator
 
+from ..registry import Registry
 from .spec import Spec
 
 Problem = tuple[str, str]
@@ -54,24 +54,17 @@ class ScaleSpec(Spec):
         return iter(())
 
 
-_SCALES: dict[str, type[ScaleSpec]] = {}
+SCALES: Registry[type[ScaleSpec]] = Registry("scale type", declared="type")
 S = TypeVar("S", bound=type[ScaleSpec])
 
 
 def scale_type(name: str) -> Callable[[S], S]:
     """Register a scale class under ``name`` (its ``type`` value)."""
-
-    def register(cls: S) -> S:
-        if name in _SCALES and _SCALES[name] is not cls:
-            raise ValueError(f"scale type {name!r} is already registered")
-        _SCALES[name] = cls
-        return cls
-
-    return register
+    return SCALES.register(name)  # type: ignore[return-value]
 
 
 def scale_types() -> Mapping[str, type[ScaleSpec]]:
-    return MappingProxyType(_SCALES)
+    return SCALES.view()
 
 
 def parse_scale(value: Any) -> Any:
@@ -79,11 +72,7 @@ def parse_scale(value: Any) -> Any:
     if isinstance(value, ScaleSpec) or not isinstance(value, dict):
         return value
     name = value.get("type")
-    cls = _SCALES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        known = ", ".join(_SCALES)
-        raise ValueError(f"unknown scale type {name!r} (known: {known})")
-    return cls.model_validate(value)
+    return SCALES.lookup(name).model_validate(value)
 
 
 @scale_type("identity")
