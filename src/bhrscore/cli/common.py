@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -26,7 +29,14 @@ class UserError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
     def show(self, file: Any = None) -> None:
-        err_console.print(f"[bold red]error:[/] {self.message}", markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(self.message)}", markup=True)
+
+
+def fmt_num(value: Any, digits: int = 1, signed: bool = False) -> str:
+    """A number for tables: fixed digits, ``-`` for missing (None, NA, NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):{'+' if signed else ''}.{digits}f}"
 
 
 def fail(message: str, exit_code: int = EXIT_USAGE) -> NoReturn:

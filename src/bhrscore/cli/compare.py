@@ -12,7 +12,7 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from .common import AS_OF, console, err_console, existing_path, fail
+from .common import AS_OF, console, err_console, existing_path, fail, fmt_num
 from .inputs import RUBRIC, load_and_score
 
 FORMATS = ("table", "csv", "json")
@@ -21,12 +21,6 @@ FORMATS = ("table", "csv", "json")
 def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
     """``--by origin_group --by sector`` or ``--by origin_group,sector``."""
     return tuple(k.strip() for v in values for k in v.split(",") if k.strip())
-
-
-def fmt_num(value: Any, digits: int = 1) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{float(value):.{digits}f}"
 
 
 def fmt_p(value: Any) -> str:

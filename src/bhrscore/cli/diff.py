@@ -9,14 +9,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
 from .inputs import load_bundle, load_rubric_option
-
-
-def _num(value: object, signed: bool = False) -> str:
-    if pd.isna(value):  # type: ignore[call-overload]
-        return "–"
-    return f"{float(value):+.1f}" if signed else f"{float(value):.1f}"  # type: ignore[arg-type]
 
 
 @click.command()
@@ -77,7 +71,8 @@ def diff(
         console.print("[bold]Mean theme scores[/] (A -> B)", markup=True)
         for _, row in themes.iterrows():
             console.print(
-                f"  {row['theme']}: {_num(row['mean_a'])} -> {_num(row['mean_b'])}", markup=False
+                f"  {row['theme']}: {fmt_num(row['mean_a'])} -> {fmt_num(row['mean_b'])}",
+                markup=False,
             )
 
     table_data = diff_scorecards(card_a, card_b)
@@ -87,9 +82,9 @@ def diff(
     for _, row in table_data.head(top).iterrows():
         table.add_row(
             str(row["company_id"]),
-            _num(row["total_a"]),
-            _num(row["total_b"]),
-            _num(row["delta"], signed=True),
+            fmt_num(row["total_a"]),
+            fmt_num(row["total_b"]),
+            fmt_num(row["delta"], signed=True),
             "–" if pd.isna(row["rank_a"]) else str(row["rank_a"]),
             "–" if pd.isna(row["rank_b"]) else str(row["rank_b"]),
             "–" if pd.isna(row["rank_move"]) else f"{int(row['rank_move']):+d}",

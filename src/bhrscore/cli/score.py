@@ -10,17 +10,11 @@ from typing import TYPE_CHECKING
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
 from .inputs import RUBRIC, load_bundle, load_rubric_option
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
-
-
-def _num(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return "–"
-    return f"{float(value):.1f}"  # type: ignore[arg-type]
 
 
 def ranked_table(card: ScoreCard, top: int | None) -> None:
@@ -49,8 +43,8 @@ def ranked_table(card: ScoreCard, top: int | None) -> None:
         table.add_row(
             rank,
             str(row["company_id"]),
-            _num(row["total"]),
-            *(_num(row[t]) for t in themes),
+            fmt_num(row["total"]),
+            *(fmt_num(row[t]) for t in themes),
             f"{100 * float(row['coverage']):.0f}%",
             str(int(pen.get(row["company_id"], 0))),
         )

@@ -13,8 +13,8 @@ import click
 import pandas as pd
 from rich.table import Table
 
-from .common import AS_OF, console, fail
-from .compare import fmt_num, split_keys
+from .common import AS_OF, console, fail, fmt_num
+from .compare import split_keys
 from .inputs import RUBRIC, load_and_score
 
 
