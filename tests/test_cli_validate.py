@@ -46,6 +46,17 @@ def test_invalid_data_exits_1_with_rows_and_fields(
     assert "Traceback" not in out + err
 
 
+def test_file_names_with_markup_characters_print_verbatim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / "[red]bundle[bold]"
+    odd.mkdir()
+    (odd / "evidence.jsonl").write_text(json.dumps(record(company_id="ghost")) + "\n")
+    code, out, _ = run(["validate", str(odd)], capsys)
+    assert code == 1
+    assert "[red]bundle[bold]" in out  # not taken as colour markup
+
+
 def test_json_report(bundle: Any, capsys: pytest.CaptureFixture[str]) -> None:
     path = bundle(evidence=[record(id="a", company_id="ghost")])
     code, out, _ = run(["validate", str(path), "--format", "json"], capsys)

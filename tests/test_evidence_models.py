@@ -100,6 +100,13 @@ def test_wage_consistency(changes: dict[str, Any], message: str) -> None:
         parse(obj)
 
 
+def test_empty_arrears_carry_nothing_and_are_rejected() -> None:
+    obj = {k: v for k, v in record("wage").items() if k not in {"amount", "benchmark"}}
+    with pytest.raises(ValidationError, match="arrears need at least one of"):
+        parse(obj | {"arrears": {}})
+    assert parse(obj | {"arrears": {"days": 60}}).arrears.days == 60  # type: ignore[attr-defined]
+
+
 def test_wage_from_testimony_without_figures() -> None:
     obj = {
         k: v

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..evidence.load import load_evidence
@@ -35,7 +36,9 @@ def _print_report(report: ValidationReport, counts: dict[str, Any]) -> None:
         console.print(f"By status: {statuses}")
     for file, problems in report.by_file().items():
         errors = sum(p.severity == "error" for p in problems)
-        console.print(f"\n[bold]{file}[/]: {errors} error(s), {len(problems) - errors} warning(s)")
+        console.print(
+            f"\n[bold]{escape(file)}[/]: {errors} error(s), {len(problems) - errors} warning(s)"
+        )
         for p in problems:
             colour = "red" if p.severity == "error" else "yellow"
             where = ""
@@ -47,10 +50,8 @@ def _print_report(report: ValidationReport, counts: dict[str, Any]) -> None:
                 where += p.pointer
             field = f"{p.field}: " if p.field else ""
             value = f" (got {p.value!r})" if p.value is not None else ""
-            console.print(
-                f"  [{colour}]{p.severity}[/] {where.strip() or '-'}: {field}{p.message}{value}",
-                markup=True,
-            )
+            text = escape(f"{where.strip() or '-'}: {field}{p.message}{value}")
+            console.print(f"  [{colour}]{p.severity}[/] {text}", markup=True)
 
 
 @click.command()

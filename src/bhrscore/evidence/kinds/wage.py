@@ -20,11 +20,18 @@ class WageBenchmark(Model):
 
 
 class Arrears(Model):
-    """Unpaid wages: total amount (in the record's currency), days overdue, workers affected."""
+    """Unpaid wages: total amount (in the record's currency), days overdue, workers affected;
+    at least one of them."""
 
     amount: PositiveFloat | None = None
     days: PositiveInt | None = None
     workers_affected: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Arrears:
+        if self.amount is None and self.days is None and self.workers_affected is None:
+            raise ValueError("arrears need at least one of amount, days or workers_affected")
+        return self
 
 
 class WageGap(Model):
