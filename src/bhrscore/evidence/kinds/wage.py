@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 from ..codes import CurrencyCode
 from ..model import EvidenceBase, Model
@@ -22,6 +22,8 @@ class WageBenchmark(Model):
 class Arrears(Model):
     """Unpaid wages: total amount (in the record's currency), days overdue, workers affected;
     at least one of them."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     amount: PositiveFloat | None = None
     days: PositiveInt | None = None
