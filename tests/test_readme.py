@@ -30,3 +30,37 @@ def test_readme_csv_example_loads(tmp_path: Path) -> None:
     (tmp_path / "companies.csv").write_text("id,name\nfict-drilling-kz,Fictional Drilling KZ\n")
     evidence = load_evidence(tmp_path)
     assert [e.id for e in evidence.evidence] == ["r-1"]
+
+
+def test_readme_rubric_snippet_is_a_valid_indicator() -> None:
+    import yaml
+
+    from bhrscore.rubric.model import parse_rubric
+
+    section = README.split("## Rubrics and scores", 1)[1]
+    snippet = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert snippet is not None
+    [node] = yaml.safe_load(snippet.group(1))
+    node["weight"] = 1.0  # the snippet is one sibling of a larger tree
+    rubric = parse_rubric(
+        {"id": "readme", "version": "1.0.0", "title": "README", "tree": [node]}, "README.md"
+    )
+    assert [i.node.id for i in rubric.indicators()] == ["refuses-dialogue"]
+
+
+def test_readme_custom_scale_registers_and_scores() -> None:
+    import numpy as np
+
+    from bhrscore.rubric.scales import SCALES
+
+    section = README.split("## Rubrics and scores", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    namespace: dict[str, object] = {}
+    try:
+        # dont_inherit: run as a user would, without this file's `from __future__` import
+        exec(compile(code.group(1), "README.md", "exec", dont_inherit=True), namespace)
+        scale = namespace["Sqrt"](upper=4.0)  # type: ignore[operator]
+        assert list(scale.apply(np.array([0.0, 1.0, 4.0]))) == [0.0, 50.0, 100.0]  # 100*sqrt(x/4)
+    finally:
+        SCALES.unregister("sqrt")
