@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from bhrscore.analysis import compare, compare_evidence
 from bhrscore.cli import main
+from bhrscore.cli.compare import print_evidence, print_groups
+from bhrscore.evidence.load import load_evidence
+from bhrscore.rubric import load_rubric, score
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "kazakhstan")
@@ -101,3 +109,47 @@ def test_sensitivity_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["sensitivity", *BASE, "--runs", "3"], capsys)
     assert code == 0
     assert "Ranks" in out
+
+
+def test_compare_evidence_window_follows_the_rubric(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["compare", *BASE, "--format", "json", "--evidence", "--resamples", "20"]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    # the rubric's window (15 years in labour-rights: 2011-11-23) ends at --as-of
+    window = load_rubric(RUBRIC).policies.window
+    assert window is not None
+    start = window.start(dt.date(2026, 11, 23)).isoformat()
+    assert json.loads(out)["evidence"]["options"]["since"] == start
+    code, out, _ = run([*args, "--since", "2020-01-01"], capsys)
+    assert code == 0
+    assert json.loads(out)["evidence"]["options"]["since"] == "2020-01-01"
+
+
+def test_user_text_is_not_read_as_rich_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    day = dt.date(2026, 11, 23)
+    evidence = load_evidence(EXAMPLE, as_of=day)
+    card = score(evidence, load_rubric(RUBRIC), as_of=day)
+    result = compare(card, resamples=20, permutations=20)
+    odd = pd.Series(["[/x]"] * len(result.groups), dtype="string")
+    groups = result.groups.assign(group=odd, stratum=pd.Series(["[bold]"] * len(odd)))
+    pairs = result.pairwise.assign(stratum="[bold]", group_a="[/x]", group_b="[red]")
+    print_groups(dataclasses.replace(result, groups=groups, pairwise=pairs, within=("sector",)))
+    rates = compare_evidence(evidence)
+    ev_groups = rates.groups.assign(group="[/x]")
+    print_evidence(dataclasses.replace(rates, groups=ev_groups))
+    out = capsys.readouterr().out
+    # printed as written, not parsed as markup (a stray closing tag [/x] makes rich raise)
+    assert out.count("[/x]") == len(groups) + len(pairs) + len(ev_groups)
+    assert out.count("[bold]") == len(groups) + len(pairs)  # the stratum column
+    assert out.count("[red]") == len(pairs)
+
+
+def test_sensitivity_table_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["sensitivity", *BASE, "--runs", "4"]
+    code, first, _ = run(args, capsys)
+    assert code == 0
+    code, second, _ = run(args, capsys)
+    assert first == second
+    assert re.search(r"\d\.\d s\b", first) is None  # no elapsed time in the header
+    # the example's exclude run leaves OCC (no scored evidence) unranked: one total left
+    assert "missing: exclude: degenerate" in first

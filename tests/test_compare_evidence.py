@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,3 +113,66 @@ def test_planted_origin_effect_shows_in_evidence_rates() -> None:
     assert (groups.loc["china", "wage_ratio_median"] < others["wage_ratio_median"]).all()
     assert (groups.loc["china", "refusal_rate"] > others["refusal_rate"]).all()
     assert (groups.loc["china", "retaliation_share"] > others["retaliation_share"]).all()
+
+
+def _attribution_bundle(bundle: Callable[..., Path]) -> Path:
+    companies = [company(f"cn{i}", hq_country="CN") for i in range(1, 6)]
+    verified = {"status": "verified"}
+    evidence = [
+        # cn1: a verified arrest by the state, no company involvement: not the company's act
+        record(
+            "retaliation",
+            "s1",
+            company_id="cn1",
+            actor="state",
+            company_involvement=None,
+            **verified,
+        ),
+        # cn2: the company's security contractor: attributable without an involvement
+        record(
+            "retaliation",
+            "s2",
+            company_id="cn2",
+            actor="security_contractor",
+            company_involvement=None,
+            **verified,
+        ),
+        # cn3: the state acted, but the company contributed (UNGP): attributable
+        record(
+            "retaliation",
+            "s3",
+            company_id="cn3",
+            actor="state",
+            company_involvement="contributed",
+            **verified,
+        ),
+        # cn4: actor unknown, involvement not recorded: not attributable
+        record(
+            "retaliation",
+            "s4",
+            company_id="cn4",
+            actor="unknown",
+            company_involvement=None,
+            **verified,
+        ),
+        # cn5: the company itself, in 2010 (before a 2015 window start)
+        record("retaliation", "s5", company_id="cn5", date="2010-05-01", **verified),
+    ]
+    return bundle(companies, evidence)
+
+
+def test_retaliation_share_counts_company_attributable_records(
+    bundle: Callable[..., Path],
+) -> None:
+    evidence = load_evidence(_attribution_bundle(bundle))
+    china = compare_evidence(evidence).groups.set_index("group").loc["china"]
+    # attributable: cn2 (security contractor), cn3 (involvement), cn5 (company) -> 3 of 5
+    assert (china["companies_with_retaliation"], china["companies"]) == (3, 5)
+    everyone = compare_evidence(evidence, attributable_only=False).groups.set_index("group")
+    assert everyone.loc["china", "companies_with_retaliation"] == 5  # every actor counts
+    windowed = compare_evidence(evidence, since=dt.date(2015, 1, 1))
+    china = windowed.groups.set_index("group").loc["china"]
+    # cn5's only record is before the window: cn5 has no evidence left -> 2 of 4
+    assert (china["companies_with_retaliation"], china["companies"]) == (2, 4)
+    assert windowed.options["since"] == "2015-01-01"
+    assert windowed.options["attributable_only"] is True

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bhrscore.analysis.compare import compare
+from bhrscore.analysis.evidence_compare import compare_evidence
+from bhrscore.analysis.keys import GROUP_SEPARATOR, CompareError
+from bhrscore.analysis.sensitivity import sensitivity
 from bhrscore.rubric.engine import score
 from bhrscore.rubric.model import load_rubric
 from bhrscore.synthetic import DEFAULT_AS_OF, synthetic_frames
@@ -35,3 +42,33 @@ def test_no_effect_no_significant_pair() -> None:
     # seed no pair should be flagged.
     _, pairwise = _compare(0.0, seed=2)
     assert not pairwise["significant"].any()
+
+
+@pytest.mark.parametrize("analysis", ["compare", "compare_evidence", "sensitivity"])
+def test_every_analysis_checks_keys_the_same_way(analysis: str) -> None:
+    frames = synthetic_frames(20, 300, seed=1)
+    rubric = load_rubric(RUBRIC)
+    card = score(frames, rubric, DEFAULT_AS_OF)
+    run: dict[str, Callable[[Any], object]] = {
+        "compare": lambda by: compare(card, by=by, resamples=10, permutations=10),
+        "compare_evidence": lambda by: compare_evidence(frames, by=by),
+        "sensitivity": lambda by: sensitivity(
+            frames, rubric, DEFAULT_AS_OF, n=0, policies=False, by=by, base=card
+        ),
+    }
+    with pytest.raises(CompareError, match="by: give at least one key"):
+        run[analysis]([])
+    with pytest.raises(CompareError, match="by: unknown key 'continent'; choose from origin_group"):
+        run[analysis]("continent")
+
+
+def test_group_labels_agree_between_compare_and_sensitivity() -> None:
+    frames = synthetic_frames(30, 400, seed=1)
+    rubric = load_rubric(RUBRIC)
+    card = score(frames, rubric, DEFAULT_AS_OF)
+    by = ["origin_group", "ownership"]
+    labels = set(compare(card, by=by, resamples=10, permutations=10).groups["group"])
+    stability = sensitivity(frames, rubric, DEFAULT_AS_OF, n=0, policies=False, by=by, base=card)
+    pairs = set(stability.groups["group_a"]) | set(stability.groups["group_b"])
+    assert pairs == labels
+    assert all(GROUP_SEPARATOR in label for label in labels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bhrscore.analysis.sensitivity import (
     rubric_with_weights,
     sensitivity,
 )
+from bhrscore.evidence.evidence_set import EvidenceSet
 from bhrscore.evidence.frame import Frames
 from bhrscore.rubric.engine import score
 from bhrscore.rubric.model import Rubric, load_rubric
@@ -129,3 +131,126 @@ def test_reaggregation_matches_the_engine_rule(how: str) -> None:
     for kids in ([scores[i] for i in range(4)], [scores[i][None, :] for i in range(4)]):
         got = _aggregate(kids, weights[None, :], how)[0]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+# --- degenerate policy alternatives ----------------------------------------------------------
+
+RECOGNITION = {
+    "select": {"kind": "union_dialogue", "where": {"event": "recognition"}},
+    "aggregate": "any",
+    "scale": {"type": "linear", "lower": 0, "upper": 1},
+}
+REPRISALS = {
+    "select": {"kind": "retaliation"},
+    "aggregate": "count",
+    "scale": {"type": "linear", "lower": 0, "upper": 2, "invert": True},
+}
+
+
+def _three_companies() -> tuple[Rubric, EvidenceSet]:
+    """recog (weight .6; missing -> 0) and reprisals (weight .4; missing -> 100, "no reprisal
+    recorded"): a = 50, 50; b = nothing at all; c = 100 and two verified reprisals (0)."""
+    from .rubric_support import evset, indicator, rec
+    from .rubric_support import rubric as make_rubric
+
+    tree = [
+        indicator("recog", RECOGNITION, 0.6),
+        indicator("reprisals", REPRISALS, 0.4, missing=100),
+    ]
+    reprisal = {"action": "threat", "target_role": "worker"}
+    records = [
+        rec("union_dialogue", "a1", "a", event="recognition", status="alleged"),  # any .5 -> 50
+        rec("retaliation", "a2", "a", **reprisal),  # count 1 -> 50
+        rec("union_dialogue", "c1", "c", event="recognition"),  # verified: any 1 -> 100
+        rec("retaliation", "c2", "c", **reprisal),
+        rec("retaliation", "c3", "c", **reprisal),  # count 2 -> 0
+    ]
+    return make_rubric(tree, missing="zero"), evset(records, ("a", "b", "c"))
+
+
+def test_geometric_alternative_floors_indicators_at_one() -> None:
+    from .rubric_support import AS_OF
+
+    rubric3, evidence = _three_companies()
+    result = sensitivity(evidence, rubric3, AS_OF, n=0, by="hq_country")
+    runs = result.runs.set_index("scenario")
+    totals = result.totals[int(runs.loc["aggregation", "run"])]
+    # base (arithmetic): a = .6*50 + .4*50 = 50; b = .6*0 + .4*100 = 40; c = .6*100 + .4*0 = 60
+    assert result.totals[0].to_dict() == pytest.approx({"a": 50.0, "b": 40.0, "c": 60.0})
+    # geometric with indicators floored at 1: a = 50^.6 * 50^.4 = 50;
+    # b = 1^.6 * 100^.4 = 10^0.8 = 6.3096; c = 100^.6 * 1^.4 = 10^1.2 = 15.8489
+    # (without the floor b and c would both be 0: two of three companies at one value)
+    assert totals.to_dict() == pytest.approx({"a": 50.0, "b": 10**0.8, "c": 10**1.2})
+    assert result.options["geometric_floor"] == 1.0
+    assert not runs.loc["aggregation", "degenerate"]
+    ranks = result.companies.set_index("company_id")
+    assert ranks["rank_aggregation"].to_dict() == {"a": 1, "b": 3, "c": 2}
+
+
+def test_exclude_alternative_leaves_companies_without_evidence_unranked() -> None:
+    from .rubric_support import AS_OF
+
+    rubric3, evidence = _three_companies()
+    result = sensitivity(evidence, rubric3, AS_OF, n=0, by="hq_country")
+    runs = result.runs.set_index("scenario")
+    totals = result.totals[int(runs.loc["missing", "run"])]
+    # exclude: a = 50 (both indicators present); c = .6*100 + .4*0 = 60; b has coverage 0:
+    # only its fixed "no reprisal recorded" 100 would remain, which must not rank it first
+    assert totals["a"] == pytest.approx(50.0)
+    assert totals["c"] == pytest.approx(60.0)
+    assert math.isnan(totals["b"])
+    ranks = result.companies.set_index("company_id")["rank_missing"]
+    assert (ranks["c"], ranks["a"]) == (1, 2)
+    assert ranks.isna()["b"]
+    assert runs.loc["missing", "scored"] == 2
+
+
+def test_degeneracy_flags_runs_with_most_companies_at_one_value() -> None:
+    from bhrscore.analysis.sensitivity import degeneracy
+
+    nan = float("nan")
+    totals = pd.DataFrame(
+        {
+            0: [10.0, 20.0, 30.0, 40.0],  # all different
+            1: [0.0, 0.0, 0.0, 5.0],  # 3 of 4 at 0 > half
+            2: [0.0, 0.0, 7.0, 5.0],  # 2 of 4: exactly half, not more
+            3: [9.0, 9.0, 9.0, 9.0],  # constant
+            4: [1.0, nan, nan, nan],  # one company with a total: no ranking
+            5: [1.0, 1.0 + 1e-12, 2.0, nan],  # equal to 1e-9: 2 of 3 scored
+        }
+    )
+    flags = degeneracy(totals)
+    assert flags["scored"].tolist() == [4, 4, 4, 4, 1, 3]
+    assert flags["modal_share"].tolist() == pytest.approx([0.25, 0.75, 0.5, 1.0, 1.0, 2 / 3])
+    assert flags["degenerate"].tolist() == [False, True, False, True, True, True]
+
+
+def test_degenerate_run_is_left_out_of_sign_kept(
+    rubric: Rubric, frames: Frames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the package exports the function under the module's name: fetch the module itself
+    module = importlib.import_module("bhrscore.analysis.sensitivity")
+    # without the floor, geometric aggregation sends most companies to 0 (one indicator at 0
+    # under missing: zero is enough): the run is degenerate and says nothing about the gap
+    monkeypatch.setattr(module, "GEOMETRIC_FLOOR", 0.0)
+    result = sensitivity(frames, rubric, DEFAULT_AS_OF, n=10, seed=1)
+    runs = result.runs.set_index("scenario")
+    assert runs.loc["aggregation", "degenerate"]
+    assert runs.loc["aggregation", "modal_share"] > 0.5
+    assert result.options["left_out"] == ["aggregation: geometric"]
+    china = result.groups[result.groups["group_a"] == "china"].set_index("group_b")
+    assert china.loc["domestic", "diff_aggregation"] == 0.0  # both groups' means are 0 there
+    # the planted gap keeps its sign in every run that was judged
+    assert china.loc["domestic", "same_sign_share"] == 1.0
+    assert china.loc["domestic", "sign_kept"]
+
+
+def test_floored_geometric_run_keeps_the_planted_gap(rubric: Rubric, frames: Frames) -> None:
+    result = sensitivity(frames, rubric, DEFAULT_AS_OF, n=10, seed=1)
+    runs = result.runs.set_index("scenario")
+    assert not runs.loc["aggregation", "degenerate"]
+    assert result.options["left_out"] == []
+    china = result.groups[result.groups["group_a"] == "china"]
+    assert len(china) == 3
+    assert (china["diff_aggregation"] < 0).all()  # china scores lower, geometric or not
+    assert china["sign_kept"].all()

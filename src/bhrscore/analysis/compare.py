@@ -25,6 +25,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .keys import GROUP_SEPARATOR as GROUP_SEPARATOR
+from .keys import KEYS as KEYS
+from .keys import UNKNOWN as UNKNOWN
+from .keys import CompareError as CompareError
+from .keys import check_keys, group_label
 from .origin import OriginGroupsLike, company_origin, load_origin_groups
 from .stats import (
     CORRECTIONS,
@@ -38,19 +43,6 @@ from .stats import (
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
-
-#: Keys to group or stratify by.
-KEYS: tuple[str, ...] = (
-    "origin_group",
-    "origin_country",
-    "sector",
-    "host_country",
-    "ownership",
-    "hq_country",
-)
-#: Label of a missing key value (no sector, no ownership, unknown country).
-UNKNOWN = "unknown"
-GROUP_SEPARATOR = " / "
 
 #: Columns of :attr:`Comparison.groups` (the ``within`` and ``by`` key columns come first).
 GROUP_COLUMNS: dict[str, str] = {
@@ -91,10 +83,6 @@ PAIRWISE_COLUMNS: dict[str, str] = {
     "small_group": "boolean",  # either group has n < min_n
     "warning": "string",
 }
-
-
-class CompareError(ValueError):
-    """A comparison that cannot be made as asked (unknown key or metric, bad option)."""
 
 
 @dataclass(frozen=True)
@@ -150,16 +138,6 @@ class Comparison:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     parsed: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", double_precision=15))
     return parsed
-
-
-def _keys(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    keys = (value,) if isinstance(value, str) else tuple(value)
-    for key in keys:
-        if key not in KEYS:
-            raise CompareError(f"{what}: unknown key {key!r}; choose from {', '.join(KEYS)}")
-    return keys
 
 
 def _metric_values(scorecard: ScoreCard, metric: str) -> pd.DataFrame:
@@ -250,15 +228,6 @@ def unit_table(
     return table[["company_id", *keys, "value", "coverage"]]
 
 
-def _label(frame: pd.DataFrame, keys: Sequence[str], empty: str) -> pd.Series:
-    if not keys:
-        return pd.Series(empty, index=frame.index, dtype="string")
-    label = frame[keys[0]].astype("string")
-    for key in keys[1:]:
-        label = label + GROUP_SEPARATOR + frame[key].astype("string")
-    return label
-
-
 def _small_text(n: int, min_n: int) -> str:
     if n == 0:
         return "no company with a score: nothing to compare"
@@ -296,10 +265,8 @@ def compare(
     pairs with ``correction`` (``holm``, ``bh`` or ``none``). The same ``seed`` gives the same
     result, and a group's numbers do not depend on which other groups are present.
     """
-    by_keys = _keys(by, "by")
-    within_keys = _keys(within, "within")
-    if not by_keys:
-        raise CompareError("by: give at least one key")
+    by_keys = check_keys(by, "by", required=True)
+    within_keys = check_keys(within, "within")
     if set(by_keys) & set(within_keys):
         raise CompareError("by and within must not share a key")
     if correction not in CORRECTIONS:
@@ -311,8 +278,8 @@ def compare(
     load_origin_groups(origin_groups)  # fail early on a bad grouping
     keys = [*within_keys, *by_keys]
     units = unit_table(scorecard, keys, metric, origin_groups)
-    units["stratum"] = _label(units, within_keys, "all")
-    units["group"] = _label(units, by_keys, "")
+    units["stratum"] = group_label(units, within_keys, "all")
+    units["group"] = group_label(units, by_keys)
     low = pd.Series(False, index=units.index)
     if min_coverage is not None:
         low = (units["coverage"].fillna(0.0) < min_coverage).astype(bool)

@@ -4,8 +4,11 @@ Scores compress many records into one number; this view counts what happened, pe
 the spirit of the Business & Human Rights Resource Centre's response rates by headquarters
 region:
 
-- **retaliation share**: companies with at least one retaliation record of the given statuses
-  (default ``verified``) / companies with any evidence in the group;
+- **retaliation share**: companies with at least one company-attributable retaliation record
+  (:data:`COMPANY_ACTORS` carried it out, or ``company_involvement`` is set) of the given
+  statuses (default ``verified``) / companies with any evidence in the group. A verified
+  arrest by the state with no company involvement recorded is not the company's retaliation;
+  ``attributable_only=False`` counts every actor;
 - **median wage ratio**: median over companies of each company's median wage / benchmark;
 - **refusal rate**: union-dialogue records where the company refused to meet or ignored a
   request / dialogue records where dialogue was sought (strikes and lockouts are not counted);
@@ -34,18 +37,9 @@ import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
-from .compare import GROUP_SEPARATOR, UNKNOWN, CompareError
+from .keys import EVIDENCE_KEYS, UNKNOWN, check_keys, group_label
 from .origin import OriginGroupsLike, evidence_origin, load_origin_groups
 
-#: Keys for evidence-level groups; ``host_country`` is the country where the record happened.
-EVIDENCE_KEYS: tuple[str, ...] = (
-    "origin_group",
-    "origin_country",
-    "host_country",
-    "sector",
-    "ownership",
-    "hq_country",
-)
 #: Dialogue events where dialogue was sought (the refusal-rate denominator).
 DIALOGUE_SOUGHT = (
     "recognition",
@@ -55,6 +49,8 @@ DIALOGUE_SOUGHT = (
     "request_ignored",
     "refusal_to_meet",
 )
+#: Actors whose retaliation is attributed to the company without a ``company_involvement``.
+COMPANY_ACTORS = ("company", "security_contractor")
 DIALOGUE_REFUSED = ("request_ignored", "refusal_to_meet")
 RESPONSE_SETTLED = ("responded", "declined", "no_response")
 
@@ -145,16 +141,6 @@ def _frames(evidence: EvidenceSet | Frames) -> Frames:
     return evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
 
 
-def _keys(by: str | Sequence[str]) -> tuple[str, ...]:
-    keys = (by,) if isinstance(by, str) else tuple(by)
-    if not keys:
-        raise CompareError("by: give at least one key")
-    for key in keys:
-        if key not in EVIDENCE_KEYS:
-            raise CompareError(f"by: unknown key {key!r}; choose from {', '.join(EVIDENCE_KEYS)}")
-    return keys
-
-
 def _testimony(ev: pd.DataFrame) -> pd.DataFrame:
     rows = ev[ev["company_id"].isna()]
     data = {
@@ -179,6 +165,7 @@ def compare_evidence(
     *,
     origin_groups: OriginGroupsLike = None,
     retaliation_statuses: Sequence[str] = ("verified",),
+    attributable_only: bool = True,
     since: dt.date | None = None,
     as_of: dt.date | None = None,
     level: float = 0.95,
@@ -186,8 +173,10 @@ def compare_evidence(
 ) -> EvidenceComparison:
     """Evidence rates per group (see the module docstring and
     :data:`EVIDENCE_GROUP_COLUMNS`). Only records with ``since <= effective date <= as_of``
-    count when those are given."""
-    keys = _keys(by)
+    count when those are given (the CLI passes the rubric's window start as ``since``).
+    ``attributable_only`` (default) counts retaliation only when the company, its security
+    contractor or a recorded ``company_involvement`` ties it to the company."""
+    keys = check_keys(by, "by", EVIDENCE_KEYS, required=True)
     frames = _frames(evidence)
     grouping = load_origin_groups(origin_groups)
     ev = evidence_origin(frames.evidence, frames.companies, grouping)
@@ -216,6 +205,10 @@ def compare_evidence(
     event = ev["event"].astype("string")
     response = ev["company_response.status"].astype("string")
     ev["_retaliation"] = (kind == "retaliation") & status.isin(list(retaliation_statuses))
+    if attributable_only:
+        actor = ev["actor"].astype("string")
+        involved = ev["company_involvement"].notna()
+        ev["_retaliation"] &= actor.isin(list(COMPANY_ACTORS)).fillna(False) | involved
     ev["_sought"] = (kind == "union_dialogue") & event.isin(DIALOGUE_SOUGHT)
     ev["_refused"] = ev["_sought"] & event.isin(DIALOGUE_REFUSED)
     ev["_settled"] = response.isin(RESPONSE_SETTLED)
@@ -272,10 +265,7 @@ def compare_evidence(
             table[rate] = np.where(nn > 0, kk / nn, np.nan)
         low, high = wilson_interval(kk, nn, level)
         table[f"{rate}_ci_low"], table[f"{rate}_ci_high"] = low, high
-    group = table[keys_list[0]].astype("string")
-    for key in keys_list[1:]:
-        group = group + GROUP_SEPARATOR + table[key].astype("string")
-    table["group"] = group
+    table["group"] = group_label(table, keys_list)
     table["small_group"] = table["companies"] < min_n
     table["warning"] = [
         (
@@ -291,6 +281,7 @@ def compare_evidence(
     groups = table[list(columns)].astype(columns).reset_index(drop=True)
     options = {
         "retaliation_statuses": list(retaliation_statuses),
+        "attributable_only": attributable_only,
         "since": since.isoformat() if since else None,
         "as_of": as_of.isoformat() if as_of else None,
         "level": level,

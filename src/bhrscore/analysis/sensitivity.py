@@ -15,12 +15,25 @@ and reports each company's median rank and rank interval, each run's Spearman ra
 with the base ranking, and whether group differences (by origin group by default) keep their
 sign. Column contracts: :data:`COMPANY_COLUMNS`, :data:`RUN_COLUMNS`, :data:`GROUP_SIGN_COLUMNS`.
 
+**Policy alternatives that say nothing.** As in the OECD/JRC handbook, the geometric alternative
+floors indicator scores at :data:`GEOMETRIC_FLOOR` (1 point of 100) before a geometric mean
+combines them, so that one indicator at 0 (no evidence under ``missing: zero``) does not send the
+whole total to 0. Under the ``exclude`` alternative a company with no scored evidence at all
+(coverage 0) has no total in that run (unranked) rather than the score of its fixed-value
+indicators alone. A run is **degenerate** when fewer than two companies have a total or more
+than half of them (:data:`DEGENERATE_SHARE`) share one total; degenerate runs are flagged in
+:attr:`Sensitivity.runs`, still shown, and left out of the rank intervals, the group-difference
+ranges and ``sign_kept`` (``options["left_out"]`` lists them).
+
 **Cost.** Weights do not change indicator scores, only how they are aggregated, so weight runs
 re-aggregate the base score card's indicator scores for all runs at once (numpy, runs x
 companies), after checking that this re-aggregation reproduces the engine's node scores for the
 base rubric exactly. If it does not (a rubric feature the re-aggregation does not model), every
 run is re-scored by the engine instead (``method="engine"`` forces that). The policy
-alternatives are always re-scored by the engine.
+alternatives are always re-scored by the engine; the geometric one is then re-aggregated from
+that card's indicator scores with the floor (when the re-aggregation reproduces the engine for
+the alternative rubric; otherwise the engine's unfloored totals are kept and
+``options["geometric_floor"]`` is ``None``).
 """
 
 from __future__ import annotations
@@ -36,8 +49,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .compare import _keys as compare_keys
+from ..rubric.model import ROOT_ID
 from .compare import unit_table
+from .keys import check_keys, group_label
 from .origin import OriginGroupsLike
 from .stats import BLOCK_CELLS, rng_for
 
@@ -46,12 +60,18 @@ if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
 
 FloatArray = npt.NDArray[np.float64]
-ROOT_ID = "total"
 #: Largest difference between re-aggregated and engine node scores accepted as "the same".
 REPRODUCE_TOLERANCE = 1e-9
+#: In the geometric alternative, indicator scores below this count as this (0-100 scale).
+GEOMETRIC_FLOOR = 1.0
+#: A run is degenerate when more than this share of the companies with a total share one value.
+DEGENERATE_SHARE = 0.5
+#: Totals are compared for equality after rounding to this many decimals.
+_SAME_DECIMALS = 9
 
 #: Columns of :attr:`Sensitivity.companies`. Rank summaries are over the *weight runs* (the
-#: base and the ``n`` perturbed weightings); the policy alternatives have their own columns.
+#: base and the ``n`` perturbed weightings, less degenerate ones); the policy alternatives
+#: have their own columns.
 COMPANY_COLUMNS: dict[str, str] = {
     "company_id": "string",
     "base_total": "Float64",
@@ -74,6 +94,9 @@ RUN_COLUMNS: dict[str, str] = {
     "spearman": "Float64",  # rank correlation with the base totals (<NA> if a run is constant)
     "mean_abs_rank_change": "Float64",
     "max_abs_rank_change": "Int64",
+    "scored": "Int64",  # companies with a total in the run
+    "modal_share": "Float64",  # largest share of the scored companies sharing one total
+    "degenerate": "boolean",  # scored < 2 or modal_share > DEGENERATE_SHARE
 }
 #: Columns of :attr:`Sensitivity.groups` (one row per pair of groups).
 GROUP_SIGN_COLUMNS: dict[str, str] = {
@@ -85,10 +108,10 @@ GROUP_SIGN_COLUMNS: dict[str, str] = {
     "diff_median": "Float64",  # over the weight runs
     "diff_low": "Float64",
     "diff_high": "Float64",
-    "same_sign_share": "Float64",  # share of weight runs whose difference has the base sign
+    "same_sign_share": "Float64",  # share of (non-degenerate) weight runs with the base sign
     "diff_missing": "Float64",  # the difference under the alternative missing-data policy
     "diff_aggregation": "Float64",  # ... and under the alternative aggregation
-    "sign_kept": "boolean",  # every run (weights and alternatives) has the base sign
+    "sign_kept": "boolean",  # every non-degenerate run (weights, alternatives) has the base sign
 }
 
 
@@ -267,10 +290,13 @@ def reaggregate(
     card: ScoreCard,
     rubric: Rubric,
     weights: Mapping[str, FloatArray],
+    *,
+    geometric_floor: float | None = None,
 ) -> dict[str, FloatArray]:
     """Node scores (runs x companies, in ``card.companies`` order; indicators: one row shared
     by all runs) from the card's indicator scores, aggregated with the given sibling weights
-    and the card's penalties."""
+    and the card's penalties. With ``geometric_floor``, indicator scores below it count as it
+    where a geometric mean combines them (missing indicators stay missing)."""
     ids = pd.Index(card.companies["company_id"].astype("string"))
     ind = card.indicators
     matrix = ind.pivot(index="indicator_id", columns="company_id", values="score")
@@ -287,6 +313,15 @@ def reaggregate(
             out = np.minimum(np.clip(s - points, 0.0, 100.0), cap)
         return np.where(np.isnan(s), np.nan, out)
 
+    def floored(how: str, nodes: Sequence[Node], kids: list[FloatArray]) -> list[FloatArray]:
+        if geometric_floor is None or how != "geometric":
+            return kids
+        # np.maximum keeps NaN (an excluded indicator stays excluded)
+        return [
+            np.maximum(k, geometric_floor) if not n.children else k
+            for n, k in zip(nodes, kids, strict=True)
+        ]
+
     def visit(node: Node) -> FloatArray:
         if not node.children:
             row = (
@@ -294,13 +329,14 @@ def reaggregate(
             )
             s = row  # the same in every run; final: no penalties on indicators
         else:
-            kids = [visit(child) for child in node.children]
-            s = _aggregate(kids, weights[node.id], node.aggregation or default)
+            how = node.aggregation or default
+            kids = floored(how, node.children, [visit(child) for child in node.children])
+            s = _aggregate(kids, weights[node.id], how)
             s = penalise(node.id, s)
         scores[node.id] = s
         return s
 
-    top = [visit(node) for node in rubric.tree]
+    top = floored(default, rubric.tree, [visit(node) for node in rubric.tree])
     scores[ROOT_ID] = penalise(ROOT_ID, _aggregate(top, weights[ROOT_ID], default))
     return scores
 
@@ -341,6 +377,27 @@ def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
 # --- ranks and groups ------------------------------------------------------------------------
 
 
+def degeneracy(totals: pd.DataFrame) -> pd.DataFrame:
+    """Per run (a column of ``totals``): ``scored`` (companies with a total), ``modal_share``
+    (the largest share of them with one and the same total, after rounding to 1e-9) and
+    ``degenerate`` (fewer than two scored, or ``modal_share > DEGENERATE_SHARE``)."""
+    values = np.round(totals.to_numpy(dtype=np.float64, na_value=np.nan).T, _SAME_DECIMALS)
+    scored = (~np.isnan(values)).sum(axis=1)
+    ordered = np.sort(values, axis=1)  # NaN last, and NaN never equals NaN
+    same = ordered[:, 1:] == ordered[:, :-1]
+    # longest stretch of equal neighbours per run: a cumulative count reset at each change
+    count = np.cumsum(same, axis=1)
+    reset = np.maximum.accumulate(np.where(same, 0, count), axis=1)
+    longest = np.where(scored > 0, (count - reset).max(axis=1, initial=0) + 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(scored > 0, longest / np.maximum(scored, 1), np.nan)
+    degenerate = (scored < 2) | (np.nan_to_num(share) > DEGENERATE_SHARE)
+    return pd.DataFrame(
+        {"scored": scored, "modal_share": share, "degenerate": degenerate},
+        index=totals.columns,
+    )
+
+
 def _ranks(totals: pd.DataFrame) -> pd.DataFrame:
     """Competition ranks per run (1 = best; ties share the lower rank; no score -> NA)."""
     return totals.rank(axis=0, method="min", ascending=False, na_option="keep")
@@ -351,14 +408,13 @@ def _group_signs(
     totals: pd.DataFrame,
     weight_runs: list[int],
     scenario_runs: Mapping[str, int],
+    judged_runs: Sequence[int],
     by: tuple[str, ...],
     origin_groups: OriginGroupsLike,
     level: float,
 ) -> pd.DataFrame:
     units = unit_table(card, by, "total", origin_groups)
-    label = units[by[0]].astype("string")
-    for key in by[1:]:
-        label = label + " / " + units[key].astype("string")
+    label = group_label(units, by)
     values = totals.reindex(units["company_id"].to_numpy()).to_numpy(dtype=np.float64)  # U x R
     names = sorted(str(g) for g in label.unique())
     member = np.stack([(label == g).to_numpy(dtype=bool) for g in names]).astype(float)  # G x U
@@ -374,7 +430,8 @@ def _group_signs(
         w = diff[weight_runs]
         w = w[~np.isnan(w)]
         alts = {k: float(diff[r]) for k, r in scenario_runs.items()}
-        every = np.concatenate([w, [v for v in alts.values() if not np.isnan(v)]])
+        judged = [float(diff[r]) for r in scenario_runs.values() if r in judged_runs]
+        every = np.concatenate([w, [v for v in judged if not np.isnan(v)]])
         known = not np.isnan(base) and base != 0 and w.size > 0
         rows.append(
             {
@@ -426,7 +483,7 @@ def sensitivity(
         raise SensitivityError(f"level must be between 0 and 1, not {level}")
     if method not in ("auto", "engine"):
         raise SensitivityError("method must be 'auto' or 'engine'")
-    by_keys = compare_keys(by, "by")
+    by_keys = check_keys(by, "by", required=True)
     card = base if base is not None else score(evidence, rubric, as_of=as_of)
     ids = pd.Index(card.companies["company_id"].astype("string"), name="company_id")
     weights = draw_weights(rubric, n, concentration, seed)
@@ -449,16 +506,29 @@ def sensitivity(
                 columns[r + 1] = _totals_of(run_card, ids)
         labels += [(r + 1, "weights", f"weights {r + 1}") for r in range(n)]
     scenario_runs: dict[str, int] = {}
+    floor: float | None = None
     if policies:
         for scenario, (alt, alt_rubric) in (
             ("missing", alternative_missing(rubric)),
             ("aggregation", alternative_aggregation(rubric)),
         ):
             run = len(labels)
-            columns[run] = _totals_of(score(evidence, alt_rubric, as_of=as_of), ids)
+            alt_card = score(evidence, alt_rubric, as_of=as_of)
+            alt_totals = _totals_of(alt_card, ids)
+            if alt == "exclude":
+                # nothing scored: no total, rather than the fixed-value indicators alone
+                alt_totals = np.where(_coverage_of(alt_card, ids) > 0, alt_totals, np.nan)
+            elif alt == "geometric" and _reproduces(alt_card, alt_rubric):
+                # the handbook's floor: one indicator at 0 must not zero the whole total
+                once = draw_weights(alt_rubric, 1, math.inf, 0)
+                floored = reaggregate(alt_card, alt_rubric, once, geometric_floor=GEOMETRIC_FLOOR)
+                alt_totals, floor = floored[ROOT_ID][0], GEOMETRIC_FLOOR
+            columns[run] = alt_totals
             labels.append((run, scenario, f"{scenario}: {alt}"))
             scenario_runs[scenario] = run
     totals_frame = pd.DataFrame(columns, index=ids)
+    flags = degeneracy(totals_frame)
+    left_out = [r for r, _, _ in labels if r != 0 and bool(flags.loc[r, "degenerate"])]
     ranks = _ranks(totals_frame)
     base_rank = ranks[0]
     # Spearman: Pearson correlation of average ranks (pandas rank + corr)
@@ -472,10 +542,15 @@ def sensitivity(
             "spearman": spearman.reindex([r for r, _, _ in labels]).to_numpy(),
             "mean_abs_rank_change": change.mean().to_numpy(),
             "max_abs_rank_change": change.max().to_numpy(),
+            "scored": flags["scored"].to_numpy(),
+            "modal_share": flags["modal_share"].to_numpy(),
+            "degenerate": flags["degenerate"].to_numpy(),
         }
     ).astype(RUN_COLUMNS)
     tail = (1.0 - level) / 2.0
-    weight_runs = [r for r, scenario, _ in labels if scenario in ("base", "weights")]
+    weight_runs = [
+        r for r, scenario, _ in labels if scenario in ("base", "weights") and r not in left_out
+    ]
     wr, wt = ranks[weight_runs], totals_frame[weight_runs]
     missing_rank = ranks[scenario_runs["missing"]] if "missing" in scenario_runs else None
     aggregation_rank = (
@@ -502,8 +577,9 @@ def sensitivity(
     companies = companies.sort_values(
         ["base_rank", "company_id"], kind="stable", na_position="last"
     )
+    judged = [r for r in scenario_runs.values() if r not in left_out]
     groups = _group_signs(
-        card, totals_frame, weight_runs, scenario_runs, by_keys, origin_groups, level
+        card, totals_frame, weight_runs, scenario_runs, judged, by_keys, origin_groups, level
     )
     options = {
         "n": n,
@@ -513,6 +589,9 @@ def sensitivity(
         "by": list(by_keys),
         "level": level,
         "method": "reaggregate" if fast else "engine",
+        "geometric_floor": floor,
+        "degenerate_share": DEGENERATE_SHARE,
+        "left_out": [lab for r, _, lab in labels if r in left_out],
         "rubric_id": card.meta.rubric_id,
         "rubric_version": card.meta.rubric_version,
         "as_of": as_of.isoformat(),
@@ -532,6 +611,14 @@ def _totals_of(card: ScoreCard, ids: pd.Index) -> FloatArray:
         index=card.companies["company_id"].astype("string"),
     )
     return _f64(totals.reindex(ids).to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def _coverage_of(card: ScoreCard, ids: pd.Index) -> FloatArray:
+    coverage = pd.Series(
+        card.companies["coverage"].astype("Float64").to_numpy(),
+        index=card.companies["company_id"].astype("string"),
+    )
+    return _f64(coverage.reindex(ids).to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _f64(values: Any) -> FloatArray:

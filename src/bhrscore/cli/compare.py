@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
-from .common import AS_OF, console, err_console, existing_path, fail, fmt_num
+from .common import AS_OF, console, err_console, existing_path, fail, fmt_num, parse_date
 from .inputs import RUBRIC, load_and_score
 
 FORMATS = ("table", "csv", "json")
@@ -41,13 +42,13 @@ def _interval(low: Any, high: Any) -> str:
 
 def print_groups(result: Any) -> None:
     level = round(100 * result.options["level"])
-    title = f"{result.metric} by {' / '.join(result.by)}"
+    title = escape(f"{result.metric} by {' / '.join(result.by)}")
     if result.within:
-        title += f" within {' / '.join(result.within)}"
+        title += escape(f" within {' / '.join(result.within)}")
     table = Table(title=title, title_justify="left")
     if result.within:
-        table.add_column(" / ".join(result.within))
-    table.add_column(" / ".join(result.by))
+        table.add_column(escape(" / ".join(result.within)))
+    table.add_column(escape(" / ".join(result.by)))
     for name in ("n", "mean", "median", f"{level}% CI", "coverage"):
         table.add_column(name, justify="right")
     table.add_column("note")
@@ -57,9 +58,9 @@ def print_groups(result: Any) -> None:
             if _true(row.small_group)
             else ""
         )
-        cells = [str(row.stratum)] if result.within else []
+        cells = [escape(str(row.stratum))] if result.within else []
         cells += [
-            str(row.group),
+            escape(str(row.group)),
             str(row.n),
             fmt_num(row.mean),
             fmt_num(row.median),
@@ -76,7 +77,7 @@ def print_groups(result: Any) -> None:
         title_justify="left",
     )
     if result.within:
-        pairs.add_column(" / ".join(result.within))
+        pairs.add_column(escape(" / ".join(result.within)))
     pairs.add_column("a - b")
     for name in ("diff", f"{level}% CI", "p", "p adj"):
         pairs.add_column(name, justify="right")
@@ -85,9 +86,9 @@ def print_groups(result: Any) -> None:
         note = "[bold]significant[/]" if _true(row.significant) else ""
         if _true(row.small_group):
             note = f"[yellow]small group: {'no test' if pd.isna(row.p_value) else 'low power'}[/]"
-        cells = [str(row.stratum)] if result.within else []
+        cells = [escape(str(row.stratum))] if result.within else []
         cells += [
-            f"{row.group_a} - {row.group_b}",
+            escape(f"{row.group_a} - {row.group_b}"),
             fmt_num(row.diff),
             _interval(row.diff_ci_low, row.diff_ci_high),
             fmt_p(row.p_value),
@@ -99,11 +100,16 @@ def print_groups(result: Any) -> None:
 
 
 def print_evidence(result: Any) -> None:
+    since = result.options.get("since")
+    window = f"{since} to {result.options['as_of']}" if since else "all dates"
     table = Table(
-        title=f"Evidence by {' / '.join(result.by)} (companies; rates with their denominators)",
+        title=escape(
+            f"Evidence by {' / '.join(result.by)}, {window} (companies; rates with their "
+            "denominators)"
+        ),
         title_justify="left",
     )
-    table.add_column(" / ".join(result.by), no_wrap=True)
+    table.add_column(escape(" / ".join(result.by)), no_wrap=True)
     for name in ("firms", "retal.", "wage", "refused", "resp.", "testim."):
         table.add_column(name, justify="right")
     table.add_column("note")
@@ -116,7 +122,7 @@ def print_evidence(result: Any) -> None:
         if _true(r.small_group):
             warn = "[yellow]testimony only[/]" if r.companies == 0 else "[yellow]anecdotal[/]"
         table.add_row(
-            str(r.group),
+            escape(str(r.group)),
             str(r.companies),
             rate(r.companies_with_retaliation, r.companies),
             f"{fmt_num(r.wage_ratio_median, 2)} ({r.companies_with_wage_ratio})",
@@ -127,7 +133,8 @@ def print_evidence(result: Any) -> None:
         )
     console.print(table)
     console.print(
-        "firms: companies with evidence; retal.: firms with verified retaliation / firms; "
+        "firms: companies with evidence; retal.: firms with verified retaliation by the "
+        "company or its security contractor, or with company involvement / firms; "
         "wage: median wage/benchmark ratio (firms with one); refused: dialogue refusals / "
         "dialogue sought; resp.: responses / allegations settled; testim.: group-level records",
         markup=False,
@@ -201,6 +208,15 @@ def print_evidence(result: Any) -> None:
     is_flag=True,
     help="Also show evidence-level rates and testimony.",
 )
+@click.option(
+    "--since",
+    "since",
+    callback=parse_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Evidence rates count records from this date (default: the start of the rubric's "
+    "window before --as-of; all dates when the rubric has no window).",
+)
 def compare(
     paths: tuple[str, ...],
     rubric_path: str | None,
@@ -219,6 +235,7 @@ def compare(
     correction: str,
     origin_groups: str | None,
     show_evidence: bool,
+    since: dt.date | None,
 ) -> None:
     """Compare scores between groups of companies (origin, sector, host, ownership)."""
     from ..analysis.compare import CompareError
@@ -232,7 +249,10 @@ def compare(
         grouping = load_origin_groups(origin_groups)
     except OriginGroupsError as exc:
         fail(str(exc))
-    evidence, _rubric, card = load_and_score(paths, rubric_path, as_of)
+    evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of)
+    window = rubric_model.policies.window
+    if since is None and window is not None:
+        since = window.start(card.meta.as_of)
     by_keys, within_keys = split_keys(by), split_keys(within)
     try:
         result = run_compare(
@@ -252,7 +272,12 @@ def compare(
         ev_result = None
         if show_evidence or which in ("evidence", "testimony"):
             ev_result = compare_evidence(
-                evidence, by=by_keys, origin_groups=grouping, as_of=card.meta.as_of, min_n=min_n
+                evidence,
+                by=by_keys,
+                origin_groups=grouping,
+                since=since,
+                as_of=card.meta.as_of,
+                min_n=min_n,
             )
     except CompareError as exc:
         fail(str(exc))

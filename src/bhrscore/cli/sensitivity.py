@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import time
 from typing import Any
 
 import click
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from .common import AS_OF, console, fail, fmt_num
@@ -99,7 +99,6 @@ def sensitivity(
     if not concentration > 0:
         fail("--concentration must be positive (use inf for no perturbation)")
     evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of)
-    started = time.perf_counter()
     try:
         result = run_sensitivity(
             evidence,
@@ -115,7 +114,6 @@ def sensitivity(
         )
     except (CompareError, SensitivityError) as exc:
         fail(str(exc))
-    elapsed = time.perf_counter() - started
     tables = {"companies": result.companies, "runs": result.runs, "groups": result.groups}
     if fmt == "json":
         doc = {"options": result.options} | {
@@ -132,7 +130,7 @@ def sensitivity(
         f"Rubric {card.meta.rubric_id} {card.meta.rubric_version}, as of "
         f"{card.meta.as_of.isoformat()}: {runs} random weightings (concentration {conc}, seed "
         f"{seed}){'' if no_policies else ' + alternative missing-data policy and aggregation'}; "
-        f"{elapsed:.1f} s ({result.options['method']})",
+        f"method {result.options['method']}",
         markup=False,
     )
     pct = round(100 * level)
@@ -149,7 +147,7 @@ def sensitivity(
         ranks.add_column(name, justify="left" if name == "company" else "right")
     for r in result.companies.head(top).itertuples(index=False):
         ranks.add_row(
-            str(r.company_id),
+            escape(str(r.company_id)),
             fmt_num(r.base_total),
             _int(r.base_rank),
             fmt_num(r.median_rank, 0),
@@ -167,6 +165,19 @@ def sensitivity(
         )
     for r in result.runs[result.runs["scenario"].isin(["missing", "aggregation"])].itertuples():
         console.print(f"{r.label}: Spearman {fmt_num(r.spearman, 3)}", markup=False)
+    floor = result.options.get("geometric_floor")
+    if floor is not None:
+        console.print(
+            f"aggregation: geometric floors indicator scores at {fmt_num(floor)} (OECD/JRC "
+            "handbook practice: one indicator at 0 does not zero the total)",
+            markup=False,
+        )
+    if (result.runs["label"] == "missing: exclude").any():
+        console.print(
+            "missing: exclude leaves companies without any scored evidence unranked (-)",
+            markup=False,
+        )
+    _print_left_out(result.runs)
     if not result.groups.empty:
         groups = Table(title="Group differences (mean total a - b)", title_justify="left")
         for name in (
@@ -183,7 +194,7 @@ def sensitivity(
             kept = "-" if g.sign_kept is pd.NA else ("yes" if g.sign_kept else "[yellow]no[/]")
             share = _pct(g.same_sign_share)
             groups.add_row(
-                f"{g.group_a} - {g.group_b}",
+                escape(f"{g.group_a} - {g.group_b}"),
                 fmt_num(g.base_diff),
                 f"{fmt_num(g.diff_low)} to {fmt_num(g.diff_high)}",
                 share,
@@ -192,6 +203,27 @@ def sensitivity(
                 kept,
             )
         console.print(groups)
+
+
+def _print_left_out(runs: pd.DataFrame) -> None:
+    """Say which runs were degenerate and left out of rank intervals and sign_kept."""
+    flagged = runs[(runs["run"] != 0) & runs["degenerate"].fillna(False).astype(bool)]
+    weights = flagged[flagged["scenario"] == "weights"]
+    if len(weights):
+        console.print(
+            f"{len(weights)} weight run(s) degenerate: left out of the rank intervals, the "
+            "group ranges and 'kept'",
+            markup=False,
+            style="yellow",
+        )
+    for r in flagged[flagged["scenario"] != "weights"].itertuples(index=False):
+        console.print(
+            f"{r.label}: degenerate ({r.scored} compan{'y' if r.scored == 1 else 'ies'} with "
+            "a total, "
+            f"{_pct(r.modal_share)} of them at one value): shown, but left out of 'kept'",
+            markup=False,
+            style="yellow",
+        )
 
 
 def _pct(value: Any) -> str:
