@@ -20,6 +20,7 @@ characters removed, links only for http(s)).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -89,7 +90,7 @@ class TableColumn:
             text = clean_text_series(_as_text(series))
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
-            values = text.to_numpy(dtype=object, na_value=None).tolist()
+            values = _object_list(text)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             ok = text.str.match(_URL_PATTERN, case=False).fillna(True) & (
@@ -97,18 +98,22 @@ class TableColumn:
             )
             bad = ~ok.to_numpy(dtype=bool)
             risky = bad.tolist() if bad.any() else None
-            values = text.to_numpy(dtype=object, na_value=None).tolist()
+            values = _object_list(text)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
-            days = (stamps.to_numpy(dtype="datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(
-                1, "D"
-            )
+            days = (stamps.to_numpy(dtype="datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(1, "D")
             values = [None if math.isnan(v) else v for v in days.tolist()]
         else:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
-            values = numbers.to_numpy(dtype=object, na_value=None).tolist()
+            values = _object_list(numbers)
         return cls(header, kind, values, width, risky, scale)
+
+
+def _object_list(series: pd.Series) -> list[Any]:
+    """Values as Python objects, missing values as ``None``."""
+    array = series.astype(object).to_numpy()
+    return [None if v is pd.NA or v is None else v for v in array.tolist()]
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -236,10 +241,8 @@ def render(
 
 
 def _close_quietly(workbook: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the original error is the one to report
         workbook.close()
-    except Exception:  # the original error is the one to report
-        pass
 
 
 def _formats(workbook: Any) -> dict[str, Any]:
@@ -338,6 +341,10 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     if table.title:
         out.text(row, 0, table.title, fmts["table_title"])
         row += 1
+    longest = max(
+        (len(c.header) / max(c.width or _guess_width(c), 1) for c in table.columns), default=1
+    )
+    ws.set_row(row, 15 * min(4, max(1, math.ceil(longest))))  # wrapped headers stay visible
     for j, col in enumerate(table.columns):
         out.text(row, j, col.header, fmts["header"])
     first = row + 1
@@ -346,13 +353,13 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
         return
     write_string = ws.write_string
     write_number = ws.write_number
+    write_url = ws.write_url
     plans: list[tuple[int, int, list[Any], Any, Any, list[bool] | None]] = []
     for j, col in enumerate(table.columns):
-        if col.kind == "text":
-            fmt = fmts["text"]
-            plans.append((0, j, col.values, fmt, out.quoted(fmt), col.risky))
+        if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
+            plans.append((0, j, col.values, None, out.quoted(None), col.risky))
         elif col.kind == "link":
-            plans.append((2, j, col.values, fmts["link"], out.quoted(fmts["text"]), col.risky))
+            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky))
         else:
             plans.append((1, j, col.values, fmts[col.kind], None, None))
     for i in range(n):
@@ -366,11 +373,13 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
             elif code == 0:
                 write_string(r, j, v, qfmt if risky is not None and risky[i] else fmt)
             elif (risky is None or not risky[i]) and out.links < MAX_URLS_PER_SHEET:
-                out.link(r, j, v, fmt)
+                # checked by from_series: an http(s) URL without spaces or quotes
+                write_url(r, j, v, fmt, v)
+                out.links += 1
             else:
                 if risky is None or not risky[i]:
                     out.links_skipped += 1
-                write_string(r, j, v, qfmt if is_formula_like(v) else fmts["text"])
+                write_string(r, j, v, qfmt if is_formula_like(v) else None)
     last = first + n - 1
     for j, col in enumerate(table.columns):
         if col.scale is not None:
@@ -447,4 +456,3 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet
     main = next((t for t in sheet.tables() if t.main), None)
     col = len(main.columns) + 1 if main is not None else 6
     ws.insert_chart(1, col, chart)
-

@@ -23,8 +23,9 @@ CSV (the companion file for evidence beyond the sheet row limit) *is* prefixed w
 :func:`csv_safe`, the OWASP recommendation.
 
 Characters that XML 1.0 cannot hold (C0 controls other than tab, line feed and carriage
-return; lone surrogates; U+FFFE/U+FFFF) are removed and text is cut at Excel's 32,767
-characters per cell.
+return; lone surrogates; U+FFFE/U+FFFF) are removed, carriage returns become line feeds (the
+line break of a spreadsheet cell; a stored CR would be escaped as ``_x000D_``, which some
+readers show literally) and text is cut at Excel's 32,767 characters per cell.
 
 Redaction
 ---------
@@ -67,6 +68,8 @@ def clean_text(value: Any) -> str:
     32,767 characters. The content is otherwise unchanged."""
     text = value if isinstance(value, str) else str(value)
     text = _ILLEGAL_XML_RE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
@@ -98,6 +101,7 @@ def clean_text_series(series: pd.Series) -> pd.Series:
     """:func:`clean_text` over a string Series (missing values stay missing)."""
     text = series.astype("string")
     text = text.str.replace(_ILLEGAL_XML_RE, "", regex=True)
+    text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
     too_long = text.str.len() > MAX_CELL_CHARS
     if bool(too_long.fillna(False).any()):
         text = text.where(~too_long.fillna(False), text.str.slice(0, MAX_CELL_CHARS - 1) + "…")

@@ -178,7 +178,7 @@ def evidence_columns(slots: int = SOURCE_SLOTS) -> list[TemplateColumn]:
                 required_in.setdefault(col.name, []).append(kind)
     names = _ordered(expand(list(first.values()), slots))
     out = []
-    models = [EvidenceBase, *kinds.values()]
+    models: list[type[BaseModel]] = [EvidenceBase, *kinds.values()]
     for name in names:
         generic = _generic(name)
         col = first[generic]
@@ -324,7 +324,8 @@ def example_evidence() -> list[EvidenceBase]:
     out = []
     for kind, model in evidence_kinds().items():
         if kind in data:
-            out.append(model.model_validate({"kind": kind, "id": f"example-{kind}-1", **data[kind]}))
+            record = {"kind": kind, "id": f"example-{kind}-1", **data[kind]}
+            out.append(model.model_validate(record))
     return out
 
 
@@ -416,7 +417,8 @@ def _data_sheet(
             f"{col.name}\n{col.hint()}",
             {"x_scale": 2.5, "y_scale": 2.5, "author": "bhrscore"},
         )
-        width = max(12, min(40, len(col.name) + 2))
+        longest = max((len(str(r.get(col.name, ""))) for r in rows), default=0)
+        width = max(12, min(40, max(len(col.name), longest) + 2))
         if col.name in ("summary", "company_response.summary", "group.description", "notes"):
             width = 60
         ws.set_column(j, j, width)

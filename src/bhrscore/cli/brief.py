@@ -1,0 +1,100 @@
+"""``bhrscore brief BUNDLE --rubric R --as-of D --out briefing.xlsx``: score the bundle, compare
+by origin group and sector, and write the investor briefing workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from .common import AS_OF, console, fail
+from .inputs import RUBRIC, load_and_score
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="BUNDLE...")
+@RUBRIC
+@AS_OF
+@click.option(
+    "--out",
+    "out",
+    default="briefing.xlsx",
+    show_default=True,
+    metavar="FILE.xlsx",
+    help="Workbook to write (replaced atomically).",
+)
+@click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Show names of persons in sensitive evidence (redacted by default).",
+)
+@click.option(
+    "--origin-groups",
+    "origin_groups",
+    metavar="FILE",
+    default=None,
+    help="Origin grouping YAML (default: the built-in grouping).",
+)
+@click.option(
+    "--overflow",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="Format of the companion file for evidence beyond the sheet row limit.",
+)
+def brief(
+    paths: tuple[str, ...],
+    rubric_path: str | None,
+    as_of: dt.date | None,
+    out: str,
+    include_personal_data: bool,
+    origin_groups: str | None,
+    overflow: str,
+) -> None:
+    """Write the investor briefing workbook (Summary, By origin, By sector, Companies,
+    Indicators, Evidence, Method, Data quality). Exit 0 on success, 1 if the evidence or
+    rubric is invalid, 2 on usage errors."""
+    from ..analysis.compare import compare
+    from ..export.briefing import write_briefing
+
+    target = Path(out)
+    if target.suffix.lower() != ".xlsx":
+        fail(f"--out must name an .xlsx file, not {out!r}")
+    if target.is_dir():
+        fail(f"--out {out!r} is a directory; give a file name such as {out}/briefing.xlsx")
+    if origin_groups is not None and not Path(origin_groups).exists():
+        fail(f"{origin_groups}: no such file")
+    evidence, _rubric, card = load_and_score(paths, rubric_path, as_of)
+    try:
+        comparisons = {
+            key: compare(card, by=key, origin_groups=origin_groups)
+            for key in ("origin_group", "sector")
+        }
+    except ValueError as exc:  # e.g. a bad origin grouping file
+        fail(str(exc), 1)
+    result = write_briefing(
+        card,
+        target,
+        comparisons=comparisons,
+        evidence=evidence,
+        include_personal_data=include_personal_data,
+        origin_groups=origin_groups,
+        overflow_format="parquet" if overflow == "parquet" else "csv",
+    )
+    privacy = (
+        "personal data included"
+        if include_personal_data
+        else f"{result.redacted_records} sensitive record(s) redacted"
+    )
+    console.print(
+        f"Wrote {result.path} ({len(result.sheets)} sheets: {len(card.companies)} companies, "
+        f"{result.evidence_total} evidence records; {privacy}).",
+        markup=False,
+    )
+    if result.companion is not None:
+        console.print(
+            f"The Evidence sheet holds {result.evidence_rows:,} records; all of them are in "
+            f"{result.companion}.",
+            markup=False,
+        )

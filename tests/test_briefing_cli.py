@@ -1,0 +1,80 @@
+"""The briefing end to end: engine + comparisons + workbook, and the ``brief`` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bhrscore.analysis.compare import compare
+from bhrscore.cli import main
+from bhrscore.evidence.write import write_evidence
+from bhrscore.export.briefing import write_briefing
+from bhrscore.rubric.engine import score
+from bhrscore.rubric.model import load_rubric
+from bhrscore.synthetic import synthetic_evidence
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+AS_OF = dt.date(2026, 1, 1)
+RUBRIC = Path(__file__).resolve().parents[1] / "rubrics" / "labour-rights.yaml"
+
+
+def _rows(ws: openpyxl.worksheet.worksheet.Worksheet, first: str) -> tuple[list[str], list[list]]:
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == first:
+            headers = [c.value for c in ws[r] if c.value is not None]
+            data = []
+            for row in ws.iter_rows(min_row=r + 1, max_col=len(headers), values_only=True):
+                if all(v is None for v in row):
+                    break
+                data.append(list(row))
+            return headers, data
+    raise AssertionError(first)
+
+
+def test_engine_scores_and_comparisons_reach_the_workbook(tmp_path: Path) -> None:
+    evidence = synthetic_evidence(12, 120, seed=3, as_of=AS_OF)
+    card = score(evidence, load_rubric(RUBRIC), AS_OF)
+    comparison = compare(card, by="origin_group", resamples=200, permutations=200)
+    path = tmp_path / "b.xlsx"
+    write_briefing(card, path, evidence=evidence, comparisons={"origin_group": comparison})
+    wb = openpyxl.load_workbook(path)
+    headers, rows = _rows(wb["Summary"], "Rank")
+    got = {r[2]: r[headers.index("Total")] for r in rows}
+    want = dict(zip(card.companies["company_id"], card.companies["total"], strict=True))
+    assert got.keys() == want.keys()
+    for cid, total in want.items():
+        assert got[cid] == pytest.approx(float(total))
+    ranks = [r[0] for r in rows]
+    assert ranks == sorted(ranks)
+    headers, groups = _rows(wb["By origin"], "Group")
+    assert "CI low" in headers
+    assert "Warning" in headers
+    expected = comparison.groups[comparison.groups["metric"] == "total"]
+    assert {g[0] for g in groups} == set(expected["group"])
+    _, trail = _rows(wb["Evidence"], "Evidence id")
+    assert len(trail) == 120
+
+
+def test_brief_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = tmp_path / "bundle"
+    write_evidence(synthetic_evidence(8, 60, seed=5, as_of=AS_OF), bundle, format="jsonl")
+    out = tmp_path / "out" / "briefing.xlsx"
+    args = ["brief", str(bundle), "--rubric", str(RUBRIC), "--as-of", AS_OF.isoformat()]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(out)])
+    assert exit_info.value.code in (0, None)
+    assert "Wrote" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(tmp_path / "briefing.txt")])
+    assert exit_info.value.code == 2
+
+    (bundle / "evidence.jsonl").write_text('{"kind": "wage"}\n', encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(tmp_path / "bad.xlsx")])
+    assert exit_info.value.code == 1
+    assert not (tmp_path / "bad.xlsx").exists()

@@ -1,0 +1,175 @@
+"""Safe cells: formula-injection neutralisation, redaction, hyperlinks."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bhrscore.export.cells import (
+    REDACTED,
+    SheetWriter,
+    clean_text,
+    clean_text_series,
+    csv_safe,
+    formula_like_mask,
+    is_formula_like,
+    make_format,
+    redact,
+    redact_frame,
+    safe_url,
+)
+
+PAYLOADS = [
+    '=HYPERLINK("http://x","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "   =1+1",
+    " \u00a0@A1",
+    "\uff1d1+1",  # full-width equals sign
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payloads_are_formula_like(payload: str) -> None:
+    assert is_formula_like(payload)
+
+
+@pytest.mark.parametrize("text", ["Workers struck", "a=b", "1-2", "", "e-mail: x@example.org"])
+def test_ordinary_text_is_not_formula_like(text: str) -> None:
+    assert not is_formula_like(text)
+
+
+@given(st.text(alphabet=" ", max_size=3), st.sampled_from("=+-@"), st.text(max_size=20))
+def test_trigger_after_spaces_is_always_caught(spaces: str, trigger: str, rest: str) -> None:
+    assert is_formula_like(spaces + trigger + rest)
+
+
+@given(st.text(max_size=50))
+def test_vectorised_mask_agrees_with_scalar(text: str) -> None:
+    series = pd.Series([text, None], dtype="string")
+    assert formula_like_mask(series).tolist() == [is_formula_like(text), False]
+
+
+@given(st.text(max_size=80))
+def test_clean_text_keeps_only_xml_characters(text: str) -> None:
+    cleaned = clean_text(text)
+    assert all(c in "\t\n\r" or ord(c) >= 0x20 for c in cleaned)
+    assert all(not 0xD800 <= ord(c) <= 0xDFFF for c in cleaned)
+    assert "\r" not in cleaned
+    # everything legal is kept, in order (line ends as LF)
+    legal = "".join(
+        c
+        for c in text
+        if (c in "\t\n\r" or ord(c) >= 0x20)
+        and not 0xD800 <= ord(c) <= 0xDFFF
+        and c not in "\ufffe\uffff"
+    )
+    assert cleaned == legal.replace("\r\n", "\n").replace("\r", "\n")
+    assert clean_text_series(pd.Series([text], dtype="string")).iloc[0] == cleaned
+
+
+def test_carriage_return_becomes_line_feed_and_stays_formula_like() -> None:
+    assert clean_text("\r=1+1") == "\n=1+1"
+    assert is_formula_like(clean_text("\r=1+1"))
+
+
+def test_clean_text_caps_cell_length() -> None:
+    assert len(clean_text("x" * 40_000)) == 32_767
+
+
+def test_csv_safe_prefixes_an_apostrophe() -> None:
+    assert csv_safe("=1+1") == "'=1+1"
+    assert csv_safe("plain") == "plain"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/a?b=1", True),
+        ("HTTP://example.org", True),
+        ("javascript:alert(1)", False),
+        ("file:///etc/passwd", False),
+        ("mailto:a@example.org", False),
+        ("https://example.org/a b", False),
+        ('https://example.org/"onclick', False),
+        ("https://example.org/" + "a" * 2100, False),
+        (None, False),
+    ],
+)
+def test_safe_url(url: str | None, ok: bool) -> None:
+    assert (safe_url(url) is not None) is ok
+
+
+def test_redact_whole_words_case_insensitive_longest_first() -> None:
+    text = "Anna Ivanova met ANNA and anna-maria; Annabel and Ivanov were not named."
+    out = redact(text, ["Anna", "Anna Ivanova"])
+    # "Anna Ivanova" goes as one name; "ANNA" and "anna" (before a hyphen) are whole words;
+    # "Annabel" and "Ivanov" are other words and stay.
+    assert out == (
+        f"{REDACTED} met {REDACTED} and {REDACTED}-maria; Annabel and Ivanov were not named."
+    )
+
+
+def test_redact_escapes_regex_characters() -> None:
+    assert redact("Dr. J. (Jo) Smith+ spoke", ["J. (Jo) Smith+"]) == f"Dr. {REDACTED} spoke"
+
+
+def test_redact_frame_touches_only_sensitive_rows_with_persons() -> None:
+    frame = pd.DataFrame(
+        {
+            "summary": pd.array(
+                ["Jane Example was fired", "Jane Example spoke", "nobody"], dtype="string"
+            ),
+            "site": pd.array(["Jane Example's yard", None, None], dtype="string"),
+            "sensitive": pd.array([True, False, True], dtype="boolean"),
+            "persons": [("Jane Example",), ("Jane Example",), ()],
+        }
+    )
+    out, n = redact_frame(frame, ["summary", "site"])
+    assert n == 1
+    assert out["summary"].tolist() == [f"{REDACTED} was fired", "Jane Example spoke", "nobody"]
+    assert out["site"].iloc[0] == f"{REDACTED}'s yard"
+    assert out["persons"].iloc[0] == ("[redacted: 1 person]",)
+    assert out["persons"].iloc[1] == ("Jane Example",)
+    assert frame["summary"].iloc[0] == "Jane Example was fired"  # input untouched
+
+
+def test_sheet_writer_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "cells.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet("S")
+    out = SheetWriter(workbook, sheet)
+    bold = make_format(workbook, {"bold": True})
+    for i, payload in enumerate(PAYLOADS):
+        out.text(i, 0, payload, bold)
+        out.text(i, 1, "plain text")
+    out.link(len(PAYLOADS), 0, "https://example.org/x", None)
+    out.link(len(PAYLOADS), 1, "javascript:alert(1)", None)
+    workbook.close()
+
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml  # no formula anywhere
+    ws = openpyxl.load_workbook(path)["S"]
+    for i, payload in enumerate(PAYLOADS, start=1):
+        cell = ws.cell(i, 1)
+        assert cell.data_type == "s"
+        assert cell.value == clean_text(payload)  # the text itself (a CR becomes a LF)
+        assert cell.quotePrefix  # Excel/LibreOffice keep it text even when edited
+        assert cell.font.b  # the requested format is kept on the quoted twin
+        assert not ws.cell(i, 2).quotePrefix
+    link_row = len(PAYLOADS) + 1
+    assert ws.cell(link_row, 1).hyperlink.target == "https://example.org/x"
+    assert ws.cell(link_row, 2).hyperlink is None
+    assert ws.cell(link_row, 2).value == "javascript:alert(1)"
