@@ -47,8 +47,8 @@ def test_ultimate_parent_and_origin_through_three_levels() -> None:
             company("mid", hq_country="HK", parent_id="top"),
             company("low", hq_country="KZ", parent_id="mid"),
             company("own", hq_country="KZ", parent_id="mid", origin_country="RU"),
-        company("holding", hq_country="CY", origin_country="CN"),
-        company("via-holding", hq_country="KZ", parent_id="holding"),
+            company("holding", hq_country="CY", origin_country="CN"),
+            company("via-holding", hq_country="KZ", parent_id="holding"),
             company("unknown", hq_country=None),
         )
     ]
