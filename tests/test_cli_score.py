@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -85,10 +87,9 @@ def test_check_broken_weight_names_file_and_path(
             "    weight: 0.25\n    description: Pay", "    weight: 0.35\n    description: Pay"
         )
     )
-    code, out, err = run(["check", str(broken)], capsys)
+    code, _, err = run(["check", str(broken)], capsys)
     assert code == 1
     assert f"{broken}: tree[0].weight: sibling weights must sum to 1" in err
-    assert "Traceback" not in out + err
 
 
 def test_check_unknown_field_names_file_and_path(
@@ -124,7 +125,85 @@ def test_check_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "no such file or directory" in err
 
 
+def test_check_dir_skips_data_files_that_are_not_rubrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ROOT / "src" / "bhrscore" / "data"
+    code, out, err = run(["check", str(data)], capsys)
+    assert code == 0, err
+    assert f"note: {data / 'origin_groups.yaml'}: skipped (no 'tree': not a rubric)" in out
+    assert "1/1 rubric file(s) valid" in out
+    assert err == ""
+    # a broken rubric (it has a tree) is still an error; the data file beside it is a note
+    (tmp_path / "groups.yaml").write_text("western: [NL, GB]\n", encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("id: x\nversion: 1.0.0\ntree: []\n", encoding="utf-8")
+    code, out, err = run(["check", str(tmp_path)], capsys)
+    assert code == 1
+    assert f"note: {tmp_path / 'groups.yaml'}: skipped" in out
+    assert f"error: {tmp_path / 'broken.yaml'}: " in err
+    assert "0/1 rubric file(s) valid" in out
+
+
 # --- score ----------------------------------------------------------------------------------
+
+
+def test_score_warns_when_every_record_is_outside_the_window(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # both records are dated 2025-06-01; the 15-year window for 2090-01-01 starts 2075-01-01
+    code, out, err = run(["score", str(bundle), "--as-of", "2090-01-01"], capsys)
+    assert code == 0, err
+    assert "warning: all 2 record(s) are outside the rubric's window for as-of 2090-01-01" in err
+    assert "alpha" in out
+    code, _, err = run(["score", str(bundle), "--as-of", "2026-01-01"], capsys)
+    assert code == 0
+    assert "warning" not in err
+
+
+def test_score_a_bundle_without_companies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "empty"
+    d.mkdir()
+    (d / "companies.csv").write_text("id,name\n", encoding="utf-8")
+    code, out, err = run(["score", str(d), "--as-of", "2026-01-01"], capsys)
+    assert code == 0, err
+    assert "labour-rights 1.1.0, as of 2026-01-01" in out
+
+
+def test_a_value_error_from_scoring_exits_1_in_every_command(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bhrscore.rubric
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("evidence refers to unknown companies: ghost")
+
+    monkeypatch.setattr(bhrscore.rubric, "score", broken)
+    code, _, err = run(["compare", str(bundle), "--as-of", "2026-01-01"], capsys)
+    assert code == 1
+    assert err.strip() == "error: evidence refers to unknown companies: ghost"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own: what a user sees, tracebacks included."""
+    code = "import sys; from bhrscore.cli import main; main(sys.argv[1:])"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_user_mistakes_give_a_message_not_a_traceback(bundle: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: 1\n", encoding="utf-8")
+    result = _cli("score", str(bundle), "--rubric", str(bad), "--as-of", "2026-01-01")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {bad}: ")
+    assert "Traceback" not in result.stderr
+    result = _cli("score", str(bundle), "--as-of", "1-1-2026")
+    assert result.returncode == 2
+    assert "'1-1-2026' is not a date in YYYY-MM-DD form" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
@@ -172,12 +251,11 @@ def test_score_with_a_broken_rubric_exits_1(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: 1\n")
-    code, out, err = run(
+    code, _, err = run(
         ["score", str(bundle), "--rubric", str(bad), "--as-of", "2026-01-01"], capsys
     )
     assert code == 1
-    assert f"{bad}: " in err
-    assert "Traceback" not in out + err
+    assert err.startswith(f"error: {bad}: ")
 
 
 def test_score_missing_bundle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,7 +301,7 @@ def test_diff_shows_rubric_changes_and_movement(
     bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = ROOT / "rubrics" / "labour-rights.yaml"
-    text = a.read_text().replace("version: 1.0.0", "version: 1.1.0")
+    text = a.read_text().replace("version: 1.1.0", "version: 1.2.0")
     text = text.replace(
         "    weight: 0.3\n    description: >\n      Absence",
         "    weight: 0.35\n    description: >\n      Absence",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bhrscore.evidence.frame import Frames
@@ -32,6 +32,7 @@ def _record(draw: st.DrawFn, n: int) -> object:
                 st.sampled_from(["recognition", "meeting", "refusal_to_meet", "lockout"])
             ),
             "union": {"status": draw(st.sampled_from(["independent", "unknown"]))},
+            **_response(draw),
         }
     elif kind == "wage":
         fields = {
@@ -57,6 +58,14 @@ def _record(draw: st.DrawFn, n: int) -> object:
     return rec(kind, f"e{n:03d}", company_id=company, **common, **fields)
 
 
+_responses = st.sampled_from([None, "responded", "declined", "no_response", "invited"])
+
+
+def _response(draw: st.DrawFn) -> dict[str, object]:
+    status = draw(_responses)
+    return {} if status is None else {"company_response": {"status": status}}
+
+
 def _retaliation(draw: st.DrawFn) -> dict[str, object]:
     return {
         "action": draw(st.sampled_from(["dismissal", "arrest_detention", "killing", "threat"])),
@@ -66,7 +75,15 @@ def _retaliation(draw: st.DrawFn) -> dict[str, object]:
             st.sampled_from(["caused", "contributed", "directly_linked", None])
         ),
         "remedy": draw(st.sampled_from(["none", "reinstated", None])),
+        **_response(draw),
     }
+
+
+def _company_attributed(fields: dict[str, object]) -> bool:
+    """The company (or its security contractor) acted, or it caused or contributed."""
+    return fields["actor"] in ("company", "security_contractor") or fields[
+        "company_involvement"
+    ] in ("caused", "contributed")
 
 
 @st.composite
@@ -92,9 +109,9 @@ def test_scores_do_not_depend_on_row_order(records: list, seed: int) -> None:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=_records(), extra=st.builds(dict), data=st.data())
+@given(records=_records(), data=st.data())
 def test_a_verified_retaliation_never_raises_the_retaliation_theme(
-    records: list, extra: dict, data: st.DataObject
+    records: list, data: st.DataObject
 ) -> None:
     fields = _retaliation(data.draw)
     company = data.draw(st.sampled_from(COMPANIES))
@@ -108,3 +125,30 @@ def test_a_verified_retaliation_never_raises_the_retaliation_theme(
     )
     for c in COMPANIES:
         assert after.loc[c, "theme:retaliation"] <= before.loc[c, "theme:retaliation"] + 1e-9
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=_records(), data=st.data())
+def test_a_company_attributed_retaliation_never_raises_the_total(
+    records: list, data: st.DataObject
+) -> None:
+    # Any status but retracted (which weighs 0 and is not evidence), any reliability, date,
+    # remedy and response (responded included): an allegation more is never good news.
+    fields = _retaliation(data.draw)
+    assume(_company_attributed(fields))
+    company = data.draw(st.sampled_from(COMPANIES))
+    added = rec(
+        "retaliation",
+        "zz-added",
+        company_id=company,
+        status=data.draw(st.sampled_from(["alleged", "corroborated", "verified", "disputed"])),
+        reliability=data.draw(_reliability),
+        date=data.draw(_dates),
+        **fields,
+    )
+    before = score(evset(records, COMPANIES), RUBRIC, AS_OF).companies.set_index("company_id")
+    after = score(evset([*records, added], COMPANIES), RUBRIC, AS_OF).companies.set_index(
+        "company_id"
+    )
+    for c in COMPANIES:
+        assert after.loc[c, "total"] <= before.loc[c, "total"] + 1e-9, c

@@ -293,3 +293,54 @@ def test_explain_names_scores_weights_evidence_and_penalties() -> None:
     assert "no evidence: scored 0.00" in text  # wages
     with pytest.raises(KeyError):
         card.explain("nobody")
+
+
+@pytest.mark.parametrize("records", [[], "group"], ids=["no-evidence", "group-level-only"])
+def test_no_companies_gives_an_empty_card(records: object) -> None:
+    group = rec(
+        "retaliation",
+        "g1",
+        company_id=None,
+        action="threat",
+        target_role="worker",
+        group={"description": "Fictional group testimony"},
+    )
+    pen = [{"id": "p", "title": "P", "select": {"kind": "retaliation"}, "points": 10}]
+    ev = evset([group] if records == "group" else [], companies=())
+    card = score(ev, rubric(_tree(), penalties=pen), AS_OF)
+    assert card.company_ids() == []
+    for table, columns in (
+        (card.indicators, INDICATOR_COLUMNS),
+        (card.nodes, NODE_COLUMNS),
+        (card.penalties, PENALTY_COLUMNS),
+    ):
+        assert table.empty
+        assert list(table.columns) == list(columns)
+    assert {"total", "rank", "coverage", "theme:theme", "theme:reprisal"} <= set(
+        card.companies.columns
+    )
+    assert card.meta.options["companies"] == 0
+    assert card.meta.options["records_scored"] == 0
+
+
+def test_records_outside_the_window_are_counted_in_the_metadata() -> None:
+    # window 1 year before 2026-01-01 starts 2025-01-01: r-old (2024-12-31) is outside,
+    # r-edge (2025-01-01) inside; the group-level record is not company evidence at all.
+    records = [
+        rec("retaliation", "r-old", action="threat", target_role="worker", date="2024-12-31"),
+        rec("retaliation", "r-edge", action="threat", target_role="worker", date="2025-01-01"),
+        rec(
+            "retaliation",
+            "g1",
+            company_id=None,
+            action="threat",
+            target_role="worker",
+            date="2020-01-01",
+            group={"description": "Fictional group testimony"},
+        ),
+    ]
+    card = score(evset(records), rubric(_tree(), window={"years": 1}), AS_OF)
+    assert card.meta.options["records_scored"] == 2
+    assert card.meta.options["records_outside_window"] == 1
+    no_window = score(evset(records), rubric(_tree()), AS_OF)
+    assert no_window.meta.options["records_outside_window"] == 0

@@ -232,6 +232,51 @@ tree:
         load_rubric(path)
 
 
+def _where_errors(tmp_path: Path, where: str) -> str:
+    """Errors of a one-indicator rubric over assessments with ``where`` written as YAML."""
+    path = tmp_path / "where.yaml"
+    path.write_text(
+        f"""
+id: t
+version: 1.0.0
+title: T
+tree:
+  - id: q
+    title: Q
+    rationale: r
+    rule:
+      select: {{kind: assessment, where: {where}}}
+      measure: {{field: answer, values: {{"yes": 100, "no": 0}}}}
+      aggregate: latest
+      scale: {{type: identity}}
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    return str(info.value)
+
+
+def test_a_number_for_a_text_field_must_be_quoted(tmp_path: Path) -> None:
+    # question_id: 1.1 is a YAML float; it would never equal the text "1.1"
+    text = _where_errors(tmp_path, "{question_id: 1.1}")
+    assert "tree[0].rule.select.where.question_id.eq: question_id is text; got 1.1" in text
+    assert "quote it as written, e.g. '1.1'" in text
+    text = _where_errors(tmp_path, "{question_id: [A.1, 2]}")
+    assert "where.question_id.in[1]: question_id is text; got 2" in text
+    assert "where.question_id.in[0]" not in text
+    quoted = tmp_path / "quoted.yaml"
+    written = (tmp_path / "where.yaml").read_text(encoding="utf-8")
+    quoted.write_text(written.replace("[A.1, 2]", "['A.1', '2']"), encoding="utf-8")
+    assert load_rubric(quoted).id == "t"
+
+
+def test_bare_yes_in_a_where_gets_the_quoting_hint(tmp_path: Path) -> None:
+    text = _where_errors(tmp_path, "{answer: yes}")
+    assert "where.answer.eq: True is not a value of answer" in text
+    assert "quote them, e.g. 'yes'" in text
+
+
 def test_bad_version_and_yaml_syntax(tmp_path: Path) -> None:
     data = _base()
     data["version"] = "v1"

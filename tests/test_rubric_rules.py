@@ -420,3 +420,34 @@ def test_rule_type_must_declare_its_type() -> None:
         @rule_type("mismatch_test")
         class Bad(RuleSpec):
             type: Literal["other"] = "other"
+
+
+def test_latest_is_not_applicable_when_the_newest_record_is_excluded() -> None:
+    # a: "no" (0) in 2024, then "not_applicable" (exclude) in 2025: the newer answer wins, so
+    # the indicator is excluded (NaN), not 0. b: the reverse order: the newer "yes" = 100.
+    records = [
+        rec("assessment", "a-old", question_id="Q1", answer="no", date="2024-06-30"),
+        rec("assessment", "a-new", question_id="Q1", answer="not_applicable", date="2025-06-30"),
+        rec(
+            "assessment", "b-old", "b", question_id="Q1", answer="not_applicable", date="2024-06-30"
+        ),
+        rec("assessment", "b-new", "b", question_id="Q1", answer="yes", date="2025-06-30"),
+    ]
+    rule = {
+        "select": {"kind": "assessment"},
+        "measure": {
+            "field": "answer",
+            "values": {"yes": 100, "no": 0, "not_applicable": "exclude"},
+        },
+        "aggregate": "latest",
+        "scale": {"type": "identity"},
+    }
+    card = score(evset(records), one(rule, missing="zero"), AS_OF)
+    row = card.indicators.set_index("company_id").loc["a"]
+    assert pd.isna(row["score"])
+    assert pd.isna(row["raw_value"])
+    assert row["evidence_ids"] == ("a-new", "a-old")
+    assert ind_score(card, "b") == 100.0
+    # other aggregates still leave excluded rows out: mean over a's applicable rows = 0
+    mean = one({**rule, "aggregate": "mean"}, missing="zero")
+    assert ind_score(score(evset(records), mean, AS_OF), "a") == 0.0

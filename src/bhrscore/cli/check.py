@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from .common import EXIT_DATA, EXIT_OK, EXIT_USAGE, console, err_console
 
@@ -13,6 +14,7 @@ from .common import EXIT_DATA, EXIT_OK, EXIT_USAGE, console, err_console
 def check(paths: tuple[str, ...], quiet: bool) -> None:
     """Validate rubric files and run their golden cases (sibling NAME.cases.yaml files).
 
+    In a directory, data files that are not rubrics (no ``tree``) are skipped with a note.
     Exit 0 when every rubric is valid and every case passes, 1 otherwise, 2 on usage errors
     (e.g. a path that does not exist).
     """
@@ -21,7 +23,10 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
     report = check_paths(paths)
     missing = [e for e in report.errors if e.endswith("no such file or directory")]
     for error in report.errors:
-        err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(error)}", markup=True, highlight=False)
+    if not quiet:
+        for note in report.notes:
+            console.print(f"note: {note}", markup=False)
     for rubric_path, rubric in report.rubrics.items():
         if rubric is not None and not quiet:
             console.print(f"{rubric_path}: valid ({rubric.id} {rubric.version})")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
 from .inputs import load_bundle, load_rubric_option
+from .score import warn_outside_window
 
 
 @click.command()
@@ -60,6 +61,8 @@ def diff(
         card_b = score(evidence, b, day, evidence_hash=digest)
     except ValueError as err:
         fail(str(err), EXIT_DATA)
+    warn_outside_window(card_a)
+    warn_outside_window(card_b)
 
     changes = rubric_changes(a, b)
     console.print(f"[bold]Rubric changes[/] ({len(changes)})", markup=True)

@@ -50,10 +50,15 @@ def load_bundle(paths: tuple[str, ...], as_of: dt.date) -> EvidenceSet:
 def load_and_score(
     paths: tuple[str, ...], rubric_path: str | None, as_of: dt.date | None
 ) -> tuple[EvidenceSet, Rubric, ScoreCard]:
-    """Load the rubric and the bundle and score: (evidence set, rubric, score card)."""
+    """Load the rubric and the bundle and score: (evidence set, rubric, score card). Data the
+    engine cannot score (``ValueError``, e.g. evidence about unknown companies) exits 1."""
     from ..rubric import score
 
     day = as_of_or_today(as_of)
     rubric = load_rubric_option(rubric_path)
     evidence = load_bundle(paths, day)
-    return evidence, rubric, score(evidence, rubric, as_of=day)
+    try:
+        card = score(evidence, rubric, as_of=day)
+    except ValueError as err:
+        fail(str(err), EXIT_DATA)
+    return evidence, rubric, card

@@ -10,11 +10,24 @@ from typing import TYPE_CHECKING
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, err_console, fail, fmt_num
 from .inputs import RUBRIC, load_bundle, load_rubric_option
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
+
+
+def warn_outside_window(card: ScoreCard) -> None:
+    """A warning on stderr when no company-level record falls inside the rubric's window
+    (every company then scores as if it had no evidence)."""
+    scored = int(card.meta.options.get("records_scored", 0))
+    outside = int(card.meta.options.get("records_outside_window", 0))
+    if scored and outside == scored:
+        err_console.print(
+            f"warning: all {outside} record(s) are outside the rubric's window for as-of"
+            f" {card.meta.as_of}; every company is scored as if it had no evidence",
+            markup=False,
+        )
 
 
 def ranked_table(card: ScoreCard, top: int | None) -> None:
@@ -98,6 +111,7 @@ def score(
         card = run_score(evidence, rubric, day)
     except ValueError as err:
         fail(str(err), EXIT_DATA)
+    warn_outside_window(card)
     ranked_table(card, top)
     for company_id in explain_ids:
         if company_id not in card.company_ids():

@@ -11,17 +11,27 @@ weight (status x reliability x decay) enters:
 ``mean``     weighted mean: sum of ``w * m`` / sum of ``w``
 ``min``      smallest ``m`` (weights only decide which rows exist: ``w > 0``)
 ``max``      largest ``m`` (likewise)
-``latest``   ``m`` of the most recent row; ties: larger weight, then larger record id
+``latest``   ``m`` of the most recent selected row, *including* rows whose measure is
+             ``exclude``: NaN (not applicable) when that row is excluded; ties: larger
+             weight, then larger record id
 ===========  ==================================================================
+
+``mean``, ``min``, ``max`` and ``latest`` weigh records against each other only: a lone
+record gives the same value whatever its weight (its strength shows in ``any``, ``count``
+and ``sum``, and in coverage).
 
 Add one with :func:`aggregate`::
 
     @aggregate("median")
     def median(rows: Rows) -> np.ndarray: ...
+
+An aggregate sees only applicable rows unless registered with ``sees_excluded=True``; it then
+gets every measured row, with ``Rows.applies`` False (and ``value`` NaN) for excluded ones.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -39,18 +49,41 @@ class Rows:
     weight: np.ndarray  # float > 0
     day: np.ndarray  # int days since 1970-01-01
     n: int  # number of companies
+    applies: np.ndarray | None = None  # bool per row; None = every row applies
 
     def present(self) -> np.ndarray:
         return np.bincount(self.company, minlength=self.n) > 0
+
+    def applicable(self) -> Rows:
+        """Only the rows that apply (measure not ``exclude``)."""
+        if self.applies is None:
+            return self
+        m = self.applies
+        return Rows(self.company[m], self.value[m], self.weight[m], self.day[m], self.n)
 
 
 AggregateFn = Callable[[Rows], np.ndarray]
 AGGREGATES: Registry[AggregateFn] = Registry("aggregate")
 
 
-def aggregate(name: str) -> Callable[[AggregateFn], AggregateFn]:
-    """Register an aggregate function under ``name``."""
-    return AGGREGATES.register(name)
+def aggregate(name: str, *, sees_excluded: bool = False) -> Callable[[AggregateFn], AggregateFn]:
+    """Register an aggregate function under ``name``. It is called with the applicable rows
+    only, unless ``sees_excluded`` (then with all rows and ``Rows.applies``)."""
+    register = AGGREGATES.register(name)
+
+    def add(fn: AggregateFn) -> AggregateFn:
+        if sees_excluded:
+            register(fn)
+            return fn
+
+        @functools.wraps(fn)
+        def applicable_only(rows: Rows) -> np.ndarray:
+            return fn(rows.applicable())
+
+        register(applicable_only)
+        return fn
+
+    return add
 
 
 def aggregates() -> Mapping[str, AggregateFn]:
@@ -102,13 +135,15 @@ def agg_max(rows: Rows) -> np.ndarray:
     return _reduce(np.maximum, -np.inf, rows, rows.value)
 
 
-@aggregate("latest")
+@aggregate("latest", sees_excluded=True)
 def agg_latest(rows: Rows) -> np.ndarray:
     # Rows come in id order; a stable sort on (company, day, weight) keeps that order for
     # ties, so the last row of each company is the latest, heaviest, largest-id record.
+    # Excluded rows take part: a newer "not applicable" supersedes an older answer.
     order = np.lexsort((rows.weight, rows.day, rows.company))
     company = rows.company[order]
     last = np.flatnonzero(np.r_[company[1:] != company[:-1], True]) if len(order) else order
+    value = rows.value if rows.applies is None else np.where(rows.applies, rows.value, np.nan)
     out = np.full(rows.n, np.nan)
-    out[company[last]] = rows.value[order][last]
+    out[company[last]] = value[order][last]
     return out

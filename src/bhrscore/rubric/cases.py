@@ -14,12 +14,15 @@ case-level) are merged into every record so cases stay short::
         evidence:
           - {kind: union_dialogue, id: e1, company_id: acme, event: recognition}
         expect:
-          acme: {dialogue-record: 100, total: 15.0}
+          # dialogue = .6*100 + .4*0 (no independent union) = 60; without evidence wages 25,
+          # retaliation 100, statements 25; say-do-gap excluded (no commitment):
+          # total = (.25*60 + .25*25 + .3*100 + .1*25) / .9 = 53.75 / .9 = 59.7222
+          acme: {dialogue-record: 100, total: 59.72}
 
 ``expect`` maps company ids to ``{node or indicator id or total: score}`` (``null`` = no
 score), plus optional ``coverage`` (of the total, 0-1) and ``penalties``
-(``{penalty_id: points subtracted, or the cap}``). Scores match within ``tolerance``
-(default 0.01).
+(``{penalty_id: points subtracted, or the cap}``; ``{}`` = none). Every case and every company
+it names must expect at least one value. Scores match within ``tolerance`` (default 0.01).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.model import Company, EvidenceBase
@@ -56,6 +59,20 @@ class Case(Spec):
     evidence: list[dict[str, Any]] = Field(default_factory=list)
     expect: dict[str, Expected]
     tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0)
+
+    @field_validator("expect")
+    @classmethod
+    def _something_expected(cls, expect: dict[str, Expected]) -> dict[str, Expected]:
+        # A case that expects nothing always passes: it would test nothing.
+        if not expect:
+            raise ValueError("expect nothing: give {company_id: {node_or_indicator_id: score}}")
+        empty = [company for company, values in expect.items() if not values]
+        if empty:
+            raise ValueError(
+                f"nothing expected for {', '.join(map(repr, empty))}: give at least one"
+                " node or indicator score, total, coverage or penalties"
+            )
+        return expect
 
 
 class CaseFile(Spec):
@@ -153,7 +170,11 @@ def load_case_file(path: str | Path) -> CaseFile:
         return CaseFile.model_validate(data)
     except ValidationError as err:
         raise CaseFileError(
-            str(path), [(format_loc(tuple(e["loc"])), e["msg"]) for e in err.errors()]
+            str(path),
+            [
+                (format_loc(tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
+                for e in err.errors()
+            ],
         ) from None
 
 

@@ -1,8 +1,10 @@
 """Check rubric files and run their golden cases (what ``bhrscore check`` does).
 
 Paths may be rubric files, case files (``*.cases.yaml``) or directories (searched
-recursively for ``*.yaml``, ``*.yml`` and ``*.json``). A rubric found in a directory brings its
-sibling case file; a case file brings its rubric.
+recursively for ``*.yaml``, ``*.yml`` and ``*.json``). In a directory, only files that look
+like rubrics (a mapping with ``tree``) are checked as rubrics; other data files are skipped
+with a note. A file named on the command line is always checked. A rubric brings its sibling
+case file; a case file brings its rubric.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .cases import (
     rubric_path_for,
     run_case,
 )
-from .model import Rubric, RubricError, load_rubric
+from .model import Rubric, RubricError, load_rubric, read_data
 
 RUBRIC_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -31,6 +33,7 @@ class CheckReport:
     rubrics: dict[str, Rubric | None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     cases: list[CaseResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. files skipped as not rubrics
 
     @property
     def ok(self) -> bool:
@@ -45,18 +48,35 @@ class CheckReport:
         )
 
 
-def _expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    files: list[Path] = []
+def _expand(paths: Iterable[str | Path]) -> tuple[dict[Path, bool], list[str]]:
+    """Files to check, each with whether it was named explicitly (not found in a directory)."""
+    files: dict[Path, bool] = {}
     errors: list[str] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in RUBRIC_SUFFIXES)
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix in RUBRIC_SUFFIXES:
+                    files.setdefault(f, False)
         elif p.is_file():
-            files.append(p)
+            files[p] = True
         else:
             errors.append(f"{raw}: no such file or directory")
-    return list(dict.fromkeys(files)), errors
+    return files, errors
+
+
+def _not_a_rubric(path: Path) -> str | None:
+    """Why a file found in a directory is not a rubric (None: it looks like one). A file that
+    does not parse counts as a rubric, so that its syntax error is reported."""
+    try:
+        data = read_data(path)
+    except RubricError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return "not a readable UTF-8 text file"
+    if not isinstance(data, dict) or "tree" not in data:
+        return "no 'tree': not a rubric"
+    return None
 
 
 def _load(path: Path, report: CheckReport) -> Rubric | None:
@@ -70,6 +90,9 @@ def _load(path: Path, report: CheckReport) -> Rubric | None:
         except OSError as err:
             report.rubrics[key] = None
             report.errors.append(f"{path}: {err.strerror or err}")
+        except UnicodeDecodeError:
+            report.rubrics[key] = None
+            report.errors.append(f"{path}: not a UTF-8 text file")
     return report.rubrics[key]
 
 
@@ -87,10 +110,14 @@ def check_paths(paths: Iterable[str | Path]) -> CheckReport:
     report = CheckReport()
     files, report.errors = _expand(paths)
     case_files: list[Path] = []
-    for f in files:
+    for f, explicit in files.items():
         if is_case_file(f):
             case_files.append(f)
         else:
+            why = None if explicit else _not_a_rubric(f)
+            if why is not None:
+                report.notes.append(f"{f}: skipped ({why})")
+                continue
             _load(f, report)
             sibling = _sibling_cases(f)
             if sibling is not None:

@@ -27,7 +27,7 @@ from .scorecard import (
     ScoreCard,
     ScoreMeta,
 )
-from .selection import Prepared, Selection, select_rows
+from .selection import Prepared, Selection, day_number, select_rows
 
 COMPANY_ATTRIBUTES = (
     "hq_country",
@@ -123,6 +123,8 @@ def provenance(prep: Prepared, used: Selection) -> Provenance:
 def _status_mix(prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int) -> list[str | None]:
     """``alleged:2|verified:1`` per company: the distinct count vectors are formatted once."""
     k = len(prep.statuses)
+    if n == 0 or k == 0:  # no companies, or no statuses at all: nothing to describe
+        return [None] * n
     codes = prep.status_codes[rows].astype(np.int64)
     matrix = np.bincount(company * k + codes, minlength=n * k).reshape(n, k)
     radix = matrix.max(axis=0).astype(np.int64) + 1
@@ -380,9 +382,23 @@ def _card(
         evidence_hash=evidence_hash if evidence_hash is not None else frames.content_hash(),
         as_of=as_of,
         bhrscore_version=bhrscore_version(),
-        options={"records_scored": len(prep.ids), "companies": n},
+        options={
+            "records_scored": len(prep.ids),
+            "records_outside_window": _outside_window(prep, rubric.policies, as_of),
+            "companies": n,
+        },
     )
     return ScoreCard(companies, nodes, indicators, penalties, meta, rubric)
+
+
+def _outside_window(prep: Prepared, policies: Policies, as_of: dt.date) -> int:
+    """Company-level records dated outside the rubric's window ``[start, as_of]`` (after
+    ``as_of`` when the rubric has no window): no rule reads them unless its selection sets
+    its own window."""
+    outside = prep.day > day_number(as_of)
+    if policies.window is not None:
+        outside |= prep.day < day_number(policies.window.start(as_of))
+    return int(outside.sum())
 
 
 def _penalty_table(

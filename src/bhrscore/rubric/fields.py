@@ -84,6 +84,16 @@ _RANGE_TESTS = {"gt", "ge", "lt", "le"}
 _LIST_TESTS = {"contains", "contains_all"}
 
 
+YAML_BOOL_HINT = " (YAML reads bare yes/no/on/off as true/false: quote them, e.g. 'yes')"
+
+
+def _quote_hint(v: object) -> str:
+    """Why a YAML scalar is not the text it looks like, and how to write it."""
+    if isinstance(v, bool):
+        return YAML_BOOL_HINT
+    return f" (YAML reads it as a {type(v).__name__}: quote it as written, e.g. '{v}')"
+
+
 def _value_problems(info: FieldInfo, test: str, value: object, path: str) -> Iterator[Problem]:
     values = value if isinstance(value, list) else [value]
     for i, v in enumerate(values):
@@ -91,7 +101,10 @@ def _value_problems(info: FieldInfo, test: str, value: object, path: str) -> Ite
         if info.values is not None and test not in _RANGE_TESTS:
             if not isinstance(v, str) or v not in info.values:
                 allowed = ", ".join(info.values)
-                yield where, f"{v!r} is not a value of {info.name} (one of: {allowed})"
+                hint = "" if isinstance(v, str) else _quote_hint(v)
+                yield where, f"{v!r} is not a value of {info.name} (one of: {allowed}){hint}"
+        elif info.type == "text" and not isinstance(v, str):
+            yield where, f"{info.name} is text; got {v!r}{_quote_hint(v)}"
         elif info.type == "number" and test not in _LIST_TESTS:
             if isinstance(v, bool) or not isinstance(v, int | float):
                 yield where, f"{info.name} is a number; got {v!r}"

@@ -21,7 +21,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
-from .fields import Problem, select_problems
+from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .rules import RuleField, RuleSpec
 from .spec import Decay, Select, Spec, Window
 
@@ -341,9 +341,6 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
     return out
 
 
-_YAML_BOOL_HINT = " (YAML reads bare yes/no/on/off as true/false: quote them, e.g. 'yes')"
-
-
 def problems_from_validation(err: ValidationError) -> list[Problem]:
     """Pydantic errors -> (YAML path, message), semantic problems unpacked."""
     problems: list[Problem] = []
@@ -355,7 +352,7 @@ def problems_from_validation(err: ValidationError) -> list[Problem]:
         else:
             msg = e["msg"].removeprefix("Value error, ")
             if isinstance(e.get("input"), bool):
-                msg += _YAML_BOOL_HINT
+                msg += YAML_BOOL_HINT
             found = [(format_loc(tuple(e["loc"])), msg)]
         for p in found:
             if p not in seen:

@@ -82,14 +82,18 @@ class RuleContext:
         """Values of one evidence column for the selected rows."""
         return self.prepared.column(name, sel.rows)
 
-    def rows(self, sel: Selection, value: np.ndarray | pd.Series) -> Rows:
-        """Aggregation input for the selected rows with the given values."""
+    def rows(
+        self, sel: Selection, value: np.ndarray | pd.Series, applies: np.ndarray | None = None
+    ) -> Rows:
+        """Aggregation input for the selected rows with the given values (``applies``: False
+        for rows whose measure is ``exclude``; None = all apply)."""
         return Rows(
             sel.company,
             np.asarray(value, dtype=float),
             sel.weight,
             self.prepared.day[sel.rows],
             self.n,
+            applies,
         )
 
 
@@ -150,8 +154,7 @@ class EvidenceRule(RuleSpec):
     def compute(self, ctx: RuleContext) -> RuleResult:
         sel = ctx.select(self.select)
         sel, measured = measure_rows(ctx.prepared, sel, self.measure)
-        applicable = sel.take(measured.applies)
-        rows = ctx.rows(applicable, measured.value[measured.applies])
+        rows = ctx.rows(sel, measured.value, measured.applies)
         raw = aggregates()[self.aggregate](rows)
         return RuleResult(raw=raw, score=self.scale.apply(raw), used=sel)
 

@@ -133,8 +133,9 @@ class Measure(Spec):
     """The value of one record: a ``constant``, a numeric ``field`` (``benchmark_ratio``,
     ``targets``, ``gap.ratio`` ...), or the ``values`` a vocabulary ``field`` maps to.
     In a map, ``exclude`` marks records that make the indicator not applicable (they are
-    listed as evidence but left out of the aggregate; an indicator with only such records is
-    excluded and its weight re-distributed). Records whose field is empty, or whose value is
+    listed as evidence but left out of the aggregate, except that ``latest`` is not applicable
+    when the most recent record is excluded; an indicator with only such records is excluded
+    and its weight re-distributed). Records whose field is empty, or whose value is
     not in the map, get ``default``; without a default they are not used."""
 
     constant: float | None = None
