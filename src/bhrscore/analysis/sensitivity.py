@@ -417,6 +417,8 @@ def _group_signs(
     label = group_label(units, by)
     values = totals.reindex(units["company_id"].to_numpy()).to_numpy(dtype=np.float64)  # U x R
     names = sorted(str(g) for g in label.unique())
+    if len(names) < 2:  # no pair of groups to compare (e.g. no companies at all)
+        return pd.DataFrame(columns=list(GROUP_SIGN_COLUMNS)).astype(GROUP_SIGN_COLUMNS)
     member = np.stack([(label == g).to_numpy(dtype=bool) for g in names]).astype(float)  # G x U
     present = ~np.isnan(values)
     with np.errstate(invalid="ignore", divide="ignore"):

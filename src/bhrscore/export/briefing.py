@@ -627,8 +627,8 @@ def _companies_sheet(ctx: _Context) -> Sheet:
             "status_mix": ind["status_mix"],
             "evidence_ids": ind["evidence_ids"],
             "_k1": 0,
-            "_k2": ind["theme_id"].map(lambda t: theme_order.get(t, 999)),
-            "_k3": 100 + ind["indicator_id"].map(lambda i: ind_order.get(i, 999)),
+            "_k2": [theme_order.get(t, 999) for t in ind["theme_id"]],
+            "_k3": [100 + ind_order.get(i, 999) for i in ind["indicator_id"]],
         }
     )
     pen = card.penalties
