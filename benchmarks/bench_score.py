@@ -168,15 +168,14 @@ def floor(frames: Frames, as_of: dt.date) -> pd.Series:
     nonret = (100 * wmax(policy & _contains(topics, ["non_retaliation", "defenders"]))).fillna(0)
     lw = (100 * wmax(policy & _contains(topics, ["living_wage"]))).fillna(0)
     resp_mask = (ud | wage | ret) & ev["company_response.status"].notna()
-    resp_val = (
+    unanswered = (
         ev["company_response.status"]
-        .map({"responded": 100, "declined": 25, "no_response": 0})
+        .map({"responded": 0.0, "declined": 0.75, "no_response": 1.0, "invited": 0.0})
         .astype(float)
     )
-    responds = wmean(resp_mask, resp_val)
-    num = 0.35 * foa + 0.25 * nonret + 0.15 * lw + 0.25 * responds.fillna(0)
-    den = 0.75 + 0.25 * responds.notna()
-    statements = num / den
+    # linear 0..2 inverted: 100 - 50 x weighted unanswered allegations; none = 100
+    responds = (100 - 50 * wsum(resp_mask, unanswered)).clip(0, 100).fillna(100)
+    statements = 0.35 * foa + 0.25 * nonret + 0.15 * lw + 0.25 * responds
 
     claims = policy & _contains(
         topics, ["freedom_of_association", "collective_bargaining", "non_retaliation", "defenders"]
