@@ -90,12 +90,15 @@ def company_dtypes() -> dict[str, Any]:
     return {**dtypes, "source_count": "Int64", **DERIVED_COMPANY}
 
 
-def _flat_row(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat_row(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A ``model_dump`` dict -> flat columns. ``model_dump`` yields plain dicts and lists, so
+    exact type checks suffice (much faster than ABC ``isinstance`` checks per value)."""
     row: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict:
             row.update(_flat_row(value, f"{prefix}{key}."))
-        elif isinstance(value, list):
+        elif kind is list:
             row[prefix + key] = tuple(v.value if isinstance(v, Enum) else v for v in value)
         elif isinstance(value, Enum):
             row[prefix + key] = value.value
