@@ -8,6 +8,7 @@ the scoring engine.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -474,7 +475,8 @@ def test_persons_are_redacted_by_default(written: Path) -> None:
     )
     assert "jane example" not in text.lower()
     method = " ".join(str(c.value) for row in wb["Method"].iter_rows() for c in row if c.value)
-    assert "[redacted] (1 records affected)" in method
+    # e-beta-3: summary (one cell, two mentions), source title and persons -> 3 cells, 1 record
+    assert "(1 records and 3 cells affected)" in method
 
 
 def test_include_personal_data_shows_names(
@@ -574,7 +576,7 @@ def test_evidence_beyond_the_row_limit_goes_to_a_companion_csv(
     csv = pd.read_csv(result.companion, dtype=str, keep_default_na=False)
     assert csv["Evidence id"].tolist() == ["e-alpha-1", "e-beta-3", "e-gamma-1", "e-group-1"]
     assert csv["Summary"].iloc[2] == "'" + PAYLOAD  # CSV has no cell types: apostrophe
-    assert "Jane Example" not in csv.to_csv()
+    assert "jane example" not in csv.to_csv().lower()
 
 
 def test_unsafe_links_are_written_as_text(
@@ -618,3 +620,106 @@ def test_leading_whitespace_and_control_payloads(
     assert by_id["e-alpha-1"] == "  =1+1"
     assert by_id["e-beta-3"] == "\t=1+1"
     assert by_id["e-gamma-1"] == "\n+1"  # carriage return stored as a line feed
+
+
+def _with_records(evidence: EvidenceSet, *extra: dict[str, Any]) -> EvidenceSet:
+    kinds = evidence_kinds()
+    records = tuple(kinds[r["kind"]].model_validate(r) for r in extra)
+    return EvidenceSet(evidence.companies, evidence.evidence + records)
+
+
+def test_protected_names_are_redacted_in_every_record(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    # Jane Example is listed only on the sensitive e-beta-3; these records name her without
+    # listing her (one is not sensitive at all), with other spacing and letter case.
+    ev = _with_records(
+        evidence,
+        {
+            "kind": "union_dialogue",
+            "id": "e-alpha-2",
+            "company_id": "c-alpha",
+            "date": "2025-01-11",
+            "country": "KZ",
+            "status": "verified",
+            "summary": "Alpha met JANE\u00a0EXAMPLE; Janeexample and Jane Examples are others.",
+            "sources": [{**SOURCE, "title": "Interview: jane  example, union"}],
+            "event": "meeting",
+        },
+        {
+            "kind": "statement",
+            "id": "e-group-2",
+            "group": {"description": "Workers with Jane\nExample"},
+            "date": "2025-04-02",
+            "country": "KZ",
+            "status": "alleged",
+            "summary": "Testimony.",
+            "sources": [SOURCE],
+            "statement_type": "public_statement",
+        },
+    )
+    path = tmp_path / "cross.xlsx"
+    result = write_briefing(card, path, evidence=ev)
+    wb = load(path)
+    _, headers, rows = table(wb["Evidence"], "Evidence id")
+    by_id = {r[0]: dict(zip(headers, r, strict=True)) for r in rows}
+    assert by_id["e-alpha-2"]["Summary"] == (
+        f"Alpha met {REDACTED}; Janeexample and Jane Examples are others."
+    )
+    assert by_id["e-alpha-2"]["Source"] == f"Interview: {REDACTED}, union"
+    assert by_id["e-group-2"]["Company / group"] == f"Group: Workers with {REDACTED}"
+    text = " ".join(
+        str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value
+    )
+    assert re.search(r"jane\s+example(?!s)", text, re.IGNORECASE) is None
+    # e-beta-3 (3 cells), e-alpha-2 (summary, source), e-group-2 (description) -> 3 records
+    assert (result.redacted_records, result.redacted_cells) == (3, 6)
+
+
+def test_a_long_astral_url_is_written_as_text(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    # 20 + 1,100 code points, but 2,220 UTF-16 units: over Excel's 2,079, XlsxWriter refuses it
+    long_url = "https://example.org/" + "\U0001f600" * 1_100
+    frame = evidence.frames().evidence.copy()
+    frame["source_url"] = pd.array([long_url, "https://example.org/ok", None, None], dtype="string")
+    path = tmp_path / "emoji.xlsx"
+    write_briefing(card, path, evidence=frame)
+    ws = load(path)["Evidence"]
+    head, headers, rows = table(ws, "Evidence id")
+    link = headers.index("Link") + 1
+    by_id = {r[0]: head + 1 + i for i, r in enumerate(rows)}
+    cell = ws.cell(by_id["e-alpha-1"], link)
+    assert cell.value == long_url  # shown as text, not lost
+    assert cell.hyperlink is None
+    assert ws.cell(by_id["e-beta-3"], link).hyperlink is not None
+
+
+@pytest.mark.parametrize("second", ["none", "csv", "parquet"])
+@pytest.mark.parametrize("first", ["csv", "parquet"])
+def test_companion_files_of_earlier_runs_are_removed(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet, first: str, second: str
+) -> None:
+    path = tmp_path / "b.xlsx"
+    old = write_briefing(
+        card,
+        path,
+        evidence=evidence,
+        evidence_row_limit=2,
+        overflow_format=first,  # type: ignore[arg-type]
+        include_personal_data=True,  # an earlier run that showed names
+    )
+    assert old.companion is not None
+    assert old.companion.exists()
+    if second == "none":
+        new = write_briefing(card, path, evidence=evidence)
+    else:
+        new = write_briefing(
+            card,
+            path,
+            evidence=evidence,
+            evidence_row_limit=2,
+            overflow_format=second,  # type: ignore[arg-type]
+        )
+    kept = [] if new.companion is None else [new.companion.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["b.xlsx", *kept])

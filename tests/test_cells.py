@@ -20,10 +20,13 @@ from bhrscore.export.cells import (
     csv_safe,
     formula_like_mask,
     is_formula_like,
+    join_lists,
     make_format,
+    names_pattern,
     redact,
     redact_frame,
     safe_url,
+    safe_url_mask,
 )
 
 PAYLOADS = [
@@ -125,24 +128,97 @@ def test_redact_escapes_regex_characters() -> None:
     assert redact("Dr. J. (Jo) Smith+ spoke", ["J. (Jo) Smith+"]) == f"Dr. {REDACTED} spoke"
 
 
-def test_redact_frame_touches_only_sensitive_rows_with_persons() -> None:
+def test_redact_frame_redacts_protected_names_in_every_row() -> None:
+    # Jane Example is protected by row 0 (sensitive); rows 1 and 2 name her too.
     frame = pd.DataFrame(
         {
             "summary": pd.array(
-                ["Jane Example was fired", "Jane Example spoke", "nobody"], dtype="string"
+                [
+                    "Jane Example was fired",
+                    "JANE  EXAMPLE spoke",  # not sensitive, double space
+                    "met jane\u00a0example;\nJane\nExample",  # NBSP and line break
+                    "Janeexample and Jane Examples stay",
+                ],
+                dtype="string",
             ),
-            "site": pd.array(["Jane Example's yard", None, None], dtype="string"),
-            "sensitive": pd.array([True, False, True], dtype="boolean"),
-            "persons": [("Jane Example",), ("Jane Example",), ()],
+            "source_title": pd.array(["x", None, "Interview: Jane Example", "y"], dtype="string"),
+            "sensitive": pd.array([True, False, True, False], dtype="boolean"),
+            "persons": [("Jane Example",), ("Jane Example", "Bob Public"), (), ()],
         }
     )
-    out, n = redact_frame(frame, ["summary", "site"])
-    assert n == 1
-    assert out["summary"].tolist() == [f"{REDACTED} was fired", "Jane Example spoke", "nobody"]
-    assert out["site"].iloc[0] == f"{REDACTED}'s yard"
-    assert out["persons"].iloc[0] == ("[redacted: 1 person]",)
-    assert out["persons"].iloc[1] == ("Jane Example",)
+    out, records, cells = redact_frame(frame, ["summary", "source_title"])
+    assert out["summary"].tolist() == [
+        f"{REDACTED} was fired",
+        f"{REDACTED} spoke",
+        f"met {REDACTED};\n{REDACTED}",
+        "Janeexample and Jane Examples stay",
+    ]
+    assert out["source_title"].tolist() == ["x", pd.NA, f"Interview: {REDACTED}", "y"]
+    assert out["persons"].tolist() == [
+        ("[redacted: 1 person]",),
+        (REDACTED, "Bob Public"),  # a non-sensitive record naming a protected person
+        (),
+        (),
+    ]
+    # cells: summary rows 0-2, source_title row 2, persons rows 0 and 1
+    assert (records, cells) == (3, 6)
     assert frame["summary"].iloc[0] == "Jane Example was fired"  # input untouched
+    assert frame["persons"].iloc[1] == ("Jane Example", "Bob Public")
+
+
+def test_redact_frame_without_protected_persons_returns_the_frame() -> None:
+    frame = pd.DataFrame(
+        {
+            "summary": pd.array(["Jane Example spoke"], dtype="string"),
+            "sensitive": pd.array([False], dtype="boolean"),
+            "persons": [("Jane Example",)],
+        }
+    )
+    out, records, cells = redact_frame(frame, ["summary"])
+    assert out is frame
+    assert (records, cells) == (0, 0)
+
+
+def test_names_pattern_joins_name_parts_with_any_white_space() -> None:
+    pattern = names_pattern(["Mukhtar Umbetov", "Anna"])
+    assert pattern is not None
+    assert pattern.sub("X", "mukhtar \u00a0 UMBETOV, Anna; Annabel") == "X, X; Annabel"
+    assert names_pattern([" ", ""]) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/" + "a" * (2_079 - 20), True),  # 2,079 code units
+        ("https://example.org/" + "a" * (2_079 - 19), False),
+        # 1,030 code points but 2,060 + 20 = 2,080 UTF-16 units: XlsxWriter refuses it
+        ("https://example.org/" + "\U0001f600" * 1_030, False),
+        ("https://example.org/" + "\U0001f600" * 1_029, True),  # 2,078 units
+        ("https://example.org/" + "\U0001f600" * 1_100, False),
+    ],
+)
+def test_url_length_is_counted_in_utf16_units(url: str, ok: bool) -> None:
+    assert (safe_url(url) is not None) is ok
+    assert safe_url_mask(pd.Series([url, None], dtype="string")).tolist() == [ok, False]
+
+
+def test_sheet_writer_link_writes_text_when_xlsxwriter_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "refused.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet("S")
+    out = SheetWriter(workbook, ws)
+    ws.write_url = lambda *args, **kwargs: -3
+    assert out.link(0, 0, "https://example.org/x", None) is False
+    workbook.close()
+    cell = openpyxl.load_workbook(path)["S"]["A1"]
+    assert cell.value == "https://example.org/x"
+    assert cell.hyperlink is None
+
+
+def test_join_lists_uses_one_rule_for_lists() -> None:
+    series = pd.Series([("b", "a"), (), None, "plain", ["x"]], dtype=object)
+    assert join_lists(series, "|").tolist() == ["b|a", pd.NA, pd.NA, "plain", "x"]
+    assert join_lists(series, ", ", sort=True).iloc[0] == "a, b"
 
 
 def test_sheet_writer_round_trip(tmp_path: Path) -> None:

@@ -153,3 +153,30 @@ def test_sensitivity_table_is_deterministic(capsys: pytest.CaptureFixture[str]) 
     assert re.search(r"\d\.\d s\b", first) is None  # no elapsed time in the header
     # the example's exclude run leaves OCC (no scored evidence) unranked: one total left
     assert "missing: exclude: degenerate" in first
+
+
+def test_table_output_redacts_testimony_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import company, record, write_jsonl
+
+    testimony = record(
+        "union_dialogue",
+        id="t1",
+        sensitive=True,
+        persons=["Ada Fictional"],
+        summary="Ada Fictional says the company refused to meet.",
+    )
+    testimony["group"] = {"description": "Fictional group", "origin_group": "china"}
+    del testimony["company_id"]
+    write_jsonl(tmp_path / "companies.jsonl", [company()])
+    write_jsonl(tmp_path / "evidence.jsonl", [record(id="e1"), testimony])
+    base = ["compare", str(tmp_path), "--by", "origin_group", "--evidence", "--as-of", "2026-11-23"]
+    with pytest.raises(SystemExit):
+        main(base)
+    out = capsys.readouterr().out
+    assert "ada fictional" not in out.lower()
+    assert "[redacted]" in out
+    with pytest.raises(SystemExit):
+        main([*base, "--include-personal-data"])
+    assert "Ada Fictional" in capsys.readouterr().out

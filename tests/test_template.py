@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -180,3 +181,35 @@ def test_default_template_name_loads_as_a_bundle(tmp_path: Path) -> None:
     evidence = load_evidence(path, strict=False, as_of=AS_OF)
     assert evidence.report.ok
     assert len(evidence.companies) == 2
+
+
+def _number_rule(wb: Any, column: str) -> Any:
+    ws = wb["Evidence"]
+    header = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
+    rules = [
+        dv
+        for dv in ws.data_validations.dataValidation
+        if str(dv.sqref) == f"{letter}2:{letter}5001"
+    ]
+    assert len(rules) == 1, column
+    return rules[0]
+
+
+def test_number_rules_follow_the_model_constraints(template: Path) -> None:
+    wb = openpyxl.load_workbook(template)
+    # assessment.value is a plain float: 0 and negative values are valid evidence
+    value = _number_rule(wb, "value")
+    assert value.type == "decimal"
+    assert value.operator in (None, "between")  # "between" is the default, left out
+    assert float(value.formula1) < 0 < float(value.formula2)
+    # wage.amount is PositiveFloat (gt=0)
+    amount = _number_rule(wb, "amount")
+    assert (amount.type, amount.operator, float(amount.formula1)) == ("decimal", "greaterThan", 0)
+    # retaliation.targets is Field(ge=1)
+    targets = _number_rule(wb, "targets")
+    assert (targets.type, targets.operator, targets.formula1) == (
+        "whole",
+        "greaterThanOrEqual",
+        "1",
+    )

@@ -85,7 +85,8 @@ def brief(
     privacy = (
         "personal data included"
         if include_personal_data
-        else f"{result.redacted_records} sensitive record(s) redacted"
+        else f"names redacted in {result.redacted_records} record(s), "
+        f"{result.redacted_cells} cell(s)"
     )
     console.print(
         f"Wrote {result.path} ({len(result.sheets)} sheets: {len(card.companies)} companies, "

@@ -19,6 +19,20 @@ from .inputs import RUBRIC, load_and_score
 FORMATS = ("table", "csv", "json")
 
 
+def redact_testimony(ev_result: Any, evidence: Any) -> Any:
+    """``ev_result`` with the names of persons in sensitive evidence replaced by
+    ``[redacted]`` wherever they appear in the testimony's evidence text (the same rule as the
+    briefing: :func:`bhrscore.export.cells.redact_frame`)."""
+    import dataclasses
+
+    from ..export.cells import protected_names, redact_frame
+
+    names = protected_names(evidence.frames().evidence)
+    text = [c for c in ("description", "summary") if c in ev_result.testimony.columns]
+    redaction = redact_frame(ev_result.testimony, text, names=names)
+    return dataclasses.replace(ev_result, testimony=redaction.frame)
+
+
 def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
     """``--by origin_group --by sector`` or ``--by origin_group,sector``."""
     return tuple(k.strip() for v in values for k in v.split(",") if k.strip())
@@ -217,6 +231,11 @@ def print_evidence(result: Any) -> None:
     help="Evidence rates count records from this date (default: the start of the rubric's "
     "window before --as-of; all dates when the rubric has no window).",
 )
+@click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Show names of persons in sensitive evidence (redacted by default).",
+)
 def compare(
     paths: tuple[str, ...],
     rubric_path: str | None,
@@ -236,6 +255,7 @@ def compare(
     origin_groups: str | None,
     show_evidence: bool,
     since: dt.date | None,
+    include_personal_data: bool,
 ) -> None:
     """Compare scores between groups of companies (origin, sector, host, ownership)."""
     from ..analysis.compare import CompareError
@@ -281,6 +301,8 @@ def compare(
             )
     except CompareError as exc:
         fail(str(exc))
+    if ev_result is not None and not include_personal_data:
+        ev_result = redact_testimony(ev_result, evidence)
     if fmt == "json":
         doc = result.to_dict()
         doc["rubric"] = {
@@ -296,7 +318,9 @@ def compare(
         tables = {"groups": result.groups, "pairwise": result.pairwise}
         if ev_result is not None:
             tables |= {"evidence": ev_result.groups, "testimony": ev_result.testimony}
-        click.echo(tables[which].to_csv(index=False), nl=False)
+        from ..export.tables import csv_text
+
+        click.echo(csv_text(tables[which]), nl=False)
     else:
         console.print(
             f"Rubric {card.meta.rubric_id} {card.meta.rubric_version}, as of "

@@ -123,7 +123,9 @@ def sensitivity(
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
-        click.echo(tables[which].to_csv(index=False), nl=False)
+        from ..export.tables import csv_text
+
+        click.echo(csv_text(tables[which]), nl=False)
         return
     conc = "none" if math.isinf(concentration) else f"{concentration:g}"
     console.print(

@@ -37,7 +37,9 @@ from .cells import (
     clean_text_series,
     formula_like_mask,
     is_formula_like,
+    join_lists,
     make_format,
+    safe_url_mask,
 )
 
 MAX_SHEET_ROWS = 1_048_576
@@ -45,7 +47,6 @@ MAX_SHEET_COLS = 16_384
 ColumnKind = Literal["text", "number", "integer", "score", "percent", "p", "date", "link"]
 Scale = Literal["score", "coverage", "count"]
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_URL_PATTERN = r"^https?://[^\s\x00-\x1f\x7f\"<>\\^`{|}]+$"
 
 NUMBER_FORMATS: dict[str, str] = {
     "number": "#,##0.00",
@@ -93,10 +94,7 @@ class TableColumn:
             values = _object_list(text)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
-            ok = text.str.match(_URL_PATTERN, case=False).fillna(True) & (
-                text.str.len().fillna(0) <= 2_079
-            )
-            bad = ~ok.to_numpy(dtype=bool)
+            bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
             risky = bad.tolist() if bad.any() else None
             values = _object_list(text)
         elif kind == "date":
@@ -117,13 +115,7 @@ def _object_list(series: pd.Series) -> list[Any]:
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    if series.dtype == object:
-        joined = series.map(
-            lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list) else v,
-            na_action="ignore",
-        )
-        return joined.astype("string")
-    return series.astype("string")
+    return join_lists(series, ", ")
 
 
 @dataclass
@@ -372,12 +364,15 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
                 write_number(r, j, v, fmt)
             elif code == 0:
                 write_string(r, j, v, qfmt if risky is not None and risky[i] else fmt)
-            elif (risky is None or not risky[i]) and out.links < MAX_URLS_PER_SHEET:
-                # checked by from_series: an http(s) URL without spaces or quotes
-                write_url(r, j, v, fmt, v)
+            elif (
+                (risky is None or not risky[i])
+                and out.links < MAX_URLS_PER_SHEET
+                # checked by from_series (safe_url_mask); 0 = XlsxWriter wrote the link
+                and write_url(r, j, v, fmt, v) == 0
+            ):
                 out.links += 1
             else:
-                if risky is None or not risky[i]:
+                if (risky is None or not risky[i]) and out.links >= MAX_URLS_PER_SHEET:
                     out.links_skipped += 1
                 write_string(r, j, v, qfmt if is_formula_like(v) else None)
     last = first + n - 1

@@ -8,7 +8,8 @@ Evidence, Method, Data quality. The content is prepared with pandas
 identical bytes (document dates come from ``as_of``).
 
 Evidence beyond what one sheet holds (1,048,576 rows) is written in full to a companion file
-beside the workbook (``<name>.evidence.csv`` or ``.parquet``), and the workbook says so.
+beside the workbook (``<name>.evidence.csv`` or ``.parquet``), and the workbook says so; a
+companion left by an earlier run that the new workbook does not refer to is removed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import pandas as pd
 
 from ..io import atomic_path
 from .book import MAX_SHEET_ROWS, ChartSpec, Sheet, Table, TableColumn, header_row, render
-from .cells import formula_like_mask, redact_frame
+from .cells import join_lists, names_pattern, protected_names, redact_frame, redact_series
+from .tables import write_frame
 
 if TYPE_CHECKING:
     from ..analysis.compare import Comparison
@@ -46,16 +48,16 @@ SHEET_NAMES = (
 )
 #: validation findings listed on the Data quality sheet (the rest are counted)
 MAX_FINDINGS = 10_000
-#: evidence text fields that may name persons (redacted for sensitive records)
+#: the evidence text fields the briefing shows (Summary, Source, and Company / group for
+#: group-level testimony); protected names are redacted in them in every row. The persons
+#: column is redacted too; ids, codes, dates and the link target are not text that names anyone.
 REDACTED_FIELDS = (
     "summary",
     "source_title",
     "group.description",
-    "site",
-    "region",
-    "company_response.summary",
-    "union.name",
 )
+#: the columns of validation findings (Data quality sheet) that can quote evidence text
+REDACTED_FINDINGS = ("message", "value")
 OverflowFormat = Literal["csv", "parquet"]
 
 
@@ -68,7 +70,8 @@ class BriefingResult:
     companion: Path | None = None
     evidence_rows: int = 0  # evidence records on the Evidence sheet
     evidence_total: int = 0  # evidence records given
-    redacted_records: int = 0  # sensitive records whose named persons were redacted
+    redacted_records: int = 0  # evidence records in which names were redacted
+    redacted_cells: int = 0  # cells in which names were redacted (evidence and findings)
     links_as_text: dict[str, int] = field(default_factory=dict)
 
 
@@ -83,6 +86,7 @@ class Briefing:
     evidence_rows: int = 0
     evidence_total: int = 0
     redacted_records: int = 0
+    redacted_cells: int = 0
 
 
 # --- public entry points ---------------------------------------------------------------------
@@ -108,9 +112,10 @@ def write_briefing(
     ``evidence``: the evidence set (or its frames, or the evidence frame) for the Evidence
     trail and the counts on Data quality; ``report``: the validation report (taken from
     ``evidence.report`` when not given). Names in ``persons`` of sensitive evidence are
-    redacted unless ``include_personal_data``. ``evidence_row_limit`` caps the rows of the
-    Evidence sheet (default: what a sheet holds); when records are left out, all of them go
-    to a companion ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook.
+    redacted wherever they appear in the evidence text shown (:data:`REDACTED_FIELDS`, persons
+    lists, validation findings) unless ``include_personal_data``. ``evidence_row_limit`` caps
+    the rows of the Evidence sheet (default: what a sheet holds); when records are left out,
+    all of them go to a companion ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook.
 
     The workbook and the companion are written atomically (temporary file, then rename): a
     failure leaves no file at ``path``.
@@ -140,6 +145,7 @@ def write_briefing(
         stats = render(
             briefing.sheets, tmp, created=briefing.created, properties=briefing.properties
         )
+    _remove_stale_companions(target, keep=companion)
     return BriefingResult(
         path=target,
         sheets=tuple(s.name for s in briefing.sheets),
@@ -147,6 +153,7 @@ def write_briefing(
         evidence_rows=briefing.evidence_rows,
         evidence_total=briefing.evidence_total,
         redacted_records=briefing.redacted_records,
+        redacted_cells=briefing.redacted_cells,
         links_as_text=stats.links_as_text,
     )
 
@@ -154,6 +161,16 @@ def write_briefing(
 def companion_path(path: Path, fmt: OverflowFormat = "csv") -> Path:
     """``briefing.xlsx`` -> ``briefing.evidence.csv`` (or ``.parquet``)."""
     return path.with_name(f"{path.stem}.evidence.{fmt}")
+
+
+def _remove_stale_companions(path: Path, keep: Path | None) -> None:
+    """After a successful write: remove companion files of ``path`` from earlier runs (the
+    other format, or both when this run had no overflow), so no outdated evidence, possibly
+    with names an earlier run did not redact, is left beside the new workbook."""
+    for fmt in ("csv", "parquet"):
+        old = companion_path(path, fmt)
+        if old != keep:
+            old.unlink(missing_ok=True)
 
 
 def prepare_briefing(
@@ -170,6 +187,8 @@ def prepare_briefing(
     """Build the sheets of the briefing (no file is written)."""
     ev_frame, report = _evidence_inputs(evidence, report)
     ctx = _Context.build(scorecard, origin_groups, include_personal_data)
+    if ev_frame is not None and not include_personal_data:
+        ctx.protected = protected_names(ev_frame)
     by_key = _route(comparisons)
     trail = _trail(ev_frame, ctx) if ev_frame is not None else None
     evidence_sheet, shown, overflow = _evidence_sheet(
@@ -183,6 +202,7 @@ def prepare_briefing(
         f"at most {MAX_SHEET_ROWS:,} rows); all records are in {companion_name} beside "
         "this workbook."
     )
+    quality = _quality_sheet(ctx, ev_frame, report)  # before the notes that count redactions
     summary = _summary_sheet(ctx)
     sheets = [
         summary,
@@ -192,7 +212,7 @@ def prepare_briefing(
         _indicators_sheet(ctx),
         evidence_sheet,
         _method_sheet(ctx, trail, comparisons=by_key),
-        _quality_sheet(ctx, ev_frame, report),
+        quality,
     ]
     summary.chart = _origin_chart(sheets[1])
     meta = scorecard.meta
@@ -214,6 +234,7 @@ def prepare_briefing(
         evidence_rows=shown,
         evidence_total=0 if trail is None else len(trail),
         redacted_records=ctx.redacted_records,
+        redacted_cells=ctx.redacted_cells,
     )
 
 
@@ -265,7 +286,9 @@ class _Context:
     indicator_ids: list[str]
     include_personal_data: bool
     origin_note: str
+    protected: tuple[str, ...] = ()  # persons of sensitive evidence (empty: nothing redacted)
     redacted_records: int = 0
+    redacted_cells: int = 0
     evidence_rows: int = 0
     overflow_note: str | None = None
 
@@ -325,7 +348,10 @@ class _Context:
             )
         return (
             "Personal data: names listed as persons in sensitive evidence are replaced by "
-            f"[redacted] ({self.redacted_records:,} records affected)."
+            "[redacted] wherever they appear in evidence text (summaries, source titles, group "
+            "descriptions, persons lists, validation findings), and the persons of sensitive "
+            f"records are only counted ({self.redacted_records:,} records and "
+            f"{self.redacted_cells:,} cells affected)."
         )
 
     def _rubric_title(self) -> str:
@@ -335,12 +361,7 @@ class _Context:
 def _joined(series: pd.Series | None, n: int) -> pd.Series:
     if series is None:
         return pd.Series([pd.NA] * n, dtype="string")
-    out = series.map(
-        lambda v: ", ".join(sorted(map(str, v))) if isinstance(v, tuple | list) else v,
-        na_action="ignore",
-    )
-    text = out.astype("string")
-    return text.mask(text == "")
+    return join_lists(series, ", ", sort=True)
 
 
 def _origin_groups(companies: pd.DataFrame, origin_groups: Any) -> tuple[pd.Series, str]:
@@ -696,10 +717,7 @@ def _companies_sheet(ctx: _Context) -> Sheet:
 
 
 def _ids(series: pd.Series) -> pd.Series:
-    return series.map(
-        lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list) and v else pd.NA,
-        na_action="ignore",
-    ).astype("string")
+    return join_lists(series, ", ")
 
 
 def _node_theme(nodes: pd.DataFrame) -> dict[str, str]:
@@ -797,8 +815,6 @@ def _trail(ev: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
             "status": get("status").astype("string"),
             "reliability": get("reliability").astype("string"),
             "country": get("country").astype("string"),
-            "site": get("site").astype("string"),
-            "region": get("region").astype("string"),
             "summary": get("summary").astype("string"),
             "source_title": get("source_title").astype("string"),
             "source_url": get("source_url").astype("string"),
@@ -807,7 +823,10 @@ def _trail(ev: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
         }
     )
     if not ctx.include_personal_data:
-        trail, ctx.redacted_records = redact_frame(trail, REDACTED_FIELDS)
+        redaction = redact_frame(trail, REDACTED_FIELDS, names=ctx.protected)
+        trail = redaction.frame
+        ctx.redacted_records = redaction.records
+        ctx.redacted_cells += redaction.cells
     trail["company"] = trail["company_id"].map(ctx.names).astype("string")
     testimony = trail["company_id"].isna()
     if bool(testimony.any()):
@@ -872,17 +891,7 @@ def _evidence_sheet(
 def _write_companion(trail: pd.DataFrame, path: Path, fmt: OverflowFormat) -> None:
     names = {c: h for h, c, _, _ in TRAIL_COLUMNS}
     out = trail[[c for _, c, _, _ in TRAIL_COLUMNS]].rename(columns=names)
-    if fmt == "parquet":
-        out.to_parquet(path, index=False)
-        return
-    for header in out.columns:
-        if out[header].dtype == "string":
-            text = out[header]
-            mask = formula_like_mask(text)
-            if mask.any():
-                out[header] = text.mask(pd.Series(mask, index=text.index), "'" + text)
-    out["Date"] = out["Date"].dt.strftime("%Y-%m-%d")
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    write_frame(out, path, fmt)
 
 
 # --- Method ----------------------------------------------------------------------------------
@@ -1053,7 +1062,7 @@ def _quality_sheet(
     if ev is not None:
         blocks.append(_status_table(ev))
     if report is not None and report.problems:
-        blocks.append(_findings_table(report))
+        blocks.append(_findings_table(report, ctx))
         if len(report.problems) > MAX_FINDINGS:
             blocks.append(
                 f"{len(report.problems) - MAX_FINDINGS:,} more findings are not listed; "
@@ -1079,7 +1088,7 @@ def _status_table(ev: pd.DataFrame) -> Table:
     return Table(cols, title="Evidence records by kind and status")
 
 
-def _findings_table(report: ValidationReport) -> Table:
+def _findings_table(report: ValidationReport, ctx: _Context) -> Table:
     problems = report.problems[:MAX_FINDINGS]
     frame = pd.DataFrame(
         {
@@ -1094,6 +1103,12 @@ def _findings_table(report: ValidationReport) -> Table:
             "value": [p.value for p in problems],
         }
     )
+    pattern = None if ctx.include_personal_data else names_pattern(ctx.protected)
+    for name in REDACTED_FINDINGS:
+        text, hit = redact_series(frame[name], pattern)
+        if hit.any():
+            frame[name] = text
+            ctx.redacted_cells += int(hit.sum())
     cols = [
         TableColumn.from_series("Severity", frame["severity"], width=9),
         TableColumn.from_series("File", frame["file"], width=30),

@@ -18,21 +18,31 @@ spaces, and the full-width forms ``＝ ＋ － ＠``, is *formula-like*. In a wo
 The stored value is left *exactly* as the evidence had it (``=HYPERLINK("http://x","click")``
 reads back as that text with openpyxl, pandas or our loader), which is why we do not prepend an
 apostrophe to the value itself: that would change the data, show a stray ``'`` to every
-reader, and be read back as part of the text. A CSV file has no cell types, so text written to
-CSV (the companion file for evidence beyond the sheet row limit) *is* prefixed with ``'`` by
-:func:`csv_safe`, the OWASP recommendation.
+reader, and be read back as part of the text. A CSV file has no cell types, so formula-like
+text written to CSV (score card tables, CLI output, the companion file for evidence beyond the
+sheet row limit) *is* prefixed with ``'`` by :func:`csv_safe_series`, the OWASP
+recommendation; nothing else in CSV text is changed.
 
 Characters that XML 1.0 cannot hold (C0 controls other than tab, line feed and carriage
 return; lone surrogates; U+FFFE/U+FFFF) are removed, carriage returns become line feeds (the
 line break of a spreadsheet cell; a stored CR would be escaped as ``_x000D_``, which some
 readers show literally) and text is cut at Excel's 32,767 characters per cell.
 
+Hyperlinks
+----------
+:func:`safe_url_mask` is the one check of a hyperlink target: an http(s) URL without spaces,
+quotes or control characters, at most 2,079 UTF-16 code units long (Excel's limit, counted as
+XlsxWriter counts it: a character outside the Basic Multilingual Plane counts twice).
+
 Redaction
 ---------
-Names listed in ``persons`` of evidence marked ``sensitive`` are replaced by ``[redacted]`` in
-the summary and every other text field, as whole words and case-insensitively, unless the
-caller opts in with ``include_personal_data=True``. The ``persons`` field itself becomes
-``[redacted: N persons]``.
+The names listed in ``persons`` of *all* evidence marked ``sensitive`` form one pattern
+(:func:`names_pattern`: whole words, case-insensitive, any run of white space between the
+parts of a name). Unless the caller opts in with ``include_personal_data=True``,
+:func:`redact_frame` replaces every match by ``[redacted]`` in the text columns it is given,
+in every row (a protected person named in another record, a non-sensitive record or a source
+title is redacted too), and in the ``persons`` lists of other records; the ``persons`` field of
+sensitive records becomes ``[redacted: N persons]``.
 """
 
 from __future__ import annotations
@@ -42,19 +52,22 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from ..evidence.flat import LIST_DELIMITER
 
 #: characters that make a spreadsheet treat typed text as a formula (incl. full-width forms)
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 _FORMULA_RE = re.compile(r"^(?:[\t\r]|[^\S\t\r]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
 _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL_CHARS = 32_767
-MAX_URL_CHARS = 2_079  # Excel's limit on a hyperlink target
+MAX_URL_CHARS = 2_079  # Excel's limit on a hyperlink target, in UTF-16 code units
 MAX_URLS_PER_SHEET = 65_530  # Excel's limit on hyperlinks in one worksheet
 _URL_RE = re.compile(r"^https?://[^\s\x00-\x1f\x7f\"<>\\^`{|}]+$", re.IGNORECASE)
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 REDACTED = "[redacted]"
 
 
@@ -76,22 +89,27 @@ def clean_text(value: Any) -> str:
 
 
 def csv_safe(value: Any) -> str:
-    """Text for a CSV cell: cleaned, and prefixed with ``'`` when formula-like (CSV has no
-    cell types, so the apostrophe is the only neutraliser spreadsheet programs honour)."""
-    text = clean_text(value)
-    return "'" + text if is_formula_like(text) else text
+    """Text for a CSV cell: prefixed with ``'`` when formula-like (CSV has no cell types, so
+    the apostrophe is the only neutraliser spreadsheet programs honour). The scalar form of
+    :func:`csv_safe_series`."""
+    text = value if isinstance(value, str) else str(value)
+    return str(csv_safe_series(pd.Series([text], dtype="string")).iloc[0])
+
+
+def utf16_len(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units (how Excel and XlsxWriter count)."""
+    return len(text) + len(_ASTRAL_RE.findall(text))
 
 
 def safe_url(value: Any) -> str | None:
-    """``value`` when it is an http(s) URL that can be a hyperlink target, else ``None``
-    (``javascript:``, ``file:``, ``mailto:``, relative paths and over-long URLs never become
-    links; they are shown as text)."""
+    """``value`` (stripped) when it is an http(s) URL that can be a hyperlink target, else
+    ``None`` (``javascript:``, ``file:``, ``mailto:``, relative paths and over-long URLs never
+    become links; they are shown as text). The scalar form of :func:`safe_url_mask`."""
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if len(url) > MAX_URL_CHARS or _URL_RE.match(url) is None:
-        return None
-    return url
+    ok = safe_url_mask(pd.Series([url], dtype="string"))
+    return url if bool(ok[0]) else None
 
 
 # --- vectorised forms, for frames of evidence ------------------------------------------------
@@ -114,22 +132,78 @@ def formula_like_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return text.str.match(_FORMULA_RE).fillna(False).to_numpy(dtype=bool)
 
 
+def csv_safe_series(series: pd.Series) -> pd.Series:
+    """Text for CSV cells: formula-like entries prefixed with ``'``, everything else (and
+    missing values) unchanged. Works on string, object and categorical columns."""
+    text = series.astype("string")
+    risky = formula_like_mask(text)
+    if not risky.any():
+        return text
+    return text.where(~pd.Series(risky, index=text.index), "'" + text)
+
+
+def safe_url_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Boolean array: which entries of a string Series (after stripping white space) are
+    http(s) URLs that may be hyperlink targets. Missing values are ``False``.
+
+    The length limit is counted in UTF-16 code units, as XlsxWriter does: it silently writes
+    nothing for a longer target."""
+    text = series.astype("string").str.strip()
+    ok = text.str.match(_URL_RE).fillna(False).to_numpy(dtype=bool)
+    length = text.str.len().fillna(0).to_numpy(dtype=np.int64)
+    ok &= length <= MAX_URL_CHARS
+    # only text that could exceed the limit needs counting of astral characters
+    near = np.flatnonzero(ok & (2 * length > MAX_URL_CHARS))
+    if near.size:
+        extra = text.iloc[near].str.count(_ASTRAL_RE.pattern).to_numpy(dtype=np.int64)
+        ok[near] = length[near] + extra <= MAX_URL_CHARS
+    return ok
+
+
+def join_lists(series: pd.Series | None, sep: str = ", ", *, sort: bool = False) -> pd.Series:
+    """Cells holding tuples or lists (evidence ids, sectors, persons) joined with ``sep`` as a
+    string Series; other values are kept as text, empty lists and missing values are
+    missing. The one place where list cells become text (sheets use ``", "``, CSV files
+    :data:`bhrscore.evidence.flat.LIST_DELIMITER`)."""
+    if series is None:
+        return pd.Series([], dtype="string")
+    if series.dtype != object:
+        return series.astype("string")
+
+    def join(value: Any) -> Any:
+        if isinstance(value, tuple | list):
+            items = [str(v) for v in value]
+            return sep.join(sorted(items) if sort else items) if items else pd.NA
+        return value
+
+    text = series.map(join, na_action="ignore").astype("string")
+    return text.mask(text == "")
+
+
 # --- redaction -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    cleaned = sorted({n.strip() for n in names if n and n.strip()}, key=lambda n: (-len(n), n))
-    if not cleaned:
+    parts = {tuple(n.split()) for n in names if n and n.split()}
+    if not parts:
         return None
-    alternatives = "|".join(re.escape(n) for n in cleaned)
+    ordered = sorted(parts, key=lambda p: (-len(" ".join(p)), p))
+    alternatives = "|".join(r"\s+".join(re.escape(w) for w in p) for p in ordered)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
+def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``names``: whole words only, case-insensitive, longest names
+    first (so "Anna Ivanova" goes before "Anna"), any run of white space (spaces, no-break
+    spaces, line breaks) between the parts of a name. ``None`` when there are no names."""
+    return _names_pattern(tuple(sorted(set(names))))
+
+
 def redact(text: str, persons: Iterable[str]) -> str:
-    """``text`` with each name in ``persons`` replaced by ``[redacted]``: whole words only,
-    case-insensitive, longest names first (so "Anna Ivanova" goes before "Anna")."""
-    pattern = _names_pattern(tuple(persons))
+    """``text`` with each name in ``persons`` replaced by ``[redacted]`` (see
+    :func:`names_pattern`)."""
+    pattern = names_pattern(persons)
     return text if pattern is None else pattern.sub(REDACTED, text)
 
 
@@ -139,49 +213,113 @@ def persons_note(persons: Sequence[str]) -> str:
     return f"[redacted: {n} person{'s' if n != 1 else ''}]"
 
 
+def _sensitive(frame: pd.DataFrame, column: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def protected_names(
+    frame: pd.DataFrame, *, persons_column: str = "persons", sensitive_column: str = "sensitive"
+) -> tuple[str, ...]:
+    """All names listed in ``persons`` of the sensitive rows of ``frame``, sorted."""
+    if persons_column not in frame.columns:
+        return ()
+    persons = frame[persons_column][_sensitive(frame, sensitive_column)]
+    names: set[str] = set()
+    for value in persons.tolist():  # sensitive rows only
+        names.update(_as_names(value))
+    return tuple(sorted(names))
+
+
+def redact_series(
+    series: pd.Series, pattern: re.Pattern[str] | None
+) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """``series`` as text with every match of ``pattern`` replaced by ``[redacted]``, and a
+    boolean array of the entries that changed. The regex scans each entry once to find the
+    ones that match; only those are rewritten."""
+    text = series.astype("string")
+    if pattern is None:
+        return text, np.zeros(len(text), dtype=bool)
+    values = text.to_numpy(dtype=object)  # a copy of the references (NA as pd.NA)
+    search = pattern.search
+    hit = np.fromiter(
+        (type(v) is str and search(v) is not None for v in values), dtype=bool, count=len(values)
+    )
+    if not hit.any():
+        return text, hit
+    rows = np.flatnonzero(hit)
+    sub = pattern.sub
+    values[rows] = [sub(REDACTED, v) for v in values[rows].tolist()]
+    return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+
+
+class Redaction(NamedTuple):
+    """What :func:`redact_frame` did."""
+
+    frame: pd.DataFrame
+    records: int  # rows in which something was redacted
+    cells: int  # cells changed (text cells with a name, persons cells)
+
+
 def redact_frame(
     frame: pd.DataFrame,
     text_columns: Sequence[str],
     *,
     persons_column: str = "persons",
     sensitive_column: str = "sensitive",
-) -> tuple[pd.DataFrame, int]:
-    """Redact named persons of sensitive rows in ``text_columns`` (and the persons column).
+    names: Iterable[str] | None = None,
+) -> Redaction:
+    """Redact protected persons in ``frame`` (a new frame is returned; the input is untouched).
 
-    Returns the new frame and the number of rows redacted. Only sensitive rows that list
-    persons are touched, so the Python-level work is proportional to those rows.
+    ``names`` (default: :func:`protected_names` of ``frame``) become one pattern that is
+    applied to every row of ``text_columns``. In the persons column (tuples of names), a
+    sensitive row's list becomes ``("[redacted: N persons]",)`` and protected names in other
+    rows' lists become ``[redacted]``. Work beyond one regex scan per column is proportional to
+    the rows that match and the rows that list persons.
     """
-    if persons_column not in frame.columns or sensitive_column not in frame.columns:
-        return frame, 0
-    persons = frame[persons_column]
-    has_persons = persons.map(lambda v: bool(v) and not _is_missing(v)).to_numpy(dtype=bool)
-    sensitive = frame[sensitive_column].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    rows = np.flatnonzero(has_persons & sensitive)
-    if rows.size == 0:
-        return frame, 0
-    out = frame.copy()
-    names = [_as_names(persons.iloc[i]) for i in rows]
+    if names is None:
+        names = protected_names(
+            frame, persons_column=persons_column, sensitive_column=sensitive_column
+        )
+    pattern = names_pattern(names)
+    if pattern is None:
+        return Redaction(frame, 0, 0)
+    out = frame.copy(deep=False)
+    touched = np.zeros(len(frame), dtype=bool)
+    cells = 0
     for column in text_columns:
         if column not in out.columns or column == persons_column:
             continue
-        values = out[column].iloc[rows].astype("string")
-        redacted = [
-            None if pd.isna(v) else redact(str(v), ns) for v, ns in zip(values, names, strict=True)
-        ]
-        column_values: list[Any] = list(out[column].astype("string"))
-        for i, text in zip(rows.tolist(), redacted, strict=True):
-            column_values[i] = text
-        out[column] = pd.array(column_values, dtype="string")
-    notes: list[Any] = list(out[persons_column])
-    for i, ns in zip(rows.tolist(), names, strict=True):
-        notes[i] = (persons_note(ns),)
-    out[persons_column] = pd.Series(notes, index=out.index, dtype="object")
-    return out, int(rows.size)
+        text, hit = redact_series(out[column], pattern)
+        if hit.any():
+            out[column] = text
+            touched |= hit
+            cells += int(hit.sum())
+    if persons_column in out.columns:
+        values = out[persons_column].to_numpy(dtype=object, copy=True)
+        sensitive = _sensitive(out, sensitive_column)
+        listed = np.flatnonzero(out[persons_column].str.len().fillna(0).to_numpy() > 0)
+        for i in listed.tolist():
+            persons = _as_names(values[i])
+            if sensitive[i]:
+                new: tuple[str, ...] = (persons_note(persons),)
+            else:
+                new = tuple(pattern.sub(REDACTED, p) for p in persons)
+                if new == persons:
+                    continue
+            values[i] = new
+            touched[i] = True
+            cells += 1
+        out[persons_column] = pd.Series(values, index=out.index, dtype=object)
+    return Redaction(out, int(touched.sum()), cells)
 
 
 def _as_names(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return tuple(p.strip() for p in value.split("|") if p.strip())
+        return tuple(p.strip() for p in value.split(LIST_DELIMITER) if p.strip())
+    if _is_missing(value):
+        return ()
     return tuple(str(v) for v in value)
 
 
@@ -268,9 +406,11 @@ class SheetWriter:
             shown = clean_text(label if label is not None else target)
             # The displayed string is string-typed; a formula-like label is quote-prefixed.
             cell_format = self.quoted(fmt) if is_formula_like(shown) else fmt
-            self.sheet.write_url(row, col, target, cell_format, shown)
-            self.links += 1
-            return True
+            if self.sheet.write_url(row, col, target, cell_format, shown) == 0:
+                self.links += 1
+                return True
+            self.text(row, col, url if label is None else label)  # refused by XlsxWriter
+            return False
         if target is not None:
             self.links_skipped += 1
         self.text(row, col, url if label is None else label)

@@ -2,9 +2,12 @@
 
 Columns keep their order and names; rows keep their order (score cards are already sorted by
 ids), so the same card always gives the same bytes. Tuple cells (evidence ids, sectors) are
-joined with ``|`` in CSV and become lists in Parquet and JSON. CSV text that a spreadsheet
-would read as a formula is prefixed with ``'`` (:func:`bhrscore.export.cells.csv_safe`).
-Every file is written through :func:`bhrscore.io.atomic_path`.
+joined with ``|`` (:data:`bhrscore.evidence.flat.LIST_DELIMITER`) in CSV and become lists in
+Parquet and JSON. CSV text (string, object and categorical columns) that a spreadsheet would
+read as a formula is prefixed with ``'`` (:func:`bhrscore.export.cells.csv_safe_series`).
+:func:`csv_text` is the one way a table becomes CSV: files written here, the briefing's
+companion file and the CSV the CLI prints. Every file is written through
+:func:`bhrscore.io.atomic_path`.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..evidence.flat import LIST_DELIMITER
 from ..io import atomic_path, atomic_write_text
-from .cells import formula_like_mask
+from .cells import csv_safe_series, join_lists
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
@@ -33,15 +37,21 @@ def _csv_frame(frame: pd.DataFrame, sanitize: bool) -> pd.DataFrame:
     for name in frame.columns:
         col = frame[name]
         if col.dtype == object:
-            col = col.map(lambda v: "|".join(map(str, v)) if isinstance(v, tuple | list) else v)
-        if sanitize and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
-            text = col.astype("string")
-            risky = formula_like_mask(text)
-            if risky.any():
-                text = text.where(~risky, "'" + text)
-            col = text
+            col = join_lists(col, LIST_DELIMITER)
+        is_text = isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+            col.dtype
+        )
+        if sanitize and is_text:
+            col = csv_safe_series(col)
         out[name] = col
     return pd.DataFrame(out, columns=frame.columns)
+
+
+def csv_text(frame: pd.DataFrame, *, sanitize: bool = True) -> str:
+    """``frame`` as CSV text (no index, ``\n`` line ends): list cells joined with ``|``,
+    formula-like text prefixed with ``'`` unless ``sanitize=False``."""
+    text: str = _csv_frame(frame, sanitize).to_csv(index=False, lineterminator="\n")
+    return text
 
 
 def _plain(value: Any) -> Any:
@@ -79,8 +89,7 @@ def write_frame(
     """Write one table atomically; returns the path."""
     target = Path(path)
     if fmt == "csv":
-        text = _csv_frame(frame, sanitize).to_csv(index=False, lineterminator="\n")
-        atomic_write_text(target, text)
+        atomic_write_text(target, csv_text(frame, sanitize=sanitize))
     elif fmt == "parquet":
         data = frame.copy()
         for name in data.columns:

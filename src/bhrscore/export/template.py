@@ -53,6 +53,9 @@ class TemplateColumn:
     choices: tuple[str, ...]  # allowed values (empty: free)
     choices_name: str  # the Lists header of the choices
     description: str
+    #: lower bound of a number column from the model's field constraints (``gt``/``ge``,
+    #: e.g. ``PositiveFloat``): (">", 0.0) or (">=", 1.0); ``None`` when unbounded
+    minimum: tuple[str, float] | None = None
 
     @property
     def kind_of_value(self) -> str:
@@ -107,6 +110,53 @@ def _field_description(models: Sequence[type[BaseModel]], dotted: str) -> str:
     return ""
 
 
+def _lower_bound(models: Sequence[type[BaseModel]], dotted: str) -> tuple[str, float] | None:
+    """The lower bound every model that has field ``dotted`` puts on it (the loosest when
+    they differ), from pydantic's field constraints; ``None`` when any of them has none."""
+    import annotated_types
+
+    parts = dotted.replace(".{i}", "").split(".")
+    bounds: list[tuple[str, float]] = []
+    for model in models:
+        current: Any = model
+        info = None
+        for part in parts:
+            info = getattr(current, "model_fields", {}).get(part)
+            if info is None:
+                break
+            current = _inner_model(info.annotation)
+        if info is None:
+            continue
+        found: tuple[str, float] | None = None
+        for meta in [*info.metadata, *_annotated_metadata(info.annotation)]:
+            if isinstance(meta, annotated_types.Gt):
+                found = (">", float(meta.gt))  # type: ignore[arg-type]
+            elif isinstance(meta, annotated_types.Ge):
+                found = (">=", float(meta.ge))  # type: ignore[arg-type]
+        if found is None:
+            return None
+        bounds.append(found)
+    if not bounds:
+        return None
+    return min(bounds, key=lambda b: (b[1], b[0] == ">"))
+
+
+def _annotated_metadata(annotation: Any) -> list[Any]:
+    """Metadata of ``Annotated[...]`` types inside ``annotation`` (``PositiveFloat | None``)."""
+    import typing
+
+    found: list[Any] = []
+    stack = [annotation]
+    while stack:
+        tp = stack.pop()
+        if typing.get_origin(tp) is typing.Annotated:
+            found.extend(tp.__metadata__)
+            stack.append(typing.get_args(tp)[0])
+        else:
+            stack.extend(typing.get_args(tp))
+    return found
+
+
 def _inner_model(annotation: Any) -> Any:
     import typing
 
@@ -158,6 +208,7 @@ def company_columns(slots: int = SOURCE_SLOTS) -> list[TemplateColumn]:
                 choices,
                 choices_name,
                 _field_description([Company], col.name),
+                _lower_bound([Company], col.name),
             )
         )
     return out
@@ -202,6 +253,7 @@ def evidence_columns(slots: int = SOURCE_SLOTS) -> list[TemplateColumn]:
                 choices,
                 choices_name,
                 _field_description(models, generic),
+                _lower_bound(models, generic),
             )
         )
     return out
@@ -455,23 +507,34 @@ def _validation(col: TemplateColumn, lists: dict[str, tuple[str, ...]]) -> dict[
             "error_title": "Not a date",
             "error_message": "Enter a date as YYYY-MM-DD.",
         }
-    if col.column.shape == "scalar" and tp is int:
-        return {
+    if col.column.shape == "scalar" and tp in (int, float):
+        whole = tp is int
+        rule: dict[str, Any] = {
             **base,
-            "validate": "integer",
-            "criteria": ">=",
-            "value": 0,
-            "error_title": "Not a whole number",
-            "error_message": "Enter a whole number (0 or more).",
+            "validate": "integer" if whole else "decimal",
+            "error_title": "Not a whole number" if whole else "Not a number",
         }
-    if col.column.shape == "scalar" and tp is float:
+        noun = "a whole number" if whole else "a number"
+        if col.minimum is None:  # any number (Excel needs a range)
+            limit = 2_147_483_647 if whole else 1e300
+            return {
+                **rule,
+                "criteria": "between",
+                "minimum": -limit,
+                "maximum": limit,
+                "error_message": f"Enter {noun}.",
+            }
+        op, value = col.minimum
+        shown = f"{value:g}"
         return {
-            **base,
-            "validate": "decimal",
-            "criteria": ">",
-            "value": 0,
-            "error_title": "Not a number",
-            "error_message": "Enter a number greater than 0.",
+            **rule,
+            "criteria": op,
+            "value": int(value) if whole else value,
+            "error_message": (
+                f"Enter {noun} greater than {shown}."
+                if op == ">"
+                else f"Enter {noun} ({shown} or more)."
+            ),
         }
     return {**base, "validate": "any"}
 
