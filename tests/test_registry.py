@@ -45,3 +45,16 @@ def test_a_name_cannot_be_taken_twice_and_declarations_must_match() -> None:
         reg.register("b")(Thing)
     reg.unregister("a")
     assert "a" not in reg
+
+
+def test_scale_and_rule_bases_are_abstract() -> None:
+    from bhrscore.rubric.rules import RuleSpec
+    from bhrscore.rubric.scales import ScaleSpec
+
+    class Half(ScaleSpec):
+        type: Literal["half"] = "half"
+
+    with pytest.raises(TypeError, match="abstract"):
+        Half()
+    with pytest.raises(TypeError, match="abstract"):
+        RuleSpec(type="x")  # type: ignore[abstract]

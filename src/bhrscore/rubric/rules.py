@@ -26,6 +26,7 @@ Users add a type without touching the engine (see ``docs/rubrics.md``)::
 from __future__ import annotations
 
 import datetime as dt
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
@@ -102,8 +103,9 @@ class RuleSpec(Spec):
 
     type: str
 
+    @abstractmethod
     def compute(self, ctx: RuleContext) -> RuleResult:
-        raise NotImplementedError
+        """Scores per company for this rule (see :class:`RuleResult`)."""
 
     def problems(self, path: str) -> Iterator[Problem]:
         """Semantic problems: unknown kinds, fields, values (with their YAML path)."""

@@ -16,6 +16,7 @@ Every scale takes ``invert: true`` (score becomes ``100 - score``). Results are 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from itertools import pairwise
 from typing import Any, Literal, TypeVar
@@ -35,9 +36,9 @@ class ScaleSpec(Spec):
     type: str
     invert: bool = False
 
+    @abstractmethod
     def to_score(self, raw: np.ndarray) -> np.ndarray:
         """Raw values (float array, NaN = missing) -> scores before inversion and clipping."""
-        raise NotImplementedError
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
         scored = np.asarray(self.to_score(np.asarray(raw, dtype=float)), dtype=float)
