@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/bench_briefing.py
+	$(BIN)/python benchmarks/bench_load.py
 
 schemas: $(STAMP)
 	$(BIN)/bhrscore schema --out schemas

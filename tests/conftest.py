@@ -76,6 +76,19 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr). ``main`` always ends with
+    ``SystemExit``; an unexpected exception propagates and fails the calling test."""
+    from bhrscore.cli import main
+
+    try:
+        main(args)
+    except SystemExit as exc:
+        out, err = capsys.readouterr()
+        return int(exc.code or 0), out, err
+    raise AssertionError("the CLI returned without an exit code")
+
+
 @pytest.fixture
 def bundle(tmp_path: Path) -> Callable[..., Path]:
     """Write a JSONL bundle directory and return its path."""

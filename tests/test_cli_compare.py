@@ -16,21 +16,12 @@ from bhrscore.cli import main
 from bhrscore.cli.compare import print_evidence, print_groups
 from bhrscore.evidence.load import load_evidence
 from bhrscore.rubric import load_rubric, score
+from tests.conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "kazakhstan")
 RUBRIC = str(ROOT / "rubrics" / "labour-rights.yaml")
 BASE = [EXAMPLE, "--rubric", RUBRIC, "--as-of", "2026-11-23"]
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_compare_table_shows_groups_n_and_small_group_warnings(

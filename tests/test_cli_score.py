@@ -10,20 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bhrscore.cli import main
+from tests.conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = {"url": "https://example.org/fictional", "title": "Fictional source"}
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -10,20 +10,10 @@ from typing import Any
 
 import pytest
 
-from bhrscore.cli import main
 from tests.conftest import record
+from tests.conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; ``main`` always ends with ``SystemExit``."""
-    try:
-        main(args)
-    except SystemExit as exc:
-        out, err = capsys.readouterr()
-        return int(exc.code or 0), out, err
-    raise AssertionError("the CLI returned without an exit code")
 
 
 def test_valid_example_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

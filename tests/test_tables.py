@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bhrscore.cli import main
 from bhrscore.evidence.evidence_set import EvidenceSet
 from bhrscore.evidence.flat import LIST_DELIMITER
 from bhrscore.evidence.registry import evidence_kinds
@@ -18,6 +17,7 @@ from bhrscore.evidence.write import write_evidence
 from bhrscore.export.cells import REDACTED
 from bhrscore.export.tables import csv_text, write_frame, write_scorecard
 from bhrscore.rubric.scorecard import ScoreCard
+from tests.conftest import run_cli
 
 from .test_briefing import SOURCE, make_card, make_evidence
 
@@ -147,12 +147,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(args, capsys)
     assert code == 0, err
     return out
 
