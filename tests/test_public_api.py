@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -46,4 +47,7 @@ def test_readme_quick_start_runs(
     card = namespace["card"]
     assert isinstance(card, bhrscore.ScoreCard)
     assert card.meta.as_of == dt.date(2026, 11, 23)
-    assert set(card.company_ids()) == {"occ", "wagenborg"}
+    example = (ROOT / "examples" / "kazakhstan" / "companies.jsonl").read_text("utf-8")
+    ids = {json.loads(line)["id"] for line in example.splitlines() if line.strip()}
+    assert {"occ", "wagenborg"} < ids
+    assert set(card.company_ids()) == ids
