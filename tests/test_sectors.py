@@ -269,3 +269,21 @@ def test_template_offers_the_sector_codes() -> None:
         assert col.choices_name == "Sector"
         assert {"J", "61", "63", "oil-gas"} <= set(col.choices)
         assert "see the Sector column of sheet Lists" in col.hint()
+
+
+def test_vocabularies_of_several_bundle_directories_are_merged(tmp_path: Path) -> None:
+    from bhrscore.evidence.sectors import bundle_vocabulary_files
+    from tests.conftest import write_jsonl
+
+    main, extra = tmp_path / "main", tmp_path / "extra"
+    main.mkdir()
+    extra.mkdir()
+    write_jsonl(main / "companies.jsonl", [company(sectors=["ngo", "coop"])])
+    write_jsonl(main / "evidence.jsonl", [record()])
+    write_jsonl(extra / "evidence-more.jsonl", [record(id="e2")])
+    (main / "vocabulary.yaml").write_text(VOCABULARY, encoding="utf-8")
+    (extra / "vocabulary.yml").write_text("sectors:\n  coop: {title: Cooperative}\n", "utf-8")
+    evidence = load_evidence(main, extra)
+    assert evidence.company("acme").sectors == ["ngo", "coop"]
+    # the same directory named twice is read once
+    assert len(bundle_vocabulary_files([main, main / ".." / "main"])) == 1

@@ -311,7 +311,8 @@ _ACTIVE: ContextVar[SectorVocabulary | None] = ContextVar(
 def active_sector_vocabulary() -> SectorVocabulary:
     """The vocabulary in effect: the one set by :func:`use_sector_vocabulary` (the loader
     sets the bundle's), else the packaged one."""
-    return _ACTIVE.get() or default_sector_vocabulary()
+    active = _ACTIVE.get()
+    return active if active is not None else default_sector_vocabulary()
 
 
 @contextmanager
@@ -348,17 +349,20 @@ def load_sector_vocabulary(
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SectorVocabularyError(str(path), "", reason) from None
-    return (base or default_sector_vocabulary()).extend(data, str(path))
+    start = base if base is not None else default_sector_vocabulary()
+    return start.extend(data, str(path))
 
 
 def bundle_vocabulary_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The ``vocabulary.yaml`` files of the bundle directories among ``paths``."""
-    found = []
+    """The ``vocabulary.yaml`` files of the bundle directories among ``paths`` (each once)."""
+    found: dict[Path, Path] = {}
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found += [path / n for n in BUNDLE_VOCABULARY_FILES if (path / n).is_file()]
-    return found
+            for name in BUNDLE_VOCABULARY_FILES:
+                if (path / name).is_file():
+                    found.setdefault((path / name).resolve(), path / name)
+    return list(found.values())
 
 
 def bundle_sector_vocabulary(
@@ -451,7 +455,7 @@ def check_sector_codes(
     Missing values and empty lists are fine. Each distinct value is looked up once; use
     :meth:`SectorVocabulary.message` for the text of an error about a code.
     """
-    vocab = vocabulary or active_sector_vocabulary()
+    vocab = vocabulary if vocabulary is not None else active_sector_vocabulary()
     known = frozenset(vocab.entries)
     if list_column is None:
         list_column = bool(values.map(lambda v: isinstance(v, tuple | list)).any())
