@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from bhrscore.cli import main
 from bhrscore.cli.compare import print_evidence, print_groups
 from bhrscore.evidence.load import load_evidence
 from bhrscore.rubric import load_rubric, score
+from tests.conftest import company, record
 from tests.conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,3 +177,36 @@ def test_table_output_redacts_testimony_names(
     with pytest.raises(SystemExit):
         main([*base, "--include-personal-data"])
     assert "Ada Fictional" in capsys.readouterr().out
+
+
+def test_compare_header_names_the_grouping_used_and_where_hosts_came_from(
+    bundle: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No host_countries: the companies are placed where their evidence happened (KZ).
+    path = bundle(
+        [
+            company("kz", hq_country="KZ", host_countries=[]),
+            company("cn", hq_country="CN", host_countries=[]),
+        ],
+        [record(id="e1", company_id="kz"), record(id="e2", company_id="cn")],
+    )
+    args = ["compare", str(path), "--as-of", "2026-11-23", "--resamples", "20"]
+    code, out, err = run([*args, "--format", "json", "--include-insufficient"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {g["group"] for g in doc["groups"]} == {"domestic", "china"}
+    assert doc["options"]["hosts"] == {"listed": 0, "evidence": 2, "unknown": 0}
+    assert doc["options"]["include_insufficient"] is True
+    code, out, _ = run(args, capsys)
+    assert "relative to each host country" in out
+    assert "Company hosts: 0 from host_countries, 2 from where their evidence happened" in out
+    mine = tmp_path / "grouping" / "groups.yaml"
+    mine.parent.mkdir()
+    mine.write_text(
+        "description: Chinese capital against the rest\ndomestic: null\ngroups:\n  china: [CN]\n",
+        encoding="utf-8",
+    )
+    code, out, err = run([*args, "--origin-groups", str(mine)], capsys)
+    assert code == 0, err
+    assert "(Chinese capital against the rest), by origin country only" in out
+    assert "relative to each host country" not in out

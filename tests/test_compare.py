@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,14 @@ def _three_groups() -> ScoreCard:
 
 
 def test_groups_table_by_hand() -> None:
-    result = compare(_three_groups(), by="origin_group", min_n=3, resamples=500, permutations=500)
+    result = compare(
+        _three_groups(),
+        by="origin_group",
+        min_n=3,
+        min_n_interval=3,
+        resamples=500,
+        permutations=500,
+    )
     groups = result.groups.set_index("group")
     assert list(result.groups.columns) == ["origin_group", *GROUP_COLUMNS]
     assert groups.loc["china", "n"] == 3
@@ -92,11 +100,51 @@ def test_groups_table_by_hand() -> None:
     assert groups.loc["domestic", "small_group"]
     assert "single company" in groups.loc["domestic", "warning"]
     assert pd.isna(groups.loc["domestic", "ci_low"])
-    assert result.warnings() == [f"domestic: {groups.loc['domestic', 'warning']}"]
+    assert result.warnings()[0] == f"domestic: {groups.loc['domestic', 'warning']}"
+    assert all(" - " in line for line in result.warnings()[1:])  # then the pair warnings
+
+
+def test_no_interval_below_the_minimum_n() -> None:
+    # Default minimum 8: china (3) and western (5) get no interval, and say why.
+    result = compare(_three_groups(), by="origin_group", min_n=3, resamples=200)
+    groups = result.groups.set_index("group")
+    assert groups[["ci_low", "ci_high"]].isna().all().all()
+    assert "no interval below n=8" in groups.loc["china", "warning"]
+    assert "no interval below n=8" in groups.loc["western", "warning"]
+    assert result.pairwise[["diff_ci_low", "diff_ci_high"]].isna().all().all()
+    row = result.pairwise.set_index(["group_a", "group_b"]).loc[("china", "western")]
+    assert "no interval of the difference below n=8" in row["warning"]
+    assert result.options["min_n_interval"] == 8
+    with pytest.raises(CompareError, match="min_n_interval"):
+        compare(_three_groups(), min_n_interval=1)
+
+
+def test_two_against_two_gives_no_interval_and_says_the_test_cannot_reach_alpha() -> None:
+    # The case of issue 9: n = 2 per group. C(4, 2) = 6 splits, the observed one and its
+    # mirror are the most extreme, so the smallest possible p-value is 2/6 = 0.33.
+    rows = [_r(company_id="c1", total=10.0, origin_country="CN")]
+    rows += [_r(company_id="c2", total=12.0, origin_country="CN")]
+    rows += [_r(company_id="w1", total=80.0, origin_country="GB")]
+    rows += [_r(company_id="w2", total=82.0, origin_country="GB")]
+    result = compare(make_scorecard(rows), resamples=500, permutations=999)
+    assert result.groups[["ci_low", "ci_high"]].isna().all().all()
+    (row,) = result.pairwise.itertuples()
+    assert pd.isna(row.diff_ci_low)
+    assert pd.isna(row.diff_ci_high)
+    assert row.p_value == pytest.approx(1 / 3, abs=0.05)
+    assert not row.significant
+    assert "no p-value below 0.33 is possible" in row.warning
 
 
 def test_pairwise_differences_and_correction() -> None:
-    result = compare(_three_groups(), by="origin_group", min_n=3, resamples=500, permutations=999)
+    result = compare(
+        _three_groups(),
+        by="origin_group",
+        min_n=3,
+        min_n_interval=3,
+        resamples=500,
+        permutations=999,
+    )
     pairs = result.pairwise.set_index(["group_a", "group_b"])
     assert list(result.pairwise.columns) == list(PAIRWISE_COLUMNS)
     assert len(pairs) == 3  # china-domestic, china-western, domestic-western (sorted labels)
@@ -141,11 +189,12 @@ def test_within_stratifies_and_sectors_count_once_per_sector() -> None:
         permutations=100,
     )
     cells = result.groups.set_index(["sector", "origin_group"])
-    assert cells.loc[("oil-gas", "china"), "mean"] == pytest.approx(15.0)  # c1, c2
-    assert cells.loc[("mining", "china"), "n"] == 1  # c1 again, in its second sector
+    # the aliases group by the ISIC code they stand for: oil-gas -> 06, mining -> B
+    assert cells.loc[("06", "china"), "mean"] == pytest.approx(15.0)  # c1, c2
+    assert cells.loc[("B", "china"), "n"] == 1  # c1 again, in its second sector
     assert cells.loc[("unknown", "western"), "n"] == 1  # no sector: "unknown"
-    # pairs only within a sector: mining (china, western) and oil-gas (china, western)
-    assert sorted(result.pairwise["stratum"]) == ["mining", "oil-gas"]
+    # pairs only within a sector: B (china, western) and 06 (china, western)
+    assert sorted(result.pairwise["stratum"]) == ["06", "B"]
     assert list(result.pairwise.columns[:1]) == ["sector"]
 
 
@@ -236,8 +285,8 @@ def test_bad_options_are_clear_errors() -> None:
 
 def test_deterministic_for_a_seed_and_independent_of_other_groups() -> None:
     card = _three_groups()
-    one = compare(card, seed=4, resamples=300, permutations=300)
-    two = compare(card, seed=4, resamples=300, permutations=300)
+    one = compare(card, seed=4, resamples=300, permutations=300, min_n_interval=3)
+    two = compare(card, seed=4, resamples=300, permutations=300, min_n_interval=3)
     pd.testing.assert_frame_equal(one.groups, two.groups)
     pd.testing.assert_frame_equal(one.pairwise, two.pairwise)
     other_seed = compare(card, seed=5, resamples=300, permutations=300)
@@ -246,7 +295,8 @@ def test_deterministic_for_a_seed_and_independent_of_other_groups() -> None:
     fewer = make_scorecard(
         [r for r in card.companies.to_dict("records") if r["company_id"] != "kz0"]
     )
-    smaller = compare(fewer, seed=4, resamples=300, permutations=300).groups.set_index("group")
+    smaller = compare(fewer, seed=4, resamples=300, permutations=300, min_n_interval=3)
+    smaller = smaller.groups.set_index("group")
     china = one.groups.set_index("group").loc["china"]
     assert (smaller.loc["china", "ci_low"], smaller.loc["china", "ci_high"]) == (
         china["ci_low"],
@@ -263,3 +313,155 @@ def test_json_export_has_stable_keys() -> None:
     assert set(data["pairwise"][0]) == set(PAIRWISE_COLUMNS)
     assert data["options"]["correction"] == "holm"
     assert result.to_frame("pairwise").equals(result.pairwise)
+
+
+def test_sectors_group_by_isic_division_or_section(tmp_path: Path) -> None:
+    vocabulary = tmp_path / "vocabulary.yaml"
+    vocabulary.write_text(
+        "sectors:\n  telecom-mobile: {title: Mobile telecommunications, isic: '61'}\n", "utf-8"
+    )
+    rows = [
+        _r(company_id="t1", total=20.0, origin_country="CN", sectors=("61",)),
+        _r(company_id="t2", total=40.0, origin_country="CN", sectors=("telecom-mobile",)),
+        _r(company_id="i1", total=70.0, origin_country="GB", sectors=("63",)),
+        _r(company_id="j1", total=50.0, origin_country="GB", sectors=("J",)),
+        _r(company_id="o1", total=10.0, origin_country="GB", sectors=("oil-gas", "06")),
+    ]
+    card = make_scorecard(rows)
+    kw: dict[str, Any] = {"min_n": 1, "resamples": 50, "permutations": 50}
+    by_division = compare(card, by="sector", sectors=vocabulary, **kw).groups.set_index("group")
+    # telecommunications (61, with the bundle's telecom-mobile) is not information services
+    # (63); J stays a section; oil-gas and 06 are one division, counted once for o1.
+    assert by_division["n"].to_dict() == {"06": 1, "61": 2, "63": 1, "J": 1}
+    assert by_division.loc["61", "mean"] == pytest.approx(30.0)  # (20 + 40) / 2
+    by_section = compare(card, by="sector_section", sectors=vocabulary, **kw)
+    sections = by_section.groups.set_index("group")
+    assert sections["n"].to_dict() == {"B": 1, "J": 4}
+    assert sections.loc["J", "mean"] == pytest.approx(45.0)  # (20 + 40 + 70 + 50) / 4
+    assert by_section.options["sector_titles"] == {
+        "B": "Mining and quarrying",
+        "J": "Information and communication",
+    }
+    # Without the bundle's vocabulary its code cannot be resolved and groups as written.
+    plain = compare(card, by="sector", **kw).groups.set_index("group")
+    assert plain.loc["telecom-mobile", "n"] == 1
+
+
+def test_pairs_that_share_companies_compare_the_companies_of_one_group_only() -> None:
+    # s1 and s2 are in both sectors (06 and 09); each sector has 2 companies of its own.
+    rows = [
+        _r(company_id="s1", total=50.0, origin_country="CN", sectors=("06", "09")),
+        _r(company_id="s2", total=60.0, origin_country="CN", sectors=("06", "09")),
+        _r(company_id="a1", total=10.0, origin_country="CN", sectors=("06",)),
+        _r(company_id="a2", total=20.0, origin_country="CN", sectors=("06",)),
+        _r(company_id="b1", total=80.0, origin_country="CN", sectors=("09",)),
+        _r(company_id="b2", total=90.0, origin_country="CN", sectors=("09",)),
+    ]
+    result = compare(make_scorecard(rows), by="sector", min_n=1, resamples=50, permutations=99)
+    groups = result.groups.set_index("group")
+    # the group rows keep every member: 06 = 10 20 50 60 (mean 35), 09 = 50 60 80 90 (70)
+    assert groups.loc["06", "n"] == 4
+    assert groups.loc["06", "mean"] == pytest.approx(35.0)
+    (row,) = result.pairwise.itertuples()
+    # the pair compares a1 a2 (mean 15) with b1 b2 (mean 85): diff -70, 2 shared left out
+    assert (row.n_a, row.n_b, row.shared) == (2, 2, 2)
+    assert row.mean_a == pytest.approx(15.0)
+    assert row.mean_b == pytest.approx(85.0)
+    assert row.diff == pytest.approx(-70.0)
+    assert "2 companies are in both groups and left out" in row.warning
+
+
+def test_insufficient_companies_are_left_out_unless_included() -> None:
+    rows = [
+        _r(company_id="c1", total=10.0, origin_country="CN", sufficient=True),
+        _r(company_id="c2", total=30.0, origin_country="CN", sufficient=True),
+        _r(company_id="c3", total=100.0, origin_country="CN", sufficient=False),
+        _r(company_id="w1", total=60.0, origin_country="GB", sufficient=None),  # NA: kept
+        _r(company_id="w2", total=40.0, origin_country="GB", sufficient=False),
+    ]
+    card = make_scorecard(rows)
+    card.companies["sufficient"] = card.companies["sufficient"].astype("boolean")
+    kw: dict[str, Any] = {"min_n": 1, "resamples": 50, "permutations": 50}
+    default = compare(card, **kw).groups.set_index("group")
+    # china: c3 (insufficient) left out -> (10 + 30) / 2 = 20; western: w1 only -> 60
+    assert (default.loc["china", "n"], default.loc["china", "n_insufficient"]) == (2, 1)
+    assert default.loc["china", "mean"] == pytest.approx(20.0)
+    assert (default.loc["western", "n"], default.loc["western", "n_insufficient"]) == (1, 1)
+    assert "1 company with insufficient evidence left out" in default.loc["china", "warning"]
+    included = compare(card, include_insufficient=True, **kw).groups.set_index("group")
+    # china: (10 + 30 + 100) / 3 = 46.67; western: (60 + 40) / 2 = 50
+    assert (included.loc["china", "n"], included.loc["china", "n_insufficient"]) == (3, 0)
+    assert included.loc["china", "mean"] == pytest.approx(140.0 / 3.0)
+    assert included.loc["western", "mean"] == pytest.approx(50.0)
+    # n + n_missing + n_low_coverage + n_insufficient = companies in the group
+    low = compare(card, min_coverage=0.5, **kw).groups
+    total = low[["n", "n_missing", "n_low_coverage", "n_insufficient"]].sum(axis=1)
+    assert total.tolist() == [3, 2]
+    # without the column every company counts (the other tests' cards have none)
+    assert "sufficient" not in _three_groups().companies.columns
+
+
+def test_hosts_come_from_the_evidence_when_none_are_listed() -> None:
+    rows = [
+        _r(company_id="kz1", total=30.0, origin_country="KZ", host_countries=()),
+        _r(company_id="kz2", total=50.0, origin_country="KZ", host_countries=()),
+        _r(company_id="cn1", total=20.0, origin_country="CN", host_countries=()),
+    ]
+    card = make_scorecard(rows)
+    evidence = pd.DataFrame(
+        {
+            "company_id": pd.array(["kz1", "cn1", "cn1"], dtype="string"),
+            "country": pd.array(["KZ", "KZ", "KZ"], dtype="string"),
+            "status": pd.array(["alleged", "verified", "alleged"], dtype="string"),
+            "effective_date": pd.to_datetime(["2024-01-01"] * 3),
+        }
+    )
+    kw: dict[str, Any] = {"min_n": 1, "resamples": 50, "permutations": 50}
+    result = compare(card, evidence=evidence, **kw)
+    groups = result.groups.set_index("group")["n"].to_dict()
+    # kz1 is domestic where its evidence happened; kz2 has neither hosts nor evidence
+    assert groups == {"china": 1, "domestic": 1, "unknown-host": 1}
+    assert result.options["hosts"] == {"listed": 0, "evidence": 2, "unknown": 1}
+    # without evidence no company is silently domestic
+    alone = compare(card, **kw).groups.set_index("group")["n"].to_dict()
+    assert alone == {"unknown-host": 3}
+    assert "domestic" not in alone
+    lines = result.describe()
+    assert lines[0].startswith("Origin groups from bhrscore:origin_groups.yaml")
+    assert lines[1] == (
+        "Company hosts: 0 from host_countries, 2 from where their evidence happened, "
+        "1 unknown (no host_countries, no evidence)."
+    )
+
+
+def test_a_custom_grouping_is_described_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "groups.yaml"
+    path.write_text(
+        "description: Russian capital against the rest\ndomestic: null\ngroups:\n  russia: [RU]\n",
+        encoding="utf-8",
+    )
+    result = compare(_three_groups(), origin_groups=path, resamples=20, permutations=20)
+    description = result.options["origin_groups_description"]
+    assert "Russian capital against the rest" in description
+    assert "relative to each host country" not in description
+    assert result.describe()[0] == description
+
+
+def test_an_interval_that_excludes_zero_beside_a_non_significant_test_has_a_note() -> None:
+    # Two perfectly separated groups of 8: the bootstrap interval of the difference excludes
+    # 0, but with 199 shuffles the permutation p-value cannot fall below 1/200 = 0.005, so at
+    # alpha = 0.001 the test is not significant. The row must say so.
+    rows = [_r(company_id=f"c{i}", total=float(i), origin_country="CN") for i in range(8)]
+    rows += [_r(company_id=f"w{i}", total=90.0 + i, origin_country="GB") for i in range(8)]
+    result = compare(
+        make_scorecard(rows), resamples=200, permutations=199, alpha=0.001, correction="none"
+    )
+    (row,) = result.pairwise.itertuples()
+    assert row.diff_ci_high < 0
+    assert not row.significant
+    assert "interval excludes 0 but the adjusted test is not significant" in row.warning
+    # at the usual alpha both agree and there is no note
+    usual = compare(make_scorecard(rows), resamples=200, permutations=199)
+    (agree,) = usual.pairwise.itertuples()
+    assert agree.significant
+    assert pd.isna(agree.warning)

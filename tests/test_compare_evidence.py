@@ -176,3 +176,31 @@ def test_retaliation_share_counts_company_attributable_records(
     assert (china["companies_with_retaliation"], china["companies"]) == (2, 4)
     assert windowed.options["since"] == "2015-01-01"
     assert windowed.options["attributable_only"] is True
+
+
+def test_sectors_group_by_isic_division(bundle: Callable[..., Path]) -> None:
+    path = bundle(
+        [
+            company("tel", sectors=["61"]),
+            company("info", sectors=["63"]),
+            company("oil", sectors=["oil-gas", "06", "J"]),
+        ],
+        [
+            record("union_dialogue", "e1", company_id="tel", event="refusal_to_meet"),
+            record("union_dialogue", "e2", company_id="info", event="meeting"),
+            record("union_dialogue", "e3", company_id="oil", event="refusal_to_meet"),
+        ],
+    )
+    result = compare_evidence(load_evidence(path), by="sector")
+    groups = result.groups.set_index("group")
+    # 61 and 63 stay apart; oil-gas and 06 are one division, where e3 counts once; "J" is
+    # the section the oil company also lists.
+    assert groups["dialogue_records"].to_dict() == {"06": 1, "61": 1, "63": 1, "J": 1}
+    assert groups.loc["61", "refusal_rate"] == 1.0
+    sections = compare_evidence(load_evidence(path), by="sector_section").groups
+    # J: tel, info and oil (via J) -> 3 records, 2 refusals; B: oil -> 1 record
+    counts = sections.set_index("group")[["dialogue_records", "dialogue_refusals"]]
+    assert counts.to_dict("index") == {
+        "B": {"dialogue_records": 1, "dialogue_refusals": 1},
+        "J": {"dialogue_records": 3, "dialogue_refusals": 2},
+    }

@@ -68,29 +68,82 @@ def test_default_grouping_is_relative_to_the_host() -> None:
 
 def test_unknown_host_never_makes_a_company_domestic() -> None:
     groups = load_origin_groups()
-    assert groups.assign(pd.Series(["KZ", "CN"]), pd.Series([None, None])).tolist() == [
+    # Without a host, a Kazakh company might be at home or abroad, a Chinese one in China.
+    assert groups.assign(pd.Series(["KZ", "CN", None]), pd.Series([None, None, None])).tolist() == [
+        "unknown-host",
+        "unknown-host",
+        "unknown",  # an unknown origin stays unknown
+    ]
+    # With the domestic rule off the host does not matter.
+    by_origin = load_origin_groups({"groups": {"china": ["CN"]}, "domestic": None})
+    assert by_origin.assign(pd.Series(["KZ", "CN"]), pd.Series([None, "KZ"])).tolist() == [
         "other",
         "china",
     ]
+    assert "unknown-host" not in by_origin.groups
 
 
-def test_company_hosts_one_row_per_host_and_hq_fallback() -> None:
+def _evidence(rows: list[tuple[str | None, str, str, str]]) -> pd.DataFrame:
+    """company_id, country, status, effective date: the columns company_hosts reads."""
+    return pd.DataFrame(
+        {
+            "company_id": pd.array([r[0] for r in rows], dtype="string"),
+            "country": pd.array([r[1] for r in rows], dtype="string"),
+            "status": pd.array([r[2] for r in rows], dtype="string"),
+            "effective_date": pd.to_datetime([r[3] for r in rows]),
+        }
+    )
+
+
+def test_company_hosts_listed_then_evidence_then_unknown() -> None:
+    import datetime as dt
+
     frame = company_frame(
         [
             _company("a", hq_country="KZ", host_countries=["KZ", "GE"]),
-            _company("b", hq_country="CN"),  # no host listed: operates where headquartered
-            _company("c"),  # nothing known
+            _company("b", hq_country="KZ"),  # no host listed: from its evidence
+            _company("c", hq_country="KZ"),  # no host, no evidence: unknown, not KZ
+            _company("d", hq_country="CN"),  # only retracted or later evidence: unknown
         ]
     )
-    hosts = company_hosts(frame)
-    assert list(zip(hosts["company_id"], hosts["host_country"].fillna("-"), strict=True)) == [
-        ("a", "GE"),
-        ("a", "KZ"),
-        ("b", "CN"),
-        ("c", "-"),
+    evidence = _evidence(
+        [
+            ("a", "TR", "alleged", "2024-01-01"),  # listed hosts win over evidence
+            ("b", "GE", "alleged", "2024-01-01"),
+            ("b", "GE", "verified", "2023-01-01"),
+            ("b", "KZ", "alleged", "2022-01-01"),
+            ("d", "KZ", "retracted", "2024-01-01"),
+            ("d", "CN", "alleged", "2026-01-01"),
+            (None, "CN", "alleged", "2024-01-01"),  # group testimony: no company
+        ]
+    )
+    hosts = company_hosts(frame, evidence, as_of=dt.date(2025, 1, 1))
+    assert list(
+        zip(
+            hosts["company_id"],
+            hosts["host_country"].fillna("-"),
+            hosts["host_source"],
+            strict=True,
+        )
+    ) == [
+        ("a", "GE", "listed"),
+        ("a", "KZ", "listed"),
+        ("b", "GE", "evidence"),
+        ("b", "KZ", "evidence"),
+        ("c", "-", "unknown"),
+        ("d", "-", "unknown"),
     ]
-    origin = company_origin(frame)
-    assert origin["origin_group"].tolist() == ["other", "domestic", "domestic", "unknown"]
+    origin = company_origin(frame, evidence=evidence, as_of=dt.date(2025, 1, 1))
+    assert origin["origin_group"].tolist() == [
+        "other",  # a in GE
+        "domestic",  # a in KZ
+        "other",  # b in GE (from its evidence)
+        "domestic",  # b in KZ
+        "unknown-host",  # c: never a silent domestic
+        "unknown-host",  # d
+    ]
+    # Without evidence, unlisted companies have an unknown host.
+    assert company_origin(frame)["origin_group"].tolist()[2:] == ["unknown-host"] * 3
 
 
 def test_evidence_group_is_relative_to_where_it_happened() -> None:
@@ -117,7 +170,7 @@ def test_user_grouping_from_yaml_and_dicts(tmp_path: Path) -> None:
     groups = load_origin_groups(path)
     origin, host = pd.Series(["RU", "AE", "KZ", "CN"]), pd.Series(["KZ"] * 4)
     assert groups.assign(origin, host).tolist() == ["russia", "gulf", "home", "rest"]
-    assert groups.groups == ("russia", "gulf", "home", "rest", "unknown")
+    assert groups.groups == ("russia", "gulf", "home", "rest", "unknown", "unknown-host")
     by_country = load_origin_groups({"RU": "russia", "CN": "china"})
     assert by_country.assign(origin, host).tolist() == ["russia", "other", "domestic", "china"]
     no_domestic = load_origin_groups({"groups": {"central-asia": ["KZ"]}, "domestic": None})
@@ -144,3 +197,24 @@ def test_bare_no_in_yaml_gets_a_hint(tmp_path: Path) -> None:
     path.write_text("groups:\n  nordic: [SE, NO]\n", encoding="utf-8")
     with pytest.raises(OriginGroupsError, match="write NO in quotes"):
         load_origin_groups(path)
+
+
+def test_describe_names_the_grouping_actually_used(tmp_path: Path) -> None:
+    default = load_origin_groups().describe()
+    assert default.startswith("Origin groups from bhrscore:origin_groups.yaml (china = CN, HK, MO;")
+    assert "relative to each host country" in default
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "description: Gulf and Russian capital, by origin only\ndomestic: null\n"
+        "groups:\n  gulf: [AE, QA]\n  russia: [RU]\n",
+        encoding="utf-8",
+    )
+    mine = load_origin_groups(path).describe()
+    assert mine == (
+        f"Origin groups from {path} (Gulf and Russian capital, by origin only), "
+        "by origin country only (no domestic rule)."
+    )
+    bare = load_origin_groups({"gulf": ["AE"]}).describe()
+    assert bare.startswith("Origin groups from <dict>, relative to each host country")
+    with pytest.raises(OriginGroupsError, match="description"):
+        load_origin_groups({"groups": {"gulf": ["AE"]}, "description": ["not", "text"]})

@@ -7,30 +7,45 @@ a permutation-test p-value and a multiple-comparison adjustment. Column contract
 :data:`GROUP_COLUMNS` and :data:`PAIRWISE_COLUMNS` (and ``docs/analysis.md``).
 
 **Units.** A unit is a company in a cell: grouping keys that a company can have several of
-(``sector``, ``host_country`` and ``origin_group``, which depends on the host) give one row per
-company and value, and a company is counted at most once per group. A company listed in two
-sectors therefore appears in both sector groups; comparisons between such overlapping groups
-are not independent, which the permutation test assumes -- stratify (``within``) or compare
-disjoint keys when that matters.
+(``sector``, ``sector_section``, ``host_country`` and ``origin_group``, which depends on the
+host) give one row per company and value, and a company is counted at most once per group. A
+company listed in two sectors therefore appears in both sector groups.
+
+**Shared companies.** A pair of groups that share companies (a company in two sectors, or
+domestic at home and foreign abroad) is compared on the companies that are in only one of
+the two groups: a shared company would sit on both sides of the difference, and a
+permutation test cannot shuffle a unit that belongs to both labels. ``shared`` counts them.
+
+**Small groups.** Below ``min_n_interval`` companies (default :data:`MIN_N_INTERVAL`) a group
+gets no interval and a pair no interval of the difference: percentile bootstrap intervals
+of a mean cover far less often than stated for so few values (``docs/analysis.md``).
+
+**Insufficient evidence.** Companies the score card marks ``sufficient = False`` (below the
+rubric's minimum coverage) are left out of the groups unless ``include_insufficient=True``;
+``n_insufficient`` counts them. A card without the column counts every company as
+sufficient.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from ..evidence.sectors import SectorVocabulary, SectorVocabularyLike, load_sector_vocabulary
 from .keys import GROUP_SEPARATOR as GROUP_SEPARATOR
 from .keys import KEYS as KEYS
 from .keys import UNKNOWN as UNKNOWN
 from .keys import CompareError as CompareError
 from .keys import check_keys, group_label
-from .origin import OriginGroupsLike, company_origin, load_origin_groups
+from .origin import HOST_SOURCES, OriginGroupsLike, company_origin, load_origin_groups
 from .stats import (
     CORRECTIONS,
     Correction,
@@ -52,10 +67,11 @@ GROUP_COLUMNS: dict[str, str] = {
     "n": "Int64",  # companies with a score in the group
     "n_missing": "Int64",  # companies in the group without a score (<NA> under exclude)
     "n_low_coverage": "Int64",  # companies left out by min_coverage
+    "n_insufficient": "Int64",  # companies with insufficient evidence, left out by default
     "mean": "Float64",
     "median": "Float64",
     "std": "Float64",  # sample standard deviation (ddof=1)
-    "ci_low": "Float64",  # percentile bootstrap interval of the mean
+    "ci_low": "Float64",  # percentile bootstrap interval of the mean (<NA> for n < min)
     "ci_high": "Float64",
     "ci_level": "Float64",
     "coverage_mean": "Float64",  # mean coverage (0-1) of the metric's node over scored companies
@@ -69,20 +85,29 @@ PAIRWISE_COLUMNS: dict[str, str] = {
     "group_a": "string",
     "group_b": "string",
     "metric": "string",
-    "n_a": "Int64",
+    "n_a": "Int64",  # companies compared: in group a and not in group b
     "n_b": "Int64",
-    "mean_a": "Float64",
+    "shared": "Int64",  # companies in both groups, left out of this comparison
+    "mean_a": "Float64",  # over the companies compared
     "mean_b": "Float64",
     "diff": "Float64",  # mean_a - mean_b
-    "diff_ci_low": "Float64",  # percentile bootstrap interval of the difference
+    "diff_ci_low": "Float64",  # percentile bootstrap interval of the difference (n >= min)
     "diff_ci_high": "Float64",
     "p_value": "Float64",  # two-sided permutation test of the difference of means
     "p_adjusted": "Float64",  # after the correction, over all pairs of the comparison
     "correction": "string",  # "holm", "bh" or "none"
     "significant": "boolean",  # p_adjusted < alpha
-    "small_group": "boolean",  # either group has n < min_n
+    "small_group": "boolean",  # either side has n < min_n
     "warning": "string",
 }
+
+#: Fewest companies for a bootstrap interval (of a group mean, or on each side of a
+#: difference). Percentile bootstrap intervals never reach beyond the smallest and largest
+#: value observed, and for a few values they cover the true mean far less often than stated:
+#: at a nominal 95 %, 46-51 % for n = 2, 69-75 % for n = 3, 78-84 % for n = 5 and 87-89 % for
+#: n = 8 in ``docs/simulations/bootstrap_coverage.py`` (normal and skewed scores). 8 is the
+#: smallest n at which every simulated population reaches 85 % (docs/analysis.md).
+MIN_N_INTERVAL = 8
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,8 @@ class Comparison:
         return (self.groups if table == "groups" else self.pairwise).copy()
 
     def warnings(self) -> list[str]:
-        """Every group warning, prefixed with its stratum and group."""
+        """Every group warning, then every pair warning, prefixed with the stratum and the
+        group (``a - b`` for a pair)."""
         rows = self.groups[self.groups["warning"].notna()]
         out = []
         for stratum, group, text in zip(
@@ -118,7 +144,43 @@ class Comparison:
         ):
             where = group if stratum == "all" else f"{stratum}: {group}"
             out.append(f"{where}: {text}")
+        pairs = self.pairwise[self.pairwise["warning"].notna()]
+        for stratum, a, b, text in zip(
+            pairs["stratum"], pairs["group_a"], pairs["group_b"], pairs["warning"], strict=True
+        ):
+            where = f"{a} - {b}" if stratum == "all" else f"{stratum}: {a} - {b}"
+            out.append(f"{where}: {text}")
         return out
+
+    def describe(self) -> list[str]:
+        """Lines that say how the groups were formed, for headers: the origin grouping
+        used, where hosts came from, the sector grouping and who was left out."""
+        opts = self.options
+        keys = {*self.by, *self.within}
+        lines = []
+        if keys & {"origin_group", "host_country"}:
+            if "origin_group" in keys:
+                lines.append(str(opts["origin_groups_description"]))
+            hosts = opts.get("hosts", {})
+            counts = [f"{hosts.get(k, 0)} {_HOST_WORDS[k]}" for k in HOST_SOURCES]
+            lines.append("Company hosts: " + ", ".join(counts) + ".")
+        if keys & {"sector", "sector_section"}:
+            level = "division" if "sector" in keys else "section"
+            titles = opts.get("sector_titles", {})
+            shown = "; ".join(f"{code} {title}" for code, title in titles.items())
+            lines.append(
+                f"Sectors grouped by ISIC Rev.4 {level} (aliases such as oil-gas by the ISIC "
+                f"code they stand for){': ' + shown if shown else ''}."
+            )
+        left = int(self.groups["n_insufficient"].sum()) if len(self.groups) else 0
+        if opts.get("include_insufficient"):
+            lines.append("Companies with insufficient evidence are included.")
+        elif left:
+            lines.append(
+                f"Left out for insufficient evidence: {left} (company x group); "
+                "include_insufficient=True (--include-insufficient) includes them."
+            )
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: options, groups and pairwise rows (missing values as null)."""
@@ -133,6 +195,13 @@ class Comparison:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+_HOST_WORDS = {
+    "listed": "from host_countries",
+    "evidence": "from where their evidence happened",
+    "unknown": "unknown (no host_countries, no evidence)",
+}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -199,43 +268,146 @@ def _tuple_column(series: pd.Series) -> pd.Series:
     return series.map(lambda v: tuple(v) if isinstance(v, tuple | list) and v else (pd.NA,))
 
 
+def _sufficient(companies: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """The card's ``sufficient`` flags (missing column or value: sufficient)."""
+    if "sufficient" not in companies.columns:
+        return np.ones(len(companies), dtype=bool)
+    flags = companies["sufficient"].astype("boolean").fillna(True)
+    return np.asarray(flags.to_numpy(dtype=bool), dtype=bool)
+
+
 def unit_table(
     scorecard: ScoreCard,
     keys: Sequence[str],
     metric: str = "total",
     origin_groups: OriginGroupsLike = None,
+    *,
+    evidence: Any = None,
+    sectors: SectorVocabularyLike = None,
 ) -> pd.DataFrame:
     """One row per company and combination of key values: ``company_id``, the keys (missing
-    values as ``"unknown"``), ``value`` and ``coverage``. Sorted by keys, then company."""
+    values as ``"unknown"``), ``value``, ``coverage``, ``sufficient`` and ``host_source``
+    (how the host was found; ``<NA>`` when no host key is used). Sorted by keys, then
+    company.
+
+    ``sector`` groups each code by the ISIC Rev.4 division it stands for (``oil-gas`` ->
+    ``06``; a code standing for a whole section, such as ``J``, by that section; a code
+    without ISIC mapping by itself); ``sector_section`` by its ISIC section. ``sectors`` is
+    the vocabulary (default: the one in effect). ``evidence`` places companies without
+    ``host_countries`` where their evidence happened (:func:`.origin.company_hosts`).
+    """
     companies = scorecard.companies
     table = _metric_values(scorecard, metric)
+    table["sufficient"] = _sufficient(companies)
     attrs = pd.DataFrame({"company_id": companies["company_id"].astype("string").to_numpy()})
     for key in ("origin_country", "ownership", "hq_country"):
         if key in keys:
             attrs[key] = companies[key].astype("string").to_numpy()
-    if "sector" in keys:
-        attrs["sector"] = _tuple_column(companies["sectors"]).to_numpy()
-        attrs = attrs.explode("sector")
+    sector_keys = [k for k in ("sector", "sector_section") if k in keys]
+    if sector_keys:
+        vocabulary = load_sector_vocabulary(sectors)
+        attrs["_code"] = _tuple_column(companies["sectors"]).to_numpy()
+        attrs = attrs.explode("_code")
+        code = attrs["_code"].astype("string")
+        for key in sector_keys:
+            level: Literal["division", "section"] = "division" if key == "sector" else "section"
+            attrs[key] = vocabulary.groups(code, level).to_numpy()
+        attrs = attrs.drop(columns="_code")
     if "origin_group" in keys or "host_country" in keys:
-        hosts = company_origin(companies, origin_groups)
-        wanted = ["company_id"] + [k for k in ("host_country", "origin_group") if k in keys]
+        hosts = company_origin(companies, origin_groups, evidence, scorecard.meta.as_of)
+        wanted = ["company_id", "host_source"]
+        wanted += [k for k in ("host_country", "origin_group") if k in keys]
         attrs = attrs.merge(hosts[wanted], on="company_id", how="left")
+    else:
+        attrs["host_source"] = pd.NA
     table = table.merge(attrs, on="company_id", how="left")
     for key in keys:
         table[key] = table[key].astype("string").fillna(UNKNOWN)
+    table["host_source"] = table["host_source"].astype("string")
     table = table.drop_duplicates(["company_id", *keys])
     table = table.sort_values([*keys, "company_id"], kind="stable").reset_index(drop=True)
-    return table[["company_id", *keys, "value", "coverage"]]
+    return table[["company_id", *keys, "value", "coverage", "sufficient", "host_source"]]
 
 
-def _small_text(n: int, min_n: int) -> str:
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _group_warning(
+    n: int, min_n: int, min_n_interval: int, n_insufficient: int, include: bool
+) -> str | None:
+    """The plain-language warning of a group (``None`` when there is nothing to say)."""
+    parts = []
     if n == 0:
-        return "no company with a score: nothing to compare"
-    if n == 1:
-        return f"n=1 < {min_n}: a single company, no interval; do not generalise"
-    return (
-        f"n={n} < {min_n}: too few companies to say anything about the group; interval unreliable"
-    )
+        parts.append("no company with a score: nothing to compare")
+    elif n == 1:
+        parts.append(f"n=1 < {min_n}: a single company, no interval; do not generalise")
+    elif n < min_n:
+        parts.append(f"n={n} < {min_n}: too few companies to say anything about the group")
+    if 1 < n < min_n_interval:
+        parts.append(
+            f"no interval below n={min_n_interval} (bootstrap intervals of so few values "
+            "cover the mean far less often than stated)"
+        )
+    if n_insufficient and not include:
+        parts.append(
+            f"{_plural(n_insufficient, 'company', 'companies')} with insufficient evidence left out"
+        )
+    return "; ".join(parts) if parts else None
+
+
+def _min_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p-value a permutation test of these sizes can give: the most
+    extreme of the C(n_a + n_b, n_a) splits (and its mirror when the sizes are equal)."""
+    splits = math.comb(n_a + n_b, n_a)
+    return min(1.0, (2.0 if n_a == n_b else 1.0) / splits)
+
+
+def _pair_warnings(
+    a: int, b: int, shared: int, min_n: int, min_n_interval: int, alpha: float
+) -> list[str]:
+    """Warnings that depend on the sizes of a pair."""
+    parts = []
+    if shared:
+        parts.append(
+            f"{_plural(shared, 'company is', 'companies are')} in both groups and left out of "
+            "this comparison"
+        )
+    if a == 0 or b == 0:
+        parts.append("a group has no scored company of its own: no test")
+        return parts
+    if min(a, b) < min_n:
+        parts.append(f"a group has n < {min_n}: the test has little power; read with care")
+    if min(a, b) < min_n_interval:
+        parts.append(f"no interval of the difference below n={min_n_interval} on each side")
+    smallest = _min_p(a, b)
+    if smallest >= alpha:
+        parts.append(
+            f"with n={a} and {b} no p-value below {smallest:.2g} is possible: the test "
+            f"cannot reach {alpha:g}"
+        )
+    return parts
+
+
+def _agreement_note(
+    ci_low: float, ci_high: float, significant: bool | None, level: float, tests: int
+) -> str | None:
+    """A note when the interval of a difference and the adjusted test disagree."""
+    if significant is None or math.isnan(ci_low) or math.isnan(ci_high):
+        return None
+    excludes = ci_low > 0 or ci_high < 0
+    if excludes and not significant:
+        return (
+            f"the {round(100 * level)}% interval excludes 0 but the adjusted test is not "
+            f"significant: the interval is not adjusted for the {tests} tests and bootstrap "
+            "intervals are narrow for small groups; read p_adjusted"
+        )
+    if significant and not excludes:
+        return (
+            "significant after adjustment but the interval includes 0: the two methods "
+            "disagree near the threshold; read with care"
+        )
+    return None
 
 
 def compare(
@@ -250,20 +422,29 @@ def compare(
     permutations: int = 2000,
     seed: int = 0,
     min_n: int = 5,
+    min_n_interval: int = MIN_N_INTERVAL,
     min_coverage: float | None = None,
+    include_insufficient: bool = False,
     correction: Correction = "holm",
     alpha: float = 0.05,
+    evidence: Any = None,
+    sectors: SectorVocabularyLike = None,
 ) -> Comparison:
     """Compare a score (``metric``: ``"total"``, ``"theme:<id>"`` or an indicator id) between
     groups of companies.
 
     ``by`` and ``within`` take keys of :data:`KEYS` (one or several); pairs of groups are
-    compared within each stratum of ``within``. ``min_coverage`` leaves out companies whose
-    coverage of the metric is below it; ``min_n`` is the group size under which a group is
-    flagged as too small. Intervals are percentile bootstraps at ``level`` with ``resamples``
-    draws; p-values are permutation tests with ``permutations`` shuffles, adjusted over all
-    pairs with ``correction`` (``holm``, ``bh`` or ``none``). The same ``seed`` gives the same
-    result, and a group's numbers do not depend on which other groups are present.
+    compared within each stratum of ``within``, on the companies in only one of the two
+    groups. Companies with insufficient evidence (the card's ``sufficient`` column) are left
+    out unless ``include_insufficient``; ``min_coverage`` leaves out companies whose coverage
+    of the metric is below it; ``min_n`` is the group size under which a group is flagged as
+    too small; below ``min_n_interval`` there is no interval. Intervals are percentile
+    bootstraps at ``level`` with ``resamples`` draws; p-values are permutation tests with
+    ``permutations`` shuffles, adjusted over all pairs with ``correction`` (``holm``, ``bh``
+    or ``none``). ``evidence`` (the evidence set the card was scored from) places companies
+    without ``host_countries`` where their evidence happened; ``sectors`` is the sector
+    vocabulary (a bundle's ``vocabulary.yaml``). The same ``seed`` gives the same result, and
+    a group's numbers do not depend on which other groups are present.
     """
     by_keys = check_keys(by, "by", required=True)
     within_keys = check_keys(within, "within")
@@ -275,33 +456,44 @@ def compare(
         raise CompareError(f"level must be between 0 and 1, not {level}")
     if min_n < 1 or resamples < 1 or permutations < 1:
         raise CompareError("min_n, resamples and permutations must be at least 1")
-    load_origin_groups(origin_groups)  # fail early on a bad grouping
+    if min_n_interval < 2:
+        raise CompareError("min_n_interval must be at least 2 (one value has no spread)")
+    grouping = load_origin_groups(origin_groups)  # fail early on a bad grouping
+    vocabulary = load_sector_vocabulary(sectors)
     keys = [*within_keys, *by_keys]
-    units = unit_table(scorecard, keys, metric, origin_groups)
+    units = unit_table(scorecard, keys, metric, grouping, evidence=evidence, sectors=vocabulary)
     units["stratum"] = group_label(units, within_keys, "all")
     units["group"] = group_label(units, by_keys)
-    low = pd.Series(False, index=units.index)
+    insufficient = ~units["sufficient"].to_numpy(dtype=bool)
+    left_out = insufficient & (not include_insufficient)
+    low = np.zeros(len(units), dtype=bool)
     if min_coverage is not None:
-        low = (units["coverage"].fillna(0.0) < min_coverage).astype(bool)
-    units["low_coverage"] = low.to_numpy()
+        low = units["coverage"].astype("float64").fillna(0.0).to_numpy() < min_coverage
+    units["insufficient"] = insufficient
+    units["low_coverage"] = low & ~left_out
+    units["_out"] = left_out | units["low_coverage"].to_numpy(dtype=bool)
 
     group_rows: list[dict[str, Any]] = []
-    samples: dict[tuple[str, str], np.ndarray] = {}
+    samples: dict[tuple[str, str], pd.Series] = {}
     for cell, frame in units.groupby(keys, sort=True, dropna=False):
         cell_values = cell if isinstance(cell, tuple) else (cell,)
-        kept = frame[~frame["low_coverage"]]
+        kept = frame[~frame["_out"]]
         scored = kept[kept["value"].notna()]
         values = scored["value"].to_numpy(dtype=np.float64)
         stratum, group = str(frame["stratum"].iloc[0]), str(frame["group"].iloc[0])
-        samples[(stratum, group)] = values
-        n = int(values.size)
-        ci = bootstrap_ci(
-            values,
-            level=level,
-            resamples=resamples,
-            seed=rng_for(seed, "ci", stratum, group),
+        samples[(stratum, group)] = pd.Series(
+            values, index=scored["company_id"].astype(str).to_numpy()
         )
-        small = n < min_n
+        n = int(values.size)
+        ci = (np.nan, np.nan)
+        if n >= min_n_interval:
+            ci = bootstrap_ci(
+                values,
+                level=level,
+                resamples=resamples,
+                seed=rng_for(seed, "ci", stratum, group),
+            )
+        n_insufficient = 0 if include_insufficient else int(frame["insufficient"].sum())
         row: dict[str, Any] = dict(zip(keys, cell_values, strict=True))
         row.update(
             stratum=stratum,
@@ -310,6 +502,7 @@ def compare(
             n=n,
             n_missing=int(kept["value"].isna().sum()),
             n_low_coverage=int(frame["low_coverage"].sum()),
+            n_insufficient=n_insufficient,
             mean=float(values.mean()) if n else np.nan,
             median=float(np.median(values)) if n else np.nan,
             std=float(values.std(ddof=1)) if n > 1 else np.nan,
@@ -317,32 +510,32 @@ def compare(
             ci_high=ci[1],
             ci_level=level,
             coverage_mean=float(scored["coverage"].astype("float64").mean()) if n else np.nan,
-            small_group=small,
-            warning=_small_text(n, min_n) if small else None,
+            small_group=n < min_n,
+            warning=_group_warning(n, min_n, min_n_interval, n_insufficient, include_insufficient),
         )
         group_rows.append(row)
     groups = _typed(group_rows, keys, GROUP_COLUMNS)
 
     pair_rows: list[dict[str, Any]] = []
+    notes: list[list[str]] = []
     for stratum_key, frame in groups.groupby("stratum", sort=True):
         stratum = str(stratum_key)
         names = [str(g) for g in frame["group"]]
         strat_values = dict(zip(within_keys, frame.iloc[0][list(within_keys)], strict=True))
         for group_a, group_b in itertools.combinations(names, 2):
-            a, b = samples[(stratum, group_a)], samples[(stratum, group_b)]
-            small = min(a.size, b.size) < min_n
-            warning = None
-            if a.size == 0 or b.size == 0:
-                warning = "a group has no scored company: no test"
-            elif small:
-                warning = f"a group has n < {min_n}: the test has little power; read with care"
-            diff_ci = bootstrap_diff_ci(
-                a,
-                b,
-                level=level,
-                resamples=resamples,
-                seed=rng_for(seed, "diff", stratum, group_a, group_b),
-            )
+            full_a, full_b = samples[(stratum, group_a)], samples[(stratum, group_b)]
+            both = full_a.index.intersection(full_b.index)
+            a = full_a.drop(both).to_numpy(dtype=np.float64)
+            b = full_b.drop(both).to_numpy(dtype=np.float64)
+            diff_ci = (np.nan, np.nan)
+            if min(a.size, b.size) >= min_n_interval:
+                diff_ci = bootstrap_diff_ci(
+                    a,
+                    b,
+                    level=level,
+                    resamples=resamples,
+                    seed=rng_for(seed, "diff", stratum, group_a, group_b),
+                )
             p = permutation_test(
                 a,
                 b,
@@ -357,6 +550,7 @@ def compare(
                 metric=metric,
                 n_a=a.size,
                 n_b=b.size,
+                shared=len(both),
                 mean_a=float(a.mean()) if a.size else np.nan,
                 mean_b=float(b.mean()) if b.size else np.nan,
                 diff=float(a.mean() - b.mean()) if a.size and b.size else np.nan,
@@ -364,37 +558,63 @@ def compare(
                 diff_ci_high=diff_ci[1],
                 p_value=p,
                 correction=correction,
-                small_group=small,
-                warning=warning,
+                small_group=min(a.size, b.size) < min_n,
             )
             pair_rows.append(row)
+            notes.append(_pair_warnings(a.size, b.size, len(both), min_n, min_n_interval, alpha))
     if pair_rows:
         adjusted = adjust_pvalues([r["p_value"] for r in pair_rows], correction)
-        for row, adj in zip(pair_rows, adjusted, strict=True):
+        tests = int(np.count_nonzero(~np.isnan(adjusted)))
+        for row, adj, parts in zip(pair_rows, adjusted, notes, strict=True):
             row["p_adjusted"] = float(adj)
             row["significant"] = bool(adj < alpha) if not np.isnan(adj) else None
+            note = _agreement_note(
+                row["diff_ci_low"], row["diff_ci_high"], row["significant"], level, tests
+            )
+            row["warning"] = "; ".join([*parts, *([note] if note else [])]) or None
     pairwise = _typed(pair_rows, within_keys, PAIRWISE_COLUMNS)
+    hosts = units.drop_duplicates(["company_id", "host_source"])["host_source"]
     options = {
         "level": level,
         "resamples": resamples,
         "permutations": permutations,
         "seed": seed,
         "min_n": min_n,
+        "min_n_interval": min_n_interval,
         "min_coverage": min_coverage,
+        "include_insufficient": include_insufficient,
         "correction": correction,
         "alpha": alpha,
-        "origin_groups": load_origin_groups(origin_groups).source,
+        "origin_groups": grouping.source,
+        "origin_groups_description": grouping.describe(),
+        "hosts": {k: int((hosts == k).sum()) for k in HOST_SOURCES},
+        "sector_vocabulary": list(vocabulary.sources),
+        "sector_titles": _sector_titles(units, keys, vocabulary),
     }
-    out_units = units[["company_id", *keys, "value", "coverage", "low_coverage"]]
+    columns = ["company_id", *keys, "value", "coverage", "low_coverage", "insufficient"]
     return Comparison(
         groups=groups,
         pairwise=pairwise,
-        units=out_units.reset_index(drop=True),
+        units=units[[*columns, "host_source"]].reset_index(drop=True),
         by=by_keys,
         within=within_keys,
         metric=metric,
         options=options,
     )
+
+
+def _sector_titles(
+    units: pd.DataFrame, keys: Sequence[str], vocabulary: SectorVocabulary
+) -> dict[str, str]:
+    """The title of every sector group present (``{"61": "Telecommunications"}``)."""
+    titles: dict[str, str] = {}
+    for key in ("sector", "sector_section"):
+        if key in keys:
+            for code in sorted(str(c) for c in units[key].dropna().unique()):
+                title = vocabulary.title(code)
+                if title is not None:
+                    titles[code] = title
+    return titles
 
 
 def _typed(

@@ -20,6 +20,10 @@ taken relative to the country where it happened. Retracted records are left out.
 testimony (records about a group, without a company) is **never** counted as company data: it
 is listed in :attr:`EvidenceComparison.testimony` and counted per group in
 ``testimony_records`` only.
+
+Sectors group as in :func:`.compare.compare` (``sector``: ISIC division, ``sector_section``:
+ISIC section). Companies with insufficient evidence for a score are not left out here: this
+view counts records, and each rate shows its numerator and denominator.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
+from ..evidence.sectors import Level, SectorVocabularyLike, load_sector_vocabulary
 from .keys import EVIDENCE_KEYS, UNKNOWN, check_keys, group_label
 from .origin import OriginGroupsLike, evidence_origin, load_origin_groups
 
@@ -170,12 +175,14 @@ def compare_evidence(
     as_of: dt.date | None = None,
     level: float = 0.95,
     min_n: int = 5,
+    sectors: SectorVocabularyLike = None,
 ) -> EvidenceComparison:
     """Evidence rates per group (see the module docstring and
     :data:`EVIDENCE_GROUP_COLUMNS`). Only records with ``since <= effective date <= as_of``
     count when those are given (the CLI passes the rubric's window start as ``since``).
     ``attributable_only`` (default) counts retaliation only when the company, its security
-    contractor or a recorded ``company_involvement`` ties it to the company."""
+    contractor or a recorded ``company_involvement`` ties it to the company. ``sectors`` is
+    the sector vocabulary (default: the one in effect)."""
     keys = check_keys(by, "by", EVIDENCE_KEYS, required=True)
     frames = _frames(evidence)
     grouping = load_origin_groups(origin_groups)
@@ -193,10 +200,19 @@ def compare_evidence(
     for key in ("ownership", "hq_country"):
         if key in keys:
             ev[key] = ev["company_id"].map(companies[key].astype("string")).astype("string")
-    if "sector" in keys:
-        sectors = companies["sectors"].map(lambda v: tuple(v) if v else (pd.NA,))
-        ev["sector"] = ev["company_id"].map(sectors)
-        ev = ev.explode("sector")
+    sector_keys = [k for k in ("sector", "sector_section") if k in keys]
+    if sector_keys:
+        vocabulary = load_sector_vocabulary(sectors)
+        codes = companies["sectors"].map(lambda v: tuple(v) if v else (pd.NA,))
+        ev["_code"] = ev["company_id"].map(codes)
+        ev["_row"] = np.arange(len(ev))
+        ev = ev.explode("_code")
+        code = ev["_code"].astype("string")
+        for key in sector_keys:
+            depth: Level = "division" if key == "sector" else "section"
+            ev[key] = vocabulary.groups(code, depth).to_numpy()
+        # a company whose codes fall in one group (oil-gas and 06) counts its records once
+        ev = ev.drop_duplicates(["_row", *sector_keys]).drop(columns=["_code", "_row"])
     for key in keys:
         ev[key] = ev[key].astype("string").fillna(UNKNOWN)
 

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-#: Keys to group or stratify score-card comparisons by.
+#: Keys to group or stratify score-card comparisons by. ``sector`` groups sector codes by
+#: their ISIC Rev.4 division (``oil-gas`` -> ``06``), ``sector_section`` by their section.
 KEYS: tuple[str, ...] = (
     "origin_group",
     "origin_country",
     "sector",
+    "sector_section",
     "host_country",
     "ownership",
     "hq_country",
@@ -22,6 +24,7 @@ EVIDENCE_KEYS: tuple[str, ...] = (
     "origin_country",
     "host_country",
     "sector",
+    "sector_section",
     "ownership",
     "hq_country",
 )

@@ -7,15 +7,21 @@ An **origin group** (``china``, ``western``, ``domestic``, ``other``, ``unknown`
 grouping) is assigned *relative to a host country*:
 
 1. origin unknown -> ``unknown``;
-2. origin equals the host country -> ``domestic`` (a Kazakh company in Kazakhstan);
-3. origin listed in a group -> that group (a Kazakh company in Georgia is ``other``);
-4. anything else -> ``other``.
+2. host unknown -> ``unknown-host`` (the company might be at home: never a silent
+   ``domestic``);
+3. origin equals the host country -> ``domestic`` (a Kazakh company in Kazakhstan);
+4. origin listed in a group -> that group (a Kazakh company in Georgia is ``other``);
+5. anything else -> ``other``.
 
-**Which host.** Scores are per company, so a company is compared in each country it lists in
-``host_countries`` (one row per company x host, :func:`company_hosts`); a company without host
-countries is taken to operate where it is headquartered (``hq_country``). Evidence-level
-comparisons use the country where each record happened (:func:`evidence_origin`), so the
-same company can be domestic for one record and foreign for another.
+With ``domestic: null`` the group depends on the origin only, and rules 2 and 3 do not apply.
+
+**Which host.** Scores are per company, so a company is compared in each of its hosts (one
+row per company x host, :func:`company_hosts`): the countries it lists in
+``host_countries``; else, when an evidence frame is given, the countries where its
+company-level evidence happened (retracted records and records after ``as_of`` left out);
+else the host is unknown. Evidence-level comparisons use the country where each record
+happened (:func:`evidence_origin`), so the same company can be domestic for one record and
+foreign for another.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from ..evidence.codes import country_codes
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 #: The default grouping shipped with bhrscore (``bhrscore/data/origin_groups.yaml``).
 DEFAULT_ORIGIN_GROUPS = "origin_groups.yaml"
@@ -46,8 +55,10 @@ class OriginGroups:
     """A mapping of origin countries to groups, plus the labels for the relative groups.
 
     ``countries`` maps ISO 3166-1 alpha-2 codes to group names; ``domestic`` is the label used
-    when origin equals host (``None`` turns the rule off); ``other`` labels unlisted origins
-    and ``unknown`` companies whose origin is not known.
+    when origin equals host (``None`` turns the rule off); ``other`` labels unlisted origins,
+    ``unknown`` companies whose origin is not known and ``unknown_host`` companies whose host
+    is not known (only while the domestic rule is on). ``description`` says what the grouping
+    is (from the file's ``description`` key).
     """
 
     countries: Mapping[str, str]
@@ -55,21 +66,41 @@ class OriginGroups:
     other: str = "other"
     unknown: str = "unknown"
     source: str = field(default="<dict>", compare=False)
+    description: str | None = field(default=None, compare=False)
+    unknown_host: str = "unknown-host"
 
     @property
     def groups(self) -> tuple[str, ...]:
         """Every label this grouping can produce, listed groups first (in file order)."""
         names = list(dict.fromkeys(self.countries.values()))
-        for label in (self.domestic, self.other, self.unknown):
+        extra = [self.domestic, self.other, self.unknown]
+        if self.domestic is not None:
+            extra.append(self.unknown_host)
+        for label in extra:
             if label is not None and label not in names:
                 names.append(label)
         return tuple(names)
 
+    def describe(self) -> str:
+        """One sentence naming the grouping actually used, for headers and sheet notes: its
+        source, its own description, and whether groups are relative to each host country
+        (only when the domestic rule is on)."""
+        text = f"Origin groups from {self.source}"
+        if self.description:
+            text += f" ({self.description.strip().rstrip('.')})"
+        if self.domestic is None:
+            return text + ", by origin country only (no domestic rule)."
+        return (
+            f"{text}, relative to each host country: a company whose origin is its host "
+            f"country is {self.domestic}, one whose host is not known is {self.unknown_host}."
+        )
+
     def assign(self, origin: pd.Series, host: pd.Series | None = None) -> pd.Series:
         """The origin group of each (origin, host) pair, vectorised.
 
-        ``host`` may be ``None`` or contain missing values: the domestic rule then does not
-        apply and the origin's listed group (or ``other``) is used.
+        With the domestic rule on, a missing host gives ``unknown_host`` (the company might
+        operate in its origin country). ``host=None`` means no host context at all: the
+        origin's listed group (or ``other``) is used.
         """
         origin = origin.astype("string")
         mapped = origin.map(dict(self.countries)).astype("string").fillna(self.other)
@@ -77,6 +108,7 @@ class OriginGroups:
             host = pd.Series(host.to_numpy(), index=origin.index).astype("string")
             same = (origin == host).fillna(False).astype(bool)
             mapped = mapped.mask(same, self.domestic)
+            mapped = mapped.mask(host.isna().to_numpy(), self.unknown_host)
         mapped = mapped.mask(origin.isna(), self.unknown)
         return mapped.astype("string")
 
@@ -107,17 +139,26 @@ def origin_groups_from_mapping(data: Mapping[str, Any], source: str = "<dict>") 
     """Build an :class:`OriginGroups` from one of three shapes:
 
     - the file shape ``{"groups": {group: [countries]}, "domestic": ..., "other": ...,
-      "unknown": ...}``;
+      "unknown": ..., "unknown_host": ..., "description": ...}``;
     - a bare ``{group: [countries]}``;
     - a bare ``{country: group}``.
     """
     if not isinstance(data, Mapping):
         raise OriginGroupsError(f"{source}: expected a mapping, got {type(data).__name__}")
-    labels: dict[str, Any] = {"domestic": "domestic", "other": "other", "unknown": "unknown"}
+    labels: dict[str, Any] = {
+        "domestic": "domestic",
+        "other": "other",
+        "unknown": "unknown",
+        "unknown_host": "unknown-host",
+    }
+    description = None
     if "groups" in data:
-        extra = set(data) - {"groups", *labels}
+        extra = set(data) - {"groups", "description", *labels}
         if extra:
             raise OriginGroupsError(f"{source}: unknown keys {sorted(extra)}")
+        description = data.get("description")
+        if description is not None and (not isinstance(description, str) or not description):
+            raise OriginGroupsError(f"{source}: description must be text")
         groups = data["groups"]
         if not isinstance(groups, Mapping):
             raise OriginGroupsError(f"{source}: groups must map group names to country lists")
@@ -146,7 +187,7 @@ def origin_groups_from_mapping(data: Mapping[str, Any], source: str = "<dict>") 
                         f"{where}[{i}]: {code} is already in group {countries[code]!r}"
                     )
                 countries[code] = name
-    for key in ("other", "unknown"):
+    for key in ("other", "unknown", "unknown_host"):
         _check_label(labels[key], f"{source}: {key}")
     if labels["domestic"] is not None:
         _check_label(labels["domestic"], f"{source}: domestic")
@@ -156,6 +197,8 @@ def origin_groups_from_mapping(data: Mapping[str, Any], source: str = "<dict>") 
         other=labels["other"],
         unknown=labels["unknown"],
         source=source,
+        description=description.strip() if description else None,
+        unknown_host=labels["unknown_host"],
     )
 
 
@@ -185,24 +228,65 @@ def _id_column(frame: pd.DataFrame) -> str:
     return "company_id" if "company_id" in frame.columns else "id"
 
 
-def company_hosts(companies: pd.DataFrame) -> pd.DataFrame:
-    """One row per company x host country: ``company_id``, ``host_country``.
+def _evidence_frame(evidence: Any) -> pd.DataFrame | None:
+    """The evidence frame of an ``EvidenceSet``, ``Frames`` or frame (``None`` stays)."""
+    if evidence is None or isinstance(evidence, pd.DataFrame):
+        return evidence
+    if hasattr(evidence, "frames"):
+        evidence = evidence.frames()
+    frame = getattr(evidence, "evidence", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError("evidence must be an EvidenceSet, Frames or an evidence DataFrame")
+    return frame
 
-    Hosts are the company's ``host_countries``; a company without any is taken to operate in
-    its ``hq_country`` (``<NA>`` when that is unknown too). Accepts the companies frame
-    (``id``) or a score card's companies table (``company_id``). Sorted by company, host.
+
+#: How a company's hosts were found (column ``host_source`` of :func:`company_hosts`).
+HOST_SOURCES = ("listed", "evidence", "unknown")
+
+
+def company_hosts(
+    companies: pd.DataFrame,
+    evidence: Any = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """One row per company x host country: ``company_id``, ``host_country``,
+    ``host_source``.
+
+    Hosts are the company's ``host_countries`` (``listed``); else, when ``evidence`` (an
+    ``EvidenceSet``, ``Frames`` or the evidence frame) is given, the countries of the
+    company's company-level records (``evidence``; retracted records and records after
+    ``as_of`` are left out); else one row with ``<NA>`` (``unknown``). Accepts the companies
+    frame (``id``) or a score card's companies table (``company_id``). Sorted by company,
+    host. Vectorised: no loop over companies or records.
     """
-    ids = companies[_id_column(companies)].astype("string").to_numpy()
-    hosts = companies["host_countries"].map(
+    ids = companies[_id_column(companies)].astype("string").reset_index(drop=True)
+    listed = companies["host_countries"].map(
         lambda v: tuple(v) if isinstance(v, tuple | list) else ()
     )
-    hq = companies["hq_country"].astype("string").to_numpy()
-    hosts = pd.Series(
-        [h if h else (c,) for h, c in zip(hosts.to_list(), hq, strict=True)], dtype="object"
-    )
-    table = pd.DataFrame({"company_id": ids, "host_country": hosts}).explode("host_country")
+    table = pd.DataFrame({"company_id": ids, "host_country": listed.to_numpy()})
+    table = table.explode("host_country")
+    table["host_source"] = "listed"
+    table.loc[table["host_country"].isna(), "host_source"] = "unknown"
+    frame = _evidence_frame(evidence)
+    unlisted = set(table.loc[table["host_source"] == "unknown", "company_id"].dropna())
+    if frame is not None and unlisted:
+        rows = frame[frame["company_id"].astype("string").isin(unlisted)]
+        if "status" in rows.columns:
+            rows = rows[rows["status"].astype("string").fillna("") != "retracted"]
+        if as_of is not None and "effective_date" in rows.columns:
+            rows = rows[~(rows["effective_date"] > pd.Timestamp(as_of))]
+        found = pd.DataFrame(
+            {
+                "company_id": rows["company_id"].astype("string").to_numpy(),
+                "host_country": rows["country"].astype("string").to_numpy(),
+                "host_source": "evidence",
+            }
+        ).dropna()
+        table = table[~table["company_id"].isin(set(found["company_id"]))]
+        table = pd.concat([table, found], ignore_index=True)
     table["company_id"] = table["company_id"].astype("string")
     table["host_country"] = table["host_country"].astype("string")
+    table["host_source"] = table["host_source"].astype("string")
     table = table.drop_duplicates().sort_values(["company_id", "host_country"], kind="stable")
     return table.reset_index(drop=True)
 
@@ -210,16 +294,20 @@ def company_hosts(companies: pd.DataFrame) -> pd.DataFrame:
 def company_origin(
     companies: pd.DataFrame,
     origin_groups: OriginGroupsLike = None,
+    evidence: Any = None,
+    as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per company x host: ``company_id``, ``origin_country``, ``host_country``,
-    ``origin_group`` (see the module docstring for the host rule)."""
+    ``host_source``, ``origin_group`` (see the module docstring for the host rule; hosts
+    from :func:`company_hosts`, which reads ``evidence`` for companies without
+    ``host_countries``)."""
     grouping = load_origin_groups(origin_groups)
     id_col = _id_column(companies)
     origin = pd.Series(
         companies["origin_country"].astype("string").to_numpy(),
         index=companies[id_col].astype("string").to_numpy(),
     )
-    table = company_hosts(companies)
+    table = company_hosts(companies, evidence, as_of)
     table.insert(1, "origin_country", table["company_id"].map(origin).astype("string"))
     table["origin_group"] = grouping.assign(table["origin_country"], table["host_country"])
     return table

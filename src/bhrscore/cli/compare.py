@@ -211,6 +211,11 @@ def print_evidence(result: Any) -> None:
     help="Leave out companies with less coverage.",
 )
 @click.option(
+    "--include-insufficient",
+    is_flag=True,
+    help="Include companies with insufficient evidence in the group statistics.",
+)
+@click.option(
     "--correction", type=click.Choice(["holm", "bh", "none"]), default="holm", show_default=True
 )
 @click.option(
@@ -251,6 +256,7 @@ def compare(
     seed: int,
     min_n: int,
     min_coverage: float | None,
+    include_insufficient: bool,
     correction: str,
     origin_groups: str | None,
     show_evidence: bool,
@@ -262,6 +268,7 @@ def compare(
     from ..analysis.compare import compare as run_compare
     from ..analysis.evidence_compare import compare_evidence
     from ..analysis.origin import OriginGroupsError, load_origin_groups
+    from ..evidence.sectors import bundle_sector_vocabulary
 
     if origin_groups is not None:
         existing_path(origin_groups)
@@ -274,6 +281,7 @@ def compare(
     if since is None and window is not None:
         since = window.start(card.meta.as_of)
     by_keys, within_keys = split_keys(by), split_keys(within)
+    sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
     try:
         result = run_compare(
             card,
@@ -287,7 +295,10 @@ def compare(
             seed=seed,
             min_n=min_n,
             min_coverage=min_coverage,
+            include_insufficient=include_insufficient,
             correction=correction,  # type: ignore[arg-type]
+            evidence=evidence,
+            sectors=sectors,
         )
         ev_result = None
         if show_evidence or which in ("evidence", "testimony"):
@@ -298,6 +309,7 @@ def compare(
                 since=since,
                 as_of=card.meta.as_of,
                 min_n=min_n,
+                sectors=sectors,
             )
     except CompareError as exc:
         fail(str(exc))
@@ -327,6 +339,8 @@ def compare(
             f"{card.meta.as_of.isoformat()}, {len(card.companies)} companies",
             markup=False,
         )
+        for line in result.describe():
+            console.print(line, markup=False)
         print_groups(result)
         for line in result.warnings():
             console.print(f"  {line}", markup=False, style="yellow")
