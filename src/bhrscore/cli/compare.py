@@ -10,14 +10,13 @@ from typing import Any
 
 import click
 import pandas as pd
-from rich.padding import Padding
 from rich.text import Text
 
 from .common import AS_OF, console, existing_path, fail, fmt_num, parse_date
 from .formats import emit_csv, emit_json, format_option, warn
 from .inputs import RUBRIC, load_and_score
 from .progress import QUIET, steps
-from .render import Cell, Column, print_table
+from .render import Cell, Column, print_indented, print_table
 from .safe_text import safe
 
 def redact_testimony(ev_result: Any, evidence: Any) -> Any:
@@ -162,9 +161,13 @@ def print_evidence(result: Any) -> None:
         )
         for t in result.testimony.itertuples(index=False):
             group = "-" if t.origin_group is pd.NA else t.origin_group
-            head = f"  [{safe(group, inline=True)}] {safe(t.id, inline=True)} ({t.kind}, {t.status}):"
-            console.print(head, markup=False)
-            console.print(Padding(Text(safe(t.summary)), (0, 0, 0, 4), expand=False), soft_wrap=False)
+            head = f"[{safe(group, inline=True)}] {safe(t.id, inline=True)} ({t.kind}, {t.status}):"
+            print_indented(head.strip(), 2)
+            description = getattr(t, "description", None)
+            text = safe(t.summary)
+            if isinstance(description, str) and description:
+                text = f"group: {safe(description)}\n{text}"
+            print_indented(text, 4)
 
 
 @click.command()
@@ -323,7 +326,7 @@ def compare(
         )
         print_groups(result)
         for line in result.warnings():
-            console.print(f"  {safe(line)}", markup=False, style="yellow")
+            print_indented(Text(safe(line), style="yellow"), 2)
         if ev_result is not None:
             print_evidence(ev_result)
     small = int(result.groups["small_group"].sum())

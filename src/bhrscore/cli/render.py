@@ -109,6 +109,20 @@ def layout_widths(
     return widths
 
 
+def print_indented(text: str | Text, indent: int = 4, console: Console | None = None) -> None:
+    """Wrapped text with every line indented and no trailing padding (``text`` is taken as
+    already safe when it is a :class:`rich.text.Text`, else it passes :func:`safe`)."""
+    from rich.text import Text
+
+    from .common import console as default_console
+
+    out = console if console is not None else default_console
+    body = text if isinstance(text, Text) else Text(safe(text))
+    for line in body.wrap(out, max(out.width - indent, 8), overflow="fold"):
+        line.rstrip()
+        out.print(Text(" " * indent) + line, soft_wrap=True)
+
+
 def print_table(
     columns: Sequence[Column],
     rows: Sequence[Sequence[Cell]],
@@ -179,7 +193,6 @@ def _print_vertical(
 ) -> None:
     """One block per record: the key cells as heading, then ``header value`` pairs packed into
     lines of the console width (a pair is never split), then text cells wrapped below."""
-    from rich.padding import Padding
     from rich.text import Text
 
     width = out.width
@@ -216,5 +229,5 @@ def _print_vertical(
             field.append(safe(c.header, inline=True), style="dim")
             field.append(" ")
             field.append(row[i], style=row_styles[i])
-            out.print(Padding(field, (0, 0, 0, 2), expand=False), overflow="fold", soft_wrap=False)
+            print_indented(field, 2, out)
 

@@ -120,39 +120,59 @@ PROBLEM_COLUMNS = (
 )
 @click.option("--allow-unknown-fields", is_flag=True, help="Ignore unknown columns (warn).")
 @QUIET
+@click.option(
+    "--bundle-dirs",
+    is_flag=True,
+    help="Validate the directory of each PATH as one bundle (for pre-commit, which passes "
+    "the changed files); each directory is checked on its own.",
+)
 def validate(
     paths: tuple[str, ...],
     as_of: dt.date | None,
     fmt: str,
     allow_unknown_fields: bool,
     quiet: bool,
+    bundle_dirs: bool,
 ) -> None:
     """Validate evidence files or bundles: exit 0 if valid, 1 if not, 2 on usage errors."""
     from ..evidence.load import load_evidence
 
     for p in paths:
         existing_path(p)
+    if bundle_dirs:
+        from pathlib import Path
+
+        groups = [(d,) for d in sorted({str(Path(p).parent) for p in paths})]
+    else:
+        groups = [paths]
+    loaded = []
     with steps(quiet) as step:
-        step("Loading and validating evidence")
-        evidence = load_evidence(
-            *paths, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
-        )
-        report = evidence.report
-        counts = evidence.counts()
+        for group in groups:
+            step(f"Loading and validating {', '.join(group)}")
+            evidence = load_evidence(
+                *group, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
+            )
+            loaded.append((group, evidence.report, evidence.counts()))
+    docs = {
+        ", ".join(group): report.to_dict() | {"counts": {k: dict(v) for k, v in counts.items()}}
+        for group, report, counts in loaded
+    }
     if fmt == "json":
-        emit_json(report.to_dict() | {"counts": {k: dict(v) for k, v in counts.items()}})
+        emit_json(docs if bundle_dirs else next(iter(docs.values())))
     elif fmt == "csv":
         import pandas as pd
 
-        rows = [
-            {**p.to_dict(), "line": _line(p)[0]} for p in report.problems
-        ]
+        rows = [{**p.to_dict(), "line": _line(p)[0]} for _g, r, _c in loaded for p in r.problems]
         emit_csv(pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS)))
     elif fmt == "github":
         from .github import print_annotations
 
-        print_annotations(problem_annotations(report))
+        for _group, report, _counts in loaded:
+            print_annotations(problem_annotations(report))
     else:
-        _print_report(report, counts)
-    if not report.ok:
+        for n, (group, report, counts) in enumerate(loaded):
+            if bundle_dirs:
+                console.print(("\n" if n else "") + f"[bold]{markup(group[0])}[/]")
+            _print_report(report, counts)
+    if not all(report.ok for _g, report, _c in loaded):
         raise click.exceptions.Exit(EXIT_DATA)
