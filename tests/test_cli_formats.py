@@ -49,7 +49,8 @@ def test_json_format_prints_only_json(
     code, out, err = run([*machine_args(tmp_path)[command], "--format", "json"], capsys)
     assert code == 0, err
     doc = json.loads(out)  # the whole of stdout is one JSON document
-    assert isinstance(doc, dict) and doc
+    assert isinstance(doc, dict)
+    assert doc
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -59,7 +60,8 @@ def test_csv_format_prints_only_csv(
     code, out, err = run([*machine_args(tmp_path)[command], "--format", "csv"], capsys)
     assert code == 0, err
     header = out.splitlines()[0]
-    assert "wrote" not in out.lower() and "Evidence bundle" not in out
+    assert "wrote" not in out.lower()
+    assert "Evidence bundle" not in out
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns) == header.split(",")
 
@@ -199,8 +201,10 @@ def test_progress_shows_on_a_terminal_and_not_when_piped_or_quiet() -> None:
         step("Scoring")
     assert "Loading evidence" in buffer.getvalue()
     assert "Scoring" in buffer.getvalue()
-    for quiet, console in ((True, Console(file=io.StringIO(), force_terminal=True)),
-                           (False, Console(file=io.StringIO(), force_terminal=False))):
+    for quiet, console in (
+        (True, Console(file=io.StringIO(), force_terminal=True)),
+        (False, Console(file=io.StringIO(), force_terminal=False)),
+    ):
         with steps(quiet, console) as step:
             step("Loading evidence")
         assert console.file.getvalue() == ""  # type: ignore[attr-defined]

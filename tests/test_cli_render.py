@@ -37,7 +37,9 @@ def card_with_intervals() -> ScoreCard:
     import datetime as dt
 
     evidence = load_evidence(EXAMPLE, as_of=dt.date(2026, 11, 23))
-    card = score(evidence, load_rubric(ROOT / "rubrics" / "labour-rights.yaml"), dt.date(2026, 11, 23))
+    card = score(
+        evidence, load_rubric(ROOT / "rubrics" / "labour-rights.yaml"), dt.date(2026, 11, 23)
+    )
     companies = card.companies.copy()
     n = len(companies)
     companies["total_low"] = companies["total"] - 12.345

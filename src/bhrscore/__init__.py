@@ -24,11 +24,11 @@ if TYPE_CHECKING:
         EvidenceComparison,
         OriginGroups,
         Sensitivity,
-        compare,
         compare_evidence,
         load_origin_groups,
-        sensitivity,
     )
+    from .analysis.compare import compare
+    from .analysis.sensitivity import sensitivity
     from .evidence.evidence_set import EvidenceSet
     from .evidence.frame import Frames
     from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
         score,
     )
     from .synthetic import synthetic_evidence, synthetic_frames
+
+    __version__: str
 
 #: public name -> module (relative to this package) that defines it. Imported on first use so
 #: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
@@ -80,7 +82,7 @@ _EXPORTS: dict[str, str] = {
     "ValidationReport": ".evidence.report",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
-    "compare": ".analysis",
+    "compare": ".analysis.compare",
     "compare_evidence": ".analysis",
     "default_rubric": ".rubric",
     "evidence_kind": ".evidence.registry",
@@ -91,7 +93,7 @@ _EXPORTS: dict[str, str] = {
     "rule_type": ".rubric",
     "scale_type": ".rubric",
     "score": ".rubric",
-    "sensitivity": ".analysis",
+    "sensitivity": ".analysis.sensitivity",
     "synthetic_evidence": ".synthetic",
     "synthetic_frames": ".synthetic",
     "write_briefing": ".export",

@@ -92,7 +92,7 @@ def brief(
             overflow_format="parquet" if overflow == "parquet" else "csv",
         )
     if fmt != "text":
-        doc = {
+        doc: dict[str, object] = {
             "path": str(result.path),
             "sheets": list(result.sheets),
             "companies": len(card.companies),
@@ -108,7 +108,7 @@ def brief(
         else:
             import pandas as pd
 
-            emit_csv(pd.DataFrame([doc | {"sheets": "|".join(doc["sheets"])}]))
+            emit_csv(pd.DataFrame([doc | {"sheets": "|".join(result.sheets)}]))
         return
     privacy = (
         "personal data included"

@@ -150,10 +150,10 @@ def check_rows(report: CheckReport) -> list[tuple[Any, ...]]:
     for path, rubric in report.rubrics.items():
         label = f"{rubric.id} {rubric.version}" if rubric is not None else "invalid"
         rows.append(("rubric", path, None, None, None, rubric is not None, label))
-    for f, p, m, line, _col in _problems(report):
-        rows.append(("error", f, line, p, None, False, m))
-    for n in report.notes:
-        rows.append(("note", None, None, None, None, None, n))
+    for f, p, message, line, _col in _problems(report):
+        rows.append(("error", f, line, p, None, False, message))
+    for text in report.notes:
+        rows.append(("note", None, None, None, None, None, text))
     for c in report.cases:
         rows.append(("case", c.file, _case_line(c), None, c.name, c.ok, c.error or ""))
         for m in c.mismatches:
@@ -167,9 +167,9 @@ def check_annotations(report: CheckReport) -> list[Any]:
     from .github import Annotation
 
     notes: list[Annotation] = []
-    for f, p, m, line, col in _problems(report):
+    for f, p, message, line, col in _problems(report):
         title = f"bhrscore check: {p}" if p else "bhrscore check"
-        notes.append(Annotation("error", f, m, title, line, col))
+        notes.append(Annotation("error", f, message, title, line, col))
     for c in report.cases:
         if c.ok:
             continue

@@ -4,7 +4,6 @@ with bootstrap intervals, pairwise permutation tests and small-group warnings.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
@@ -18,6 +17,7 @@ from .inputs import RUBRIC, load_and_score
 from .progress import QUIET, steps
 from .render import Cell, Column, print_indented, print_table
 from .safe_text import safe
+
 
 def redact_testimony(ev_result: Any, evidence: Any) -> Any:
     """``ev_result`` with the names of persons in sensitive evidence replaced by
@@ -119,8 +119,7 @@ def print_evidence(result: Any) -> None:
     since = result.options.get("since")
     window = f"{since} to {result.options['as_of']}" if since else "all dates"
     title = (
-        f"Evidence by {' / '.join(result.by)}, {window} (companies; rates with their "
-        "denominators)"
+        f"Evidence by {' / '.join(result.by)}, {window} (companies; rates with their denominators)"
     )
     columns = [Column(" / ".join(result.by), "id", key=True)]
     columns += [Column(n) for n in ("firms", "retal.", "wage", "refused", "resp.", "testim.")]

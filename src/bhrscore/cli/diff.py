@@ -104,7 +104,9 @@ def diff(
             )
 
 
-def _print_text(changes: list[str], themes: pd.DataFrame, table_data: pd.DataFrame, top: int) -> None:
+def _print_text(
+    changes: list[str], themes: pd.DataFrame, table_data: pd.DataFrame, top: int
+) -> None:
     console.print(f"[bold]Rubric changes[/] ({len(changes)})", markup=True)
     for line in changes or ["none"]:
         console.print(f"  {safe(line)}", markup=False)

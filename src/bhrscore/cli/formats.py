@@ -54,9 +54,20 @@ def is_machine(fmt: str) -> bool:
     return fmt != "text"
 
 
+def _echo(text: str, nl: bool = True) -> None:
+    """Machine output on stdout: unchanged when piped (data stays data), with control
+    characters shown as escapes when stdout is a terminal (a person is reading it)."""
+    import sys
+
+    from .safe_text import safe
+
+    isatty = getattr(sys.stdout, "isatty", None)
+    click.echo(safe(text) if callable(isatty) and isatty() else text, nl=nl)
+
+
 def emit_json(doc: Any) -> None:
     """Print one JSON document on stdout (UTF-8, indented, keys in the order given)."""
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=_jsonable))
+    _echo(json.dumps(doc, indent=2, ensure_ascii=False, default=_jsonable))
 
 
 def emit_csv(frame: pd.DataFrame) -> None:
@@ -64,14 +75,14 @@ def emit_csv(frame: pd.DataFrame) -> None:
     (formula-like text neutralised, lists joined)."""
     from ..export.tables import csv_text
 
-    click.echo(csv_text(frame), nl=False)
+    _echo(csv_text(frame), nl=False)
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A frame as JSON records (missing values as null, dates as ISO strings)."""
-    text = frame.to_json(orient="records", double_precision=15, date_format="iso")
-    records: list[dict[str, Any]] = json.loads(text or "[]")
-    return records
+    """A frame as JSON records (missing values as null, tuples as lists, dates as ISO)."""
+    from ..export.tables import records
+
+    return records(frame)
 
 
 def note(message: str, fmt: str = "text", quiet: bool = False, style: str | None = None) -> None:

@@ -48,7 +48,7 @@ class Annotation:
 def escape_data(text: str) -> str:
     """The message part of a workflow command (GitHub toolkit ``escapeData``), with control
     characters first shown as escapes."""
-    return safe(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return safe(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -166,7 +166,9 @@ def locate(file: str, yaml_path: str | None, message: str) -> tuple[int | None, 
     return None, None
 
 
-def case_line(file: str, name: str, company: str | None = None, key: str | None = None) -> int | None:
+def case_line(
+    file: str, name: str, company: str | None = None, key: str | None = None
+) -> int | None:
     """The line of a golden case (``cases[i]`` whose ``name`` is ``name``), or of its expected
     value ``expect.<company>.<key>`` when given and present."""
     import yaml

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import EXIT_DATA, as_of_or_today, existing_path, fail
+from .common import EXIT_DATA, UserError, as_of_or_today, existing_path, fail
 from .progress import Step
 
 if TYPE_CHECKING:
@@ -96,4 +96,4 @@ def resolve_company(wanted: str, known: Iterable[str], option: str = "--explain"
     hint = ""
     if close:
         hint = "; did you mean " + " or ".join(repr(by_fold[c]) for c in close) + "?"
-    fail(f"{option}: no company {wanted!r} in the evidence{hint}")
+    raise UserError(f"{option}: no company {wanted!r} in the evidence{hint}")

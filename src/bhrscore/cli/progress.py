@@ -45,7 +45,7 @@ def steps(quiet: bool = False, console: Console | None = None) -> Iterator[Step]
     if quiet or not out.is_terminal:
         yield _ignore
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     with Progress(
         SpinnerColumn(),
@@ -54,7 +54,7 @@ def steps(quiet: bool = False, console: Console | None = None) -> Iterator[Step]
         console=out,
         transient=True,
     ) as progress:
-        current: list[int] = []
+        current: list[TaskID] = []
 
         def step(description: str) -> None:
             from .safe_text import markup

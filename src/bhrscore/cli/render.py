@@ -82,8 +82,7 @@ def layout_widths(
         max([_width(c.header), *(_width(r[i]) for r in rows)]) for i, c in enumerate(columns)
     ]
     fixed = [
-        max([_longest_word(c.header), *(_width(r[i]) for r in rows)])
-        for i, c in enumerate(columns)
+        max([_longest_word(c.header), *(_width(r[i]) for r in rows)]) for i, c in enumerate(columns)
     ]
     minimum = [
         fixed[i] if c.kind != "text" else min(natural[i], max(TEXT_MIN, _longest_word(c.header)))
@@ -100,7 +99,9 @@ def layout_widths(
             widths[i] = natural[i]
     excess = sum(widths) - available
     while excess > 0:  # take width from the widest text column still above its minimum
-        shrinkable = [i for i, c in enumerate(columns) if c.kind == "text" and widths[i] > minimum[i]]
+        shrinkable = [
+            i for i, c in enumerate(columns) if c.kind == "text" and widths[i] > minimum[i]
+        ]
         widest = max(shrinkable, key=lambda i: widths[i])
         others = [widths[i] for i in shrinkable if i != widest]
         step = min(excess, widths[widest] - max([minimum[widest], *others]) or 1)
@@ -230,4 +231,3 @@ def _print_vertical(
             field.append(" ")
             field.append(row[i], style=row_styles[i])
             print_indented(field, 2, out)
-

@@ -16,9 +16,13 @@ from typing import Any
 
 #: C0 controls except TAB and LF, DEL, C1 controls (U+0080-U+009F: 0x9B is CSI on its own),
 #: bidi embeddings/overrides/isolates, and line/paragraph separators that some terminals act on.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
 #: the same, with TAB and LF also neutralised (for one-line cells such as ids and names).
-_UNSAFE_INLINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_INLINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -66,7 +66,9 @@ def ranked_table(card: ScoreCard, top: int | None, console: Console | None = Non
     pen = card.penalties.groupby("company_id").size()
     rows: list[list[Cell]] = []
     for row in score_rows(card, top).to_dict("records"):
-        insufficient = has_sufficient and not is_missing(row["sufficient"]) and not row["sufficient"]
+        insufficient = (
+            has_sufficient and not is_missing(row["sufficient"]) and not row["sufficient"]
+        )
         cells: list[Cell] = [
             "–" if is_missing(row["rank"]) else str(int(row["rank"])),
             str(row["company_id"]),

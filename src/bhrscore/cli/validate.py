@@ -142,7 +142,7 @@ def validate(
     if bundle_dirs:
         from pathlib import Path
 
-        groups = [(d,) for d in sorted({str(Path(p).parent) for p in paths})]
+        groups: list[tuple[str, ...]] = [(d,) for d in sorted({str(Path(p).parent) for p in paths})]
     else:
         groups = [paths]
     loaded = []
