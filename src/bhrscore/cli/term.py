@@ -9,6 +9,7 @@ renderer (:mod:`bhrscore.cli.render`) fits its tables to that width without cutt
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from rich.console import Console as RichConsole
 from rich.console import ConsoleDimensions
@@ -24,7 +25,15 @@ def piped_width() -> int:
 
 
 class Console(RichConsole):
-    """A rich console whose width is :func:`piped_width` when its file is not a terminal."""
+    """A rich console whose width is :func:`piped_width` when its file is not a terminal.
+
+    Unless a width is given, the width is read when printing, not when the console is made
+    (rich would freeze ``$COLUMNS`` at import time)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("width") is None:
+            self._width = None
 
     @property
     def size(self) -> ConsoleDimensions:
