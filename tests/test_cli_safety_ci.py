@@ -247,3 +247,39 @@ def test_pre_commit_hooks_through_try_repo(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "Failed" in bad.stdout
     assert "rumoured" in bad.stdout
+
+
+def test_check_github_places_a_yaml_syntax_error_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("broken.yaml").write_text("id: x\nversion: 1\ntree:\n  - id: a\n    weight: [1\n")
+    code, out, _ = run_cli(["check", "broken.yaml", "--format", "github"], capsys)
+    assert code == 1
+    (line,) = out.splitlines()
+    # PyYAML reports the unclosed flow sequence where the stream ends: after line 5
+    assert line.startswith("::error file=broken.yaml,line=6,title=bhrscore check::")
+    assert "YAML syntax error" in line
+
+
+def test_validate_bundle_dirs_checks_each_directory_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for d in (good, bad):
+        d.mkdir()
+        write_jsonl(d / "companies.jsonl", [company()])
+    write_jsonl(good / "evidence.jsonl", [record()])
+    write_jsonl(bad / "evidence.jsonl", [record(status="rumoured")])
+    files = [
+        str(good / "evidence.jsonl"),
+        str(bad / "evidence.jsonl"),
+        str(bad / "companies.jsonl"),
+    ]
+    code, out, _ = run_cli(["validate", "--bundle-dirs", *files, "--format", "json"], capsys)
+    assert code == 1
+    doc = json.loads(out)
+    assert set(doc) == {str(good), str(bad)}  # one report per directory, each read whole
+    assert doc[str(good)]["ok"] is True
+    assert doc[str(good)]["read"] == {"companies": 1, "evidence": 1}
+    assert doc[str(bad)]["ok"] is False

@@ -32,8 +32,10 @@ Kind = Literal["number", "id", "text"]
 #: a cell: its text, or (text, rich style) for a highlighted cell such as a warning.
 Cell = str | tuple[str, str]
 
-#: narrowest a text column is squeezed to before the vertical layout is used instead.
-TEXT_MIN = 16
+#: narrowest a text column is squeezed to before the vertical layout is used instead (wider
+#: when a word is longer, up to :data:`TEXT_WORD_MAX`: longer words fold).
+TEXT_MIN = 10
+TEXT_WORD_MAX = 24
 #: spaces between columns.
 GAP = 2
 
@@ -84,8 +86,12 @@ def layout_widths(
     fixed = [
         max([_longest_word(c.header), *(_width(r[i]) for r in rows)]) for i, c in enumerate(columns)
     ]
+    words = [
+        min(TEXT_WORD_MAX, max([_longest_word(c.header), *(_longest_word(r[i]) for r in rows)]))
+        for i, c in enumerate(columns)
+    ]
     minimum = [
-        fixed[i] if c.kind != "text" else min(natural[i], max(TEXT_MIN, _longest_word(c.header)))
+        fixed[i] if c.kind != "text" else min(natural[i], max(TEXT_MIN, words[i]))
         for i, c in enumerate(columns)
     ]
     available = total - GAP * (len(columns) - 1)
