@@ -13,48 +13,124 @@ compare groups, export.
 >>> write_briefing(card, "briefing.xlsx", evidence=evidence)  # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+from __future__ import annotations
 
-from .analysis import (
-    Comparison,
-    EvidenceComparison,
-    OriginGroups,
-    Sensitivity,
-    compare,
-    compare_evidence,
-    load_origin_groups,
-    sensitivity,
-)
-from .evidence.evidence_set import EvidenceSet
-from .evidence.frame import Frames
-from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
-from .evidence.load import load_evidence
-from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
-from .evidence.read import Limits
-from .evidence.registry import evidence_kind, evidence_kinds
-from .evidence.report import EvidenceValidationError, Problem, ValidationReport
-from .evidence.sectors import SectorVocabulary, default_sector_vocabulary, load_sector_vocabulary
-from .evidence.write import write_evidence
-from .export import write_briefing, write_template
-from .export.tables import write_scorecard
-from .rubric import (
-    Rubric,
-    RubricError,
-    ScoreCard,
-    aggregate,
-    default_rubric,
-    load_rubric,
-    rule_type,
-    scale_type,
-    score,
-)
-from .synthetic import synthetic_evidence, synthetic_frames
+import importlib
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = _version("bhrscore")  # one source of truth: pyproject.toml
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from .analysis import (
+        Comparison,
+        EvidenceComparison,
+        OriginGroups,
+        Sensitivity,
+        compare_evidence,
+        load_origin_groups,
+    )
+    from .analysis.compare import compare
+    from .analysis.sensitivity import sensitivity
+    from .evidence.evidence_set import EvidenceSet
+    from .evidence.frame import Frames
+    from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
+    from .evidence.load import load_evidence
+    from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
+    from .evidence.read import Limits
+    from .evidence.registry import evidence_kind, evidence_kinds
+    from .evidence.report import EvidenceValidationError, Problem, ValidationReport
+    from .evidence.sectors import (
+        SectorVocabulary,
+        default_sector_vocabulary,
+        load_sector_vocabulary,
+    )
+    from .evidence.write import write_evidence
+    from .export import write_briefing, write_template
+    from .export.tables import write_scorecard
+    from .rubric import (
+        Rubric,
+        RubricError,
+        ScoreCard,
+        aggregate,
+        default_rubric,
+        load_rubric,
+        rule_type,
+        scale_type,
+        score,
+    )
+    from .synthetic import synthetic_evidence, synthetic_frames
+
+    __version__: str
+
+#: public name -> module (relative to this package) that defines it. Imported on first use so
+#: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
+_EXPORTS: dict[str, str] = {
+    "Assessment": ".evidence.kinds",
+    "Company": ".evidence.model",
+    "CompanyResponse": ".evidence.model",
+    "Comparison": ".analysis",
+    "EvidenceBase": ".evidence.model",
+    "EvidenceComparison": ".analysis",
+    "EvidenceSet": ".evidence.evidence_set",
+    "EvidenceValidationError": ".evidence.report",
+    "Frames": ".evidence.frame",
+    "GroupSubject": ".evidence.model",
+    "Limits": ".evidence.read",
+    "OriginGroups": ".analysis",
+    "Problem": ".evidence.report",
+    "Retaliation": ".evidence.kinds",
+    "Rubric": ".rubric",
+    "RubricError": ".rubric",
+    "ScoreCard": ".rubric",
+    "SectorVocabulary": ".evidence.sectors",
+    "Sensitivity": ".analysis",
+    "Source": ".evidence.model",
+    "Statement": ".evidence.kinds",
+    "UnionDialogue": ".evidence.kinds",
+    "ValidationReport": ".evidence.report",
+    "Wage": ".evidence.kinds",
+    "aggregate": ".rubric",
+    "compare": ".analysis.compare",
+    "compare_evidence": ".analysis",
+    "default_rubric": ".rubric",
+    "default_sector_vocabulary": ".evidence.sectors",
+    "evidence_kind": ".evidence.registry",
+    "evidence_kinds": ".evidence.registry",
+    "load_evidence": ".evidence.load",
+    "load_origin_groups": ".analysis",
+    "load_rubric": ".rubric",
+    "load_sector_vocabulary": ".evidence.sectors",
+    "rule_type": ".rubric",
+    "scale_type": ".rubric",
+    "score": ".rubric",
+    "sensitivity": ".analysis.sensitivity",
+    "synthetic_evidence": ".synthetic",
+    "synthetic_frames": ".synthetic",
+    "write_briefing": ".export",
+    "write_evidence": ".evidence.write",
+    "write_scorecard": ".export.tables",
+    "write_template": ".export",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first access (PEP 562)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("bhrscore")  # one source of truth: pyproject.toml
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            value = "0+unknown"
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Assessment",

@@ -27,8 +27,30 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: command name -> one-line help for ``bhrscore --help`` (kept here so that listing the
+#: commands imports none of them; tests check it matches each command's own help).
+SUMMARIES: dict[str, str] = {
+    "brief": "Write the investor briefing workbook.",
+    "check": "Validate rubric files and run their golden cases.",
+    "compare": "Compare scores between groups of companies.",
+    "diff": "Show how scores and ranks move between two rubric versions.",
+    "schema": "Write JSON Schemas for companies, evidence and rubrics.",
+    "score": "Score the companies of an evidence bundle with a rubric.",
+    "sensitivity": "Rank stability under weight perturbations and alternative policies.",
+    "template": "Write an evidence-entry workbook.",
+    "validate": "Validate evidence files or bundles.",
+}
+
+
 class LazyGroup(click.Group):
-    """A click group whose commands are imported on first use."""
+    """A click group whose commands are imported on first use; ``--help`` lists them from
+    :data:`SUMMARIES` without importing any (and so without pandas)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
-from .common import AS_OF, console, fail
+from .common import AS_OF, fail
+from .formats import emit_csv, emit_json, format_option, note
 from .inputs import RUBRIC, load_and_score
+from .progress import QUIET, steps
 
 
 @click.command()
@@ -43,6 +45,8 @@ from .inputs import RUBRIC, load_and_score
     show_default=True,
     help="Format of the companion file for evidence beyond the sheet row limit.",
 )
+@format_option(help="Output: text for people; csv or json (what was written) for programs.")
+@QUIET
 def brief(
     paths: tuple[str, ...],
     rubric_path: str | None,
@@ -51,6 +55,8 @@ def brief(
     include_personal_data: bool,
     origin_groups: str | None,
     overflow: str,
+    fmt: str,
+    quiet: bool,
 ) -> None:
     """Write the investor briefing workbook (Summary, By origin, By sector, Companies,
     Indicators, Evidence, Method, Data quality). Exit 0 on success, 1 if the evidence or
@@ -65,37 +71,57 @@ def brief(
         fail(f"--out {out!r} is a directory; give a file name such as {out}/briefing.xlsx")
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
-    evidence, _rubric, card = load_and_score(paths, rubric_path, as_of)
-    try:
-        comparisons = {
-            key: compare(card, by=key, origin_groups=origin_groups)
-            for key in ("origin_group", "sector")
+    with steps(quiet) as step:
+        evidence, _rubric, card = load_and_score(paths, rubric_path, as_of, step)
+        step("Comparing by origin group and sector")
+        try:
+            comparisons = {
+                key: compare(card, by=key, origin_groups=origin_groups)
+                for key in ("origin_group", "sector")
+            }
+        except ValueError as exc:  # e.g. a bad origin grouping file
+            fail(str(exc), 1)
+        step(f"Writing {target}")
+        result = write_briefing(
+            card,
+            target,
+            comparisons=comparisons,
+            evidence=evidence,
+            include_personal_data=include_personal_data,
+            origin_groups=origin_groups,
+            overflow_format="parquet" if overflow == "parquet" else "csv",
+        )
+    if fmt != "text":
+        doc: dict[str, object] = {
+            "path": str(result.path),
+            "sheets": list(result.sheets),
+            "companies": len(card.companies),
+            "evidence_total": result.evidence_total,
+            "evidence_rows": result.evidence_rows,
+            "companion": None if result.companion is None else str(result.companion),
+            "personal_data_included": include_personal_data,
+            "redacted_records": result.redacted_records,
+            "redacted_cells": result.redacted_cells,
         }
-    except ValueError as exc:  # e.g. a bad origin grouping file
-        fail(str(exc), 1)
-    result = write_briefing(
-        card,
-        target,
-        comparisons=comparisons,
-        evidence=evidence,
-        include_personal_data=include_personal_data,
-        origin_groups=origin_groups,
-        overflow_format="parquet" if overflow == "parquet" else "csv",
-    )
+        if fmt == "json":
+            emit_json(doc)
+        else:
+            import pandas as pd
+
+            emit_csv(pd.DataFrame([doc | {"sheets": "|".join(result.sheets)}]))
+        return
     privacy = (
         "personal data included"
         if include_personal_data
         else f"names redacted in {result.redacted_records} record(s), "
         f"{result.redacted_cells} cell(s)"
     )
-    console.print(
+    note(
         f"Wrote {result.path} ({len(result.sheets)} sheets: {len(card.companies)} companies, "
-        f"{result.evidence_total} evidence records; {privacy}).",
-        markup=False,
+        f"{result.evidence_total} evidence records; {privacy})."
     )
     if result.companion is not None:
-        console.print(
+        note(
             f"The Evidence sheet holds {result.evidence_rows:,} records; all of them are in "
-            f"{result.companion}.",
-            markup=False,
+            f"{result.companion}."
         )

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.markup import escape
+
+from .safe_text import markup, safe
+from .term import Console
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -29,14 +29,22 @@ class UserError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
     def show(self, file: Any = None) -> None:
-        err_console.print(f"[bold red]error:[/] {escape(self.message)}", markup=True)
+        err_console.print(f"[bold red]error:[/] {markup(self.message)}", markup=True)
 
 
 def fmt_num(value: Any, digits: int = 1, signed: bool = False) -> str:
     """A number for tables: fixed digits, ``-`` for missing (None, NA, NaN)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "-"
     return f"{float(value):{'+' if signed else ''}.{digits}f}"
+
+
+def is_missing(value: Any) -> bool:
+    """None, pandas' NA or NaN (pandas is imported only when it is already loaded)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
 
 
 def fail(message: str, exit_code: int = EXIT_USAGE) -> NoReturn:
@@ -93,10 +101,10 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except EvidenceValidationError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        err_console.print(f"error: {safe(str(exc))}", markup=False)
         sys.exit(EXIT_DATA)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        err_console.print(f"error: {exc.strerror}: {exc.filename}")
+        err_console.print(f"error: {exc.strerror}: {safe(str(exc.filename))}", markup=False)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.exit(EXIT_OK)

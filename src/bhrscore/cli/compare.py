@@ -4,19 +4,19 @@ with bootstrap intervals, pairwise permutation tests and small-group warnings.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
 import click
 import pandas as pd
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
-from .common import AS_OF, console, err_console, existing_path, fail, fmt_num, parse_date
+from .common import AS_OF, console, existing_path, fail, fmt_num, parse_date
+from .formats import emit_csv, emit_json, format_option, warn
 from .inputs import RUBRIC, load_and_score
-
-FORMATS = ("table", "csv", "json")
+from .progress import QUIET, steps
+from .render import Cell, Column, print_indented, print_table
+from .safe_text import safe
 
 
 def redact_testimony(ev_result: Any, evidence: Any) -> Any:
@@ -49,32 +49,33 @@ def _true(value: Any) -> bool:
 
 
 def _interval(low: Any, high: Any) -> str:
+    """``[low, high]`` without spaces, so that it is one word a table never wraps."""
     if fmt_num(low) == "-":
         return "-"
-    return f"[{fmt_num(low)}, {fmt_num(high)}]"
+    return f"[{fmt_num(low)},{fmt_num(high)}]"
 
 
 def print_groups(result: Any) -> None:
     level = round(100 * result.options["level"])
-    title = escape(f"{result.metric} by {' / '.join(result.by)}")
+    title = f"{result.metric} by {' / '.join(result.by)}"
     if result.within:
-        title += escape(f" within {' / '.join(result.within)}")
-    table = Table(title=title, title_justify="left")
+        title += f" within {' / '.join(result.within)}"
+    columns: list[Column] = []
     if result.within:
-        table.add_column(escape(" / ".join(result.within)))
-    table.add_column(escape(" / ".join(result.by)))
-    for name in ("n", "mean", "median", f"{level}% CI", "coverage"):
-        table.add_column(name, justify="right")
-    table.add_column("note")
+        columns.append(Column(" / ".join(result.within), "id", key=True))
+    columns.append(Column(" / ".join(result.by), "id", key=True))
+    columns += [Column(n) for n in ("n", "mean", "median", f"{level}% CI", "coverage")]
+    columns.append(Column("note", "text"))
+    rows: list[list[Cell]] = []
     for row in result.groups.itertuples(index=False):
-        warn = (
-            f"[yellow]n < {result.options['min_n']}: unreliable[/]"
+        warn: Cell = (
+            (f"n < {result.options['min_n']}: unreliable", "yellow")
             if _true(row.small_group)
             else ""
         )
-        cells = [escape(str(row.stratum))] if result.within else []
+        cells: list[Cell] = [str(row.stratum)] if result.within else []
         cells += [
-            escape(str(row.group)),
+            str(row.group),
             str(row.n),
             fmt_num(row.mean),
             fmt_num(row.median),
@@ -82,76 +83,76 @@ def print_groups(result: Any) -> None:
             fmt_num(row.coverage_mean, 2),
             warn,
         ]
-        table.add_row(*cells)
-    console.print(table)
+        rows.append(cells)
+    print_table(columns, rows, title=title)
     if result.pairwise.empty:
         return
-    pairs = Table(
-        title=f"Pairwise differences (permutation test, {result.options['correction']} adjusted)",
-        title_justify="left",
-    )
+    columns = []
     if result.within:
-        pairs.add_column(escape(" / ".join(result.within)))
-    pairs.add_column("a - b")
-    for name in ("diff", f"{level}% CI", "p", "p adj"):
-        pairs.add_column(name, justify="right")
-    pairs.add_column("note")
+        columns.append(Column(" / ".join(result.within), "id", key=True))
+    columns.append(Column("a - b", "id", key=True))
+    columns += [Column(n) for n in ("diff", f"{level}% CI", "p", "p adj")]
+    columns.append(Column("note", "text"))
+    rows = []
     for row in result.pairwise.itertuples(index=False):
-        note = "[bold]significant[/]" if _true(row.significant) else ""
+        note: Cell = ("significant", "bold") if _true(row.significant) else ""
         if _true(row.small_group):
-            note = f"[yellow]small group: {'no test' if pd.isna(row.p_value) else 'low power'}[/]"
-        cells = [escape(str(row.stratum))] if result.within else []
+            note = (f"small group: {'no test' if pd.isna(row.p_value) else 'low power'}", "yellow")
+        cells = [str(row.stratum)] if result.within else []
         cells += [
-            escape(f"{row.group_a} - {row.group_b}"),
+            f"{row.group_a} - {row.group_b}",
             fmt_num(row.diff),
             _interval(row.diff_ci_low, row.diff_ci_high),
             fmt_p(row.p_value),
             fmt_p(row.p_adjusted),
             note,
         ]
-        pairs.add_row(*cells)
-    console.print(pairs)
+        rows.append(cells)
+    print_table(
+        columns,
+        rows,
+        title=f"Pairwise differences (permutation test, {result.options['correction']} adjusted)",
+    )
 
 
 def print_evidence(result: Any) -> None:
     since = result.options.get("since")
     window = f"{since} to {result.options['as_of']}" if since else "all dates"
-    table = Table(
-        title=escape(
-            f"Evidence by {' / '.join(result.by)}, {window} (companies; rates with their "
-            "denominators)"
-        ),
-        title_justify="left",
+    title = (
+        f"Evidence by {' / '.join(result.by)}, {window} (companies; rates with their denominators)"
     )
-    table.add_column(escape(" / ".join(result.by)), no_wrap=True)
-    for name in ("firms", "retal.", "wage", "refused", "resp.", "testim."):
-        table.add_column(name, justify="right")
-    table.add_column("note")
+    columns = [Column(" / ".join(result.by), "id", key=True)]
+    columns += [Column(n) for n in ("firms", "retal.", "wage", "refused", "resp.", "testim.")]
+    columns.append(Column("note", "text"))
 
     def rate(k: Any, n: Any) -> str:
         return f"{k}/{n}" if n else "-"
 
+    rows: list[list[Cell]] = []
     for r in result.groups.itertuples(index=False):
-        warn = ""
+        warn: Cell = ""
         if _true(r.small_group):
-            warn = "[yellow]testimony only[/]" if r.companies == 0 else "[yellow]anecdotal[/]"
-        table.add_row(
-            escape(str(r.group)),
-            str(r.companies),
-            rate(r.companies_with_retaliation, r.companies),
-            f"{fmt_num(r.wage_ratio_median, 2)} ({r.companies_with_wage_ratio})",
-            rate(r.dialogue_refusals, r.dialogue_records),
-            rate(r.responses, r.allegations_settled),
-            str(r.testimony_records),
-            warn,
+            warn = ("testimony only", "yellow") if r.companies == 0 else ("anecdotal", "yellow")
+        rows.append(
+            [
+                str(r.group),
+                str(r.companies),
+                rate(r.companies_with_retaliation, r.companies),
+                f"{fmt_num(r.wage_ratio_median, 2)}({r.companies_with_wage_ratio})",
+                rate(r.dialogue_refusals, r.dialogue_records),
+                rate(r.responses, r.allegations_settled),
+                str(r.testimony_records),
+                warn,
+            ]
         )
-    console.print(table)
+    print_table(columns, rows, title=title)
     console.print(
         "firms: companies with evidence; retal.: firms with verified retaliation by the "
         "company or its security contractor, or with company involvement / firms; "
         "wage: median wage/benchmark ratio (firms with one); refused: dialogue refusals / "
         "dialogue sought; resp.: responses / allegations settled; testim.: group-level records",
         markup=False,
+        soft_wrap=False,
     )
     if not result.testimony.empty:
         console.print(
@@ -159,7 +160,13 @@ def print_evidence(result: Any) -> None:
         )
         for t in result.testimony.itertuples(index=False):
             group = "-" if t.origin_group is pd.NA else t.origin_group
-            console.print(f"  [{group}] {t.id} ({t.kind}, {t.status}): {t.summary}", markup=False)
+            head = f"[{safe(group, inline=True)}] {safe(t.id, inline=True)} ({t.kind}, {t.status}):"
+            print_indented(head.strip(), 2)
+            description = getattr(t, "description", None)
+            text = safe(t.summary)
+            if isinstance(description, str) and description:
+                text = f"group: {safe(description)}\n{text}"
+            print_indented(text, 4)
 
 
 @click.command()
@@ -179,7 +186,7 @@ def print_evidence(result: Any) -> None:
     "--metric", default="total", show_default=True, help="total, theme:<id> or an indicator id."
 )
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option()
 @click.option(
     "--table",
     "which",
@@ -241,6 +248,7 @@ def print_evidence(result: Any) -> None:
     is_flag=True,
     help="Show names of persons in sensitive evidence (redacted by default).",
 )
+@QUIET
 def compare(
     paths: tuple[str, ...],
     rubric_path: str | None,
@@ -262,11 +270,9 @@ def compare(
     show_evidence: bool,
     since: dt.date | None,
     include_personal_data: bool,
+    quiet: bool,
 ) -> None:
     """Compare scores between groups of companies (origin, sector, host, ownership)."""
-    from ..analysis.compare import CompareError
-    from ..analysis.compare import compare as run_compare
-    from ..analysis.evidence_compare import compare_evidence
     from ..analysis.origin import OriginGroupsError, load_origin_groups
     from ..evidence.sectors import bundle_sector_vocabulary
 
@@ -276,43 +282,37 @@ def compare(
         grouping = load_origin_groups(origin_groups)
     except OriginGroupsError as exc:
         fail(str(exc))
-    evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of)
-    window = rubric_model.policies.window
-    if since is None and window is not None:
-        since = window.start(card.meta.as_of)
-    by_keys, within_keys = split_keys(by), split_keys(within)
-    sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
-    try:
-        result = run_compare(
+    with steps(quiet) as step:
+        evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of, step)
+        window = rubric_model.policies.window
+        if since is None and window is not None:
+            since = window.start(card.meta.as_of)
+        by_keys, within_keys = split_keys(by), split_keys(within)
+        step("Comparing groups")
+        sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
+        result, ev_result = _run(
             card,
-            by=by_keys,
-            within=within_keys or None,
-            metric=metric,
-            origin_groups=grouping,
-            level=level,
-            resamples=resamples,
-            permutations=permutations,
-            seed=seed,
-            min_n=min_n,
-            min_coverage=min_coverage,
-            include_insufficient=include_insufficient,
-            correction=correction,  # type: ignore[arg-type]
-            evidence=evidence,
-            sectors=sectors,
+            evidence,
+            {
+                "by": by_keys,
+                "within": within_keys or None,
+                "metric": metric,
+                "origin_groups": grouping,
+                "level": level,
+                "resamples": resamples,
+                "permutations": permutations,
+                "seed": seed,
+                "min_n": min_n,
+                "min_coverage": min_coverage,
+                "include_insufficient": include_insufficient,
+                "correction": correction,
+                "evidence": evidence,
+                "sectors": sectors,
+            },
+            {"since": since, "min_n": min_n, "sectors": sectors}
+            if show_evidence or which in ("evidence", "testimony")
+            else None,
         )
-        ev_result = None
-        if show_evidence or which in ("evidence", "testimony"):
-            ev_result = compare_evidence(
-                evidence,
-                by=by_keys,
-                origin_groups=grouping,
-                since=since,
-                as_of=card.meta.as_of,
-                min_n=min_n,
-                sectors=sectors,
-            )
-    except CompareError as exc:
-        fail(str(exc))
     if ev_result is not None and not include_personal_data:
         ev_result = redact_testimony(ev_result, evidence)
     if fmt == "json":
@@ -325,31 +325,55 @@ def compare(
         doc["as_of"] = card.meta.as_of.isoformat()
         if ev_result is not None:
             doc["evidence"] = ev_result.to_dict()
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        emit_json(doc)
     elif fmt == "csv":
         tables = {"groups": result.groups, "pairwise": result.pairwise}
         if ev_result is not None:
             tables |= {"evidence": ev_result.groups, "testimony": ev_result.testimony}
-        from ..export.tables import csv_text
-
-        click.echo(csv_text(tables[which]), nl=False)
+        emit_csv(tables[which])
     else:
         console.print(
-            f"Rubric {card.meta.rubric_id} {card.meta.rubric_version}, as of "
+            f"Rubric {safe(card.meta.rubric_id)} {safe(card.meta.rubric_version)}, as of "
             f"{card.meta.as_of.isoformat()}, {len(card.companies)} companies",
             markup=False,
         )
         for line in result.describe():
-            console.print(line, markup=False)
+            console.print(safe(line), markup=False)
         print_groups(result)
         for line in result.warnings():
-            console.print(f"  {line}", markup=False, style="yellow")
+            print_indented(Text(safe(line), style="yellow"), 2)
         if ev_result is not None:
             print_evidence(ev_result)
-        small = int(result.groups["small_group"].sum())
-        if small:
-            err_console.print(
-                f"warning: {small} group(s) have fewer than {min_n} companies; "
-                "their intervals and tests are not reliable",
-                markup=False,
+    small = int(result.groups["small_group"].sum())
+    if small:
+        warn(
+            f"{small} group(s) have fewer than {min_n} companies; "
+            "their intervals and tests are not reliable"
+        )
+
+
+def _run(
+    card: Any,
+    evidence: Any,
+    options: dict[str, Any],
+    evidence_options: dict[str, Any] | None,
+) -> tuple[Any, Any]:
+    """The score comparison (``options`` for :func:`bhrscore.compare`) and, when
+    ``evidence_options`` are given, the evidence comparison; a comparison the data cannot
+    support is a usage error."""
+    from ..analysis.compare import CompareError
+    from ..analysis.compare import compare as run_compare
+    from ..analysis.evidence_compare import compare_evidence
+
+    try:
+        result = run_compare(card, **options)
+        ev_result = None
+        if evidence_options is not None:
+            by = options["by"]
+            grouping = options["origin_groups"]
+            ev_result = compare_evidence(
+                evidence, by=by, origin_groups=grouping, as_of=card.meta.as_of, **evidence_options
             )
+    except CompareError as exc:
+        fail(str(exc))
+    return result, ev_result

@@ -10,7 +10,11 @@ import click
 import pandas as pd
 
 from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
+from .formats import emit_csv, emit_json, format_option, note
 from .inputs import load_bundle, load_rubric_option
+from .progress import QUIET, steps
+from .render import Cell, Column, print_table
+from .safe_text import safe
 from .score import warn_outside_window
 
 
@@ -36,6 +40,11 @@ from .score import warn_outside_window
     default=None,
     help="Exit 1 when any company moves more ranks than this.",
 )
+@format_option(
+    help="Output: text for people; csv (the movement table) or json (rubric changes, theme "
+    "means, movement) for programs."
+)
+@QUIET
 def diff(
     rubric_a: str,
     rubric_b: str,
@@ -44,58 +53,48 @@ def diff(
     top: int,
     out: str | None,
     max_rank_move: int | None,
+    fmt: str,
+    quiet: bool,
 ) -> None:
     """Score the evidence with RUBRIC_A and RUBRIC_B and show what moved."""
-    from rich.table import Table
-
-    from ..export.tables import write_frame
+    from ..export.tables import records, write_frame
     from ..rubric.diff import diff_scorecards, rubric_changes, theme_deltas
     from ..rubric.engine import score
 
-    day = as_of_or_today(as_of)
-    a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
-    evidence = load_bundle(bundle, day)
-    try:
-        digest = evidence.content_hash()
-        card_a = score(evidence, a, day, evidence_hash=digest)
-        card_b = score(evidence, b, day, evidence_hash=digest)
-    except ValueError as err:
-        fail(str(err), EXIT_DATA)
+    with steps(quiet) as step:
+        day = as_of_or_today(as_of)
+        step("Reading the rubrics")
+        a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
+        step("Loading evidence")
+        evidence = load_bundle(bundle, day)
+        step("Scoring with both rubrics")
+        try:
+            digest = evidence.content_hash()
+            card_a = score(evidence, a, day, evidence_hash=digest)
+            card_b = score(evidence, b, day, evidence_hash=digest)
+        except ValueError as err:
+            fail(str(err), EXIT_DATA)
     warn_outside_window(card_a)
     warn_outside_window(card_b)
 
     changes = rubric_changes(a, b)
-    console.print(f"[bold]Rubric changes[/] ({len(changes)})", markup=True)
-    for line in changes or ["none"]:
-        console.print(f"  {line}", markup=False)
-
     themes = theme_deltas(card_a, card_b)
-    if not themes.empty:
-        console.print("[bold]Mean theme scores[/] (A -> B)", markup=True)
-        for _, row in themes.iterrows():
-            console.print(
-                f"  {row['theme']}: {fmt_num(row['mean_a'])} -> {fmt_num(row['mean_b'])}",
-                markup=False,
-            )
-
     table_data = diff_scorecards(card_a, card_b)
-    table = Table(title=f"Score and rank movement ({len(table_data)} companies, largest first)")
-    for col in ("company", "total A", "total B", "delta", "rank A", "rank B", "move"):
-        table.add_column(col, justify="left" if col == "company" else "right", no_wrap=True)
-    for _, row in table_data.head(top).iterrows():
-        table.add_row(
-            str(row["company_id"]),
-            fmt_num(row["total_a"]),
-            fmt_num(row["total_b"]),
-            fmt_num(row["delta"], signed=True),
-            "–" if pd.isna(row["rank_a"]) else str(row["rank_a"]),
-            "–" if pd.isna(row["rank_b"]) else str(row["rank_b"]),
-            "–" if pd.isna(row["rank_move"]) else f"{int(row['rank_move']):+d}",
+    if fmt == "json":
+        emit_json(
+            {
+                "rubric_changes": changes,
+                "themes": records(themes),
+                "companies": records(table_data.head(top)),
+            }
         )
-    console.print(table)
+    elif fmt == "csv":
+        emit_csv(table_data.head(top))
+    else:
+        _print_text(changes, themes, table_data, top)
     if out:
         write_frame(table_data, Path(out), "csv")
-        console.print(f"wrote {out}", markup=False)
+        note(f"wrote {out}", fmt, quiet)
     if max_rank_move is not None:
         moves = table_data["rank_move"].abs().max()
         if not pd.isna(moves) and int(moves) > max_rank_move:
@@ -103,3 +102,37 @@ def diff(
                 f"a company moved {int(moves)} ranks (more than --max-rank-move {max_rank_move})",
                 EXIT_DATA,
             )
+
+
+def _print_text(
+    changes: list[str], themes: pd.DataFrame, table_data: pd.DataFrame, top: int
+) -> None:
+    console.print(f"[bold]Rubric changes[/] ({len(changes)})", markup=True)
+    for line in changes or ["none"]:
+        console.print(f"  {safe(line)}", markup=False)
+    if not themes.empty:
+        console.print("[bold]Mean theme scores[/] (A -> B)", markup=True)
+        for _, row in themes.iterrows():
+            console.print(
+                f"  {safe(row['theme'])}: {fmt_num(row['mean_a'])} -> {fmt_num(row['mean_b'])}",
+                markup=False,
+            )
+    columns = [Column("company", "id", key=True)]
+    columns += [Column(n) for n in ("total A", "total B", "delta", "rank A", "rank B", "move")]
+    rows: list[list[Cell]] = [
+        [
+            str(row["company_id"]),
+            fmt_num(row["total_a"]),
+            fmt_num(row["total_b"]),
+            fmt_num(row["delta"], signed=True),
+            "–" if pd.isna(row["rank_a"]) else str(row["rank_a"]),
+            "–" if pd.isna(row["rank_b"]) else str(row["rank_b"]),
+            "–" if pd.isna(row["rank_move"]) else f"{int(row['rank_move']):+d}",
+        ]
+        for _, row in table_data.head(top).iterrows()
+    ]
+    print_table(
+        columns,
+        rows,
+        title=f"Score and rank movement ({len(table_data)} companies, largest first)",
+    )

@@ -4,11 +4,13 @@ turned into clean exits (1 for bad data or a broken rubric, 2 for a missing path
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import click
 
-from .common import EXIT_DATA, as_of_or_today, existing_path, fail
+from .common import EXIT_DATA, UserError, as_of_or_today, existing_path, fail
+from .progress import Step
 
 if TYPE_CHECKING:
     from ..evidence.evidence_set import EvidenceSet
@@ -47,18 +49,51 @@ def load_bundle(paths: tuple[str, ...], as_of: dt.date) -> EvidenceSet:
     return load_evidence(*paths, as_of=as_of)
 
 
+def _no_step(_description: str) -> None:
+    return None
+
+
 def load_and_score(
-    paths: tuple[str, ...], rubric_path: str | None, as_of: dt.date | None
+    paths: tuple[str, ...],
+    rubric_path: str | None,
+    as_of: dt.date | None,
+    step: Step = _no_step,
 ) -> tuple[EvidenceSet, Rubric, ScoreCard]:
     """Load the rubric and the bundle and score: (evidence set, rubric, score card). Data the
-    engine cannot score (``ValueError``, e.g. evidence about unknown companies) exits 1."""
+    engine cannot score (``ValueError``, e.g. evidence about unknown companies) exits 1.
+    ``step`` is told each stage (:func:`bhrscore.cli.progress.steps`)."""
     from ..rubric import score
 
     day = as_of_or_today(as_of)
+    step("Reading the rubric")
     rubric = load_rubric_option(rubric_path)
+    step("Loading evidence")
     evidence = load_bundle(paths, day)
+    step("Scoring")
     try:
         card = score(evidence, rubric, as_of=day)
     except ValueError as err:
         fail(str(err), EXIT_DATA)
     return evidence, rubric, card
+
+
+def resolve_company(wanted: str, known: Iterable[str], option: str = "--explain") -> str:
+    """The company id the user meant: ``wanted`` itself, else its only case-insensitive match;
+    an unknown id is a usage error (exit 2) with the closest ids as suggestions. Called before
+    any output, so a typo never follows a whole table."""
+    import difflib
+
+    ids = sorted(set(known))
+    if wanted in ids:
+        return wanted
+    folded = [i for i in ids if i.casefold() == wanted.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    if len(folded) > 1:
+        fail(f"{option}: {wanted!r} matches {', '.join(map(repr, folded))}; give the exact id")
+    by_fold = {i.casefold(): i for i in ids}
+    close = difflib.get_close_matches(wanted.casefold(), list(by_fold), n=3, cutoff=0.6)
+    hint = ""
+    if close:
+        hint = "; did you mean " + " or ".join(repr(by_fold[c]) for c in close) + "?"
+    raise UserError(f"{option}: no company {wanted!r} in the evidence{hint}")

@@ -4,18 +4,19 @@ under random weights and the alternative missing-data policy and aggregation."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
 import click
 import pandas as pd
-from rich.markup import escape
-from rich.table import Table
 
 from .common import AS_OF, console, fail, fmt_num
 from .compare import split_keys
+from .formats import emit_csv, emit_json, format_option, frame_records
 from .inputs import RUBRIC, load_and_score
+from .progress import QUIET, steps
+from .render import Cell, Column, print_table
+from .safe_text import safe
 
 
 @click.command()
@@ -62,13 +63,7 @@ from .inputs import RUBRIC, load_and_score
     show_default=True,
     help="Companies shown in the table.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @click.option(
     "--table",
     "which",
@@ -77,6 +72,7 @@ from .inputs import RUBRIC, load_and_score
     show_default=True,
     help="Which table --format csv writes.",
 )
+@QUIET
 def sensitivity(
     paths: tuple[str, ...],
     rubric_path: str | None,
@@ -90,17 +86,47 @@ def sensitivity(
     top: int,
     fmt: str,
     which: str,
+    quiet: bool,
 ) -> None:
     """Rank stability under weight perturbations and alternative policies."""
+    if not concentration > 0:
+        fail("--concentration must be positive (use inf for no perturbation)")
+    with steps(quiet) as step:
+        evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of, step)
+        step(f"Scoring {runs} random weightings")
+        result = _run(
+            evidence, rubric_model, card, runs, seed, concentration, no_policies, by, level
+        )
+    tables = {"companies": result.companies, "runs": result.runs, "groups": result.groups}
+    if fmt == "json":
+        emit_json(
+            {"options": result.options}
+            | {name: frame_records(frame) for name, frame in tables.items()}
+        )
+        return
+    if fmt == "csv":
+        emit_csv(tables[which])
+        return
+    _print_text(result, card, runs, seed, concentration, no_policies, level, top)
+
+
+def _run(
+    evidence: Any,
+    rubric_model: Any,
+    card: Any,
+    runs: int,
+    seed: int,
+    concentration: float,
+    no_policies: bool,
+    by: tuple[str, ...],
+    level: float,
+) -> Any:
     from ..analysis.compare import CompareError
     from ..analysis.sensitivity import SensitivityError
     from ..analysis.sensitivity import sensitivity as run_sensitivity
 
-    if not concentration > 0:
-        fail("--concentration must be positive (use inf for no perturbation)")
-    evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of)
     try:
-        result = run_sensitivity(
+        return run_sensitivity(
             evidence,
             rubric_model,
             card.meta.as_of,
@@ -114,50 +140,45 @@ def sensitivity(
         )
     except (CompareError, SensitivityError) as exc:
         fail(str(exc))
-    tables = {"companies": result.companies, "runs": result.runs, "groups": result.groups}
-    if fmt == "json":
-        doc = {"options": result.options} | {
-            name: json.loads(frame.to_json(orient="records", double_precision=15))
-            for name, frame in tables.items()
-        }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        return
-    if fmt == "csv":
-        from ..export.tables import csv_text
 
-        click.echo(csv_text(tables[which]), nl=False)
-        return
+
+def _print_text(
+    result: Any,
+    card: Any,
+    runs: int,
+    seed: int,
+    concentration: float,
+    no_policies: bool,
+    level: float,
+    top: int,
+) -> None:
     conc = "none" if math.isinf(concentration) else f"{concentration:g}"
     console.print(
-        f"Rubric {card.meta.rubric_id} {card.meta.rubric_version}, as of "
+        f"Rubric {safe(card.meta.rubric_id)} {safe(card.meta.rubric_version)}, as of "
         f"{card.meta.as_of.isoformat()}: {runs} random weightings (concentration {conc}, seed "
         f"{seed}){'' if no_policies else ' + alternative missing-data policy and aggregation'}; "
         f"method {result.options['method']}",
         markup=False,
     )
     pct = round(100 * level)
-    ranks = Table(title=f"Ranks (top {top} by base rank)", title_justify="left")
-    for name in (
-        "company",
-        "total",
-        "rank",
-        "median",
-        f"{pct}% interval",
-        "missing alt",
-        "aggr. alt",
-    ):
-        ranks.add_column(name, justify="left" if name == "company" else "right")
-    for r in result.companies.head(top).itertuples(index=False):
-        ranks.add_row(
-            escape(str(r.company_id)),
+    columns = [Column("company", "id", key=True)]
+    columns += [
+        Column(n)
+        for n in ("total", "rank", "median", f"{pct}% interval", "missing alt", "aggr. alt")
+    ]
+    rows: list[list[Cell]] = [
+        [
+            str(r.company_id),
             fmt_num(r.base_total),
             _int(r.base_rank),
             fmt_num(r.median_rank, 0),
             f"{fmt_num(r.rank_low, 0)}-{fmt_num(r.rank_high, 0)}",
             _int(r.rank_missing),
             _int(r.rank_aggregation),
-        )
-    console.print(ranks)
+        ]
+        for r in result.companies.head(top).itertuples(index=False)
+    ]
+    print_table(columns, rows, title=f"Ranks (top {top} by base rank)")
     weights = result.runs[result.runs["scenario"] == "weights"]["spearman"].dropna()
     if len(weights):
         console.print(
@@ -166,7 +187,7 @@ def sensitivity(
             markup=False,
         )
     for r in result.runs[result.runs["scenario"].isin(["missing", "aggregation"])].itertuples():
-        console.print(f"{r.label}: Spearman {fmt_num(r.spearman, 3)}", markup=False)
+        console.print(f"{safe(r.label)}: Spearman {fmt_num(r.spearman, 3)}", markup=False)
     floor = result.options.get("geometric_floor")
     if floor is not None:
         console.print(
@@ -181,30 +202,28 @@ def sensitivity(
         )
     _print_left_out(result.runs)
     if not result.groups.empty:
-        groups = Table(title="Group differences (mean total a - b)", title_justify="left")
-        for name in (
-            "a - b",
-            "base",
-            f"{pct}% range",
-            "same sign",
-            "missing alt",
-            "aggr. alt",
-            "kept",
-        ):
-            groups.add_column(name, justify="left" if name == "a - b" else "right")
+        columns = [Column("a - b", "id", key=True)]
+        columns += [
+            Column(n)
+            for n in ("base", f"{pct}% range", "same sign", "missing alt", "aggr. alt", "kept")
+        ]
+        rows = []
         for g in result.groups.itertuples(index=False):
-            kept = "-" if g.sign_kept is pd.NA else ("yes" if g.sign_kept else "[yellow]no[/]")
-            share = _pct(g.same_sign_share)
-            groups.add_row(
-                escape(f"{g.group_a} - {g.group_b}"),
-                fmt_num(g.base_diff),
-                f"{fmt_num(g.diff_low)} to {fmt_num(g.diff_high)}",
-                share,
-                fmt_num(g.diff_missing),
-                fmt_num(g.diff_aggregation),
-                kept,
+            kept: Cell = (
+                "-" if g.sign_kept is pd.NA else ("yes" if g.sign_kept else ("no", "yellow"))
             )
-        console.print(groups)
+            rows.append(
+                [
+                    f"{g.group_a} - {g.group_b}",
+                    fmt_num(g.base_diff),
+                    f"{fmt_num(g.diff_low)}..{fmt_num(g.diff_high)}",
+                    _pct(g.same_sign_share),
+                    fmt_num(g.diff_missing),
+                    fmt_num(g.diff_aggregation),
+                    kept,
+                ]
+            )
+        print_table(columns, rows, title="Group differences (mean total a - b)")
 
 
 def _print_left_out(runs: pd.DataFrame) -> None:

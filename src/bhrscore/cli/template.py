@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import console, fail
+from .common import fail
+from .formats import emit_csv, emit_json, format_option, note
 
 
 @click.command()
@@ -19,7 +20,8 @@ from .common import console, fail
     help="Workbook to write (replaced atomically).",
 )
 @click.option("--no-examples", is_flag=True, help="Leave out the fictional example rows.")
-def template(out: str, no_examples: bool) -> None:
+@format_option(help="Output: text for people; csv or json (the file written) for programs.")
+def template(out: str, no_examples: bool, fmt: str) -> None:
     """Write an evidence-entry workbook: Companies and Evidence sheets with dropdowns from the
     vocabularies, hints on every column and an example row per evidence kind. Check a filled
     template with `bhrscore validate FILE`."""
@@ -31,9 +33,16 @@ def template(out: str, no_examples: bool) -> None:
     if target.is_dir():
         fail(f"--out {out!r} is a directory")
     write_template(target, examples=not no_examples)
-    console.print(
+    if fmt == "json":
+        emit_json({"path": str(target), "examples": not no_examples})
+        return
+    if fmt == "csv":
+        import pandas as pd
+
+        emit_csv(pd.DataFrame([{"path": str(target), "examples": not no_examples}]))
+        return
+    note(
         f"Wrote {target}: fill in the Companies and Evidence sheets (row 1 is the header; "
         "delete the fictional example rows), then run `bhrscore validate "
-        f"{target}`.",
-        markup=False,
+        f"{target}`."
     )

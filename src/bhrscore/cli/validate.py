@@ -3,84 +3,176 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
-from ..evidence.load import load_evidence
-from ..evidence.report import ValidationReport
 from .common import AS_OF, EXIT_DATA, console, existing_path
+from .formats import emit_csv, emit_json, format_option
+from .progress import QUIET, steps
+from .render import Cell, Column, print_table
+from .safe_text import markup
+
+if TYPE_CHECKING:
+    from ..evidence.report import Problem, ValidationReport
 
 
 def _print_report(report: ValidationReport, counts: dict[str, Any]) -> None:
     status = "[green]valid[/]" if report.ok else "[bold red]invalid[/]"
     console.print(f"Evidence bundle: {status}  ({len(report.files)} file(s) read)")
-    summary = Table(title=None, show_edge=False, box=None, pad_edge=False)
-    for col in ("table", "read", "valid", "rejected"):
-        summary.add_column(col, justify="right" if col != "table" else "left")
-    for table in ("companies", "evidence"):
-        summary.add_row(
+    columns = [Column("table", "id", key=True), Column("read"), Column("valid"), Column("rejected")]
+    rows: list[list[Cell]] = [
+        [
             table,
             str(report.read[table]),
             str(report.valid[table]),
             str(report.rejected_count(table)),
-        )
-    console.print(summary)
+        ]
+        for table in ("companies", "evidence")
+    ]
+    print_table(columns, rows)
     if counts["kind"]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts["kind"].items()))
         statuses = ", ".join(f"{k} {n}" for k, n in sorted(counts["status"].items()))
-        console.print(f"By kind: {kinds}")
-        console.print(f"By status: {statuses}")
+        console.print(f"By kind: {markup(kinds)}", soft_wrap=False)
+        console.print(f"By status: {markup(statuses)}", soft_wrap=False)
     for file, problems in report.by_file().items():
         errors = sum(p.severity == "error" for p in problems)
         console.print(
-            f"\n[bold]{escape(file)}[/]: {errors} error(s), {len(problems) - errors} warning(s)"
+            f"\n[bold]{markup(file)}[/]: {errors} error(s), {len(problems) - errors} warning(s)"
         )
         for p in problems:
             colour = "red" if p.severity == "error" else "yellow"
-            where = ""
-            if p.sheet:
-                where += f"sheet {p.sheet} "
-            if p.row is not None:
-                where += f"row {p.row}" + (f" col {p.column}" if p.column else "")
-            elif p.pointer is not None:
-                where += p.pointer
-            field = f"{p.field}: " if p.field else ""
-            value = f" (got {p.value!r})" if p.value is not None else ""
-            text = escape(f"{where.strip() or '-'}: {field}{p.message}{value}")
+            text = markup(f"{_where(p) or '-'}: {_message(p)}")
             console.print(f"  [{colour}]{p.severity}[/] {text}", markup=True)
+
+
+def _where(p: Problem) -> str:
+    where = ""
+    if p.sheet:
+        where += f"sheet {p.sheet} "
+    if p.row is not None:
+        where += f"row {p.row}" + (f" col {p.column}" if p.column else "")
+    elif p.pointer is not None:
+        where += p.pointer
+    return where.strip()
+
+
+def _message(p: Problem) -> str:
+    field = f"{p.field}: " if p.field else ""
+    value = f" (got {p.value!r})" if p.value is not None else ""
+    return f"{field}{p.message}{value}"
+
+
+def _line(p: Problem) -> tuple[int | None, int | None]:
+    """Line and column of a problem in its file: CSV and JSON Lines rows are file lines; a
+    JSON pointer is looked up; spreadsheet rows have no line."""
+    from .github import pointer_line
+
+    if p.sheet or p.file.lower().endswith((".xlsx", ".xlsm")):
+        return None, None
+    if p.row is not None:
+        return p.row, None
+    if p.pointer is not None:
+        found = pointer_line(p.file, p.pointer)
+        if found is not None:
+            return found
+    return None, None
+
+
+def problem_annotations(report: ValidationReport) -> list[Any]:
+    """``--format github``: one annotation per problem, on its file and line."""
+    from .github import Annotation
+
+    notes = []
+    for p in report.problems:
+        line, col = _line(p)
+        title = f"bhrscore validate: {p.field or p.code}"
+        if line is None and _where(p):
+            title += f" ({_where(p)})"
+        level = "error" if p.severity == "error" else "warning"
+        notes.append(Annotation(level, p.file, _message(p), title, line, col))  # type: ignore[arg-type]
+    return notes
+
+
+PROBLEM_COLUMNS = (
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "pointer",
+    "line",
+    "field",
+    "severity",
+    "code",
+    "message",
+    "value",
+)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @AS_OF
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
+@format_option(
+    "github",
+    help="Output: text for people; json (the report) or csv (one row per problem) for "
+    "programs; github for GitHub Actions annotations on each problem's file and line.",
 )
 @click.option("--allow-unknown-fields", is_flag=True, help="Ignore unknown columns (warn).")
+@QUIET
+@click.option(
+    "--bundle-dirs",
+    is_flag=True,
+    help="Validate the directory of each PATH as one bundle (for pre-commit, which passes "
+    "the changed files); each directory is checked on its own.",
+)
 def validate(
-    paths: tuple[str, ...], as_of: dt.date | None, fmt: str, allow_unknown_fields: bool
+    paths: tuple[str, ...],
+    as_of: dt.date | None,
+    fmt: str,
+    allow_unknown_fields: bool,
+    quiet: bool,
+    bundle_dirs: bool,
 ) -> None:
     """Validate evidence files or bundles: exit 0 if valid, 1 if not, 2 on usage errors."""
+    from ..evidence.load import load_evidence
+
     for p in paths:
         existing_path(p)
-    evidence = load_evidence(
-        *paths, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
-    )
-    report = evidence.report
-    counts = evidence.counts()
-    if fmt == "json":
-        doc = report.to_dict() | {"counts": {k: dict(v) for k, v in counts.items()}}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    if bundle_dirs:
+        from pathlib import Path
+
+        groups: list[tuple[str, ...]] = [(d,) for d in sorted({str(Path(p).parent) for p in paths})]
     else:
-        _print_report(report, counts)
-    if not report.ok:
+        groups = [paths]
+    loaded = []
+    with steps(quiet) as step:
+        for group in groups:
+            step(f"Loading and validating {', '.join(group)}")
+            evidence = load_evidence(
+                *group, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
+            )
+            loaded.append((group, evidence.report, evidence.counts()))
+    docs = {
+        ", ".join(group): report.to_dict() | {"counts": {k: dict(v) for k, v in counts.items()}}
+        for group, report, counts in loaded
+    }
+    if fmt == "json":
+        emit_json(docs if bundle_dirs else next(iter(docs.values())))
+    elif fmt == "csv":
+        import pandas as pd
+
+        rows = [{**p.to_dict(), "line": _line(p)[0]} for _g, r, _c in loaded for p in r.problems]
+        emit_csv(pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS)))
+    elif fmt == "github":
+        from .github import print_annotations
+
+        for _group, report, _counts in loaded:
+            print_annotations(problem_annotations(report))
+    else:
+        for n, (group, report, counts) in enumerate(loaded):
+            if bundle_dirs:
+                console.print(("\n" if n else "") + f"[bold]{markup(group[0])}[/]")
+            _print_report(report, counts)
+    if not all(report.ok for _g, report, _c in loaded):
         raise click.exceptions.Exit(EXIT_DATA)
