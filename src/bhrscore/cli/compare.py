@@ -338,7 +338,7 @@ def compare(
             markup=False,
         )
         for line in result.describe():
-            console.print(safe(line), markup=False)
+            print_indented(line, 0)
         print_groups(result)
         for line in result.warnings():
             print_indented(Text(safe(line), style="yellow"), 2)
