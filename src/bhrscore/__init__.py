@@ -28,7 +28,7 @@ from .analysis import (
 )
 from .evidence.evidence_set import EvidenceSet
 from .evidence.frame import Frames
-from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
+from .evidence.kinds import Assessment, Retaliation, Screening, Statement, UnionDialogue, Wage
 from .evidence.load import load_evidence
 from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
 from .evidence.read import Limits
@@ -73,6 +73,7 @@ __all__ = [
     "Rubric",
     "RubricError",
     "ScoreCard",
+    "Screening",
     "Sensitivity",
     "Source",
     "Statement",

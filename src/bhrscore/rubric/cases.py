@@ -20,8 +20,9 @@ case-level) are merged into every record so cases stay short::
           acme: {dialogue-record: 100, total: 59.72}
 
 ``expect`` maps company ids to ``{node or indicator id or total: score}`` (``null`` = no
-score), plus optional ``coverage`` (of the total, 0-1) and ``penalties``
-(``{penalty_id: points subtracted, or the cap}``; ``{}`` = none). Every case and every company
+score), plus optional ``coverage`` (of the total, 0-1), ``rank`` (``null`` = not ranked),
+``sufficient`` (``true``/``false``) and ``penalties`` (``{penalty_id: points subtracted, or
+the cap}``; ``{}`` = none). Every case and every company
 it names must expect at least one value. Scores match within ``tolerance`` (default 0.01).
 """
 
@@ -47,7 +48,7 @@ from .spec import Spec
 CASE_SUFFIXES = (".cases.yaml", ".cases.yml", ".cases.json")
 DEFAULT_TOLERANCE = 0.01
 
-Expected = dict[str, float | dict[str, float | None] | None]
+Expected = dict[str, bool | float | dict[str, float | None] | None]
 
 
 class Case(Spec):
@@ -255,9 +256,14 @@ def compare(card: ScoreCard, case: Case) -> list[Mismatch]:
             if isinstance(value, dict):
                 out.append(Mismatch(company_id, key, "a number or null", value))
                 continue
-            if key == "coverage":
+            if key == "sufficient":
                 row = card.companies[card.companies["company_id"] == company_id].iloc[0]
-                actual: Any = row["coverage"]
+                if not isinstance(value, bool) or bool(row["sufficient"]) is not value:
+                    out.append(Mismatch(company_id, key, value, bool(row["sufficient"])))
+                continue
+            if key in ("coverage", "rank"):
+                row = card.companies[card.companies["company_id"] == company_id].iloc[0]
+                actual: Any = row[key]
             else:
                 try:
                     actual = _actual(card, company_id, key)
