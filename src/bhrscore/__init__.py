@@ -47,6 +47,7 @@ from .rubric import (
     rule_type,
     scale_type,
     score,
+    trend,
 )
 from .synthetic import synthetic_evidence, synthetic_frames
 
@@ -96,6 +97,7 @@ __all__ = [
     "sensitivity",
     "synthetic_evidence",
     "synthetic_frames",
+    "trend",
     "write_briefing",
     "write_evidence",
     "write_scorecard",

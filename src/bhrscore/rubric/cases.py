@@ -14,10 +14,11 @@ case-level) are merged into every record so cases stay short::
         evidence:
           - {kind: union_dialogue, id: e1, company_id: acme, event: recognition}
         expect:
-          # dialogue = .6*100 + .4*0 (no independent union) = 60; without evidence wages 25,
-          # retaliation 100, statements 25; say-do-gap excluded (no commitment):
-          # total = (.25*60 + .25*25 + .3*100 + .1*25) / .9 = 53.75 / .9 = 59.7222
-          acme: {dialogue-record: 100, total: 59.72}
+          # dialogue = .6*100 + .4*0 (no independent union) = 60; without evidence wages 0
+          # (arrears unknown: not screened), retaliation unknown (left out), statements 0;
+          # say-do-gap excluded (no commitment):
+          # total = (.25*60 + .25*0 + .1*0) / .6 = 15 / .6 = 25; coverage .15 < .5: no rank
+          acme: {dialogue-record: 100, total: 25, rank: null}
 
 ``expect`` maps company ids to ``{node or indicator id or total: score}`` (``null`` = no
 score), plus optional ``coverage`` (of the total, 0-1), ``rank`` (``null`` = not ranked),

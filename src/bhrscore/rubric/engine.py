@@ -10,7 +10,9 @@ scored. Every company of the companies frame gets a row, with or without evidenc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -369,7 +371,7 @@ def score(
         indicator_parts,
         effects,
         evidence_hash,
-        unused_records(frames.evidence, prep, rubric.policies, as_of, used),
+        partial(unused_records, frames.evidence, prep, rubric.policies, as_of, used),
     )
 
 
@@ -389,7 +391,7 @@ def _card(
     indicator_parts: list[pd.DataFrame],
     effects: list[PenaltyEffect],
     evidence_hash: str | None,
-    unused: pd.DataFrame,
+    unused: Callable[[], pd.DataFrame],
 ) -> ScoreCard:
     ids = prep.company_ids
     n = len(ids)
@@ -436,7 +438,7 @@ def _card(
     themes = [(i.node.id, coverage_of[i.node.id]) for i in infos if i.depth == 1]
     min_coverage = rubric.policies.min_coverage
     sufficient, reason = sufficiency(coverage_of[ROOT_ID], themes, min_coverage)
-    companies["rank"] = ranks(total, sufficient)
+    companies["rank"] = ranks(total, sufficient).array
     companies["sufficient"] = pd.array(sufficient, dtype="boolean")
     companies["insufficient_reason"] = reason.to_numpy()
     companies["insufficient_reason"] = companies["insufficient_reason"].astype("string")

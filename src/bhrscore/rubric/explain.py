@@ -131,6 +131,9 @@ def _indicator_text(ind: Any, rule: Any) -> list[str]:
         return [f"unknown: nothing recorded and no screening{need} (not scored, not covered)"]
     if basis == "excluded":
         return ["no evidence: excluded, weight re-distributed among siblings"]
+    if basis == "policy" and isinstance(rule, Screened):
+        topics = ", ".join(t.value for t in rule.topics)
+        return [f"no evidence and no screening for {topics}: scored {_num(ind['score'])}"]
     if basis == "policy":
         return [f"no evidence: scored {_num(ind['score'])} by the missing-data policy"]
     out = [f"raw {_num(ind['raw_value'], 4)} from {_evidence_text(ind)}"]

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
 from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .rules import RuleField, RuleSpec
-from .screening import Screened
+from .screening import Screened, parse_missing
 from .spec import Decay, Select, Spec, Window
 
 ROOT_ID = "total"
@@ -107,7 +107,10 @@ class Node(Spec):
     description: str | None = None
     weight: Weight | None = None
     aggregation: Aggregation | None = None
-    missing: MissingPolicy | Annotated[float, Field(ge=0, le=100)] | Screened | None = None
+    missing: Annotated[
+        MissingPolicy | Annotated[float, Field(ge=0, le=100)] | Screened | None,
+        BeforeValidator(parse_missing),
+    ] = None
     rationale: str | None = None
     standards: list[str] = Field(default_factory=list)
     children: list[Node] | None = None
@@ -336,6 +339,7 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
             "EvidenceRule",
             "SayDoGapRule",
             "RuleSpec",
+            "Screened",
         ):
             continue  # pydantic's internal union/validator steps, not part of the file
         elif part == "[key]" or part.startswith(

@@ -7,7 +7,9 @@ so that exports, comparisons and the briefing read one structure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -112,7 +114,16 @@ class ScoreCard:
     penalties: pd.DataFrame
     meta: ScoreMeta
     rubric: Rubric
-    unused: pd.DataFrame = field(default_factory=_empty_unused)
+    #: computes :attr:`unused` on first use (scoring does not pay for it unless asked)
+    unused_source: Callable[[], pd.DataFrame] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def unused(self) -> pd.DataFrame:
+        """Every record no indicator or penalty used, with the reason (:data:`UNUSED_COLUMNS`;
+        computed on first access, vectorised over all records)."""
+        return self.unused_source() if self.unused_source is not None else _empty_unused()
 
     def company_ids(self) -> list[str]:
         return [str(c) for c in self.companies["company_id"]]

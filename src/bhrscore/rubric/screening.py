@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,9 +67,26 @@ class Screened(ScreeningNeed):
     unscreened: Literal["unknown", "zero"] = "unknown"
 
     def describe(self) -> str:
+        """E.g. ``100 if screened for retaliation (within 3 years), else unknown``."""
         topics = ", ".join(t.value for t in self.topics)
-        other = "unknown (not scored)" if self.unscreened == "unknown" else "0"
-        return f"{self.screened:g} if screened for {topics}, else {other}"
+        win = self.window
+        within = (
+            ""
+            if win is None
+            else f" (within {win.years} years)"
+            if win.years
+            else f" (within {win.days} days)"
+        )
+        other = "unknown" if self.unscreened == "unknown" else "0"
+        return f"{self.screened:g} if screened for {topics}{within}, else {other}"
+
+
+def parse_missing(value: Any) -> Any:
+    """Pydantic before-validator for a node's ``missing``: a mapping is a :class:`Screened`
+    rule (so its errors name its own keys, not every other form ``missing`` may take)."""
+    if isinstance(value, dict):
+        return Screened.model_validate(value)
+    return value
 
 
 @dataclass(frozen=True)

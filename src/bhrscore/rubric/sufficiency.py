@@ -57,11 +57,8 @@ def sufficiency(
     return sufficient, reason.astype("string")
 
 
-def ranks(total: np.ndarray, sufficient: np.ndarray) -> np.ndarray:
-    """Competition ranks (1 = best, ties share the lower rank) among companies with a total
-    and sufficient evidence; ``<NA>`` for the others."""
+def ranks(total: np.ndarray, sufficient: np.ndarray) -> pd.Series:
+    """Competition ranks (``Int64``; 1 = best, ties share the lower rank) among companies
+    with a total and sufficient evidence; ``<NA>`` for the others."""
     ranked = np.where(sufficient, np.asarray(total, dtype=float), np.nan)
-    out: np.ndarray = (
-        pd.Series(ranked).rank(method="min", ascending=False).astype("Int64").to_numpy()
-    )
-    return out
+    return pd.Series(ranked).rank(method="min", ascending=False).astype("Int64")

@@ -19,6 +19,7 @@ are given only to records nothing used.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,14 +39,40 @@ REASONS: dict[str, str] = {
 }
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("unknown")
+#: columns the reasons read (those a frame lacks are treated as empty)
+_COLUMNS = (
+    "company_id",
+    "id",
+    "kind",
+    "effective_date",
+    "status",
+    "reliability",
+    "actor",
+    "company_involvement",
+    "topics",
+)
 
 
-def _day(values: pd.Series) -> pd.Series:
-    return pd.Series(values.to_numpy(dtype="datetime64[ns]"), index=values.index).dt.strftime(
-        "%Y-%m-%d"
-    )
+def _strings(values: pd.Series, missing: str = "unknown") -> np.ndarray:
+    """Text of each value as a numpy unicode array (missing -> ``missing``); categoricals
+    are looked up through their categories, other columns factorised first."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in values.cat.categories]
+        return np.asarray([*cats, missing], dtype=str)[values.cat.codes.to_numpy()]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = [", ".join(u) if isinstance(u, tuple) else str(u) for u in uniques]
+    return np.asarray([*table, missing], dtype=str)[codes]
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(np.asarray(values, dtype="datetime64[D]"), unit="D")
+
+
+def _cat(*parts: np.ndarray | str) -> np.ndarray:
+    out = np.asarray(parts[0], dtype=str)
+    for part in parts[1:]:
+        out = np.strings.add(out, part)
+    return out
 
 
 def unused_records(
@@ -65,36 +92,39 @@ def unused_records(
     weight = np.ones(n)
     weight[prep.order] = prep.base_weight
     idx = np.flatnonzero(~frame_used)
-    ev = evidence.iloc[idx].reset_index(drop=True)
+    m = len(idx)
+    ev = evidence[[c for c in _COLUMNS if c in evidence.columns]].iloc[idx]
+
+    def col(name: str) -> pd.Series:
+        if name in ev.columns:
+            return ev[name]
+        return pd.Series([pd.NA] * m, dtype="object", index=ev.index)
+
     known = known_dates(evidence)[idx]
-    effective = ev["effective_date"].to_numpy(dtype="datetime64[D]")
-    group = ev["company_id"].isna().to_numpy(dtype=bool)
-    not_known = ~group & ~prepared[idx]
-    zero = prepared[idx] & (weight[idx] <= 0)
+    effective = col("effective_date").to_numpy(dtype="datetime64[D]")
+    group = col("company_id").isna().to_numpy(dtype=bool)
+    is_prepared = prepared[idx]
+    not_known = ~group & ~is_prepared
+    zero = is_prepared & (weight[idx] <= 0)
     start = policies.window.start(as_of) if policies.window is not None else None
-    before = effective < np.datetime64(start, "D") if start is not None else np.zeros(len(ev), bool)
-    kind = ev["kind"].astype("string")
-    actor = ev["actor"].astype("string") if "actor" in ev.columns else pd.Series([pd.NA] * len(ev))
-    inv = (
-        ev["company_involvement"].astype("string")
-        if "company_involvement" in ev.columns
-        else pd.Series([pd.NA] * len(ev), dtype="string")
-    )
-    attributed = inv.isin(["caused", "contributed"]).to_numpy(dtype=bool, na_value=False)
-    state = (
-        (kind == "retaliation").to_numpy(dtype=bool, na_value=False)
-        & (actor == "state").to_numpy(dtype=bool, na_value=False)
-        & ~attributed
-    )
+    before = effective < np.datetime64(start, "D") if start is not None else np.zeros(m, bool)
+    kind = _strings(col("kind"), "")
+    inv = _strings(col("company_involvement"), "not recorded")
+    attributed = np.isin(inv, ["caused", "contributed"])
+    state = (kind == "retaliation") & (_strings(col("actor"), "") == "state") & ~attributed
     reason = np.select(
         [group, not_known, zero, before, state],
         ["group_testimony", "not_known", "weight_zero", "outside_window", "state_actor"],
         default="no_rule",
     )
-    detail = pd.Series(pd.NA, index=ev.index, dtype="string")
+    detail = np.full(m, "", dtype=object)
 
-    def put(mask: np.ndarray, text: pd.Series | str) -> None:
-        detail[mask] = text[mask] if isinstance(text, pd.Series) else text
+    def put(mask: np.ndarray, text: str | Callable[[np.ndarray], np.ndarray]) -> None:
+        """Fill the rows of ``mask`` with ``text``, or with ``text(rows)`` computed for
+        those rows only."""
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            detail[rows] = text if isinstance(text, str) else text(rows)
 
     put(
         reason == "group_testimony",
@@ -102,57 +132,62 @@ def unused_records(
     )
     put(
         reason == "not_known",
-        "mentions " + _day(pd.Series(known)) + f", after the as-of date {as_of}: not known then",
+        lambda r: _cat(
+            "mentions ", _days(known[r]), f", after the as-of date {as_of}: not known then"
+        ),
     )
     put(
         reason == "weight_zero",
-        "status "
-        + _text(ev["status"])
-        + ", reliability "
-        + _text(ev["reliability"])
-        + ": weight 0, not evidence",
+        lambda r: _cat(
+            "status ",
+            _strings(col("status").iloc[r]),
+            ", reliability ",
+            _strings(col("reliability").iloc[r]),
+            ": weight 0, not evidence",
+        ),
     )
-    if start is not None:
-        put(
-            reason == "outside_window",
-            "dated " + _day(ev["effective_date"]) + f", before the rubric's window (from {start})",
-        )
+    put(
+        reason == "outside_window",
+        lambda r: _cat(
+            "dated ", _days(effective[r]), f", before the rubric's window (from {start})"
+        ),
+    )
     put(
         reason == "state_actor",
-        "carried out by the state; company involvement "
-        + inv.fillna("not recorded")
-        + ": no rule selects it",
+        lambda r: _cat(
+            "carried out by the state; company involvement ", inv[r], ": no rule selects it"
+        ),
     )
-    topics = (
-        ev["topics"].map(lambda t: ", ".join(t) if isinstance(t, tuple) else "")
-        if "topics" in ev.columns
-        else pd.Series("", index=ev.index)
-    )
-    screening = (kind == "screening").to_numpy(dtype=bool, na_value=False)
+    screening = kind == "screening"
     put(
         (reason == "no_rule") & screening,
-        "null finding for "
-        + topics.astype("string")
-        + ": no silence needed it (the indicators it covers rest on records, or none asks"
-        " for these topics)",
+        lambda r: _cat(
+            "null finding for ",
+            _strings(col("topics").iloc[r], ""),
+            ": no silence needed it (the indicators it covers rest on records, or none"
+            " asks for these topics)",
+        ),
     )
     put(
         (reason == "no_rule") & ~screening,
         "no indicator or penalty selects and scores it (its kind, value or date is not one"
         " the rubric reads)",
     )
+    company = col("company_id").astype("string")
+    ids = col("id").astype("string")
+    company_code, _ = pd.factorize(company, sort=True, use_na_sentinel=True)
+    company_code = np.where(company_code < 0, company_code.max(initial=0) + 1, company_code)
+    id_code, _ = pd.factorize(ids, sort=True)
+    order = np.lexsort((id_code, company_code))  # by company (group-level last), then id
     table = pd.DataFrame(
         {
-            "company_id": ev["company_id"].astype("string"),
-            "evidence_id": ev["id"].astype("string"),
-            "kind": kind,
-            "date": ev["effective_date"].to_numpy(dtype="datetime64[ns]"),
-            "reason": reason,
-            "detail": detail,
+            "company_id": company.iloc[order].to_numpy(),
+            "evidence_id": ids.iloc[order].to_numpy(),
+            "kind": kind[order],
+            "date": effective[order].astype("datetime64[ns]"),
+            "reason": reason[order],
+            "detail": detail[order],
         }
     )
     table = table.astype({k: v for k, v in UNUSED_COLUMNS.items() if v != "object"})
-    table = table.sort_values(
-        ["company_id", "evidence_id"], kind="stable", na_position="last"
-    ).reset_index(drop=True)
     return table[list(UNUSED_COLUMNS)]
