@@ -4,8 +4,9 @@ Synthetic data (``bhrscore.synthetic``: fictional companies) at 100k and 1M evid
 for 10,000 companies, scored with the labour-rights rubric 1.1.0 (``rubrics/archive/``; the
 floor was written for it; 2.0.0 differs only in how silence and sufficiency are handled).
 The floor computes the same scores with plain pandas written for this one rubric (no
-provenance, no registry, no validation): the best one could do by hand. Prints both times, their ratio (target: engine
-within 2x of the floor), the 1M/100k scaling, and checks that both agree numerically.
+provenance, no registry, no validation): the best one could do by hand. Prints both times,
+their ratio (target: engine within 2x of the floor), the 1M/100k scaling, and checks that
+both agree numerically.
 The evidence-set hash recorded in score cards is timed separately (it is not scoring).
 
 Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]``
@@ -220,8 +221,7 @@ def main() -> None:
     rubric = load_rubric(RUBRIC)
     engine_times: dict[int, float] = {}
     print(
-        f"rubric {rubric.id} {rubric.version}, {args.companies:,} companies,"
-        f" best of {args.repeat}"
+        f"rubric {rubric.id} {rubric.version}, {args.companies:,} companies, best of {args.repeat}"
     )
     for n in args.sizes:
         frames = synthetic_frames(args.companies, n, seed=args.seed)

@@ -47,7 +47,9 @@ def test_below_min_coverage_a_company_keeps_its_partial_total_but_has_no_rank() 
     assert list(comp["rank"].astype("float64").fillna(-1)) == [1, 2, -1, -1]
     assert list(comp["sufficient"]) == [True, True, False, False]
     assert pd.isna(comp.loc["a", "insufficient_reason"])
-    assert comp.loc["c", "insufficient_reason"] == "coverage 20% < 50%: no evidence on dialogue, wages"
+    assert (
+        comp.loc["c", "insufficient_reason"] == "coverage 20% < 50%: no evidence on dialogue, wages"
+    )
     assert comp.loc["d", "insufficient_reason"] == (
         "coverage 0% < 50%: no evidence on dialogue, wages, statements"
     )
