@@ -109,3 +109,20 @@ def test_a_bad_date_in_a_list_is_a_usage_error(capsys: pytest.CaptureFixture[str
     code, _, err = run(["score", str(EXAMPLE), "--as-of", "2015-12-31,2020-13-01"], capsys)
     assert code == 2
     assert "'2020-13-01' is not a date in YYYY-MM-DD form" in err
+
+
+def test_a_known_date_column_is_read_when_the_frame_has_one() -> None:
+    # the loader's derived known_date (every source's publication date included) can be later
+    # than any date column the frame keeps: the record is then not known at as-of
+    frames = evset(_records()).frames()
+    ev = frames.evidence.copy()
+    ev["known_date"] = ev["effective_date"]
+    ev.loc[ev["id"] == "d-2015", "known_date"] = pd.Timestamp("2017-03-01")
+    card = score(type(frames)(frames.companies, ev), RUBRIC, dt.date(2016, 1, 1))
+    # d-2015 (known 2017), s-2019 and r-2024 are all later than 2016-01-01
+    assert card.meta.options["records_after_as_of"] == 3
+    assert card.meta.options["records_scored"] == 0
+    # an empty known_date does not hide the record's own dates
+    ev["known_date"] = pd.NaT
+    card = score(type(frames)(frames.companies, ev), RUBRIC, dt.date(2016, 1, 1))
+    assert card.meta.options["records_after_as_of"] == 2

@@ -25,13 +25,12 @@ KNOWN_DATE_COLUMNS = (
 
 def known_dates(frame: pd.DataFrame) -> np.ndarray:
     """When each record became known (``datetime64[D]``, NaT when it mentions no date): the
-    ``known_date`` column when the frame has it (the latest date a record mentions, sources
-    included), else the latest of the date columns the frame holds
-    (:data:`KNOWN_DATE_COLUMNS`; the frame keeps only the first source's publication date)."""
-    if "known_date" in frame.columns:
-        return frame["known_date"].to_numpy(dtype="datetime64[D]")
+    latest of the ``known_date`` column, when the frame has it (the latest date a record
+    mentions, every source included), and the date columns the frame holds
+    (:data:`KNOWN_DATE_COLUMNS`; the frame keeps only the first source's publication date),
+    so a frame whose ``known_date`` was left empty is still read correctly."""
     known = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
-    for col in KNOWN_DATE_COLUMNS:
+    for col in ("known_date", *KNOWN_DATE_COLUMNS):
         if col in frame.columns:
             known = np.fmax(known, frame[col].to_numpy(dtype="datetime64[D]"))
     return known
