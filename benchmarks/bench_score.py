@@ -1,10 +1,12 @@
 """Scoring benchmark: the engine against a hand-written vectorised pandas floor.
 
 Synthetic data (``bhrscore.synthetic``: fictional companies) at 100k and 1M evidence records
-for 10,000 companies, scored with the default labour-rights rubric. The floor computes the
-same scores with plain pandas written for this one rubric (no provenance, no registry, no
-validation): the best one could do by hand. Prints both times, their ratio (target: engine
-within 2x of the floor), the 1M/100k scaling, and checks that both agree numerically.
+for 10,000 companies, scored with the labour-rights rubric 1.1.0 (``rubrics/archive/``; the
+floor was written for it; 2.0.0 differs only in how silence and sufficiency are handled).
+The floor computes the same scores with plain pandas written for this one rubric (no
+provenance, no registry, no validation): the best one could do by hand. Prints both times,
+their ratio (target: engine within 2x of the floor), the 1M/100k scaling, and checks that
+both agree numerically.
 The evidence-set hash recorded in score cards is timed separately (it is not scoring).
 
 Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]``
@@ -16,16 +18,18 @@ import argparse
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bhrscore.evidence.frame import Frames
-from bhrscore.rubric import default_rubric, score
+from bhrscore.rubric import load_rubric, score
 from bhrscore.synthetic import DEFAULT_AS_OF, synthetic_frames
 
 AS_OF = DEFAULT_AS_OF
+RUBRIC = Path(__file__).resolve().parents[1] / "rubrics" / "archive" / "labour-rights-1.1.0.yaml"
 STATUS_W = {
     "verified": 1.0,
     "corroborated": 0.75,
@@ -214,11 +218,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-hash", action="store_true", help="do not time the evidence hash")
     args = parser.parse_args()
-    rubric = default_rubric()
+    rubric = load_rubric(RUBRIC)
     engine_times: dict[int, float] = {}
     print(
-        f"default rubric {rubric.id} {rubric.version}, {args.companies:,} companies,"
-        f" best of {args.repeat}"
+        f"rubric {rubric.id} {rubric.version}, {args.companies:,} companies, best of {args.repeat}"
     )
     for n in args.sizes:
         frames = synthetic_frames(args.companies, n, seed=args.seed)

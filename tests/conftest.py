@@ -42,6 +42,7 @@ KIND_FIELDS: dict[str, dict[str, Any]] = {
         "strength": "explicit",
     },
     "assessment": {"framework": "fictional-benchmark", "question_id": "A.1.1", "answer": "partial"},
+    "screening": {"topics": ["retaliation", "wage_arrears"]},
 }
 
 

@@ -159,6 +159,7 @@ def make_card() -> ScoreCard:
                     f"alleged:{n}",
                     WEIGHT_OF[ind],
                     False,
+                    "evidence",
                 )
             )
     indicators = pd.DataFrame(ind_rows, columns=list(INDICATOR_COLUMNS)).astype(

@@ -63,7 +63,7 @@ def bundle(tmp_path: Path) -> Path:
 def test_check_shipped_rubrics_passes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["check", str(ROOT / "rubrics")], capsys)
     assert code == 0
-    assert "2/2 rubric file(s) valid" in out
+    assert "3/3 rubric file(s) valid" in out  # 2.0.0, the archived 1.1.0, disclosure
     assert "FAIL" not in out
 
 
@@ -158,7 +158,7 @@ def test_score_a_bundle_without_companies(
     (d / "companies.csv").write_text("id,name\n", encoding="utf-8")
     code, out, err = run(["score", str(d), "--as-of", "2026-01-01"], capsys)
     assert code == 0, err
-    assert "labour-rights 1.1.0, as of 2026-01-01" in out
+    assert "labour-rights 2.0.0, as of 2026-01-01" in out
 
 
 def test_a_value_error_from_scoring_exits_1_in_every_command(
@@ -291,7 +291,7 @@ def test_diff_shows_rubric_changes_and_movement(
     bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = ROOT / "rubrics" / "labour-rights.yaml"
-    text = a.read_text().replace("version: 1.1.0", "version: 1.2.0")
+    text = a.read_text().replace("version: 2.0.0", "version: 2.1.0")
     text = text.replace(
         "    weight: 0.3\n    description: >\n      Absence",
         "    weight: 0.35\n    description: >\n      Absence",

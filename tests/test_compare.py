@@ -258,6 +258,7 @@ def test_theme_and_indicator_metrics() -> None:
             "status_mix": ["alleged:1", "", "verified:2"],
             "weight": [1.0] * 3,
             "missing": [False, True, False],
+            "basis": ["evidence", "excluded", "evidence"],
         }
     ).astype(INDICATOR_COLUMNS)
     card = make_scorecard(rows, nodes=nodes, indicators=indicators)

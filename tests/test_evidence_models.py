@@ -24,13 +24,14 @@ def test_each_kind_parses(kind: str) -> None:
     assert parsed.sources[0].url == "https://example.org/report"
 
 
-def test_registry_has_the_five_kinds_in_order() -> None:
+def test_registry_has_the_six_kinds_in_order() -> None:
     assert list(evidence_kinds()) == [
         "union_dialogue",
         "wage",
         "retaliation",
         "statement",
         "assessment",
+        "screening",
     ]
 
 
@@ -50,6 +51,7 @@ VOCAB_FIELDS = [
     ("statement", "statement_type", vocab.StatementType),
     ("statement", "strength", vocab.Strength),
     ("assessment", "answer", vocab.AssessmentAnswer),
+    ("screening", "status", vocab.Status),
 ]
 
 
@@ -64,6 +66,32 @@ def test_vocabularies_accept_members_and_reject_others(kind: str, field: str, en
 def test_list_vocabularies_are_checked_item_by_item() -> None:
     with pytest.raises(ValidationError, match=r"topics\.1"):
         parse(record("statement", topics=["living_wage", "free_lunch"]))
+    # screening topics are their own vocabulary: a statement topic is not one of them
+    with pytest.raises(ValidationError, match=r"topics\.1"):
+        parse(record("screening", topics=["retaliation", "living_wage"]))
+
+
+def test_every_screening_topic_is_accepted() -> None:
+    every = [t.value for t in vocab.ScreeningTopic]
+    parsed = parse(record("screening", topics=every))
+    assert [t.value for t in parsed.topics] == every  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"topics": []}, "topics"),
+        ({"company_id": None, "group": {"description": "Fictional group"}}, "one company"),
+        ({"company_response": {"status": "responded"}}, "no company_response"),
+    ],
+)
+def test_a_screening_names_topics_and_one_company_and_has_no_response(
+    change: dict[str, object], message: str
+) -> None:
+    data = record("screening", **change)
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(ValidationError, match=message):
+        parse(data)
 
 
 def test_country_and_currency_codes_come_from_iso_lists() -> None:

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from .analysis.sensitivity import sensitivity
     from .evidence.evidence_set import EvidenceSet
     from .evidence.frame import Frames
-    from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
+    from .evidence.kinds import (
+        Assessment,
+        Retaliation,
+        Screening,
+        Statement,
+        UnionDialogue,
+        Wage,
+    )
     from .evidence.load import load_evidence
     from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
     from .evidence.read import Limits
@@ -56,6 +63,7 @@ if TYPE_CHECKING:
         scale_type,
         score,
     )
+    from .rubric.trend import trend
     from .synthetic import synthetic_evidence, synthetic_frames
 
     __version__: str
@@ -80,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "Rubric": ".rubric",
     "RubricError": ".rubric",
     "ScoreCard": ".rubric",
+    "Screening": ".evidence.kinds",
     "SectorVocabulary": ".evidence.sectors",
     "Sensitivity": ".analysis",
     "Source": ".evidence.model",
@@ -104,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "sensitivity": ".analysis.sensitivity",
     "synthetic_evidence": ".synthetic",
     "synthetic_frames": ".synthetic",
+    "trend": ".rubric.trend",
     "write_briefing": ".export",
     "write_evidence": ".evidence.write",
     "write_scorecard": ".export.tables",
@@ -150,6 +160,7 @@ __all__ = [
     "Rubric",
     "RubricError",
     "ScoreCard",
+    "Screening",
     "SectorVocabulary",
     "Sensitivity",
     "Source",
@@ -175,6 +186,7 @@ __all__ = [
     "sensitivity",
     "synthetic_evidence",
     "synthetic_frames",
+    "trend",
     "write_briefing",
     "write_evidence",
     "write_scorecard",

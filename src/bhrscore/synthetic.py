@@ -28,9 +28,10 @@ about 5 % of top-level companies carry an explicit ``origin_country`` that diffe
 headquarters. Host countries are mostly KZ, some GE, a few both; sectors come from the
 vocabulary.
 
-Evidence: all five kinds, each with the fields it needs to be valid (wage: amount, currency,
+Evidence: all six kinds, each with the fields it needs to be valid (wage: amount, currency,
 pay period and a benchmark, or arrears, or a gap; retaliation: action, target role, actor,
-trigger...; statement: type, topics, standards; assessment: question id and answer or value).
+trigger...; statement: type, topics, standards; assessment: question id and answer or value;
+screening: a non-empty set of screening topics, company-level only).
 Dates fall within four years before ``as_of``; sources are published on or after the event
 and never after ``as_of``. A share ``group_share`` of records is group-level testimony (no
 ``company_id``; ``group.origin_group`` one of ``china``, ``western``, ``domestic`` or unset).
@@ -50,9 +51,9 @@ and everything else drawn identically for all origins:
   ``refusal_to_meet``, ``lockout``) is 0.20 for other records and ``clip(0.20 + 0.40 * e, 0,
   0.9)`` for CN-linked ones.
 - **Retaliation**: kinds are drawn with weights union_dialogue 0.25, wage 0.25, retaliation
-  0.15, statement 0.20, assessment 0.15; for CN-linked records the retaliation weight is
-  multiplied by ``max(0, 1 + 2 * e)`` (tripled at e=1) before normalising, so CN-linked
-  companies get more retaliation records per record.
+  0.15, statement 0.20, assessment 0.15, screening 0.10; for CN-linked records the
+  retaliation weight is multiplied by ``max(0, 1 + 2 * e)`` (tripled at e=1) before
+  normalising, so CN-linked companies get more retaliation records per record.
 - **Wage level against peers**: wage records without an amount that carry
   ``relative_to_peers`` are ``lowest`` with probability ``max(0, e)`` when CN-linked, else a
   uniform draw over the levels.
@@ -91,6 +92,7 @@ from .evidence.vocab import (
     DialogueEvent,
     PeerLevel,
     RetaliationAction,
+    ScreeningTopic,
     SourceType,
     Standard,
     StatementTopic,
@@ -121,6 +123,7 @@ KIND_WEIGHTS = {
     "retaliation": 0.15,
     "statement": 0.20,
     "assessment": 0.15,
+    "screening": 0.10,
 }
 NEGATIVE_DIALOGUE_SHARE = 0.20
 WAGE_RATIO_LOG_MEAN = math.log(1.05)
@@ -490,6 +493,12 @@ def _evidence_frame(
     topics = _subsets(_values(StatementTopic))[
         np.where(st, rng.integers(1, 1 << len(StatementTopic), size=n), 0)
     ]
+    # Screenings (null findings): a non-empty subset of the screening topics.
+    sc = is_kind["screening"]
+    screened_topics = _subsets(_values(ScreeningTopic))[
+        np.where(sc, rng.integers(1, 1 << len(ScreeningTopic), size=n), 0)
+    ]
+    topics = np.where(sc, screened_topics, topics)
     standards = _subsets(_values(Standard))[
         np.where(st & (rng.random(n) >= 0.3), rng.integers(1, 1 << len(Standard), size=n), 0)
     ]

@@ -531,10 +531,14 @@ def sensitivity(
     totals_frame = pd.DataFrame(columns, index=ids)
     flags = degeneracy(totals_frame)
     left_out = [r for r, _, _ in labels if r != 0 and bool(flags.loc[r, "degenerate"])]
-    ranks = _ranks(totals_frame)
+    # Companies with insufficient evidence (base card) are shown but ranked in no run.
+    ranked_totals = totals_frame.where(pd.Series(_sufficient_of(card, ids), index=ids), axis=0)
+    ranks = _ranks(ranked_totals)
     base_rank = ranks[0]
     # Spearman: Pearson correlation of average ranks (pandas rank + corr)
-    spearman = totals_frame.rank(method="average").corrwith(totals_frame[0].rank(method="average"))
+    spearman = ranked_totals.rank(method="average").corrwith(
+        ranked_totals[0].rank(method="average")
+    )
     change = ranks.sub(base_rank, axis=0).abs()
     runs = pd.DataFrame(
         {
@@ -613,6 +617,17 @@ def _totals_of(card: ScoreCard, ids: pd.Index) -> FloatArray:
         index=card.companies["company_id"].astype("string"),
     )
     return _f64(totals.reindex(ids).to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def _sufficient_of(card: ScoreCard, ids: pd.Index) -> npt.NDArray[np.bool_]:
+    """Per company: enough evidence to be ranked (all True for a card without the column)."""
+    if "sufficient" not in card.companies.columns:
+        return np.ones(len(ids), dtype=bool)
+    flag = pd.Series(
+        card.companies["sufficient"].to_numpy(dtype=bool, na_value=False),
+        index=card.companies["company_id"].astype("string"),
+    )
+    return flag.reindex(ids, fill_value=False).to_numpy(dtype=bool)
 
 
 def _coverage_of(card: ScoreCard, ids: pd.Index) -> FloatArray:

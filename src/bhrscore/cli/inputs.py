@@ -40,8 +40,10 @@ def load_rubric_option(path: str | None) -> Rubric:
         fail(f"{target}: not a UTF-8 text file", EXIT_DATA)
 
 
-def load_bundle(paths: tuple[str, ...], as_of: dt.date) -> EvidenceSet:
-    """Evidence from files or directories (strict: any invalid record exits 1)."""
+def load_bundle(paths: tuple[str, ...], as_of: dt.date | None) -> EvidenceSet:
+    """Evidence from files or directories (strict: any invalid record exits 1). ``as_of``
+    None: dates are not checked against an as-of date (scoring ignores records not known
+    then, with one warning)."""
     from ..evidence.load import load_evidence
 
     for p in paths:

@@ -1,5 +1,5 @@
 """``bhrscore score BUNDLE --rubric R --as-of DATE``: score companies, print a ranked table,
-write the score card."""
+write the score card. ``--as-of D1,D2,...`` scores at every date and prints the trend."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import AS_OF, console, err_console, fail, fmt_num, is_missing
+from .common import EXIT_DATA, as_of_or_today, console, err_console, fail, fmt_num, is_missing
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import RUBRIC, load_and_score, resolve_company
+from .inputs import RUBRIC, load_bundle, load_rubric_option, resolve_company
 from .progress import QUIET, steps
 from .safe_text import safe
 
@@ -21,6 +21,63 @@ if TYPE_CHECKING:
 
     from ..rubric.scorecard import ScoreCard
     from .render import Cell
+
+
+def parse_dates(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[dt.date, ...] | None:
+    """Click callback: one ISO date or several separated by commas (sorted, deduplicated)."""
+    if value is None:
+        return None
+    dates = []
+    for part in value.split(","):
+        try:
+            dates.append(dt.date.fromisoformat(part.strip()))
+        except ValueError:
+            raise click.BadParameter(f"{part.strip()!r} is not a date in YYYY-MM-DD form") from None
+    return tuple(sorted(set(dates)))
+
+
+AS_OF_DATES = click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_dates,
+    default=None,
+    metavar="YYYY-MM-DD[,YYYY-MM-DD...]",
+    help="Date(s) the assessment is made (default: today). Records mentioning a later date"
+    " are ignored (one warning counts them). Several dates, comma-separated, print the trend.",
+)
+
+
+def warn_after_as_of(cards: list[ScoreCard]) -> None:
+    """One warning on stderr counting the records ignored because they mention a date after
+    the as-of date (per date when there are several)."""
+    counts = [(c.meta.as_of, int(c.meta.options.get("records_after_as_of", 0))) for c in cards]
+    counts = [(d, k) for d, k in counts if k]
+    if not counts:
+        return
+    if len(cards) == 1:
+        day, k = counts[0]
+        text = (
+            f"warning: {k} record(s) mention a date after the as-of date {day} and are"
+            " ignored (not known then)"
+        )
+    else:
+        listed = ", ".join(f"{d}: {k}" for d, k in counts)
+        text = f"warning: records mentioning a date after the as-of date are ignored ({listed})"
+    err_console.print(text, markup=False)
+
+
+def insufficient_note(card: ScoreCard) -> None:
+    """A line under the ranking saying how many companies are not ranked and why."""
+    count = int(card.meta.options.get("insufficient", 0))
+    if count:
+        share = 100 * float(card.meta.options.get("min_coverage", 0.0))
+        console.print(
+            f"{count} compan{'y' if count == 1 else 'ies'} with insufficient evidence (coverage"
+            f" below {share:.0f}%) shown without a rank; --explain ID says what is missing",
+            markup=False,
+        )
 
 
 def warn_outside_window(card: ScoreCard) -> None:
@@ -103,6 +160,40 @@ def span(low: Any, high: Any, digits: int = 1) -> str:
     return f"{fmt_num(low, digits)}–{fmt_num(high, digits)}"
 
 
+def trend_table(table: pd.DataFrame, top: int | None, console: Console | None = None) -> None:
+    """Print a trend frame: one row per company, one column per date with
+    ``total (rank, coverage)``; companies in order of their rank at the latest date."""
+    import pandas as pd
+
+    from .render import Column, print_table
+
+    dates = sorted(table["as_of"].unique())
+    latest = table[table["as_of"] == dates[-1]].sort_values(
+        ["rank", "company_id"], na_position="last", kind="stable"
+    )
+    order = list(latest["company_id"])
+    if top is not None:
+        order = order[:top]
+    columns = [Column("company", "id", key=True)]
+    columns += [Column(pd.Timestamp(d).date().isoformat()) for d in dates]
+    cells = table.set_index(["company_id", "as_of"])
+    rows: list[list[Cell]] = []
+    for company in order:
+        row: list[Cell] = [str(company)]
+        for d in dates:
+            r = cells.loc[(company, d)]
+            rank = "-" if is_missing(r["rank"]) else str(int(r["rank"]))
+            coverage = "-" if is_missing(r["coverage"]) else f"{100 * float(r['coverage']):.0f}%"
+            row.append(f"{fmt_num(r['total'])} ({rank}, {coverage})")
+        rows.append(row)
+    print_table(
+        columns,
+        rows,
+        title="total (rank, coverage) by as-of date; - = not ranked",
+        console=console,
+    )
+
+
 def score_document(card: ScoreCard, top: int | None, explain: dict[str, str]) -> dict[str, Any]:
     """The ``--format json`` document: ``meta`` (as in PREFIX.meta.json), ``companies`` (the
     companies table in rank order) and ``explanations`` (company id -> text, for --explain)."""
@@ -118,7 +209,7 @@ def score_document(card: ScoreCard, top: int | None, explain: dict[str, str]) ->
 @click.command()
 @click.argument("bundle", nargs=-1, required=True, metavar="BUNDLE...")
 @RUBRIC
-@AS_OF
+@AS_OF_DATES
 @click.option(
     "--out",
     "out",
@@ -152,7 +243,7 @@ def score_document(card: ScoreCard, top: int | None, explain: dict[str, str]) ->
 def score(
     bundle: tuple[str, ...],
     rubric_path: str | None,
-    as_of: dt.date | None,
+    as_of: tuple[dt.date, ...] | None,
     out: str | None,
     fmt: str,
     out_fmt: str | None,
@@ -160,8 +251,13 @@ def score(
     explain_ids: tuple[str, ...],
     quiet: bool,
 ) -> None:
-    """Score the companies of an evidence BUNDLE (files or directories) with a rubric."""
+    """Score the companies of an evidence BUNDLE (files or directories) with a rubric.
+
+    With several --as-of dates (comma-separated) every date is scored with the records known
+    then, and the trend is printed (and written as PREFIX.trend.EXT with --out); --explain
+    then explains the latest date."""
     from ..export.tables import write_scorecard
+    from ..rubric.trend import trend_cards, trend_frame
 
     if fmt == "parquet" and not out:
         fail("--format parquet writes files: give --out PREFIX")
@@ -171,24 +267,69 @@ def score(
             import pyarrow  # noqa: F401
         except ImportError:
             fail("parquet needs pyarrow (pip install 'bhrscore[parquet]')")
+    days = as_of or (as_of_or_today(None),)
     with steps(quiet) as step:
-        _evidence, _rubric, card = load_and_score(bundle, rubric_path, as_of, step)
+        step("Reading the rubric")
+        rubric = load_rubric_option(rubric_path)
+        step("Loading evidence")
+        evidence = load_bundle(bundle, None)
+        step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
+        try:
+            frames = evidence.frames()
+            cards = trend_cards(frames, rubric, days)
+        except ValueError as err:
+            fail(str(err), EXIT_DATA)
+        card = cards[-1]
+        table = trend_frame(cards, frames) if len(cards) > 1 else None
         # every --explain id is checked before anything is printed
         wanted = [resolve_company(c, card.company_ids()) for c in explain_ids]
         explain = {c: card.explain(c) for c in wanted}
         if out:
             step("Writing the score card")
-            paths = write_scorecard(card, Path(out), file_fmt)  # type: ignore[arg-type]
-    warn_outside_window(card)
+            if table is not None:
+                paths = write_trend(table, cards, Path(out), file_fmt)
+            else:
+                paths = write_scorecard(card, Path(out), file_fmt)  # type: ignore[arg-type]
+    warn_after_as_of(cards)
+    for c in cards:
+        warn_outside_window(c)
     if fmt == "json":
-        emit_json(score_document(card, top, explain))
+        doc = score_document(card, top, explain)
+        if table is not None:
+            from ..export.tables import records
+
+            doc["trend"] = records(table)
+        emit_json(doc)
     elif fmt == "csv":
-        emit_csv(score_rows(card, top))
+        emit_csv(table if table is not None else score_rows(card, top))
     else:
-        ranked_table(card, top)
+        if table is not None:
+            trend_table(table, top)
+        else:
+            ranked_table(card, top)
+            insufficient_note(card)
         for text in explain.values():
             console.print()
             console.print(safe(text), markup=False)
     if out:
         for p in paths:
             note(f"wrote {p}", "text" if fmt == "parquet" else fmt, quiet)
+
+
+def write_trend(table: pd.DataFrame, cards: list[ScoreCard], prefix: Path, fmt: str) -> list[Path]:
+    """``PREFIX.trend.EXT`` (the trend frame) and ``PREFIX.trend.meta.json`` (rubric,
+    evidence hash and each date's options), written atomically."""
+    import json
+
+    from ..export.tables import scorecard_meta, write_frame
+    from ..io import atomic_write_text
+
+    target = prefix.with_name(f"{prefix.name}.trend.{fmt}")
+    written = [write_frame(table, target, fmt)]  # type: ignore[arg-type]
+    metas = [scorecard_meta(c) for c in cards]
+    meta = {k: v for k, v in metas[-1].items() if k not in ("as_of", "options")}
+    meta["as_of"] = [m["as_of"] for m in metas]
+    meta["options"] = {m["as_of"]: m["options"] for m in metas}
+    meta_path = prefix.with_name(f"{prefix.name}.trend.meta.json")
+    atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return [*written, meta_path]

@@ -282,3 +282,26 @@ class AssessmentAnswer(StrEnum):
     NO = "no"
     NOT_FOUND = "not_found"
     NOT_APPLICABLE = "not_applicable"
+
+
+class ScreeningTopic(StrEnum):
+    """What an analyst screened a company's sources for (``screening`` records: a null
+    finding, nothing of the kind found). Each topic matches the evidence kind or field a
+    rubric's silence-is-good-news indicators read:
+
+    - ``union_dialogue``: dialogue events with unions (recognition, agreements, meetings,
+      ignored requests, refusals, lockouts).
+    - ``wages``: pay levels against benchmarks or peers, and pay gaps.
+    - ``wage_arrears``: unpaid or late wages.
+    - ``retaliation``: reprisals against workers, union leaders, defenders or their families.
+    - ``statements``: published policies and commitments (a null finding = no policy found).
+    - ``allegations``: allegations against the company and its responses to them (e.g. the
+      Business & Human Rights Resource Centre's response requests).
+    """
+
+    UNION_DIALOGUE = "union_dialogue"
+    WAGES = "wages"
+    WAGE_ARREARS = "wage_arrears"
+    RETALIATION = "retaliation"
+    STATEMENTS = "statements"
+    ALLEGATIONS = "allegations"

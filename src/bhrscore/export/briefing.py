@@ -296,7 +296,7 @@ class _Context:
     def build(cls, card: ScoreCard, origin_groups: Any, include_personal: bool) -> _Context:
         companies = card.companies.copy()
         companies["company_id"] = companies["company_id"].astype("string")
-        rank = pd.to_numeric(companies["rank"], errors="coerce")
+        rank = pd.to_numeric(companies["rank"], errors="coerce").astype("float64")
         companies = (
             companies.assign(_rank=rank.fillna(float("inf")))
             .sort_values(["_rank", "company_id"], kind="stable")

@@ -370,6 +370,15 @@ def _example_evidence_data() -> dict[str, dict[str, Any]]:
             "question_id": "grievance-1",
             "answer": "not_found",
         },
+        "screening": {
+            **common,
+            "date": "2025-03-31",
+            "period": {"start": "2022-01-01", "end": "2025-03-31"},
+            "status": "verified",
+            "summary": "EXAMPLE (fictional): news archives and union statements searched for"
+            " reprisals and unpaid wages; none found.",
+            "topics": ["retaliation", "wage_arrears"],
+        },
     }
 
 

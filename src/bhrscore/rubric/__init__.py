@@ -19,8 +19,10 @@ from .rules import (
 )
 from .scales import ScaleSpec, scale_type, scale_types
 from .scorecard import ScoreCard, ScoreMeta
+from .screening import Screened, ScreeningNeed
 from .selection import Selection
 from .spec import Condition, Decay, Measure, Select, Window
+from .trend import trend
 
 DEFAULT_RUBRIC = "labour-rights.yaml"
 
@@ -54,6 +56,8 @@ __all__ = [
     "ScaleSpec",
     "ScoreCard",
     "ScoreMeta",
+    "Screened",
+    "ScreeningNeed",
     "Select",
     "Selection",
     "Window",
@@ -68,4 +72,5 @@ __all__ = [
     "scale_type",
     "scale_types",
     "score",
+    "trend",
 ]

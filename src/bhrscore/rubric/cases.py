@@ -14,14 +14,16 @@ case-level) are merged into every record so cases stay short::
         evidence:
           - {kind: union_dialogue, id: e1, company_id: acme, event: recognition}
         expect:
-          # dialogue = .6*100 + .4*0 (no independent union) = 60; without evidence wages 25,
-          # retaliation 100, statements 25; say-do-gap excluded (no commitment):
-          # total = (.25*60 + .25*25 + .3*100 + .1*25) / .9 = 53.75 / .9 = 59.7222
-          acme: {dialogue-record: 100, total: 59.72}
+          # dialogue = .6*100 + .4*0 (no independent union) = 60; without evidence wages 0
+          # (arrears unknown: not screened), retaliation unknown (left out), statements 0;
+          # say-do-gap excluded (no commitment):
+          # total = (.25*60 + .25*0 + .1*0) / .6 = 15 / .6 = 25; coverage .15 < .5: no rank
+          acme: {dialogue-record: 100, total: 25, rank: null}
 
 ``expect`` maps company ids to ``{node or indicator id or total: score}`` (``null`` = no
-score), plus optional ``coverage`` (of the total, 0-1) and ``penalties``
-(``{penalty_id: points subtracted, or the cap}``; ``{}`` = none). Every case and every company
+score), plus optional ``coverage`` (of the total, 0-1), ``rank`` (``null`` = not ranked),
+``sufficient`` (``true``/``false``) and ``penalties`` (``{penalty_id: points subtracted, or
+the cap}``; ``{}`` = none). Every case and every company
 it names must expect at least one value. Scores match within ``tolerance`` (default 0.01).
 """
 
@@ -47,7 +49,7 @@ from .spec import Spec
 CASE_SUFFIXES = (".cases.yaml", ".cases.yml", ".cases.json")
 DEFAULT_TOLERANCE = 0.01
 
-Expected = dict[str, float | dict[str, float | None] | None]
+Expected = dict[str, bool | float | dict[str, float | None] | None]
 
 
 class Case(Spec):
@@ -255,9 +257,14 @@ def compare(card: ScoreCard, case: Case) -> list[Mismatch]:
             if isinstance(value, dict):
                 out.append(Mismatch(company_id, key, "a number or null", value))
                 continue
-            if key == "coverage":
+            if key == "sufficient":
                 row = card.companies[card.companies["company_id"] == company_id].iloc[0]
-                actual: Any = row["coverage"]
+                if not isinstance(value, bool) or bool(row["sufficient"]) is not value:
+                    out.append(Mismatch(company_id, key, value, bool(row["sufficient"])))
+                continue
+            if key in ("coverage", "rank"):
+                row = card.companies[card.companies["company_id"] == company_id].iloc[0]
+                actual: Any = row[key]
             else:
                 try:
                     actual = _actual(card, company_id, key)

@@ -50,6 +50,20 @@ def theme_deltas(a: ScoreCard, b: ScoreCard) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["theme", "mean_a", "mean_b"])
 
 
+def _missing(value: Any) -> str:
+    """A node's missing-data rule in words (``None``: inherited from its parent)."""
+    if value is None:
+        return "inherited"
+    describe = getattr(value, "describe", None)
+    return (
+        str(describe())
+        if callable(describe)
+        else f"{value:g}"
+        if isinstance(value, float)
+        else str(value)
+    )
+
+
 def rubric_changes(a: Rubric, b: Rubric) -> list[str]:
     """Readable list of what changed between two rubrics: identity, policies, nodes added
     or removed, weights, aggregations, rules and penalties."""
@@ -74,7 +88,9 @@ def rubric_changes(a: Rubric, b: Rubric) -> list[str]:
         if x.node.aggregation != y.node.aggregation:
             out.append(f"aggregation {node_id}: {x.node.aggregation} -> {y.node.aggregation}")
         if x.node.missing != y.node.missing:
-            out.append(f"missing {node_id}: {x.node.missing} -> {y.node.missing}")
+            out.append(
+                f"missing {node_id}: {_missing(x.node.missing)} -> {_missing(y.node.missing)}"
+            )
         rx = x.node.rule.model_dump(mode="json") if x.node.rule else None
         ry = y.node.rule.model_dump(mode="json") if y.node.rule else None
         if rx != ry:

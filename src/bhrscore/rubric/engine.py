@@ -10,7 +10,9 @@ scored. Every company of the companies frame gets a row, with or without evidenc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -18,8 +20,9 @@ import pandas as pd
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
 from ..evidence.vocab import Involvement, Reliability, Status
+from .known import known_at
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
-from .rules import RuleContext
+from .rules import RuleContext, RuleResult, _union
 from .scorecard import (
     INDICATOR_COLUMNS,
     NODE_COLUMNS,
@@ -27,7 +30,10 @@ from .scorecard import (
     ScoreCard,
     ScoreMeta,
 )
+from .screening import Screened
 from .selection import Prepared, Selection, day_number, select_rows
+from .sufficiency import ranks, sufficiency
+from .unused import unused_records
 
 COMPANY_ATTRIBUTES = (
     "hq_country",
@@ -58,15 +64,20 @@ def _categorical(series: pd.Series, values: list[str]) -> pd.Series:
     return series.astype(pd.CategoricalDtype(values))
 
 
-def prepare(frames: Frames, policies: Policies) -> Prepared:
-    """Company-level evidence in id order with codes, base weights and day numbers."""
+def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) -> Prepared:
+    """Company-level evidence in id order with codes, base weights and day numbers. With
+    ``as_of``, records not known at ``as_of`` (mentioning a later date) are left out: the
+    score is what could be said on that day."""
     companies = frames.companies
     company_ids = np.sort(companies["id"].astype("string").to_numpy(dtype=object))
     if len(np.unique(company_ids)) != len(company_ids):
         raise ValueError("the companies frame has duplicate ids")
     ev = frames.evidence
     company_col = ev["company_id"].astype("string")
-    keep = np.flatnonzero(company_col.notna().to_numpy(dtype=bool))
+    has_company = company_col.notna().to_numpy(dtype=bool).copy()
+    if as_of is not None:
+        has_company &= known_at(ev, as_of)
+    keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
     order = keep[ids.argsort(kind="stable").to_numpy()]
     sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
@@ -145,8 +156,11 @@ def _status_mix(prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int) -
     return result
 
 
-def _missing_policies(rubric: Rubric) -> dict[str, str | float]:
-    out: dict[str, str | float] = {ROOT_ID: rubric.policies.missing}
+MissingRule = str | float | Screened
+
+
+def _missing_policies(rubric: Rubric) -> dict[str, MissingRule]:
+    out: dict[str, MissingRule] = {ROOT_ID: rubric.policies.missing}
     for info in rubric.walk():
         own = info.node.missing
         out[info.node.id] = own if own is not None else out[info.parent_id]
@@ -206,6 +220,61 @@ def penalty_effect(
     return PenaltyEffect(penalty, np.zeros(n), cap, sel)
 
 
+@dataclass(frozen=True)
+class IndicatorScore:
+    """One indicator for all companies, after the missing-data rule: ``score`` (NaN = not
+    scored), ``raw`` (NaN without records), ``used`` (its evidence: the rule's records and
+    any screenings behind a silence), ``missing`` (no record at all behind it), ``covered``
+    (counts towards coverage) and ``basis`` (see :data:`.scorecard.BASIS`)."""
+
+    score: np.ndarray
+    raw: np.ndarray
+    used: Selection
+    missing: np.ndarray
+    covered: np.ndarray
+    basis: np.ndarray
+
+
+def indicator_score(ctx: RuleContext, result: RuleResult, policy: MissingRule) -> IndicatorScore:
+    """Apply an indicator's missing-data rule to its rule's result. Companies without used
+    records take the policy: ``zero``, ``exclude``, a fixed score, or -- for a
+    :class:`~.screening.Screened` rule -- its ``screened`` score where a screening backs the
+    silence and ``unknown`` (or 0) elsewhere. Companies the rule itself reports ``unknown``
+    are not scored. Unknown indicators are not covered."""
+    n = ctx.n
+    used = result.used
+    has = np.bincount(used.company, minlength=n) > 0
+    unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown.copy()
+    score = result.score.astype(float)
+    basis = np.where(has, "evidence", "policy").astype(object)
+    screened = np.zeros(n, dtype=bool)
+    if isinstance(policy, Screened):
+        found = ctx.screened(policy)
+        screened = ~has & found.mask
+        fill = 0.0 if policy.unscreened == "zero" else np.nan
+        score = np.where(has, score, np.where(screened, policy.screened, fill))
+        if policy.unscreened == "unknown":
+            unknown |= ~has & ~screened
+        used = _union([used, found.used.take(screened[found.used.company])], ctx)
+        basis[screened] = "screening"
+    else:
+        fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
+        score = np.where(has, score, fill)
+        if policy == "exclude":
+            basis[~has] = "excluded"
+    basis[unknown] = "unknown"
+    score = np.where(unknown, np.nan, score)
+    missing = ~has & ~screened
+    return IndicatorScore(
+        score=score,
+        raw=np.where(has, result.raw, np.nan),
+        used=used,
+        missing=missing,
+        covered=~missing & ~unknown,
+        basis=basis,
+    )
+
+
 def score(
     evidence: EvidenceSet | Frames,
     rubric: Rubric,
@@ -222,7 +291,7 @@ def score(
         raise TypeError("as_of must be a datetime.date")
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
     policies = rubric.policies
-    prep = prepare(frames, policies)
+    prep = prepare(frames, policies, as_of)
     ctx = RuleContext(prep, as_of, policies.window, policies.decay)
     missing_of = _missing_policies(rubric)
     infos = list(rubric.walk())
@@ -231,38 +300,36 @@ def score(
     before_of: dict[str, np.ndarray] = {}
     coverage_of: dict[str, np.ndarray] = {}
     indicator_parts: list[pd.DataFrame] = []
+    used_rows: list[np.ndarray] = []
     for info in infos:
         node = info.node
         if node.rule is None:
             continue
-        result = node.rule.compute(ctx)
-        prov = provenance(
-            prep, Selection(result.used.rows, result.used.company, result.used.weight)
-        )
-        missing = prov.count == 0
-        policy = missing_of[node.id]
-        fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
-        final = np.where(missing, fill, result.score)
-        score_of[node.id] = final
-        coverage_of[node.id] = (~missing).astype(float)
+        ind = indicator_score(ctx, node.rule.compute(ctx), missing_of[node.id])
+        prov = provenance(prep, ind.used)
+        used_rows.append(ind.used.rows)
+        score_of[node.id] = ind.score
+        coverage_of[node.id] = ind.covered.astype(float)
         indicator_parts.append(
             pd.DataFrame(
                 {
                     "company_id": prep.company_ids,
                     "indicator_id": node.id,
                     "theme_id": info.theme_id,
-                    "score": final,
-                    "raw_value": np.where(missing, np.nan, result.raw),
+                    "score": ind.score,
+                    "raw_value": ind.raw,
                     "evidence_count": prov.count,
                     "evidence_ids": pd.Series(prov.ids, dtype="object"),
                     "status_mix": prov.status_mix,
                     "weight": info.weight,
-                    "missing": missing,
+                    "missing": ind.missing,
+                    "basis": ind.basis,
                 }
             )
         )
 
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
+    used_rows += [eff.used.rows for eff in effects]
     by_node: dict[str, list[PenaltyEffect]] = {}
     for eff in effects:
         by_node.setdefault(eff.penalty.node, []).append(eff)
@@ -289,6 +356,9 @@ def score(
             after = np.fmin(after, eff.cap) if eff.penalty.cap is not None else after
         score_of[node_id] = np.where(np.isnan(before), np.nan, after)
 
+    used = np.zeros(len(prep.ids), dtype=bool)
+    for rows in used_rows:
+        used[rows] = True
     return _card(
         frames,
         rubric,
@@ -301,6 +371,7 @@ def score(
         indicator_parts,
         effects,
         evidence_hash,
+        partial(unused_records, frames.evidence, prep, rubric.policies, as_of, used),
     )
 
 
@@ -320,6 +391,7 @@ def _card(
     indicator_parts: list[pd.DataFrame],
     effects: list[PenaltyEffect],
     evidence_hash: str | None,
+    unused: Callable[[], pd.DataFrame],
 ) -> ScoreCard:
     ids = prep.company_ids
     n = len(ids)
@@ -363,9 +435,13 @@ def _card(
             "coverage": pd.array(coverage_of[ROOT_ID], dtype="Float64"),
         }
     )
-    companies["rank"] = (
-        pd.Series(total).rank(method="min", ascending=False).astype("Int64").to_numpy()
-    )
+    themes = [(i.node.id, coverage_of[i.node.id]) for i in infos if i.depth == 1]
+    min_coverage = rubric.policies.min_coverage
+    sufficient, reason = sufficiency(coverage_of[ROOT_ID], themes, min_coverage)
+    companies["rank"] = ranks(total, sufficient).array
+    companies["sufficient"] = pd.array(sufficient, dtype="boolean")
+    companies["insufficient_reason"] = reason.to_numpy()
+    companies["insufficient_reason"] = companies["insufficient_reason"].astype("string")
     for info in infos:
         if info.depth == 1:
             companies[f"theme:{info.node.id}"] = pd.array(score_of[info.node.id], dtype="Float64")
@@ -385,10 +461,13 @@ def _card(
         options={
             "records_scored": len(prep.ids),
             "records_outside_window": _outside_window(prep, rubric.policies, as_of),
+            "records_after_as_of": int((~known_at(frames.evidence, as_of)).sum()),
             "companies": n,
+            "insufficient": int((~sufficient).sum()),
+            "min_coverage": min_coverage,
         },
     )
-    return ScoreCard(companies, nodes, indicators, penalties, meta, rubric)
+    return ScoreCard(companies, nodes, indicators, penalties, meta, rubric, unused)
 
 
 def _outside_window(prep: Prepared, policies: Policies, as_of: dt.date) -> int:

@@ -1,4 +1,4 @@
-"""A readable account of how one company's total was reached."""
+"""A readable account of how one company's total was reached, and of what it did not use."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .model import ROOT_ID, Node
+from .screening import Screened
 
 if TYPE_CHECKING:
     from .scorecard import ScoreCard
@@ -45,12 +46,15 @@ def explain(card: ScoreCard, company_id: str) -> str:
         f" (before penalties {_num(company['total_before_penalties'])}),"
         f" rank {company['rank'] if not pd.isna(company['rank']) else 'n/a'}"
         f" of {len(card.companies)}, coverage {_num(100 * company['coverage'], 0)}%",
+        *_sufficiency(company),
         f"Rubric {meta.rubric_id} {meta.rubric_version} (sha256 {meta.rubric_hash[:12]}),"
         f" as of {meta.as_of.isoformat()}, evidence {meta.evidence_hash[:12]}",
         f"Policies: missing={pol.missing}, total = {pol.aggregation} mean of the themes,"
-        f" window={_window(pol)}, decay={_decay(pol)}",
+        f" window={_window(pol)}, decay={_decay(pol)},"
+        f" min coverage {_num(100 * pol.min_coverage, 0)}%",
         "",
     ]
+    missing_of = _missing_rules(rubric)
 
     def visit(children: list[Node], depth: int) -> None:
         pad = "  " * depth
@@ -70,16 +74,7 @@ def explain(card: ScoreCard, company_id: str) -> str:
                 ind = inds.loc[node.id]
                 lines.append(f"{pad}{node.id} — {node.title}: {_num(ind['score'])} (weight {w:g})")
                 lines.append(f"{pad}  rule: {node.rule.describe()}")
-                if bool(ind["missing"]):
-                    lines.append(f"{pad}  no evidence: {_missing_text(rubric, node.id, ind)}")
-                else:
-                    lines.append(
-                        f"{pad}  raw {_num(ind['raw_value'], 4)} from"
-                        f" {ind['evidence_count']} record(s) ({ind['status_mix']}):"
-                        f" {_ids(tuple(ind['evidence_ids']))}"
-                    )
-                    if pd.isna(ind["score"]):
-                        lines.append(f"{pad}  not applicable: left out, weight re-distributed")
+                lines.extend(f"{pad}  {t}" for t in _indicator_text(ind, missing_of[node.id]))
 
     visit(rubric.tree, 1)
     total = nodes.loc[ROOT_ID]
@@ -87,7 +82,89 @@ def explain(card: ScoreCard, company_id: str) -> str:
     lines.append(f"total before penalties: {_num(total['score_before_penalties'])}")
     _node_penalties(lines, pens, ROOT_ID, total, "")
     lines.append(f"total: {_num(total['score'])}")
+    lines += _unused_text(card, company_id)
     return "\n".join(lines)
+
+
+def _sufficiency(company: Any) -> list[str]:
+    if "sufficient" not in company.index or pd.isna(company["sufficient"]):
+        return []
+    if bool(company["sufficient"]):
+        return []
+    return [
+        f"Insufficient evidence, not ranked: {company['insufficient_reason']}"
+        " (the total above is partial)"
+    ]
+
+
+def _missing_rules(rubric: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {ROOT_ID: rubric.policies.missing}
+    for info in rubric.walk():
+        own = info.node.missing
+        out[info.node.id] = own if own is not None else out[info.parent_id]
+    return out
+
+
+def _evidence_text(ind: Any) -> str:
+    return (
+        f"{ind['evidence_count']} record(s) ({ind['status_mix']}):"
+        f" {_ids(tuple(ind['evidence_ids']))}"
+    )
+
+
+def _indicator_text(ind: Any, rule: Any) -> list[str]:
+    """What an indicator's score rests on (its ``basis``), in words."""
+    basis = ind["basis"] if "basis" in ind.index and not pd.isna(ind["basis"]) else None
+    if basis is None:
+        basis = "policy" if bool(ind["missing"]) else "evidence"
+    if basis == "screening":
+        return [f"no incident recorded; screened (null finding): {_evidence_text(ind)}"]
+    if basis == "unknown":
+        need = (
+            f" for {', '.join(t.value for t in rule.topics)}" if isinstance(rule, Screened) else ""
+        )
+        if not bool(ind["missing"]):
+            return [
+                "unknown: silence no screening backs (not scored, not covered);"
+                f" records read: {_evidence_text(ind)}"
+            ]
+        return [f"unknown: nothing recorded and no screening{need} (not scored, not covered)"]
+    if basis == "excluded":
+        return ["no evidence: excluded, weight re-distributed among siblings"]
+    if basis == "policy" and isinstance(rule, Screened):
+        topics = ", ".join(t.value for t in rule.topics)
+        return [f"no evidence and no screening for {topics}: scored {_num(ind['score'])}"]
+    if basis == "policy":
+        return [f"no evidence: scored {_num(ind['score'])} by the missing-data policy"]
+    out = [f"raw {_num(ind['raw_value'], 4)} from {_evidence_text(ind)}"]
+    if pd.isna(ind["score"]):
+        out.append("not applicable: left out, weight re-distributed")
+    return out
+
+
+def _unused_text(card: ScoreCard, company_id: str) -> list[str]:
+    """The company's records the score did not use, one line each, and the group-level
+    testimony of the evidence set (never scored)."""
+    unused = card.unused
+    if unused.empty:
+        return []
+    company = unused["company_id"].astype("string")
+    mine = unused[(company == company_id).to_numpy(dtype=bool, na_value=False)]
+    group = unused[company.isna().to_numpy(dtype=bool)]
+    lines: list[str] = []
+    if len(mine):
+        lines += ["", f"Records of {company_id} not used ({len(mine)}):"]
+        for row in mine.itertuples(index=False):
+            when: Any = row.date
+            day = "" if pd.isna(when) else f", {pd.Timestamp(when).date().isoformat()}"
+            lines.append(f"  {row.evidence_id} ({row.kind}{day}): {row.reason}: {row.detail}")
+    if len(group):
+        ids = tuple(str(i) for i in group["evidence_id"])
+        lines += [
+            "",
+            f"Group-level testimony in the evidence set, never scored ({len(group)}): {_ids(ids)}",
+        ]
+    return lines
 
 
 def _node_penalties(lines: list[str], pens: pd.DataFrame, node_id: str, n: Any, pad: str) -> None:
@@ -102,12 +179,6 @@ def _node_penalties(lines: list[str], pens: pd.DataFrame, node_id: str, n: Any, 
             f" (before penalties {_num(n['score_before_penalties'])}):"
             f" {_ids(tuple(p['evidence_ids']))}"
         )
-
-
-def _missing_text(rubric: Any, node_id: str, ind: Any) -> str:
-    if pd.isna(ind["score"]):
-        return "excluded, weight re-distributed among siblings"
-    return f"scored {_num(ind['score'])} by the missing-data policy"
 
 
 def _window(pol: Any) -> str:

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
 from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .rules import RuleField, RuleSpec
+from .screening import Screened, parse_missing
 from .spec import Decay, Select, Spec, Window
 
 ROOT_ID = "total"
@@ -78,9 +79,13 @@ class InvolvementWeights(Spec):
 
 class Policies(Spec):
     """Rubric-wide defaults. ``missing``: an indicator without evidence scores 0 (``zero``)
-    or is left out and its weight re-distributed among its siblings (``exclude``)."""
+    or is left out and its weight re-distributed among its siblings (``exclude``).
+    ``min_coverage``: the share of the total weight (0-1) that must rest on evidence for a
+    company to be ranked; below it the company is *insufficient evidence*: its partial score
+    and coverage are shown with the reason, but it has no rank."""
 
     missing: MissingPolicy = "zero"
+    min_coverage: Annotated[float, Field(ge=0, le=1)] = 0.0
     aggregation: Aggregation = "arithmetic"
     window: Window | None = None
     decay: Decay | None = None
@@ -93,15 +98,19 @@ class Node(Spec):
     """A theme, sub-theme or indicator. A node has either ``children`` or a ``rule`` (then it
     is an indicator and needs a ``rationale``). ``weight`` is its share of the parent: give
     it on all siblings (summing to 1) or on none (equal shares). ``missing`` overrides the
-    policy for the indicators below: ``zero``, ``exclude`` or a fixed score (e.g. 100 for
-    "no reprisal recorded")."""
+    policy for the indicators below: ``zero``, ``exclude``, a fixed score, or a screening
+    rule (``{screened: 100, topics: [retaliation]}``: "no reprisal recorded" counts only for
+    companies screened for it, see :mod:`.screening`)."""
 
     id: Slug
     title: str = Field(min_length=1)
     description: str | None = None
     weight: Weight | None = None
     aggregation: Aggregation | None = None
-    missing: MissingPolicy | Annotated[float, Field(ge=0, le=100)] | None = None
+    missing: Annotated[
+        MissingPolicy | Annotated[float, Field(ge=0, le=100)] | Screened | None,
+        BeforeValidator(parse_missing),
+    ] = None
     rationale: str | None = None
     standards: list[str] = Field(default_factory=list)
     children: list[Node] | None = None
@@ -330,6 +339,7 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
             "EvidenceRule",
             "SayDoGapRule",
             "RuleSpec",
+            "Screened",
         ):
             continue  # pydantic's internal union/validator steps, not part of the file
         elif part == "[key]" or part.startswith(

@@ -39,6 +39,7 @@ from ..registry import Registry
 from .aggregates import AGGREGATES, Rows, aggregates
 from .fields import Problem, measure_problems, select_problems
 from .scales import Boolean, Identity, Linear, ScaleSpec, Thresholds, parse_scale
+from .screening import ScreenedCompanies, ScreeningNeed, screened_companies
 from .selection import Prepared, Selection, measure_rows, select_rows
 from .spec import Decay, Measure, Select, Spec, Window
 
@@ -56,11 +57,15 @@ class RuleResult:
     - ``score``: 0-100, NaN when the indicator does not apply or has no evidence
     - ``used``: the rows that count as the score's evidence (provenance); a company with no
       used rows is *missing* and the rubric's missing-data policy decides its score.
+    - ``unknown``: optional, True for companies whose score would rest on silence that no
+      screening backs (e.g. ``say_do_gap``: a commitment, no contradiction, not screened);
+      their score is NaN and they are not covered, whatever their used rows.
     """
 
     raw: np.ndarray
     score: np.ndarray
     used: Selection
+    unknown: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,10 @@ class RuleContext:
 
     def select(self, select: Select) -> Selection:
         return select_rows(self.prepared, select, self.as_of, self.window, self.decay)
+
+    def screened(self, need: ScreeningNeed) -> ScreenedCompanies:
+        """Companies screened for ``need`` (see :mod:`.screening`), with the rows behind it."""
+        return screened_companies(self.prepared, need, self.as_of, self.window, self.decay)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
@@ -183,13 +192,18 @@ class SayDoGapRule(RuleSpec):
     ``contradictions`` in the window (each selection may be a different kind): the raw
     value is the ``aggregate`` (default ``any``: the largest weight) over the contradicting
     records, 0 when there are none, then scaled. Companies without claims are missing (no
-    claim, no gap to measure). The evidence is the claims and the contradictions."""
+    claim, no gap to measure). The evidence is the claims and the contradictions.
+
+    With ``silence`` (topics, optional window), "no contradiction" counts only for companies
+    screened for those topics (the screenings join the evidence); a company with claims, no
+    contradiction and no such screening is *unknown* (no score, not covered)."""
 
     type: Literal["say_do_gap"] = "say_do_gap"
     claims: Select
     contradictions: list[Select] = Field(min_length=1)
     aggregate: str = "any"
     scale: ScaleField
+    silence: ScreeningNeed | None = None
 
     def compute(self, ctx: RuleContext) -> RuleResult:
         claims = ctx.select(self.claims)
@@ -198,8 +212,16 @@ class SayDoGapRule(RuleSpec):
         contra = contra.take(has_claim[contra.company])
         agg = aggregates()[self.aggregate](ctx.rows(contra, np.ones(len(contra))))
         raw = np.where(has_claim, np.nan_to_num(agg, nan=0.0), np.nan)
-        used = _union([claims, contra], ctx)
-        return RuleResult(raw=raw, score=self.scale.apply(raw), used=used)
+        parts = [claims, contra]
+        unknown = None
+        if self.silence is not None:
+            silent = has_claim & (np.bincount(contra.company, minlength=ctx.n) == 0)
+            screened = ctx.screened(self.silence)
+            unknown = silent & ~screened.mask
+            raw = np.where(unknown, np.nan, raw)
+            parts.append(screened.used.take(silent[screened.used.company]))
+        used = _union(parts, ctx)
+        return RuleResult(raw=raw, score=self.scale.apply(raw), used=used, unknown=unknown)
 
     def problems(self, path: str) -> Iterator[Problem]:
         yield from select_problems(self.claims, f"{path}.claims")
@@ -212,7 +234,11 @@ class SayDoGapRule(RuleSpec):
         claims = "/".join(self.claims.kinds())
         contra = ", ".join("/".join(s.kinds()) for s in self.contradictions)
         scale = self.scale.describe()
-        return f"{claims} claims contradicted by {contra}: {self.aggregate}, scale {scale}"
+        text = f"{claims} claims contradicted by {contra}: {self.aggregate}, scale {scale}"
+        if self.silence is not None:
+            topics = ", ".join(t.value for t in self.silence.topics)
+            text += f"; no contradiction counts only if screened for {topics}"
+        return text
 
 
 def _union(parts: list[Selection], ctx: RuleContext) -> Selection:

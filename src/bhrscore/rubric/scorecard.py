@@ -7,7 +7,9 @@ so that exports, comparisons and the briefing read one structure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,8 +28,16 @@ INDICATOR_COLUMNS: dict[str, str] = {
     "evidence_ids": "object",  # tuple[str, ...] sorted: the provenance of the score
     "status_mix": "string",  # e.g. "alleged:2|verified:1" (sorted by status)
     "weight": "Float64",  # the indicator's weight within its parent
-    "missing": "boolean",  # True when no evidence was selected
+    "missing": "boolean",  # True when no record (of the rule, or a screening) is behind it
+    "basis": "string",  # what the score rests on: one of BASIS
 }
+
+#: What an indicator's score rests on (the ``basis`` column):
+#: ``evidence``: records the rule selected; ``screening``: a screening's null finding (the
+#: silence score); ``policy``: no record, a fixed score from the missing-data policy (zero or
+#: a number); ``excluded``: no record, left out by ``missing: exclude``; ``unknown``: silence
+#: no screening backs, not scored and not covered.
+BASIS: tuple[str, ...] = ("evidence", "screening", "policy", "excluded", "unknown")
 
 #: company x node (themes, sub-themes, the root "total"): one row per pair.
 NODE_COLUMNS: dict[str, str] = {
@@ -50,6 +60,21 @@ PENALTY_COLUMNS: dict[str, str] = {
     "evidence_ids": "object",  # tuple[str, ...] of records that triggered it
 }
 
+#: one row per record no indicator or penalty used (see :mod:`.unused`).
+UNUSED_COLUMNS: dict[str, str] = {
+    "company_id": "string",  # <NA> for group-level testimony
+    "evidence_id": "string",
+    "kind": "string",
+    "date": "datetime64[ns]",  # the record's effective date
+    "reason": "string",  # group_testimony, not_known, weight_zero, outside_window,
+    # state_actor or no_rule (first that applies; see bhrscore.rubric.unused.REASONS)
+    "detail": "string",  # the reason in words, with the dates or values behind it
+}
+
+
+def _empty_unused() -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in UNUSED_COLUMNS.items()})
+
 
 @dataclass(frozen=True)
 class ScoreMeta:
@@ -69,10 +94,18 @@ class ScoreCard:
     """Scores per company, node and indicator, with provenance.
 
     ``companies`` has one row per company: ``company_id``, ``name``, ``total``,
-    ``total_before_penalties``, ``coverage``, ``rank`` (1 = best; ties share the lower rank),
-    one ``theme:<id>`` column per top-level node, and the company attributes from the
-    companies frame (``hq_country``, ``origin_country``, ``ultimate_parent_id``,
-    ``ownership``, ``sectors``, ``host_countries``).
+    ``total_before_penalties``, ``coverage`` (share of the total weight resting on evidence,
+    0-1), ``rank`` (1 = best; ties share the lower rank; ``<NA>`` for a company without a
+    total or with insufficient evidence), ``sufficient`` (boolean: coverage reaches the
+    rubric's ``policies.min_coverage``; an insufficient company keeps its partial total and
+    coverage but is not ranked, and comparisons leave it out of group means by default),
+    ``insufficient_reason`` (e.g. ``coverage 12% < 50%: no evidence on retaliation, wages``;
+    ``<NA>`` when sufficient), one ``theme:<id>`` column per top-level node, and the company
+    attributes from the companies frame (``hq_country``, ``origin_country``,
+    ``ultimate_parent_id``, ``ownership``, ``sectors``, ``host_countries``).
+
+    ``unused`` lists every record no indicator or penalty used, with the reason
+    (:data:`UNUSED_COLUMNS`).
     """
 
     companies: pd.DataFrame
@@ -81,13 +114,24 @@ class ScoreCard:
     penalties: pd.DataFrame
     meta: ScoreMeta
     rubric: Rubric
+    #: computes :attr:`unused` on first use (scoring does not pay for it unless asked)
+    unused_source: Callable[[], pd.DataFrame] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def unused(self) -> pd.DataFrame:
+        """Every record no indicator or penalty used, with the reason (:data:`UNUSED_COLUMNS`;
+        computed on first access, vectorised over all records)."""
+        return self.unused_source() if self.unused_source is not None else _empty_unused()
 
     def company_ids(self) -> list[str]:
         return [str(c) for c in self.companies["company_id"]]
 
     def explain(self, company_id: str) -> str:
         """A readable account of how ``company_id``'s total was reached: theme scores and
-        weights, indicator scores with their evidence ids, penalties (see :mod:`.explain`)."""
+        weights, indicator scores with their evidence ids, penalties, sufficiency, and the
+        company's records the score did not use, with the reason (see :mod:`.explain`)."""
         from .explain import explain
 
         return explain(self, company_id)

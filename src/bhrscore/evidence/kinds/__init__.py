@@ -7,5 +7,6 @@ from .wage import Wage
 from .retaliation import Retaliation
 from .statement import Statement
 from .assessment import Assessment
+from .screening import Screening
 
-__all__ = ["Assessment", "Retaliation", "Statement", "UnionDialogue", "Wage"]
+__all__ = ["Assessment", "Retaliation", "Screening", "Statement", "UnionDialogue", "Wage"]
