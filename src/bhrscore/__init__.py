@@ -35,7 +35,16 @@ from .evidence.read import Limits
 from .evidence.registry import evidence_kind, evidence_kinds
 from .evidence.report import EvidenceValidationError, Problem, ValidationReport
 from .evidence.write import write_evidence
-from .export import write_briefing, write_template
+from .export import (
+    BriefingInputs,
+    BriefingResult,
+    SheetEntry,
+    briefing_sheet,
+    companion_path,
+    prepare_briefing,
+    write_briefing,
+    write_template,
+)
 from .export.tables import write_scorecard
 from .rubric import (
     Rubric,
@@ -57,6 +66,8 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "Assessment",
+    "BriefingInputs",
+    "BriefingResult",
     "Company",
     "CompanyResponse",
     "Comparison",
@@ -74,6 +85,7 @@ __all__ = [
     "RubricError",
     "ScoreCard",
     "Sensitivity",
+    "SheetEntry",
     "Source",
     "Statement",
     "UnionDialogue",
@@ -81,6 +93,8 @@ __all__ = [
     "Wage",
     "__version__",
     "aggregate",
+    "briefing_sheet",
+    "companion_path",
     "compare",
     "compare_evidence",
     "default_rubric",
@@ -89,6 +103,7 @@ __all__ = [
     "load_evidence",
     "load_origin_groups",
     "load_rubric",
+    "prepare_briefing",
     "rule_type",
     "scale_type",
     "score",

@@ -123,7 +123,8 @@ class Table:
     """A table block: an optional title line, a header row and data rows.
 
     ``main`` marks the sheet's principal table: its header is filterable, repeated on printed
-    pages and, with ``freeze``, frozen (with ``freeze_cols`` columns).
+    pages and, with ``freeze``, frozen (with ``freeze_cols`` columns). ``name`` lets a chart
+    (or anything else) refer to the table; it is not written.
     """
 
     columns: list[TableColumn]
@@ -131,6 +132,11 @@ class Table:
     main: bool = False
     freeze_cols: int = 0
     freeze: bool = True
+    name: str | None = None
+
+    def column(self, header: str) -> TableColumn | None:
+        """The column headed ``header`` (the first one), or ``None``."""
+        return next((c for c in self.columns if c.header == header), None)
 
     @property
     def n_rows(self) -> int:
@@ -144,16 +150,26 @@ class Table:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A column chart of one table column against another (categories)."""
+    """A column chart of one table column against another (categories), found by name: the
+    sheet called ``sheet`` and its table called ``table``, columns by header. With
+    ``interval`` (the headers of the lower and upper bounds), each bar gets error bars from
+    its interval when every bound is known."""
 
     title: str
-    sheet: str  # sheet holding the data
-    table: int  # index of the table among that sheet's blocks
-    categories: int  # column index of the category labels
-    values: int  # column index of the values
+    sheet: str  # name of the sheet holding the data
+    table: str  # name of the table on that sheet (Table.name)
+    categories: str  # header of the category labels
+    values: str  # header of the values
     y_title: str = "Score (0-100)"
-    plus: Sequence[float] | None = None  # error bar sizes above the value
-    minus: Sequence[float] | None = None
+    interval: tuple[str, str] | None = None  # headers of the interval's bounds
+
+    def source(self, sheets: Sequence[Sheet]) -> tuple[Sheet, Table] | None:
+        """The sheet and table holding the data, or ``None`` when they are not there."""
+        sheet = next((s for s in sheets if s.name == self.sheet), None)
+        if sheet is None:
+            return None
+        table = next((t for t in sheet.tables() if t.name == self.table), None)
+        return None if table is None else (sheet, table)
 
 
 @dataclass
@@ -220,9 +236,8 @@ def render(
     try:
         workbook.set_properties({**(properties or {}), "created": created})
         fmts = _formats(workbook)
-        by_name = {s.name: s for s in sheets}
         for sheet in sheets:
-            links_as_text = _render_sheet(workbook, fmts, sheet, by_name)
+            links_as_text = _render_sheet(workbook, fmts, sheet, sheets)
             if links_as_text:
                 stats.links_as_text[sheet.name] = links_as_text
     except BaseException:
@@ -273,7 +288,7 @@ _DEFAULT_WIDTHS: dict[str, float] = {
 
 
 def _render_sheet(
-    workbook: Any, fmts: dict[str, Any], sheet: Sheet, by_name: dict[str, Sheet]
+    workbook: Any, fmts: dict[str, Any], sheet: Sheet, sheets: Sequence[Sheet]
 ) -> int:
     ws = workbook.add_worksheet(sheet.name)
     out = SheetWriter(workbook, ws)
@@ -297,7 +312,7 @@ def _render_sheet(
         if main.n_rows:
             ws.autofilter(head, 0, head + main.n_rows, len(main.columns) - 1)
     if sheet.chart is not None:
-        _insert_chart(workbook, ws, sheet, by_name)
+        _insert_chart(workbook, ws, sheet, sheets)
 
     out.text(0, 0, sheet.title, fmts["title"])
     for block, start in zip(sheet.blocks, positions, strict=True):
@@ -409,16 +424,21 @@ def _scale(scale: Scale) -> dict[str, Any]:
     return {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#9BC2E6"}
 
 
-def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet]) -> None:
+def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, sheets: Sequence[Sheet]) -> None:
     from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
     spec = sheet.chart
     assert spec is not None
-    source = by_name[spec.sheet]
-    block = source.blocks[spec.table]
-    assert isinstance(block, Table)
+    found = spec.source(sheets)
+    if found is None:
+        raise ValueError(
+            f"the chart on sheet {sheet.name!r} needs table {spec.table!r} on sheet "
+            f"{spec.sheet!r}, which the workbook does not have"
+        )
+    source, block = found
     if block.n_rows == 0:
         return
+    headers = [c.header for c in block.columns]
     head = header_row(source, block)
     first, last = head + 1, head + block.n_rows
     name = quote_sheetname(source.name)
@@ -429,19 +449,22 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet
             f"{xl_rowcol_to_cell(last, col, True, True)}"
         )
 
+    values = headers.index(spec.values)
     chart = workbook.add_chart({"type": "column"})
     series: dict[str, Any] = {
-        "name": block.columns[spec.values].header,
-        "categories": ref(spec.categories),
-        "values": ref(spec.values),
+        "name": spec.values,
+        "categories": ref(headers.index(spec.categories)),
+        "values": ref(values),
         "fill": {"color": "#5B9BD5"},
         "data_labels": {"value": True, "num_format": "0.0"},
     }
-    if spec.plus is not None and spec.minus is not None:
+    bars = _error_bars(block, spec)
+    if bars is not None:
+        plus, minus = bars
         series["y_error_bars"] = {
             "type": "custom",
-            "plus_values": [round(v, 6) for v in spec.plus],
-            "minus_values": [round(v, 6) for v in spec.minus],
+            "plus_values": [round(v, 6) for v in plus],
+            "minus_values": [round(v, 6) for v in minus],
         }
     chart.add_series(series)
     chart.set_title({"name": spec.title})
@@ -451,3 +474,18 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet
     main = next((t for t in sheet.tables() if t.main), None)
     col = len(main.columns) + 1 if main is not None else 6
     ws.insert_chart(1, col, chart)
+
+
+def _error_bars(table: Table, spec: ChartSpec) -> tuple[list[float], list[float]] | None:
+    """Sizes of the error bars above and below each value, from the interval columns; none
+    unless every value and bound is known."""
+    if spec.interval is None:
+        return None
+    mean, low, high = (table.column(h) for h in (spec.values, *spec.interval))
+    if mean is None or low is None or high is None:
+        return None
+    if any(v is None for v in (*mean.values, *low.values, *high.values)):
+        return None
+    plus = [h - m for h, m in zip(high.values, mean.values, strict=True)]
+    minus = [m - lo for m, lo in zip(mean.values, low.values, strict=True)]
+    return plus, minus
