@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 import pandas as pd
 
 from ..book import Sheet, Table, TableColumn
@@ -45,7 +48,8 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     legend = "; ".join(f"{i}: {inputs.label(i)}" for i in indicators)
     lines = [
         "Score (0-100) of each indicator and, in the (n) column beside it, the number of "
-        "evidence records behind it. An empty score: no evidence and the rubric excludes it.",
+        "evidence records behind it.",
+        missing_legend(inputs.card.rubric),
         f"Indicators: {legend}",
     ]
     return Sheet(
@@ -53,3 +57,32 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         "Indicator matrix",
         [*lines, Table(cols, main=True, freeze_cols=3)],
     )
+
+
+def missing_legend(rubric: Any) -> str:
+    """What an indicator without evidence scores under ``rubric``: its missing-data policy,
+    with the indicators that set their own (counted), so the legend matches the rubric."""
+    walk = getattr(rubric, "walk", None)
+    policies = getattr(rubric, "policies", None)
+    default = getattr(policies, "missing", None)
+    if not callable(walk) or default is None:
+        return "Without evidence an indicator scores as the rubric's missing-data policy says."
+    effective: dict[str, Any] = {}
+    counts: Counter[Any] = Counter()
+    for info in walk():
+        own = getattr(info.node, "missing", None)
+        effective[info.node.id] = own if own is not None else effective.get(info.parent_id, default)
+        if info.node.is_indicator:
+            counts[effective[info.node.id]] += 1
+    parts = [_missing_words(missing, n) for missing, n in counts.items()]
+    return f"Without evidence (rubric policy missing: {default}): {'; '.join(parts)}."
+
+
+def _missing_words(missing: Any, n: int) -> str:
+    one = n == 1
+    subject = f"{n} indicator{'' if one else 's'}"
+    if missing == "exclude":
+        verb = "is" if one else "are"
+        return f"{subject} {verb} left out (empty score; the weight goes to siblings with evidence)"
+    value = 0.0 if missing == "zero" else float(missing)
+    return f"{subject} score{'s' if one else ''} {value:g}"

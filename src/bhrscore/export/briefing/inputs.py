@@ -135,7 +135,17 @@ class BriefingInputs:
 
     @property
     def rubric_title(self) -> str:
+        """What the rubric calls itself (its id when the card carries no rubric): titles and
+        document properties name the briefing after it, never a fixed subject."""
         return str(getattr(self.card.rubric, "title", "") or self.card.meta.rubric_id)
+
+    @property
+    def rubric_description(self) -> str | None:
+        """The rubric's description on one line (``None`` when it has none)."""
+        text = getattr(self.card.rubric, "description", None)
+        if not text:
+            return None
+        return " ".join(str(text).split()) or None
 
     def label(self, node_id: str) -> str:
         return self.labels.get(node_id, node_id)

@@ -27,7 +27,7 @@ def method_sheet(inputs: BriefingInputs) -> Sheet:
         "Text from evidence is written as text, never as formulas: cells starting with = + - "
         "@ (or tab/carriage return) are marked as text (quote prefix) and not evaluated.",
     ]
-    description = getattr(rubric, "description", None)
+    description = inputs.rubric_description
     if description:
         lines.insert(1, f"About the rubric: {description}")
     note = inputs.overflow_note

@@ -1,5 +1,6 @@
-"""The Summary sheet: provenance, the personal-data note and the companies ranked by total,
-with the chart of mean totals by origin group (drawn from the By origin sheet's overview)."""
+"""The Summary sheet, titled by the rubric: provenance, the rubric's description, the
+personal-data note and the companies ranked by total, with the chart of mean totals by origin
+group (drawn from the By origin sheet's overview table)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
             "Total before penalties", c["total_before_penalties"], "score", width=11
         )
     )
+    description = inputs.rubric_description
     lines = [
         *inputs.header_lines(),
+        *([f"About the rubric: {description}"] if description else []),
         "Scores run from 0 to 100 (higher is better); rank 1 is the best. Colours: red 0, "
         "yellow 50, green 100. Coverage is the share of indicator weight backed by evidence.",
     ]
@@ -48,6 +51,4 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
         values="Mean",
         interval=("CI low", "CI high"),
     )
-    return Sheet(
-        SUMMARY, "Investor briefing: labour-rights accountability", [*lines, table], chart=chart
-    )
+    return Sheet(SUMMARY, f"Investor briefing: {inputs.rubric_title}", [*lines, table], chart=chart)

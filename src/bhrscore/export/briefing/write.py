@@ -213,13 +213,15 @@ def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[
 
 
 def _properties(inputs: BriefingInputs) -> dict[str, str]:
+    """Document properties, named after the rubric."""
     meta = inputs.card.meta
     return {
-        "title": f"Investor briefing: {meta.rubric_id} {meta.rubric_version}",
-        "subject": f"Labour-rights accountability scores as of {meta.as_of.isoformat()}",
+        "title": f"Investor briefing: {inputs.rubric_title}",
+        "subject": f"{inputs.rubric_title} ({meta.rubric_id} {meta.rubric_version}): scores "
+        f"as of {meta.as_of.isoformat()}",
         "author": "bhrscore",
         "company": "",
-        "keywords": "bhrscore, labour rights, briefing",
+        "keywords": f"bhrscore, {meta.rubric_id}, briefing",
         "comments": (
             f"rubric {meta.rubric_id} {meta.rubric_version} ({meta.rubric_hash}); "
             f"evidence {meta.evidence_hash}; bhrscore {meta.bhrscore_version}"
