@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import AS_OF, console, fail
+from .common import AS_OF, console, fail, output_path
 from .inputs import RUBRIC, load_and_score
 
 
@@ -61,8 +61,7 @@ def brief(
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
         fail(f"--out must name an .xlsx file, not {out!r}")
-    if target.is_dir():
-        fail(f"--out {out!r} is a directory; give a file name such as {out}/briefing.xlsx")
+    output_path(target)  # a directory, a parent that is a file, a name too long, ...
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
     evidence, _rubric, card = load_and_score(paths, rubric_path, as_of)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num, output_path
 from .inputs import load_bundle, load_rubric_option
 from .score import warn_outside_window
 
@@ -53,6 +53,8 @@ def diff(
     from ..rubric.engine import score
 
     day = as_of_or_today(as_of)
+    if out:
+        output_path(out)
     a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
     evidence = load_bundle(bundle, day)
     try:

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, err_console, fail, fmt_num
+from .common import (
+    AS_OF,
+    EXIT_DATA,
+    as_of_or_today,
+    console,
+    err_console,
+    fail,
+    fmt_num,
+    output_path,
+)
 from .inputs import RUBRIC, load_bundle, load_rubric_option
 
 if TYPE_CHECKING:
@@ -105,6 +114,11 @@ def score(
     from ..rubric.engine import score as run_score
 
     day = as_of_or_today(as_of)
+    if out:
+        from ..export.tables import scorecard_paths
+
+        for path in scorecard_paths(out, fmt):  # type: ignore[arg-type]
+            output_path(path)
     rubric = load_rubric_option(rubric_path)
     evidence = load_bundle(bundle, day)
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import console, fail
+from .common import console, fail, output_path
 
 
 @click.command()
@@ -28,8 +28,7 @@ def template(out: str, no_examples: bool) -> None:
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
         fail(f"--out must name an .xlsx file, not {out!r}")
-    if target.is_dir():
-        fail(f"--out {out!r} is a directory")
+    output_path(target)  # a directory, a parent that is a file, a name too long, ...
     write_template(target, examples=not no_examples)
     console.print(
         f"Wrote {target}: fill in the Companies and Evidence sheets (row 1 is the header; "

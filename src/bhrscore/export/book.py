@@ -219,8 +219,11 @@ def render(
     *,
     created: dt.datetime,
     properties: dict[str, str] | None = None,
+    tmpdir: str | Path | None = None,
 ) -> RenderStats:
-    """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic."""
+    """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic and gives
+    ``tmpdir``, the directory for XlsxWriter's own temporary files (row data of each sheet;
+    default: the directory of ``path``, never ``$TMPDIR``, which may be shared)."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -230,6 +233,7 @@ def render(
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
+            "tmpdir": str(tmpdir if tmpdir is not None else Path(path).parent),
         },
     )
     stats = RenderStats()

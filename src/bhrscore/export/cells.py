@@ -7,7 +7,9 @@ frames, :func:`clean_text_series` and :func:`formula_like_mask`), so the rules l
 Formula injection
 -----------------
 Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also after leading
-spaces, and the full-width forms ``＝ ＋ － ＠``, is *formula-like*. In a workbook we
+spaces, and the full-width forms ``＝ ＋ － ＠``, is *formula-like*; so is text that becomes
+formula-like once control and invisible format characters are dropped (``"\x00=1+1"``), as a
+program reading the file may drop them. In a workbook we
 
 1. always write it as a **string-typed cell** (``write_string``; never ``write`` or
    ``write_formula``), so Excel and LibreOffice show it and never evaluate it, and
@@ -61,7 +63,19 @@ from ..evidence.flat import LIST_DELIMITER
 
 #: characters that make a spreadsheet treat typed text as a formula (incl. full-width forms)
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-_FORMULA_RE = re.compile(r"^(?:[\t\r]|[^\S\t\r]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
+#: characters a reader may drop or not show before the text it parses: controls other than
+#: tab, line feed and carriage return (NUL, DEL, C1), and invisible format characters (soft
+#: hyphen, zero-width and direction marks, word joiner, byte-order mark)
+_INVISIBLE = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff"
+)
+#: formula-like: a trigger first, or white space then =, +, -, @ (or their full-width forms),
+#: where the invisible characters above may come anywhere before the trigger ("\x00=1+1" is
+#: formula-like: it is "=1+1" once the NUL is dropped)
+_FORMULA_RE = re.compile(
+    rf"^[{_INVISIBLE}]*(?:[\t\r]|(?:[^\S\t\r]|[{_INVISIBLE}])*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+)
 _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL_CHARS = 32_767
 MAX_URL_CHARS = 2_079  # Excel's limit on a hyperlink target, in UTF-16 code units

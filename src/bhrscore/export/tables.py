@@ -7,7 +7,8 @@ Parquet and JSON. CSV text (string, object and categorical columns) that a sprea
 read as a formula is prefixed with ``'`` (:func:`bhrscore.export.cells.csv_safe_series`).
 :func:`csv_text` is the one way a table becomes CSV: files written here, the briefing's
 companion file and the CSV the CLI prints. Every file is written through
-:func:`bhrscore.io.atomic_path`.
+:func:`bhrscore.io.atomic_path` (a score card's files through :func:`bhrscore.io.atomic_paths`:
+all or none).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..evidence.flat import LIST_DELIMITER
-from ..io import atomic_path, atomic_write_text
+from ..io import atomic_path, atomic_paths
 from .cells import csv_safe_series, join_lists
 
 if TYPE_CHECKING:
@@ -79,6 +80,27 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def write_table_file(
+    frame: pd.DataFrame, path: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
+) -> None:
+    """Write one table to ``path`` as it is (not atomically: for a temporary path from
+    :func:`bhrscore.io.atomic_paths`)."""
+    target = Path(path)
+    if fmt == "csv":
+        target.write_text(csv_text(frame, sanitize=sanitize), encoding="utf-8", newline="\n")
+    elif fmt == "parquet":
+        data = frame.copy()
+        for name in data.columns:
+            if data[name].dtype == object:
+                data[name] = data[name].map(lambda v: list(v) if isinstance(v, tuple | list) else v)
+        data.to_parquet(target, index=False)
+    elif fmt == "json":
+        text = json.dumps(records(frame), indent=1, ensure_ascii=False) + "\n"
+        target.write_text(text, encoding="utf-8", newline="\n")
+    else:
+        raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
 def write_frame(
     frame: pd.DataFrame,
     path: str | Path,
@@ -87,20 +109,11 @@ def write_frame(
     sanitize: bool = True,
 ) -> Path:
     """Write one table atomically; returns the path."""
-    target = Path(path)
-    if fmt == "csv":
-        atomic_write_text(target, csv_text(frame, sanitize=sanitize))
-    elif fmt == "parquet":
-        data = frame.copy()
-        for name in data.columns:
-            if data[name].dtype == object:
-                data[name] = data[name].map(lambda v: list(v) if isinstance(v, tuple | list) else v)
-        with atomic_path(target) as tmp:
-            data.to_parquet(tmp, index=False)
-    elif fmt == "json":
-        atomic_write_text(target, json.dumps(records(frame), indent=1, ensure_ascii=False) + "\n")
-    else:
+    if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        write_table_file(frame, tmp, fmt, sanitize=sanitize)
     return target
 
 
@@ -118,18 +131,26 @@ def scorecard_meta(card: ScoreCard) -> dict[str, Any]:
     }
 
 
+def scorecard_paths(prefix: str | Path, fmt: TableFormat = "csv") -> list[Path]:
+    """The files :func:`write_scorecard` writes for ``prefix``: one per table, then the meta
+    JSON."""
+    base = Path(prefix)
+    paths = [base.with_name(f"{base.name}.{name}.{fmt}") for name in SCORECARD_TABLES]
+    return [*paths, base.with_name(f"{base.name}.meta.json")]
+
+
 def write_scorecard(
     card: ScoreCard, prefix: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
 ) -> list[Path]:
     """Write ``PREFIX.companies.EXT``, ``.nodes``, ``.indicators``, ``.penalties`` and
-    ``PREFIX.meta.json``; returns the paths written."""
-    base = Path(prefix)
-    paths = []
-    for name in SCORECARD_TABLES:
-        frame: pd.DataFrame = getattr(card, name)
-        target = base.with_name(f"{base.name}.{name}.{fmt}")
-        paths.append(write_frame(frame, target, fmt, sanitize=sanitize))
-    meta_path = base.with_name(f"{base.name}.meta.json")
-    atomic_write_text(meta_path, json.dumps(scorecard_meta(card), indent=2, sort_keys=True) + "\n")
-    paths.append(meta_path)
+    ``PREFIX.meta.json``, all or none (each to a temporary file first; they replace earlier
+    files only when all five are written); returns the paths written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+    paths = scorecard_paths(prefix, fmt)
+    meta = json.dumps(scorecard_meta(card), indent=2, sort_keys=True) + "\n"
+    with atomic_paths(paths) as temps:
+        for name, temp in zip(SCORECARD_TABLES, temps, strict=False):
+            write_table_file(getattr(card, name), temp, fmt, sanitize=sanitize)
+        temps[-1].write_text(meta, encoding="utf-8", newline="\n")
     return paths

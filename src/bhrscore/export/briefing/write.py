@@ -3,7 +3,6 @@ when the evidence trail does not fit, its companion file) atomically."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -14,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from ...io import atomic_path
+from ...io import atomic_paths, scratch_dir
 from ..book import Sheet, render
-from ..tables import write_frame
+from ..tables import write_table_file
 from .inputs import BriefingInputs
 from .registry import SheetEntry, resolve_sheets
 from .trail import companion_frame
@@ -112,16 +111,19 @@ def write_briefing(
         companion_name=companion_path(target, overflow_format).name,
         sheets=sheets,
     )
-    companion: Path | None = None
-    with contextlib.ExitStack() as stack:
+    companion = None if briefing.overflow is None else companion_path(target, overflow_format)
+    # companion first: it is renamed into place before the workbook that names it
+    with atomic_paths([p for p in (companion, target) if p is not None]) as temps:
         if briefing.overflow is not None:
-            companion = companion_path(target, overflow_format)
-            tmp_companion = stack.enter_context(atomic_path(companion))
-            write_frame(briefing.overflow, tmp_companion, overflow_format)
-        tmp = stack.enter_context(atomic_path(target))
-        stats = render(
-            briefing.sheets, tmp, created=briefing.created, properties=briefing.properties
-        )
+            write_table_file(briefing.overflow, temps[0], overflow_format)
+        with scratch_dir(target) as scratch:
+            stats = render(
+                briefing.sheets,
+                temps[-1],
+                created=briefing.created,
+                properties=briefing.properties,
+                tmpdir=scratch,
+            )
     _remove_stale_companions(target, keep=companion)
     return BriefingResult(
         path=target,
