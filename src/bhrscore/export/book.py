@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,10 @@ from .cells import (
     is_formula_like,
     join_lists,
     make_format,
+    not_simple_regex,
     safe_url_mask,
+    safe_worksheet_class,
+    xml_simple_mask,
 )
 
 MAX_SHEET_ROWS = 1_048_576
@@ -73,6 +77,9 @@ class TableColumn:
     width: float | None = None
     risky: list[bool] | None = None
     scale: Scale | None = None
+    #: for text and link columns: which values need no XML escaping (computed vectorised by
+    #: :meth:`from_series`; ``None``: the writer checks each value itself)
+    simple: list[bool] | None = None
 
     @classmethod
     def from_series(
@@ -87,15 +94,18 @@ class TableColumn:
         """Convert a Series once, vectorised: text cleaned and flagged, numbers as floats,
         dates as Excel serial numbers, missing values as ``None``."""
         risky: list[bool] | None = None
+        simple: list[bool] | None = None
         if kind == "text":
             text = clean_text_series(_as_text(series))
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
+            simple = xml_simple_mask(text).tolist()
             values = _object_list(text)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
             risky = bad.tolist() if bad.any() else None
+            simple = xml_simple_mask(text).tolist()
             values = _object_list(text)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
@@ -105,7 +115,7 @@ class TableColumn:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
             values = _object_list(numbers)
-        return cls(header, kind, values, width, risky, scale)
+        return cls(header, kind, values, width, risky, scale, simple)
 
 
 def _object_list(series: pd.Series) -> list[Any]:
@@ -294,7 +304,7 @@ _DEFAULT_WIDTHS: dict[str, float] = {
 def _render_sheet(
     workbook: Any, fmts: dict[str, Any], sheet: Sheet, sheets: Sequence[Sheet]
 ) -> int:
-    ws = workbook.add_worksheet(sheet.name)
+    ws = workbook.add_worksheet(sheet.name, worksheet_class=safe_worksheet_class())
     out = SheetWriter(workbook, ws)
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -347,6 +357,14 @@ def _guess_width(col: TableColumn) -> float:
     return float(max(base, min(header, 18)))
 
 
+#: tables with at least this many rows are written in bulk (:func:`_write_rows_bulk`);
+#: smaller ones, and the last row of every table, cell by cell through XlsxWriter
+BULK_MIN_ROWS = 2
+#: rows rendered per chunk in bulk mode (bounds the memory the rendered XML takes)
+BULK_CHUNK_ROWS = 20_000
+_Plan = tuple[int, int, list[Any], Any, Any, "list[bool] | None", "list[bool] | None"]
+
+
 def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, start: int) -> None:
     row = start
     if table.title:
@@ -362,20 +380,38 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     n = table.n_rows
     if n == 0:
         return
+    plans: list[_Plan] = []
+    for j, col in enumerate(table.columns):
+        if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
+            plans.append((0, j, col.values, None, out.quoted(None), col.risky, col.simple))
+        elif col.kind == "link":
+            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky, col.simple))
+        else:
+            plans.append((1, j, col.values, fmts[col.kind], None, None, None))
+    # The last row that has cells stays with XlsxWriter: it is still pending (not yet turned
+    # into XML) when later calls change the sheet (conditional formats), as in per-cell mode.
+    pending = max((_last(p[2]) for p in plans if any(v is not None for v in p[2])), default=0)
+    bulk = pending if n >= BULK_MIN_ROWS and _bulk_ready(ws, first, first + pending) else 0
+    for i0 in range(0, bulk, BULK_CHUNK_ROWS):
+        _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS))
+    _write_rows(ws, out, plans, first, bulk, n)
+    last = first + n - 1
+    for j, col in enumerate(table.columns):
+        if col.scale is not None:
+            ws.conditional_format(first, j, last, j, _scale(col.scale))
+
+
+def _write_rows(
+    ws: Any, out: SheetWriter, plans: list[_Plan], first: int, i0: int, i1: int
+) -> None:
+    """Rows ``i0``..``i1 - 1`` of a table whose data starts at row ``first``, cell by cell
+    through XlsxWriter's API (the reference behaviour :func:`_write_rows_bulk` reproduces)."""
     write_string = ws.write_string
     write_number = ws.write_number
     write_url = ws.write_url
-    plans: list[tuple[int, int, list[Any], Any, Any, list[bool] | None]] = []
-    for j, col in enumerate(table.columns):
-        if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
-            plans.append((0, j, col.values, None, out.quoted(None), col.risky))
-        elif col.kind == "link":
-            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky))
-        else:
-            plans.append((1, j, col.values, fmts[col.kind], None, None))
-    for i in range(n):
+    for i in range(i0, i1):
         r = first + i
-        for code, j, values, fmt, qfmt, risky in plans:
+        for code, j, values, fmt, qfmt, risky, _ in plans:
             v = values[i]
             if v is None:
                 continue
@@ -394,10 +430,182 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
                 if (risky is None or not risky[i]) and out.links >= MAX_URLS_PER_SHEET:
                     out.links_skipped += 1
                 write_string(r, j, v, qfmt if is_formula_like(v) else None)
-    last = first + n - 1
-    for j, col in enumerate(table.columns):
-        if col.scale is not None:
-            ws.conditional_format(first, j, last, j, _scale(col.scale))
+
+
+# --- bulk rows -------------------------------------------------------------------------------
+#
+# XlsxWriter spends most of a large briefing in its per-cell API (about 17 us a cell). In
+# constant-memory mode it streams each finished row as XML to the worksheet's temporary file;
+# _write_rows_bulk renders many rows at once, with list comprehensions over the columns, into
+# exactly the XML XlsxWriter would write for the same cells (same attributes, escaping, style
+# indices assigned in the same order, hyperlinks registered the same way), and appends it to
+# that file. tests/test_book_bulk.py checks that whole workbooks come out byte-identical both
+# ways. The bulk path uses XlsxWriter internals, so it is only taken for the XlsxWriter major
+# version it was checked against; anything else falls back to the per-cell loop.
+
+_XLSXWRITER_MAJOR = 3
+
+
+def _bulk_ready(ws: Any, first: int, stop: int) -> bool:
+    """Whether rows ``first``..``stop - 1`` can be written in bulk on ``ws``."""
+    import xlsxwriter
+
+    if not xlsxwriter.__version__.startswith(f"{_XLSXWRITER_MAJOR}."):
+        return False
+    needed = ("fh", "previous_row", "table", "hyperlinks", "row_info", "comments")
+    if not ws.constant_memory or not all(hasattr(ws, a) for a in needed):
+        return False
+    if ws.default_row_height != ws.original_row_height or ws.previous_row >= first:
+        return False
+    # rows with their own height, format or comments are left to XlsxWriter
+    return not any(first <= r < stop for r in (*ws.row_info, *ws.comments))
+
+
+def _xf_attr(fmt: Any) -> str:
+    return "" if fmt is None else f' s="{fmt._get_xf_index()}"'
+
+
+def _text_cell(ref: str, s_attr: str, text: str) -> str:
+    """``<c>`` of an inline string, as XlsxWriter writes it in constant-memory mode (never as
+    a rich string: bhrscore writes none, see :class:`.cells.SafeWorksheet`)."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+    if len(text) > 16_383 and _utf16_len(text) > 32_767:
+        text = _utf16_truncate(text, 32_767)
+    if "_x" in text or _CONTROL_RE.search(text):
+        text = _XMLWRITER.escape_control_characters(text)
+    t_attr = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{t_attr}>{text}</t></is></c>'
+
+
+class _XmlWriterShim:
+    """XlsxWriter's control-character escaping (``_x0000_`` forms), called lazily."""
+
+    @staticmethod
+    def escape_control_characters(text: str) -> str:
+        from xlsxwriter.xmlwriter import XMLwriter
+
+        return str(XMLwriter._escape_control_characters(text))
+
+
+_XMLWRITER = _XmlWriterShim()
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _is_simple(value: Any) -> bool:
+    """:func:`.cells.xml_simple_mask` for one value (columns not made by ``from_series``)."""
+    return (
+        isinstance(value, str) and len(value) <= 16_383 and not_simple_regex().search(value) is None
+    )
+
+
+def _write_rows_bulk(
+    ws: Any, out: SheetWriter, plans: list[_Plan], first: int, i0: int, i1: int
+) -> None:
+    """Rows ``i0``..``i1 - 1`` (not the table's last row with cells) rendered to XML in one go and
+    appended to the worksheet's row data, as :func:`_write_rows` would have them written."""
+    from xlsxwriter.url import Url
+    from xlsxwriter.utility import xl_col_to_name
+
+    m = i1 - i0
+    base = first + i0  # sheet row (0-based) of the chunk's first row
+    # 1. Per column: its values, and per cell the format it is written with (quote-prefixed
+    # text, links) where that varies; the first use of each format, to number formats in the
+    # order XlsxWriter would (row by row, left to right).
+    first_use: dict[int, tuple[int, int, Any]] = {}
+    columns: list[tuple[int, int, list[Any], list[Any] | None, Any, list[bool]]] = []
+    links: list[tuple[int, int, str]] = []
+    for code, j, values, fmt, qfmt, risky, simple in plans:
+        vals = values[i0:i1]
+        present = [k for k, v in enumerate(vals) if v is not None]
+        if not present:
+            continue
+        per_cell: list[Any] | None = None
+        if code == 1 or (code == 0 and risky is None):
+            uses = [(present[0], fmt)]
+        elif code == 0:
+            assert risky is not None
+            rk = risky[i0:i1]
+            per_cell = [qfmt if rk[k] else fmt for k in range(m)]
+            uses = [(k, per_cell[k]) for k in present]
+        else:
+            rk = risky[i0:i1] if risky is not None else [False] * m
+            per_cell = [None] * m
+            for k in present:
+                v = vals[k]
+                if not rk[k] and out.links < MAX_URLS_PER_SHEET:
+                    out.links += 1
+                    links.append((k, j, v))
+                    per_cell[k] = fmt
+                else:
+                    if not rk[k]:
+                        out.links_skipped += 1
+                    per_cell[k] = qfmt if is_formula_like(v) else None
+            uses = [(k, per_cell[k]) for k in present]
+        for k, f in uses:
+            if f is not None and id(f) not in first_use:
+                first_use[id(f)] = (k, j, f)
+        easy = simple[i0:i1] if simple is not None else [_is_simple(v) for v in vals]
+        columns.append((code, j, vals, per_cell, fmt, easy))
+    if not columns:
+        return
+    # 2. What XlsxWriter does before the cells: flush the pending row (the header), extend
+    # the dimensions, number new formats in first-use order.
+    rows_used = sorted({k for c in columns for k in (_first(c[2]), _last(c[2]))})
+    ws._write_single_row(base + rows_used[0])
+    ws._check_dimensions(base + rows_used[0], min(c[1] for c in columns))
+    ws._check_dimensions(base + rows_used[-1], max(c[1] for c in columns))
+    for _, _, f in sorted(first_use.values(), key=lambda t: (t[0], t[1])):
+        f._get_xf_index()
+    # 3. The cells' XML, column by column, then the rows that have cells.
+    refs = [str(base + k + 1) for k in range(m)]
+    rendered: list[list[str]] = []
+    for code, j, vals, per_cell, fmt, easy in columns:
+        letter = xl_col_to_name(j)
+        c = f'<c r="{letter}'
+        if code == 1:
+            s = _xf_attr(fmt)
+            rendered.append(
+                [
+                    "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                    for v, r in zip(vals, refs, strict=True)
+                ]
+            )
+            continue
+        attrs = [_xf_attr(fmt)] * m if per_cell is None else [_xf_attr(f) for f in per_cell]
+        rendered.append(
+            [
+                ""
+                if v is None
+                else f'{c}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                if e
+                else _text_cell(f"{letter}{r}", s, v)
+                for v, r, s, e in zip(vals, refs, attrs, easy, strict=True)
+            ]
+        )
+    dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
+    bodies = ["".join(cells) for cells in zip(*rendered, strict=True)]
+    ws.fh.write(
+        "".join(f'<row r="{r}"{dy}>{b}</row>' for r, b in zip(refs, bodies, strict=True) if b)
+    )
+    ws.previous_row = base + rows_used[-1]
+    ws.table.clear()
+    # 4. Hyperlinks, registered as write_url registers them.
+    for k, j, v in links:
+        url = Url(v)
+        url._text = v
+        ws.hlink_count += 1
+        ws.hyperlinks[base + k][j] = url
+
+
+def _first(values: list[Any]) -> int:
+    return next(k for k, v in enumerate(values) if v is not None)
+
+
+def _last(values: list[Any]) -> int:
+    return next(k for k in range(len(values) - 1, -1, -1) if values[k] is not None)
 
 
 def _scale(scale: Scale) -> dict[str, Any]:
