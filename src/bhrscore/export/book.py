@@ -120,8 +120,8 @@ class TableColumn:
 
 def _object_list(series: pd.Series) -> list[Any]:
     """Values as Python objects, missing values as ``None``."""
-    array = series.astype(object).to_numpy()
-    return [None if v is pd.NA or v is None else v for v in array.tolist()]
+    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+    return values
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -182,13 +182,31 @@ class ChartSpec:
         return None if table is None else (sheet, table)
 
 
+@dataclass(frozen=True)
+class FileLink:
+    """A note whose text links to a file beside the workbook (the briefing's companion file),
+    by its bare name, so the link still works when both files are moved together."""
+
+    text: str
+    target: str
+
+    def __post_init__(self) -> None:
+        bad = ("/", "\\", ":")
+        if not self.target or any(c in self.target for c in bad) or self.target in (".", ".."):
+            raise ValueError(f"a file link needs a bare file name, not {self.target!r}")
+
+
+Block = str | Table | FileLink
+
+
 @dataclass
 class Sheet:
-    """A worksheet: a title row, then notes and tables stacked in order."""
+    """A worksheet: a title row, then notes (text, or text linking to a file beside the
+    workbook) and tables stacked in order."""
 
     name: str
     title: str
-    blocks: list[str | Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     chart: ChartSpec | None = None
     widths: dict[int, float] = field(default_factory=dict)
 
@@ -196,12 +214,12 @@ class Sheet:
         """The first row (0-based) of each block."""
         rows: list[int] = []
         r = 2  # title row, blank row
-        previous: str | Table | None = None
+        previous: Block | None = None
         for block in self.blocks:
-            if isinstance(block, Table) and isinstance(previous, str):
+            if isinstance(block, Table) and isinstance(previous, str | FileLink):
                 r += 1  # a blank row between notes and a table
             rows.append(r)
-            r += 1 if isinstance(block, str) else block.height
+            r += block.height if isinstance(block, Table) else 1
             previous = block
         return rows
 
@@ -332,6 +350,8 @@ def _render_sheet(
     for block, start in zip(sheet.blocks, positions, strict=True):
         if isinstance(block, str):
             out.text(start, 0, block, fmts["note"])
+        elif isinstance(block, FileLink):
+            out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
             _write_table(ws, out, fmts, block, start)
     return out.links_skipped

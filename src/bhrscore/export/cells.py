@@ -497,6 +497,18 @@ class SheetWriter:
             return
         self.sheet.write_datetime(row, col, value, fmt)
 
+    def file_link(self, row: int, col: int, name: str, label: str, fmt: Any) -> bool:
+        """``label`` linking to the file ``name`` beside the workbook (a bare file name that
+        bhrscore chose, e.g. the companion file); as text when the sheet has no room left."""
+        shown = clean_text(label)
+        if self.links < MAX_URLS_PER_SHEET:
+            cell_format = self.quoted(fmt) if is_formula_like(shown) else fmt
+            if self.sheet.write_url(row, col, f"external:{name}", cell_format, shown) == 0:
+                self.links += 1
+                return True
+        self.text(row, col, label)
+        return False
+
     def link(self, row: int, col: int, url: Any, fmt: Any, label: Any = None) -> bool:
         """A hyperlink to ``url`` when it is safe and the sheet still has room; otherwise
         the URL as text. Returns whether a hyperlink was written."""

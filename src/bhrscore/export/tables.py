@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,11 +50,105 @@ def _csv_frame(frame: pd.DataFrame, sanitize: bool) -> pd.DataFrame:
     return pd.DataFrame(out, columns=frame.columns)
 
 
+#: rows per piece when a table is turned into CSV (bounds the memory of a large table's text)
+CSV_CHUNK_ROWS = 100_000
+
+
+def _quote_chars() -> str:
+    """The characters that make Python's csv writer (as pandas uses it, ``lineterminator``
+    ``\n``) quote a field, asked of the csv module itself so that the vectorised writer
+    below agrees with it on every Python version."""
+    import csv
+    import io
+
+    quoted = []
+    for char in ',"\n\r\t;':
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([f"a{char}b", "c"])
+        if buffer.getvalue().startswith('"'):
+            quoted.append(char)
+    return "".join(quoted)
+
+
+_QUOTE_CHARS = _quote_chars()
+_QUOTE_RE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _QUOTE_CHARS) + "]"
+_QUOTE_PY = re.compile("[" + re.escape(_QUOTE_CHARS) + "]")
+
+
+def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
+    """The columns of ``frame`` as CSV field text (quoted where csv would quote, missing
+    values empty), when every column is text or a date without time; else ``None``."""
+    out: list[pd.Series] = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            stamps = pd.to_datetime(col)
+            if getattr(stamps.dt, "tz", None) is not None:
+                return None
+            if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
+                return None  # times of day: pandas' own formatting
+            days = stamps.to_numpy(dtype="datetime64[D]").astype(str)
+            col = pd.Series(days, index=col.index, dtype="string").mask(stamps.isna())
+        elif not isinstance(col.dtype, pd.StringDtype):
+            return None
+        text = col.astype("string")
+        pattern = _QUOTE_RE if getattr(text.dtype, "storage", "") == "pyarrow" else _QUOTE_PY
+        needs = text.str.contains(pattern, regex=True).fillna(False)
+        if bool(needs.any()):
+            quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
+            text = text.where(~needs, quoted)
+        out.append(text.fillna(""))
+    return out
+
+
+def _csv_field(text: str) -> str:
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if _QUOTE_PY.search(text) else text
+
+
+def csv_chunks(frame: pd.DataFrame, *, sanitize: bool = True) -> Iterator[str]:
+    """``frame`` as CSV text in pieces of :data:`CSV_CHUNK_ROWS` rows, the header first: what
+    :func:`csv_text` returns, without holding all of it at once. Tables of text and dates (the
+    briefing's companion file) are written with vectorised string operations, others by
+    pandas; both give the bytes ``DataFrame.to_csv`` gives (tests/test_tables_csv.py)."""
+    single = len(frame.columns) == 1
+    header = ",".join(_csv_field(str(c)) for c in frame.columns)
+    yield (header if header or not single else '""') + "\n"
+    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        part = _csv_frame(frame.iloc[start : start + CSV_CHUNK_ROWS], sanitize)
+        columns = _fast_columns(part)
+        if columns is None:
+            yield part.to_csv(index=False, header=False, lineterminator="\n")
+            continue
+        if single:
+            lines = columns[0].mask(columns[0] == "", '""')
+        elif _arrow_strings(columns):
+            yield _arrow_lines(columns)
+            continue
+        else:
+            lines = columns[0].str.cat(pd.concat(columns[1:], axis=1), sep=",")
+        yield "\n".join(lines.tolist()) + "\n"
+
+
+def _arrow_strings(columns: list[pd.Series]) -> bool:
+    return all(getattr(c.dtype, "storage", "") == "pyarrow" for c in columns)
+
+
+def _arrow_lines(columns: list[pd.Series]) -> str:
+    """Fields joined with commas and lines with line feeds, in pyarrow (C++)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.large_string()
+    arrays = [pa.array(c.array).cast(kind) for c in columns]
+    lines = pc.binary_join_element_wise(*arrays, pa.scalar(",", kind))
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
+    return str(pc.binary_join(whole, pa.scalar("\n", kind))[0].as_py()) + "\n"
+
+
 def csv_text(frame: pd.DataFrame, *, sanitize: bool = True) -> str:
     """``frame`` as CSV text (no index, ``\n`` line ends): list cells joined with ``|``,
     formula-like text prefixed with ``'`` unless ``sanitize=False``."""
-    text: str = _csv_frame(frame, sanitize).to_csv(index=False, lineterminator="\n")
-    return text
+    return "".join(csv_chunks(frame, sanitize=sanitize))
 
 
 def _plain(value: Any) -> Any:
@@ -87,7 +183,9 @@ def write_table_file(
     :func:`bhrscore.io.atomic_paths`)."""
     target = Path(path)
     if fmt == "csv":
-        target.write_text(csv_text(frame, sanitize=sanitize), encoding="utf-8", newline="\n")
+        with target.open("w", encoding="utf-8", newline="\n") as out:
+            for chunk in csv_chunks(frame, sanitize=sanitize):
+                out.write(chunk)
     elif fmt == "parquet":
         data = frame.copy()
         for name in data.columns:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..book import Sheet, Table, TableColumn
+from ..book import Block, Sheet, Table, TableColumn
 from .columns import frame_table
 from .inputs import BriefingInputs
 from .registry import BY_ORIGIN, BY_SECTOR, briefing_sheet
@@ -40,7 +40,7 @@ def group_sheet(inputs: BriefingInputs, key: str, name: str) -> Sheet:
     """The sheet ``name`` comparing total scores by ``key`` (origin_group or sector)."""
     comparisons = inputs.comparisons_for(key)
     label = _label(key)
-    blocks: list[str | Table] = []
+    blocks: list[Block] = []
     if key == "origin_group":
         blocks.append(inputs.origin_note)
     else:

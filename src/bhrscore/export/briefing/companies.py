@@ -3,9 +3,12 @@ the evidence behind them, penalties)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
-from ..book import MAX_SHEET_ROWS, Sheet, Table, TableColumn
+from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
 from .columns import ids
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
@@ -26,14 +29,16 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     node_rows = pd.DataFrame(
         {
             "company_id": nodes["company_id"].astype("string"),
-            "level": ["total" if t else "theme" for t in is_total.tolist()],
+            "level": np.where(is_total.to_numpy(), "total", "theme"),
             "item": nodes["node_id"],
             "theme": nodes["node_id"].map(node_parent).astype("string"),
             "score": nodes["score"],
             "before": nodes["score_before_penalties"],
             "coverage": nodes["coverage"],
-            "_k1": [-1 if t else 0 for t in is_total.tolist()],
-            "_k2": [theme_order.get(node_parent.get(n, n), 999) for n in nodes["node_id"]],
+            "_k1": np.where(is_total.to_numpy(), -1, 0),
+            "_k2": _position(
+                nodes["node_id"].map(node_parent).fillna(nodes["node_id"]), theme_order
+            ),
             "_k3": nodes["depth"].astype("float64").fillna(0),
         }
     )
@@ -52,8 +57,8 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             "status_mix": ind["status_mix"],
             "evidence_ids": ind["evidence_ids"],
             "_k1": 0,
-            "_k2": [theme_order.get(t, 999) for t in ind["theme_id"]],
-            "_k3": [100 + ind_order.get(i, 999) for i in ind["indicator_id"]],
+            "_k2": _position(ind["theme_id"].astype("string"), theme_order),
+            "_k3": 100 + _position(ind["indicator_id"].astype("string"), ind_order),
         }
     )
     pen = card.penalties
@@ -110,12 +115,23 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             "Evidence ids", ids(col("evidence_ids").astype("object")), width=40
         ),
     ]
-    lines = [
+    lines: list[Block] = [
         "One block per company (in rank order): its total, theme scores, indicator scores "
         "with the evidence behind them, and the penalties applied. Filter by Company id.",
     ]
     if note:
         lines.append(note)
+    if inputs.overflow:
+        where = evidence_location(inputs, col("evidence_ids").astype("object"))
+        cols.append(TableColumn.from_series("Evidence in", where, width=24))
+        lines.append(
+            FileLink(
+                "Evidence records not on the Evidence sheet are in "
+                f"{inputs.companion_name} beside this workbook (same ids); the Evidence in "
+                "column says where each row's records are.",
+                inputs.companion_name,
+            )
+        )
     table = Table(cols, main=True, freeze_cols=3)
     return Sheet(COMPANIES, "Company profiles", [*lines, table])
 
@@ -137,3 +153,32 @@ def node_theme(nodes: pd.DataFrame) -> dict[str, str]:
             current = up
         out[node] = current
     return out
+
+
+def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Series:
+    """Where each row's evidence records are: "Evidence sheet" when all of them are listed
+    there, the companion file's name when some are only there, "not in the evidence given"
+    when the trail lacks some; missing for rows without evidence."""
+    assert inputs.trail is not None
+    trail_ids = pd.Index(inputs.trail.frame["id"].astype(object))
+    positions = pd.Series(np.arange(len(trail_ids)), index=trail_ids)
+    positions = positions[~trail_ids.duplicated()]  # an id's first record
+    listed = evidence_ids.explode()
+    listed = listed[listed.notna()].astype(object)
+    # position in the trail, -1: absent
+    found = positions.index.get_indexer(listed.to_numpy())
+    found = np.where(found >= 0, positions.to_numpy()[found], -1)
+    on_sheet = pd.Series((found >= 0) & (found < inputs.evidence_rows), index=listed.index)
+    known = pd.Series(found >= 0, index=listed.index)
+    on_sheet = on_sheet.groupby(level=0).all()
+    known = known.groupby(level=0).all()
+    where = pd.Series(pd.NA, index=evidence_ids.index, dtype="string")
+    where[known.index] = inputs.companion_name
+    where[on_sheet.index[on_sheet.to_numpy()]] = "Evidence sheet"
+    where[known.index[~known.to_numpy()]] = "not in the evidence given"
+    return where
+
+
+def _position(keys: pd.Series, order: dict[str, int]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Each key's place in ``order`` (999 for keys not in it), for sorting."""
+    return np.asarray(keys.map(order).astype("float64").fillna(999.0), dtype=np.float64)

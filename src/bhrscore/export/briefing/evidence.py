@@ -4,7 +4,7 @@ that holds all of them."""
 
 from __future__ import annotations
 
-from ..book import Sheet, Table, TableColumn
+from ..book import Block, FileLink, Sheet, Table, TableColumn
 from .inputs import BriefingInputs
 from .registry import EVIDENCE, briefing_sheet
 from .trail import EVIDENCE_NOTES, TRAIL_COLUMNS
@@ -22,12 +22,15 @@ def evidence_sheet(inputs: BriefingInputs) -> Sheet:
     n = len(trail)
     shown = trail.frame.iloc[: inputs.evidence_rows] if inputs.overflow else trail.frame
     cols = [TableColumn.from_series(h, shown[c], k, width=w) for h, c, k, w in TRAIL_COLUMNS]
-    lines = [
+    lines: list[Block] = [
         f"{n:,} evidence records, sorted by company, date and id. Links open the first source; "
         "Excel allows 65,530 links per sheet, later sources are shown as text.",
         (
-            f"Only the first {len(shown):,} records fit here; all {n:,} are in "
-            f"{inputs.companion_name}."
+            FileLink(
+                f"Only the first {len(shown):,} records are listed here; all {n:,} are in "
+                f"{inputs.companion_name} beside this workbook (same ids and columns).",
+                inputs.companion_name,
+            )
             if inputs.overflow
             else "All records are listed. " + inputs.personal_data_note()
         ),

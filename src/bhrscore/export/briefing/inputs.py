@@ -16,9 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..book import MAX_SHEET_ROWS
+from ..book import FileLink
 from ..cells import join_lists
-from .trail import Findings, Trail, build_findings, build_trail, evidence_capacity
+from .trail import (
+    EVIDENCE_ROW_CAP,
+    Findings,
+    Trail,
+    build_findings,
+    build_trail,
+    evidence_capacity,
+)
 
 if TYPE_CHECKING:
     from ...analysis.compare import Comparison
@@ -51,6 +58,7 @@ class BriefingInputs:
     report: ValidationReport | None
     findings: Findings | None  # redacted validation findings (None: none)
     evidence_rows: int  # trail records on the Evidence sheet
+    evidence_limit: int  # at most this many on the Evidence sheet (cap or what a sheet holds)
     companion_name: str  # file holding the whole trail when it does not fit the sheet
 
     @classmethod
@@ -63,7 +71,7 @@ class BriefingInputs:
         report: ValidationReport | None = None,
         include_personal_data: bool = False,
         origin_groups: Any = None,
-        evidence_row_limit: int | None = None,
+        evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
         companion_name: str = "briefing.evidence.csv",
     ) -> BriefingInputs:
         """Build the inputs once: rank order, labels, routing, trail and redaction."""
@@ -106,6 +114,7 @@ class BriefingInputs:
             report=report,
             findings=findings,
             evidence_rows=shown,
+            evidence_limit=limit,
             companion_name=companion_name,
         )
 
@@ -154,18 +163,22 @@ class BriefingInputs:
         return self.comparisons.get(key, ())
 
     @property
-    def overflow_note(self) -> str | None:
+    def overflow_note(self) -> FileLink | None:
+        """Where the evidence is when not all of it is on the Evidence sheet: a note that
+        links to the companion file."""
         if not self.overflow:
             return None
-        return (
-            f"The Evidence sheet lists {self.evidence_rows:,} of {self.evidence_total:,} "
-            f"records (a sheet holds at most {MAX_SHEET_ROWS:,} rows); all records are in "
-            f"{self.companion_name} beside this workbook."
+        return FileLink(
+            f"The Evidence sheet lists the first {self.evidence_rows:,} of "
+            f"{self.evidence_total:,} evidence records (at most {self.evidence_limit:,}, so "
+            f"that the workbook opens quickly); all of them, with the same ids and columns, "
+            f"are in {self.companion_name} beside this workbook.",
+            self.companion_name,
         )
 
-    def header_lines(self) -> list[str]:
+    def header_lines(self) -> list[str | FileLink]:
         meta = self.card.meta
-        lines = [
+        lines: list[str | FileLink] = [
             f"Rubric: {self.rubric_title} ({meta.rubric_id}, version {meta.rubric_version})",
             f"As of: {meta.as_of.isoformat()}",
             f"Evidence set: {meta.evidence_hash} ({len(self.companies):,} companies scored)",

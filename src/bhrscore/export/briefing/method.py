@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..book import Sheet, Table, TableColumn
+from ..book import Block, Sheet, Table, TableColumn
 from .inputs import BriefingInputs
 from .registry import METHOD, briefing_sheet
 
@@ -17,7 +17,7 @@ from .registry import METHOD, briefing_sheet
 def method_sheet(inputs: BriefingInputs) -> Sheet:
     meta = inputs.card.meta
     rubric = inputs.card.rubric
-    lines = [
+    lines: list[Block] = [
         f"Rubric: {inputs.rubric_title} ({meta.rubric_id}, version {meta.rubric_version})",
         f"Rubric hash (sha256 of its canonical content): {meta.rubric_hash}",
         f"Evidence hash (order-independent content hash): {meta.evidence_hash}",
@@ -37,7 +37,7 @@ def method_sheet(inputs: BriefingInputs) -> Sheet:
         for comp in comps:
             opts = ", ".join(f"{k}={v}" for k, v in sorted(comp.options.items()))
             lines.append(f"Comparison by {key}: {opts}")
-    blocks: list[str | Table] = [*lines]
+    blocks: list[Block] = lines
     tree = _tree_table(rubric)
     if tree is not None:
         blocks.append(tree)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..book import Sheet, Table, TableColumn
+from ..book import Block, Sheet, Table, TableColumn
 from .columns import values
 from .inputs import BriefingInputs
 from .registry import QUALITY, briefing_sheet
@@ -16,7 +16,7 @@ from .trail import MAX_FINDINGS, Findings
 def quality_sheet(inputs: BriefingInputs) -> Sheet:
     report = inputs.report
     ev = inputs.records
-    blocks: list[str | Table] = []
+    blocks: list[Block] = []
     if report is None:
         blocks.append("No validation report was given.")
     else:

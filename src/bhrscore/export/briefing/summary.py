@@ -4,7 +4,7 @@ group (drawn from the By origin sheet's overview table)."""
 
 from __future__ import annotations
 
-from ..book import ChartSpec, Sheet, Table, TableColumn
+from ..book import Block, ChartSpec, Sheet, Table, TableColumn
 from .by_group import overview_name
 from .columns import missing
 from .inputs import BriefingInputs
@@ -36,7 +36,7 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
         )
     )
     description = inputs.rubric_description
-    lines = [
+    lines: list[Block] = [
         *inputs.header_lines(),
         *([f"About the rubric: {description}"] if description else []),
         "Scores run from 0 to 100 (higher is better); rank 1 is the best. Colours: red 0, "

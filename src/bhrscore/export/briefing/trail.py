@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
@@ -47,6 +48,13 @@ TRAIL_COLUMNS: tuple[tuple[str, str, Any, float | None], ...] = (
     ("Link", "source_url", "link", 40),
     ("Persons", "persons", "text", 18),
 )
+#: Evidence sheet rows by default: more records go, all of them, to the companion file.
+#: Chosen by how long the workbook takes to open (LibreOffice 7.4, ``soffice --headless
+#: --convert-to csv``, 1,000 companies, shared 2-core machine, CPU seconds): no evidence rows
+#: 4.4 s, 10,000 rows 4-6 s, 25,000 7.7 s, 50,000 9-11 s, 100,000 19.5 s, 200,000 37.6 s,
+#: 500,000 92 s, 1,000,000 250 s. At 50,000 rows a briefing opens in about ten seconds;
+#: Excel was not available to measure. See docs/briefing.md.
+EVIDENCE_ROW_CAP = 50_000
 #: the notes above the Evidence sheet's table (the sheet's layout: title, blank row, these
 #: notes, blank row, header)
 EVIDENCE_NOTES = 2
@@ -96,38 +104,70 @@ def build_trail(ev: pd.DataFrame, names: pd.Series, *, include_personal_data: bo
     date = get("effective_date", "datetime64[ns]")
     if "effective_date" not in ev.columns:
         date = get("date", "datetime64[ns]")
+    company_id = get("company_id").astype("string")
+    record_id = get("id").astype("string")
+    when = pd.to_datetime(date, errors="coerce")
+    order = _trail_order(company_id, when, record_id)
+    columns: dict[str, pd.Series] = {
+        "id": record_id,
+        "company_id": company_id,
+        "group.description": get("group.description").astype("string"),
+        "kind": get("kind").astype("string"),
+        "date": when,
+        "status": get("status").astype("string"),
+        "reliability": get("reliability").astype("string"),
+        "country": get("country").astype("string"),
+        "summary": get("summary").astype("string"),
+        "source_title": get("source_title").astype("string"),
+        "source_url": get("source_url").astype("string"),
+        "sensitive": get("sensitive", "boolean").astype("boolean"),
+        "persons": ev["persons"] if "persons" in ev.columns else pd.Series([()] * len(ev)),
+    }
+    # one take per column puts every record in trail order (company, date, id)
     trail = pd.DataFrame(
-        {
-            "id": get("id").astype("string"),
-            "company_id": get("company_id").astype("string"),
-            "group.description": get("group.description").astype("string"),
-            "kind": get("kind").astype("string"),
-            "date": pd.to_datetime(date, errors="coerce"),
-            "status": get("status").astype("string"),
-            "reliability": get("reliability").astype("string"),
-            "country": get("country").astype("string"),
-            "summary": get("summary").astype("string"),
-            "source_title": get("source_title").astype("string"),
-            "source_url": get("source_url").astype("string"),
-            "sensitive": get("sensitive", "boolean").astype("boolean"),
-            "persons": ev["persons"] if "persons" in ev.columns else [()] * len(ev),
-        }
+        {name: col.take(order).reset_index(drop=True) for name, col in columns.items()}
     )
     records = cells = 0
     if not include_personal_data:
         redaction = redact_frame(trail, REDACTED_FIELDS, names=protected)
         trail = redaction.frame
         records, cells = redaction.records, redaction.cells
-    trail["company"] = trail["company_id"].map(names).astype("string")
+    company = trail["company_id"].map(names).astype("string")
     testimony = trail["company_id"].isna()
     if bool(testimony.any()):
         described = "Group: " + trail["group.description"].fillna("(unnamed group)")
-        trail["company"] = trail["company"].mask(testimony, described)
-    trail["persons"] = join_lists(trail["persons"], ", ")
-    frame = trail.sort_values(
-        ["company_id", "date", "id"], kind="stable", na_position="last"
-    ).reset_index(drop=True)
-    return Trail(frame, protected, records, cells)
+        company = company.mask(testimony, described)
+    trail["company"] = company
+    trail["persons"] = _joined_persons(trail["persons"])
+    return Trail(trail, protected, records, cells)
+
+
+def _trail_order(
+    company_id: pd.Series, when: pd.Series, record_id: pd.Series
+) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Positions of the records sorted by company id, date and id (stable; missing values
+    last), as ``sort_values`` would put them, computed on integer codes."""
+
+    def codes(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
+        found, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
+        found = found.astype(np.int64)
+        return np.where(found < 0, np.iinfo(np.int64).max, found)
+
+    stamps = when.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    stamps = np.where(when.isna().to_numpy(), np.iinfo(np.int64).max, stamps)
+    return np.lexsort((codes(record_id), stamps, codes(company_id)))
+
+
+def _joined_persons(persons: pd.Series) -> pd.Series:
+    """Persons lists as text (", "), missing where there are none; only the rows that list
+    someone are visited."""
+    out = pd.Series(pd.NA, index=persons.index, dtype="string")
+    if persons.dtype != object:
+        return join_lists(persons, ", ")
+    listed = np.flatnonzero(persons.str.len().fillna(0).to_numpy() > 0)
+    if listed.size:
+        out.iloc[listed] = join_lists(persons.iloc[listed], ", ").to_numpy()
+    return out
 
 
 def build_findings(report: ValidationReport, protected: tuple[str, ...]) -> Findings | None:

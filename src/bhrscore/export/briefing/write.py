@@ -18,7 +18,7 @@ from ..book import Sheet, render
 from ..tables import write_table_file
 from .inputs import BriefingInputs
 from .registry import SheetEntry, resolve_sheets
-from .trail import companion_frame
+from .trail import EVIDENCE_ROW_CAP, companion_frame
 
 if TYPE_CHECKING:
     from ...analysis.compare import Comparison
@@ -69,7 +69,7 @@ def write_briefing(
     report: ValidationReport | None = None,
     include_personal_data: bool = False,
     origin_groups: Any = None,
-    evidence_row_limit: int | None = None,
+    evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
     overflow_format: OverflowFormat = "csv",
     sheets: SheetChoice | None = None,
 ) -> BriefingResult:
@@ -84,8 +84,10 @@ def write_briefing(
     redacted wherever they appear in the evidence text shown (the trail's summary, source
     title and group description, persons lists, validation findings) unless
     ``include_personal_data``. ``evidence_row_limit`` caps the rows of the Evidence sheet
-    (default: what a sheet holds); when records are left out, all of them go to a companion
-    ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook.
+    (default :data:`EVIDENCE_ROW_CAP`, 50,000, chosen by how long the workbook takes to open;
+    ``None``: what a sheet holds); when records are left out, all of them go to a companion
+    ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook, with the same ids, and the
+    Summary, Companies, Evidence and Method sheets link to it.
 
     ``sheets``: which sheets to write, in which order: sheet names (the built-ins are
     :data:`SHEET_NAMES`; plug-ins register more with :func:`briefing_sheet`) and/or
@@ -160,7 +162,7 @@ def prepare_briefing(
     report: ValidationReport | None = None,
     include_personal_data: bool = False,
     origin_groups: Any = None,
-    evidence_row_limit: int | None = None,
+    evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
     companion_name: str = "briefing.evidence.csv",
     sheets: SheetChoice | None = None,
 ) -> Briefing:
