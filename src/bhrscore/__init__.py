@@ -50,7 +50,16 @@ if TYPE_CHECKING:
         load_sector_vocabulary,
     )
     from .evidence.write import write_evidence
-    from .export import write_briefing, write_template
+    from .export import (
+        BriefingInputs,
+        BriefingResult,
+        SheetEntry,
+        briefing_sheet,
+        companion_path,
+        prepare_briefing,
+        write_briefing,
+        write_template,
+    )
     from .export.tables import write_scorecard
     from .rubric import (
         Rubric,
@@ -72,6 +81,8 @@ if TYPE_CHECKING:
 #: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
 _EXPORTS: dict[str, str] = {
     "Assessment": ".evidence.kinds",
+    "BriefingInputs": ".export",
+    "BriefingResult": ".export",
     "Company": ".evidence.model",
     "CompanyResponse": ".evidence.model",
     "Comparison": ".analysis",
@@ -91,12 +102,15 @@ _EXPORTS: dict[str, str] = {
     "Screening": ".evidence.kinds",
     "SectorVocabulary": ".evidence.sectors",
     "Sensitivity": ".analysis",
+    "SheetEntry": ".export",
     "Source": ".evidence.model",
     "Statement": ".evidence.kinds",
     "UnionDialogue": ".evidence.kinds",
     "ValidationReport": ".evidence.report",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
+    "briefing_sheet": ".export",
+    "companion_path": ".export",
     "compare": ".analysis.compare",
     "compare_evidence": ".analysis",
     "default_rubric": ".rubric",
@@ -107,6 +121,7 @@ _EXPORTS: dict[str, str] = {
     "load_origin_groups": ".analysis",
     "load_rubric": ".rubric",
     "load_sector_vocabulary": ".evidence.sectors",
+    "prepare_briefing": ".export",
     "rule_type": ".rubric",
     "scale_type": ".rubric",
     "score": ".rubric",
@@ -144,6 +159,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Assessment",
+    "BriefingInputs",
+    "BriefingResult",
     "Company",
     "CompanyResponse",
     "Comparison",
@@ -163,6 +180,7 @@ __all__ = [
     "Screening",
     "SectorVocabulary",
     "Sensitivity",
+    "SheetEntry",
     "Source",
     "Statement",
     "UnionDialogue",
@@ -170,6 +188,8 @@ __all__ = [
     "Wage",
     "__version__",
     "aggregate",
+    "briefing_sheet",
+    "companion_path",
     "compare",
     "compare_evidence",
     "default_rubric",
@@ -180,6 +200,7 @@ __all__ = [
     "load_origin_groups",
     "load_rubric",
     "load_sector_vocabulary",
+    "prepare_briefing",
     "rule_type",
     "scale_type",
     "score",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import AS_OF, fail
+from .common import AS_OF, fail, output_path
 from .formats import emit_csv, emit_json, format_option, note
 from .inputs import RUBRIC, load_and_score
 from .progress import QUIET, steps
@@ -67,16 +67,20 @@ def brief(
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
         fail(f"--out must name an .xlsx file, not {out!r}")
-    if target.is_dir():
-        fail(f"--out {out!r} is a directory; give a file name such as {out}/briefing.xlsx")
+    output_path(target)  # a directory, a parent that is a file, a name too long, ...
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
     with steps(quiet) as step:
         evidence, _rubric, card = load_and_score(paths, rubric_path, as_of, step)
         step("Comparing by origin group and sector")
+        from ..evidence.sectors import bundle_sector_vocabulary
+
+        sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
         try:
             comparisons = {
-                key: compare(card, by=key, origin_groups=origin_groups)
+                key: compare(
+                    card, by=key, origin_groups=origin_groups, evidence=evidence, sectors=sectors
+                )
                 for key in ("origin_group", "sector")
             }
         except ValueError as exc:  # e.g. a bad origin grouping file

@@ -76,6 +76,15 @@ def as_of_or_today(as_of: dt.date | None) -> dt.date:
     return as_of if as_of is not None else dt.date.today()
 
 
+def output_path(path: str | Path) -> Path:
+    """``path`` as an output file, checked before any work is done (a parent that is a file, a
+    name too long, a directory that cannot be written): ``OutputError`` otherwise, which
+    :func:`run_main` shows as one line."""
+    from ..io import check_output_path
+
+    return check_output_path(path)
+
+
 def existing_path(path: str) -> Path:
     p = Path(path)
     if not p.exists():
@@ -87,6 +96,7 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     """Run a click command; known user errors exit cleanly, anything else is a bug and keeps
     its traceback (with a line saying so)."""
     from ..evidence.report import EvidenceValidationError
+    from ..io import OutputError
 
     try:
         # Without standalone mode click returns the code of ``click.exceptions.Exit``.
@@ -103,6 +113,9 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     except EvidenceValidationError as exc:
         err_console.print(f"error: {safe(str(exc))}", markup=False)
         sys.exit(EXIT_DATA)
+    except OutputError as exc:  # a bad output path (2) or a failed write, e.g. a full disk (1)
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(EXIT_USAGE if exc.usage else EXIT_DATA)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         err_console.print(f"error: {exc.strerror}: {safe(str(exc.filename))}", markup=False)
         sys.exit(EXIT_USAGE)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num
+from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num, output_path
 from .formats import emit_csv, emit_json, format_option, note
 from .inputs import load_bundle, load_rubric_option
 from .progress import QUIET, steps
@@ -63,6 +63,8 @@ def diff(
 
     with steps(quiet) as step:
         day = as_of_or_today(as_of)
+        if out:
+            output_path(out)
         step("Reading the rubrics")
         a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
         step("Loading evidence")

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import EXIT_DATA, as_of_or_today, console, err_console, fail, fmt_num, is_missing
+from .common import (
+    EXIT_DATA,
+    as_of_or_today,
+    console,
+    err_console,
+    fail,
+    fmt_num,
+    is_missing,
+    output_path,
+)
 from .formats import emit_csv, emit_json, format_option, note
 from .inputs import RUBRIC, load_bundle, load_rubric_option, resolve_company
 from .progress import QUIET, steps
@@ -268,6 +277,11 @@ def score(
         except ImportError:
             fail("parquet needs pyarrow (pip install 'bhrscore[parquet]')")
     days = as_of or (as_of_or_today(None),)
+    if out:
+        from ..export.tables import scorecard_paths
+
+        for path in scorecard_paths(out, file_fmt):  # type: ignore[arg-type]
+            output_path(path)
     with steps(quiet) as step:
         step("Reading the rubric")
         rubric = load_rubric_option(rubric_path)

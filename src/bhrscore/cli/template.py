@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail
+from .common import fail, output_path
 from .formats import emit_csv, emit_json, format_option, note
 
 
@@ -30,8 +30,7 @@ def template(out: str, no_examples: bool, fmt: str) -> None:
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
         fail(f"--out must name an .xlsx file, not {out!r}")
-    if target.is_dir():
-        fail(f"--out {out!r} is a directory")
+    output_path(target)  # a directory, a parent that is a file, a name too long, ...
     write_template(target, examples=not no_examples)
     if fmt == "json":
         emit_json({"path": str(target), "examples": not no_examples})

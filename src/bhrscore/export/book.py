@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,10 @@ from .cells import (
     is_formula_like,
     join_lists,
     make_format,
+    not_simple_regex,
     safe_url_mask,
+    safe_worksheet_class,
+    xml_simple_mask,
 )
 
 MAX_SHEET_ROWS = 1_048_576
@@ -73,6 +77,9 @@ class TableColumn:
     width: float | None = None
     risky: list[bool] | None = None
     scale: Scale | None = None
+    #: for text and link columns: which values need no XML escaping (computed vectorised by
+    #: :meth:`from_series`; ``None``: the writer checks each value itself)
+    simple: list[bool] | None = None
 
     @classmethod
     def from_series(
@@ -87,15 +94,18 @@ class TableColumn:
         """Convert a Series once, vectorised: text cleaned and flagged, numbers as floats,
         dates as Excel serial numbers, missing values as ``None``."""
         risky: list[bool] | None = None
+        simple: list[bool] | None = None
         if kind == "text":
             text = clean_text_series(_as_text(series))
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
+            simple = xml_simple_mask(text).tolist()
             values = _object_list(text)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
             risky = bad.tolist() if bad.any() else None
+            simple = xml_simple_mask(text).tolist()
             values = _object_list(text)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
@@ -105,13 +115,13 @@ class TableColumn:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
             values = _object_list(numbers)
-        return cls(header, kind, values, width, risky, scale)
+        return cls(header, kind, values, width, risky, scale, simple)
 
 
 def _object_list(series: pd.Series) -> list[Any]:
     """Values as Python objects, missing values as ``None``."""
-    array = series.astype(object).to_numpy()
-    return [None if v is pd.NA or v is None else v for v in array.tolist()]
+    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+    return values
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -123,7 +133,8 @@ class Table:
     """A table block: an optional title line, a header row and data rows.
 
     ``main`` marks the sheet's principal table: its header is filterable, repeated on printed
-    pages and, with ``freeze``, frozen (with ``freeze_cols`` columns).
+    pages and, with ``freeze``, frozen (with ``freeze_cols`` columns). ``name`` lets a chart
+    (or anything else) refer to the table; it is not written.
     """
 
     columns: list[TableColumn]
@@ -131,6 +142,11 @@ class Table:
     main: bool = False
     freeze_cols: int = 0
     freeze: bool = True
+    name: str | None = None
+
+    def column(self, header: str) -> TableColumn | None:
+        """The column headed ``header`` (the first one), or ``None``."""
+        return next((c for c in self.columns if c.header == header), None)
 
     @property
     def n_rows(self) -> int:
@@ -144,25 +160,53 @@ class Table:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A column chart of one table column against another (categories)."""
+    """A column chart of one table column against another (categories), found by name: the
+    sheet called ``sheet`` and its table called ``table``, columns by header. With
+    ``interval`` (the headers of the lower and upper bounds), each bar gets error bars from
+    its interval when every bound is known."""
 
     title: str
-    sheet: str  # sheet holding the data
-    table: int  # index of the table among that sheet's blocks
-    categories: int  # column index of the category labels
-    values: int  # column index of the values
+    sheet: str  # name of the sheet holding the data
+    table: str  # name of the table on that sheet (Table.name)
+    categories: str  # header of the category labels
+    values: str  # header of the values
     y_title: str = "Score (0-100)"
-    plus: Sequence[float] | None = None  # error bar sizes above the value
-    minus: Sequence[float] | None = None
+    interval: tuple[str, str] | None = None  # headers of the interval's bounds
+
+    def source(self, sheets: Sequence[Sheet]) -> tuple[Sheet, Table] | None:
+        """The sheet and table holding the data, or ``None`` when they are not there."""
+        sheet = next((s for s in sheets if s.name == self.sheet), None)
+        if sheet is None:
+            return None
+        table = next((t for t in sheet.tables() if t.name == self.table), None)
+        return None if table is None else (sheet, table)
+
+
+@dataclass(frozen=True)
+class FileLink:
+    """A note whose text links to a file beside the workbook (the briefing's companion file),
+    by its bare name, so the link still works when both files are moved together."""
+
+    text: str
+    target: str
+
+    def __post_init__(self) -> None:
+        bad = ("/", "\\", ":")
+        if not self.target or any(c in self.target for c in bad) or self.target in (".", ".."):
+            raise ValueError(f"a file link needs a bare file name, not {self.target!r}")
+
+
+Block = str | Table | FileLink
 
 
 @dataclass
 class Sheet:
-    """A worksheet: a title row, then notes and tables stacked in order."""
+    """A worksheet: a title row, then notes (text, or text linking to a file beside the
+    workbook) and tables stacked in order."""
 
     name: str
     title: str
-    blocks: list[str | Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     chart: ChartSpec | None = None
     widths: dict[int, float] = field(default_factory=dict)
 
@@ -170,12 +214,12 @@ class Sheet:
         """The first row (0-based) of each block."""
         rows: list[int] = []
         r = 2  # title row, blank row
-        previous: str | Table | None = None
+        previous: Block | None = None
         for block in self.blocks:
-            if isinstance(block, Table) and isinstance(previous, str):
+            if isinstance(block, Table) and isinstance(previous, str | FileLink):
                 r += 1  # a blank row between notes and a table
             rows.append(r)
-            r += 1 if isinstance(block, str) else block.height
+            r += block.height if isinstance(block, Table) else 1
             previous = block
         return rows
 
@@ -203,8 +247,11 @@ def render(
     *,
     created: dt.datetime,
     properties: dict[str, str] | None = None,
+    tmpdir: str | Path | None = None,
 ) -> RenderStats:
-    """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic."""
+    """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic and gives
+    ``tmpdir``, the directory for XlsxWriter's own temporary files (row data of each sheet;
+    default: the directory of ``path``, never ``$TMPDIR``, which may be shared)."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
@@ -214,15 +261,15 @@ def render(
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
+            "tmpdir": str(tmpdir if tmpdir is not None else Path(path).parent),
         },
     )
     stats = RenderStats()
     try:
         workbook.set_properties({**(properties or {}), "created": created})
         fmts = _formats(workbook)
-        by_name = {s.name: s for s in sheets}
         for sheet in sheets:
-            links_as_text = _render_sheet(workbook, fmts, sheet, by_name)
+            links_as_text = _render_sheet(workbook, fmts, sheet, sheets)
             if links_as_text:
                 stats.links_as_text[sheet.name] = links_as_text
     except BaseException:
@@ -273,9 +320,9 @@ _DEFAULT_WIDTHS: dict[str, float] = {
 
 
 def _render_sheet(
-    workbook: Any, fmts: dict[str, Any], sheet: Sheet, by_name: dict[str, Sheet]
+    workbook: Any, fmts: dict[str, Any], sheet: Sheet, sheets: Sequence[Sheet]
 ) -> int:
-    ws = workbook.add_worksheet(sheet.name)
+    ws = workbook.add_worksheet(sheet.name, worksheet_class=safe_worksheet_class())
     out = SheetWriter(workbook, ws)
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -297,12 +344,14 @@ def _render_sheet(
         if main.n_rows:
             ws.autofilter(head, 0, head + main.n_rows, len(main.columns) - 1)
     if sheet.chart is not None:
-        _insert_chart(workbook, ws, sheet, by_name)
+        _insert_chart(workbook, ws, sheet, sheets)
 
     out.text(0, 0, sheet.title, fmts["title"])
     for block, start in zip(sheet.blocks, positions, strict=True):
         if isinstance(block, str):
             out.text(start, 0, block, fmts["note"])
+        elif isinstance(block, FileLink):
+            out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
             _write_table(ws, out, fmts, block, start)
     return out.links_skipped
@@ -328,6 +377,14 @@ def _guess_width(col: TableColumn) -> float:
     return float(max(base, min(header, 18)))
 
 
+#: tables with at least this many rows are written in bulk (:func:`_write_rows_bulk`);
+#: smaller ones, and the last row of every table, cell by cell through XlsxWriter
+BULK_MIN_ROWS = 2
+#: rows rendered per chunk in bulk mode (bounds the memory the rendered XML takes)
+BULK_CHUNK_ROWS = 20_000
+_Plan = tuple[int, int, list[Any], Any, Any, "list[bool] | None", "list[bool] | None"]
+
+
 def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, start: int) -> None:
     row = start
     if table.title:
@@ -343,20 +400,38 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     n = table.n_rows
     if n == 0:
         return
+    plans: list[_Plan] = []
+    for j, col in enumerate(table.columns):
+        if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
+            plans.append((0, j, col.values, None, out.quoted(None), col.risky, col.simple))
+        elif col.kind == "link":
+            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky, col.simple))
+        else:
+            plans.append((1, j, col.values, fmts[col.kind], None, None, None))
+    # The last row that has cells stays with XlsxWriter: it is still pending (not yet turned
+    # into XML) when later calls change the sheet (conditional formats), as in per-cell mode.
+    pending = max((_last(p[2]) for p in plans if any(v is not None for v in p[2])), default=0)
+    bulk = pending if n >= BULK_MIN_ROWS and _bulk_ready(ws, first, first + pending) else 0
+    for i0 in range(0, bulk, BULK_CHUNK_ROWS):
+        _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS))
+    _write_rows(ws, out, plans, first, bulk, n)
+    last = first + n - 1
+    for j, col in enumerate(table.columns):
+        if col.scale is not None:
+            ws.conditional_format(first, j, last, j, _scale(col.scale))
+
+
+def _write_rows(
+    ws: Any, out: SheetWriter, plans: list[_Plan], first: int, i0: int, i1: int
+) -> None:
+    """Rows ``i0``..``i1 - 1`` of a table whose data starts at row ``first``, cell by cell
+    through XlsxWriter's API (the reference behaviour :func:`_write_rows_bulk` reproduces)."""
     write_string = ws.write_string
     write_number = ws.write_number
     write_url = ws.write_url
-    plans: list[tuple[int, int, list[Any], Any, Any, list[bool] | None]] = []
-    for j, col in enumerate(table.columns):
-        if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
-            plans.append((0, j, col.values, None, out.quoted(None), col.risky))
-        elif col.kind == "link":
-            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky))
-        else:
-            plans.append((1, j, col.values, fmts[col.kind], None, None))
-    for i in range(n):
+    for i in range(i0, i1):
         r = first + i
-        for code, j, values, fmt, qfmt, risky in plans:
+        for code, j, values, fmt, qfmt, risky, _ in plans:
             v = values[i]
             if v is None:
                 continue
@@ -375,10 +450,182 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
                 if (risky is None or not risky[i]) and out.links >= MAX_URLS_PER_SHEET:
                     out.links_skipped += 1
                 write_string(r, j, v, qfmt if is_formula_like(v) else None)
-    last = first + n - 1
-    for j, col in enumerate(table.columns):
-        if col.scale is not None:
-            ws.conditional_format(first, j, last, j, _scale(col.scale))
+
+
+# --- bulk rows -------------------------------------------------------------------------------
+#
+# XlsxWriter spends most of a large briefing in its per-cell API (about 17 us a cell). In
+# constant-memory mode it streams each finished row as XML to the worksheet's temporary file;
+# _write_rows_bulk renders many rows at once, with list comprehensions over the columns, into
+# exactly the XML XlsxWriter would write for the same cells (same attributes, escaping, style
+# indices assigned in the same order, hyperlinks registered the same way), and appends it to
+# that file. tests/test_book_bulk.py checks that whole workbooks come out byte-identical both
+# ways. The bulk path uses XlsxWriter internals, so it is only taken for the XlsxWriter major
+# version it was checked against; anything else falls back to the per-cell loop.
+
+_XLSXWRITER_MAJOR = 3
+
+
+def _bulk_ready(ws: Any, first: int, stop: int) -> bool:
+    """Whether rows ``first``..``stop - 1`` can be written in bulk on ``ws``."""
+    import xlsxwriter
+
+    if not xlsxwriter.__version__.startswith(f"{_XLSXWRITER_MAJOR}."):
+        return False
+    needed = ("fh", "previous_row", "table", "hyperlinks", "row_info", "comments")
+    if not ws.constant_memory or not all(hasattr(ws, a) for a in needed):
+        return False
+    if ws.default_row_height != ws.original_row_height or ws.previous_row >= first:
+        return False
+    # rows with their own height, format or comments are left to XlsxWriter
+    return not any(first <= r < stop for r in (*ws.row_info, *ws.comments))
+
+
+def _xf_attr(fmt: Any) -> str:
+    return "" if fmt is None else f' s="{fmt._get_xf_index()}"'
+
+
+def _text_cell(ref: str, s_attr: str, text: str) -> str:
+    """``<c>`` of an inline string, as XlsxWriter writes it in constant-memory mode (never as
+    a rich string: bhrscore writes none, see :class:`.cells.SafeWorksheet`)."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+
+    if len(text) > 16_383 and _utf16_len(text) > 32_767:
+        text = _utf16_truncate(text, 32_767)
+    if "_x" in text or _CONTROL_RE.search(text):
+        text = _XMLWRITER.escape_control_characters(text)
+    t_attr = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{t_attr}>{text}</t></is></c>'
+
+
+class _XmlWriterShim:
+    """XlsxWriter's control-character escaping (``_x0000_`` forms), called lazily."""
+
+    @staticmethod
+    def escape_control_characters(text: str) -> str:
+        from xlsxwriter.xmlwriter import XMLwriter
+
+        return str(XMLwriter._escape_control_characters(text))
+
+
+_XMLWRITER = _XmlWriterShim()
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _is_simple(value: Any) -> bool:
+    """:func:`.cells.xml_simple_mask` for one value (columns not made by ``from_series``)."""
+    return (
+        isinstance(value, str) and len(value) <= 16_383 and not_simple_regex().search(value) is None
+    )
+
+
+def _write_rows_bulk(
+    ws: Any, out: SheetWriter, plans: list[_Plan], first: int, i0: int, i1: int
+) -> None:
+    """Rows ``i0``..``i1 - 1`` (not the table's last row with cells) rendered to XML in one go and
+    appended to the worksheet's row data, as :func:`_write_rows` would have them written."""
+    from xlsxwriter.url import Url
+    from xlsxwriter.utility import xl_col_to_name
+
+    m = i1 - i0
+    base = first + i0  # sheet row (0-based) of the chunk's first row
+    # 1. Per column: its values, and per cell the format it is written with (quote-prefixed
+    # text, links) where that varies; the first use of each format, to number formats in the
+    # order XlsxWriter would (row by row, left to right).
+    first_use: dict[int, tuple[int, int, Any]] = {}
+    columns: list[tuple[int, int, list[Any], list[Any] | None, Any, list[bool]]] = []
+    links: list[tuple[int, int, str]] = []
+    for code, j, values, fmt, qfmt, risky, simple in plans:
+        vals = values[i0:i1]
+        present = [k for k, v in enumerate(vals) if v is not None]
+        if not present:
+            continue
+        per_cell: list[Any] | None = None
+        if code == 1 or (code == 0 and risky is None):
+            uses = [(present[0], fmt)]
+        elif code == 0:
+            assert risky is not None
+            rk = risky[i0:i1]
+            per_cell = [qfmt if rk[k] else fmt for k in range(m)]
+            uses = [(k, per_cell[k]) for k in present]
+        else:
+            rk = risky[i0:i1] if risky is not None else [False] * m
+            per_cell = [None] * m
+            for k in present:
+                v = vals[k]
+                if not rk[k] and out.links < MAX_URLS_PER_SHEET:
+                    out.links += 1
+                    links.append((k, j, v))
+                    per_cell[k] = fmt
+                else:
+                    if not rk[k]:
+                        out.links_skipped += 1
+                    per_cell[k] = qfmt if is_formula_like(v) else None
+            uses = [(k, per_cell[k]) for k in present]
+        for k, f in uses:
+            if f is not None and id(f) not in first_use:
+                first_use[id(f)] = (k, j, f)
+        easy = simple[i0:i1] if simple is not None else [_is_simple(v) for v in vals]
+        columns.append((code, j, vals, per_cell, fmt, easy))
+    if not columns:
+        return
+    # 2. What XlsxWriter does before the cells: flush the pending row (the header), extend
+    # the dimensions, number new formats in first-use order.
+    rows_used = sorted({k for c in columns for k in (_first(c[2]), _last(c[2]))})
+    ws._write_single_row(base + rows_used[0])
+    ws._check_dimensions(base + rows_used[0], min(c[1] for c in columns))
+    ws._check_dimensions(base + rows_used[-1], max(c[1] for c in columns))
+    for _, _, f in sorted(first_use.values(), key=lambda t: (t[0], t[1])):
+        f._get_xf_index()
+    # 3. The cells' XML, column by column, then the rows that have cells.
+    refs = [str(base + k + 1) for k in range(m)]
+    rendered: list[list[str]] = []
+    for code, j, vals, per_cell, fmt, easy in columns:
+        letter = xl_col_to_name(j)
+        c = f'<c r="{letter}'
+        if code == 1:
+            s = _xf_attr(fmt)
+            rendered.append(
+                [
+                    "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                    for v, r in zip(vals, refs, strict=True)
+                ]
+            )
+            continue
+        attrs = [_xf_attr(fmt)] * m if per_cell is None else [_xf_attr(f) for f in per_cell]
+        rendered.append(
+            [
+                ""
+                if v is None
+                else f'{c}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
+                if e
+                else _text_cell(f"{letter}{r}", s, v)
+                for v, r, s, e in zip(vals, refs, attrs, easy, strict=True)
+            ]
+        )
+    dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
+    bodies = ["".join(cells) for cells in zip(*rendered, strict=True)]
+    ws.fh.write(
+        "".join(f'<row r="{r}"{dy}>{b}</row>' for r, b in zip(refs, bodies, strict=True) if b)
+    )
+    ws.previous_row = base + rows_used[-1]
+    ws.table.clear()
+    # 4. Hyperlinks, registered as write_url registers them.
+    for k, j, v in links:
+        url = Url(v)
+        url._text = v
+        ws.hlink_count += 1
+        ws.hyperlinks[base + k][j] = url
+
+
+def _first(values: list[Any]) -> int:
+    return next(k for k, v in enumerate(values) if v is not None)
+
+
+def _last(values: list[Any]) -> int:
+    return next(k for k in range(len(values) - 1, -1, -1) if values[k] is not None)
 
 
 def _scale(scale: Scale) -> dict[str, Any]:
@@ -409,16 +656,21 @@ def _scale(scale: Scale) -> dict[str, Any]:
     return {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#9BC2E6"}
 
 
-def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet]) -> None:
+def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, sheets: Sequence[Sheet]) -> None:
     from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
     spec = sheet.chart
     assert spec is not None
-    source = by_name[spec.sheet]
-    block = source.blocks[spec.table]
-    assert isinstance(block, Table)
+    found = spec.source(sheets)
+    if found is None:
+        raise ValueError(
+            f"the chart on sheet {sheet.name!r} needs table {spec.table!r} on sheet "
+            f"{spec.sheet!r}, which the workbook does not have"
+        )
+    source, block = found
     if block.n_rows == 0:
         return
+    headers = [c.header for c in block.columns]
     head = header_row(source, block)
     first, last = head + 1, head + block.n_rows
     name = quote_sheetname(source.name)
@@ -429,19 +681,22 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet
             f"{xl_rowcol_to_cell(last, col, True, True)}"
         )
 
+    values = headers.index(spec.values)
     chart = workbook.add_chart({"type": "column"})
     series: dict[str, Any] = {
-        "name": block.columns[spec.values].header,
-        "categories": ref(spec.categories),
-        "values": ref(spec.values),
+        "name": spec.values,
+        "categories": ref(headers.index(spec.categories)),
+        "values": ref(values),
         "fill": {"color": "#5B9BD5"},
         "data_labels": {"value": True, "num_format": "0.0"},
     }
-    if spec.plus is not None and spec.minus is not None:
+    bars = _error_bars(block, spec)
+    if bars is not None:
+        plus, minus = bars
         series["y_error_bars"] = {
             "type": "custom",
-            "plus_values": [round(v, 6) for v in spec.plus],
-            "minus_values": [round(v, 6) for v in spec.minus],
+            "plus_values": [round(v, 6) for v in plus],
+            "minus_values": [round(v, 6) for v in minus],
         }
     chart.add_series(series)
     chart.set_title({"name": spec.title})
@@ -451,3 +706,18 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, by_name: dict[str, Sheet
     main = next((t for t in sheet.tables() if t.main), None)
     col = len(main.columns) + 1 if main is not None else 6
     ws.insert_chart(1, col, chart)
+
+
+def _error_bars(table: Table, spec: ChartSpec) -> tuple[list[float], list[float]] | None:
+    """Sizes of the error bars above and below each value, from the interval columns; none
+    unless every value and bound is known."""
+    if spec.interval is None:
+        return None
+    mean, low, high = (table.column(h) for h in (spec.values, *spec.interval))
+    if mean is None or low is None or high is None:
+        return None
+    if any(v is None for v in (*mean.values, *low.values, *high.values)):
+        return None
+    plus = [h - m for h, m in zip(high.values, mean.values, strict=True)]
+    minus = [m - lo for m, lo in zip(mean.values, low.values, strict=True)]
+    return plus, minus

@@ -7,7 +7,9 @@ frames, :func:`clean_text_series` and :func:`formula_like_mask`), so the rules l
 Formula injection
 -----------------
 Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also after leading
-spaces, and the full-width forms ``＝ ＋ － ＠``, is *formula-like*. In a workbook we
+spaces, and the full-width forms ``＝ ＋ － ＠``, is *formula-like*; so is text that becomes
+formula-like once control and invisible format characters are dropped (``"\x00=1+1"``), as a
+program reading the file may drop them. In a workbook we
 
 1. always write it as a **string-typed cell** (``write_string``; never ``write`` or
    ``write_formula``), so Excel and LibreOffice show it and never evaluate it, and
@@ -61,12 +63,72 @@ from ..evidence.flat import LIST_DELIMITER
 
 #: characters that make a spreadsheet treat typed text as a formula (incl. full-width forms)
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-_FORMULA_RE = re.compile(r"^(?:[\t\r]|[^\S\t\r]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
-_ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Character sets as code-point ranges, written out for both regex engines in use: Python's
+# ``re`` and, for pyarrow-backed string columns, RE2 through pandas (C++, much faster on
+# large columns). Explicit sets keep the two in agreement (RE2's ``\s`` is ASCII only).
+_Ranges = tuple[tuple[int, int], ...]
+#: white space as ``str.isspace`` (and ``re``'s ``\s``) has it
+_SPACE: _Ranges = (
+    (0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680),
+    (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
+)  # fmt: skip
+#: white space other than tab and carriage return (those are triggers themselves)
+_SPACE_NO_TAB_CR: _Ranges = ((0x0A, 0x0C), *_SPACE[1:])
+#: characters a reader may drop or not show before the text it parses: controls other than
+#: tab, line feed and carriage return (NUL, DEL, C1), and invisible format characters (soft
+#: hyphen, zero-width and direction marks, word joiner, byte-order mark)
+_INVISIBLE: _Ranges = (
+    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x200B, 0x200F),
+    (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF),
+)  # fmt: skip
+_TRIGGERS: _Ranges = tuple((ord(c), ord(c)) for c in "=+-@\uff1d\uff0b\uff0d\uff20")
+#: characters XML 1.0 cannot hold (surrogates only exist in Python strings)
+_ILLEGAL: _Ranges = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0xFFFE, 0xFFFF))
+#: characters that end a hyperlink target: white space, controls, quotes and the like
+_NOT_IN_URL: _Ranges = (
+    *_SPACE, (0x00, 0x1F), (0x7F, 0x7F),
+    *((ord(c), ord(c)) for c in '"<>\\^`{|}'),
+)  # fmt: skip
+
+
+def _set(ranges: _Ranges, engine: str) -> str:
+    """The inside of a character class for ``engine`` ("py" or "re2")."""
+    out = []
+    for lo, hi in ranges:
+        for cp in (lo, hi) if hi != lo else (lo,):
+            out.append(f"\\x{{{cp:X}}}" if engine == "re2" else f"\\U{cp:08X}")
+            if cp == lo and hi != lo:
+                out.append("-")
+    return "".join(out)
+
+
+def _patterns(engine: str) -> dict[str, str]:
+    inv, ws = _set(_INVISIBLE, engine), _set(_SPACE_NO_TAB_CR, engine)
+    illegal = _set(_ILLEGAL, engine) + ("\\uD800-\\uDFFF" if engine == "py" else "")
+    return {
+        # formula-like: a trigger first, or white space then =, +, -, @ (or their full-width
+        # forms), where the invisible characters may come anywhere before the trigger
+        # ("\x00=1+1" is formula-like: it is "=1+1" once the NUL is dropped)
+        "formula": f"^[{inv}]*(?:[\\t\\r]|[{ws}{inv}]*[{_set(_TRIGGERS, engine)}])",
+        "illegal": f"[{illegal}]",
+        "url": f"^[hH][tT][tT][pP][sS]?://[^{_set(_NOT_IN_URL, engine)}]+$",
+        # what a workbook's inline-string XML must escape or mark (see book.py)
+        "not_simple": (
+            f"[&<>{_set(((0x00, 0x08), (0x0B, 0x1F), (0xFFFE, 0xFFFF)), engine)}]|_x"
+            f"|^[{_set(_SPACE, engine)}]|[{_set(_SPACE, engine)}]$"
+        ),
+    }
+
+
+_PY = {name: re.compile(pattern) for name, pattern in _patterns("py").items()}
+_RE2 = _patterns("re2")
+_FORMULA_RE = _PY["formula"]
+_ILLEGAL_XML_RE = _PY["illegal"]
+_URL_RE = _PY["url"]
 MAX_CELL_CHARS = 32_767
 MAX_URL_CHARS = 2_079  # Excel's limit on a hyperlink target, in UTF-16 code units
 MAX_URLS_PER_SHEET = 65_530  # Excel's limit on hyperlinks in one worksheet
-_URL_RE = re.compile(r"^https?://[^\s\x00-\x1f\x7f\"<>\\^`{|}]+$", re.IGNORECASE)
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 REDACTED = "[redacted]"
 
@@ -115,10 +177,33 @@ def safe_url(value: Any) -> str | None:
 # --- vectorised forms, for frames of evidence ------------------------------------------------
 
 
+def _arrow_backed(series: pd.Series) -> bool:
+    """Whether ``series`` holds pyarrow-backed strings (RE2 regexes run on them in C++)."""
+    dtype = series.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _regex_mask(
+    series: pd.Series, name: str, *, anchored: bool
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Where the pattern ``name`` matches (``anchored``: at the start) in a string Series,
+    missing values ``False``; RE2 on pyarrow strings, Python's ``re`` otherwise (the same
+    character sets, see :func:`_patterns`)."""
+    text = series.astype("string")
+    pattern: str | re.Pattern[str] = _RE2[name] if _arrow_backed(text) else _PY[name]
+    found = text.str.match(pattern) if anchored else text.str.contains(pattern, regex=True)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
 def clean_text_series(series: pd.Series) -> pd.Series:
     """:func:`clean_text` over a string Series (missing values stay missing)."""
     text = series.astype("string")
-    text = text.str.replace(_ILLEGAL_XML_RE, "", regex=True)
+    bad = _regex_mask(text, "illegal", anchored=False)
+    if bad.any():
+        # only the entries that hold such characters are rewritten (in Python: surrogates)
+        fixed = text[bad].astype(object).map(lambda v: _ILLEGAL_XML_RE.sub("", v))
+        text = text.copy()
+        text[bad] = fixed.astype("string")
     text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
     too_long = text.str.len() > MAX_CELL_CHARS
     if bool(too_long.fillna(False).any()):
@@ -128,8 +213,22 @@ def clean_text_series(series: pd.Series) -> pd.Series:
 
 def formula_like_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Boolean array: which entries of a string Series are formula-like."""
+    return _regex_mask(series, "formula", anchored=True)
+
+
+def not_simple_regex() -> re.Pattern[str]:
+    """The Python form of the check behind :func:`xml_simple_mask` (matches text that is not
+    simple)."""
+    return _PY["not_simple"]
+
+
+def xml_simple_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Boolean array: which entries of a (cleaned) string Series a workbook can hold as they
+    are inside ``<t>...</t>``: no XML escapes, no ``_xHHHH_`` forms or control characters,
+    no leading or trailing white space, at most 16,383 characters. Missing values ``False``."""
     text = series.astype("string")
-    return text.str.match(_FORMULA_RE).fillna(False).to_numpy(dtype=bool)
+    short = (text.str.len() <= 16_383).fillna(False).to_numpy(dtype=bool)
+    return short & ~_regex_mask(text, "not_simple", anchored=False) & text.notna().to_numpy()
 
 
 def csv_safe_series(series: pd.Series) -> pd.Series:
@@ -149,7 +248,7 @@ def safe_url_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     The length limit is counted in UTF-16 code units, as XlsxWriter does: it silently writes
     nothing for a longer target."""
     text = series.astype("string").str.strip()
-    ok = text.str.match(_URL_RE).fillna(False).to_numpy(dtype=bool)
+    ok = _regex_mask(text, "url", anchored=True)
     length = text.str.len().fillna(0).to_numpy(dtype=np.int64)
     ok &= length <= MAX_URL_CHARS
     # only text that could exceed the limit needs counting of astral characters
@@ -398,6 +497,18 @@ class SheetWriter:
             return
         self.sheet.write_datetime(row, col, value, fmt)
 
+    def file_link(self, row: int, col: int, name: str, label: str, fmt: Any) -> bool:
+        """``label`` linking to the file ``name`` beside the workbook (a bare file name that
+        bhrscore chose, e.g. the companion file); as text when the sheet has no room left."""
+        shown = clean_text(label)
+        if self.links < MAX_URLS_PER_SHEET:
+            cell_format = self.quoted(fmt) if is_formula_like(shown) else fmt
+            if self.sheet.write_url(row, col, f"external:{name}", cell_format, shown) == 0:
+                self.links += 1
+                return True
+        self.text(row, col, label)
+        return False
+
     def link(self, row: int, col: int, url: Any, fmt: Any, label: Any = None) -> bool:
         """A hyperlink to ``url`` when it is safe and the sheet still has room; otherwise
         the URL as text. Returns whether a hyperlink was written."""
@@ -415,6 +526,26 @@ class SheetWriter:
             self.links_skipped += 1
         self.text(row, col, url if label is None else label)
         return False
+
+
+@lru_cache(maxsize=1)
+def safe_worksheet_class() -> type:
+    """XlsxWriter's worksheet, except that text is never written as raw XML.
+
+    XlsxWriter (3.x, constant-memory mode, and its shared strings likewise) treats any string
+    that starts with ``<r>`` and ends with ``</r>`` as an already-formatted rich string and
+    copies it into the sheet XML unescaped, so evidence text shaped like that could close
+    the cell and add a formula cell of its own. bhrscore never writes rich strings: this
+    class writes such text as the plain inline string it is (escaped, like all other text).
+    """
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.worksheet import Worksheet
+
+    class SafeWorksheet(Worksheet):  # type: ignore[misc]
+        def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
+            self._xml_inline_string(string, _preserve_whitespace(string), attributes or [])
+
+    return SafeWorksheet
 
 
 def _format_props(fmt: Any) -> dict[str, Any]:

@@ -7,13 +7,16 @@ Parquet and JSON. CSV text (string, object and categorical columns) that a sprea
 read as a formula is prefixed with ``'`` (:func:`bhrscore.export.cells.csv_safe_series`).
 :func:`csv_text` is the one way a table becomes CSV: files written here, the briefing's
 companion file and the CSV the CLI prints. Every file is written through
-:func:`bhrscore.io.atomic_path`.
+:func:`bhrscore.io.atomic_path` (a score card's files through :func:`bhrscore.io.atomic_paths`:
+all or none).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..evidence.flat import LIST_DELIMITER
-from ..io import atomic_path, atomic_write_text
+from ..io import atomic_path, atomic_paths
 from .cells import csv_safe_series, join_lists
 
 if TYPE_CHECKING:
@@ -47,11 +50,105 @@ def _csv_frame(frame: pd.DataFrame, sanitize: bool) -> pd.DataFrame:
     return pd.DataFrame(out, columns=frame.columns)
 
 
+#: rows per piece when a table is turned into CSV (bounds the memory of a large table's text)
+CSV_CHUNK_ROWS = 100_000
+
+
+def _quote_chars() -> str:
+    """The characters that make Python's csv writer (as pandas uses it, ``lineterminator``
+    ``\n``) quote a field, asked of the csv module itself so that the vectorised writer
+    below agrees with it on every Python version."""
+    import csv
+    import io
+
+    quoted = []
+    for char in ',"\n\r\t;':
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([f"a{char}b", "c"])
+        if buffer.getvalue().startswith('"'):
+            quoted.append(char)
+    return "".join(quoted)
+
+
+_QUOTE_CHARS = _quote_chars()
+_QUOTE_RE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _QUOTE_CHARS) + "]"
+_QUOTE_PY = re.compile("[" + re.escape(_QUOTE_CHARS) + "]")
+
+
+def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
+    """The columns of ``frame`` as CSV field text (quoted where csv would quote, missing
+    values empty), when every column is text or a date without time; else ``None``."""
+    out: list[pd.Series] = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            stamps = pd.to_datetime(col)
+            if getattr(stamps.dt, "tz", None) is not None:
+                return None
+            if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
+                return None  # times of day: pandas' own formatting
+            days = stamps.to_numpy(dtype="datetime64[D]").astype(str)
+            col = pd.Series(days, index=col.index, dtype="string").mask(stamps.isna())
+        elif not isinstance(col.dtype, pd.StringDtype):
+            return None
+        text = col.astype("string")
+        pattern = _QUOTE_RE if getattr(text.dtype, "storage", "") == "pyarrow" else _QUOTE_PY
+        needs = text.str.contains(pattern, regex=True).fillna(False)
+        if bool(needs.any()):
+            quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
+            text = text.where(~needs, quoted)
+        out.append(text.fillna(""))
+    return out
+
+
+def _csv_field(text: str) -> str:
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if _QUOTE_PY.search(text) else text
+
+
+def csv_chunks(frame: pd.DataFrame, *, sanitize: bool = True) -> Iterator[str]:
+    """``frame`` as CSV text in pieces of :data:`CSV_CHUNK_ROWS` rows, the header first: what
+    :func:`csv_text` returns, without holding all of it at once. Tables of text and dates (the
+    briefing's companion file) are written with vectorised string operations, others by
+    pandas; both give the bytes ``DataFrame.to_csv`` gives (tests/test_tables_csv.py)."""
+    single = len(frame.columns) == 1
+    header = ",".join(_csv_field(str(c)) for c in frame.columns)
+    yield (header if header or not single else '""') + "\n"
+    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        part = _csv_frame(frame.iloc[start : start + CSV_CHUNK_ROWS], sanitize)
+        columns = _fast_columns(part)
+        if columns is None:
+            yield part.to_csv(index=False, header=False, lineterminator="\n")
+            continue
+        if single:
+            lines = columns[0].mask(columns[0] == "", '""')
+        elif _arrow_strings(columns):
+            yield _arrow_lines(columns)
+            continue
+        else:
+            lines = columns[0].str.cat(pd.concat(columns[1:], axis=1), sep=",")
+        yield "\n".join(lines.tolist()) + "\n"
+
+
+def _arrow_strings(columns: list[pd.Series]) -> bool:
+    return all(getattr(c.dtype, "storage", "") == "pyarrow" for c in columns)
+
+
+def _arrow_lines(columns: list[pd.Series]) -> str:
+    """Fields joined with commas and lines with line feeds, in pyarrow (C++)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.large_string()
+    arrays = [pa.array(c.array).cast(kind) for c in columns]
+    lines = pc.binary_join_element_wise(*arrays, pa.scalar(",", kind))
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
+    return str(pc.binary_join(whole, pa.scalar("\n", kind))[0].as_py()) + "\n"
+
+
 def csv_text(frame: pd.DataFrame, *, sanitize: bool = True) -> str:
     """``frame`` as CSV text (no index, ``\n`` line ends): list cells joined with ``|``,
     formula-like text prefixed with ``'`` unless ``sanitize=False``."""
-    text: str = _csv_frame(frame, sanitize).to_csv(index=False, lineterminator="\n")
-    return text
+    return "".join(csv_chunks(frame, sanitize=sanitize))
 
 
 def _plain(value: Any) -> Any:
@@ -79,6 +176,29 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def write_table_file(
+    frame: pd.DataFrame, path: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
+) -> None:
+    """Write one table to ``path`` as it is (not atomically: for a temporary path from
+    :func:`bhrscore.io.atomic_paths`)."""
+    target = Path(path)
+    if fmt == "csv":
+        with target.open("w", encoding="utf-8", newline="\n") as out:
+            for chunk in csv_chunks(frame, sanitize=sanitize):
+                out.write(chunk)
+    elif fmt == "parquet":
+        data = frame.copy()
+        for name in data.columns:
+            if data[name].dtype == object:
+                data[name] = data[name].map(lambda v: list(v) if isinstance(v, tuple | list) else v)
+        data.to_parquet(target, index=False)
+    elif fmt == "json":
+        text = json.dumps(records(frame), indent=1, ensure_ascii=False) + "\n"
+        target.write_text(text, encoding="utf-8", newline="\n")
+    else:
+        raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
 def write_frame(
     frame: pd.DataFrame,
     path: str | Path,
@@ -87,20 +207,11 @@ def write_frame(
     sanitize: bool = True,
 ) -> Path:
     """Write one table atomically; returns the path."""
-    target = Path(path)
-    if fmt == "csv":
-        atomic_write_text(target, csv_text(frame, sanitize=sanitize))
-    elif fmt == "parquet":
-        data = frame.copy()
-        for name in data.columns:
-            if data[name].dtype == object:
-                data[name] = data[name].map(lambda v: list(v) if isinstance(v, tuple | list) else v)
-        with atomic_path(target) as tmp:
-            data.to_parquet(tmp, index=False)
-    elif fmt == "json":
-        atomic_write_text(target, json.dumps(records(frame), indent=1, ensure_ascii=False) + "\n")
-    else:
+    if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        write_table_file(frame, tmp, fmt, sanitize=sanitize)
     return target
 
 
@@ -118,18 +229,26 @@ def scorecard_meta(card: ScoreCard) -> dict[str, Any]:
     }
 
 
+def scorecard_paths(prefix: str | Path, fmt: TableFormat = "csv") -> list[Path]:
+    """The files :func:`write_scorecard` writes for ``prefix``: one per table, then the meta
+    JSON."""
+    base = Path(prefix)
+    paths = [base.with_name(f"{base.name}.{name}.{fmt}") for name in SCORECARD_TABLES]
+    return [*paths, base.with_name(f"{base.name}.meta.json")]
+
+
 def write_scorecard(
     card: ScoreCard, prefix: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
 ) -> list[Path]:
     """Write ``PREFIX.companies.EXT``, ``.nodes``, ``.indicators``, ``.penalties`` and
-    ``PREFIX.meta.json``; returns the paths written."""
-    base = Path(prefix)
-    paths = []
-    for name in SCORECARD_TABLES:
-        frame: pd.DataFrame = getattr(card, name)
-        target = base.with_name(f"{base.name}.{name}.{fmt}")
-        paths.append(write_frame(frame, target, fmt, sanitize=sanitize))
-    meta_path = base.with_name(f"{base.name}.meta.json")
-    atomic_write_text(meta_path, json.dumps(scorecard_meta(card), indent=2, sort_keys=True) + "\n")
-    paths.append(meta_path)
+    ``PREFIX.meta.json``, all or none (each to a temporary file first; they replace earlier
+    files only when all five are written); returns the paths written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
+    paths = scorecard_paths(prefix, fmt)
+    meta = json.dumps(scorecard_meta(card), indent=2, sort_keys=True) + "\n"
+    with atomic_paths(paths) as temps:
+        for name, temp in zip(SCORECARD_TABLES, temps, strict=False):
+            write_table_file(getattr(card, name), temp, fmt, sanitize=sanitize)
+        temps[-1].write_text(meta, encoding="utf-8", newline="\n")
     return paths

@@ -1,0 +1,184 @@
+"""The Companies sheet: one block per company in rank order (total, themes, indicators with
+the evidence behind them, penalties)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
+from .columns import ids
+from .inputs import BriefingInputs
+from .registry import COMPANIES, briefing_sheet
+
+
+@briefing_sheet(COMPANIES, order=40)
+def companies_sheet(inputs: BriefingInputs) -> Sheet:
+    card = inputs.card
+    c = inputs.companies[["company_id", "name", "rank"]]
+    order = {cid: i for i, cid in enumerate(c["company_id"].tolist())}
+    node_parent = node_theme(card.nodes)
+    theme_order = {t: i for i, t in enumerate(inputs.theme_ids)}
+    ind_order = {t: i for i, t in enumerate(inputs.indicator_ids)}
+
+    nodes = card.nodes.copy()
+    nodes["node_id"] = nodes["node_id"].astype("string")
+    is_total = nodes["parent_id"].isna()
+    node_rows = pd.DataFrame(
+        {
+            "company_id": nodes["company_id"].astype("string"),
+            "level": np.where(is_total.to_numpy(), "total", "theme"),
+            "item": nodes["node_id"],
+            "theme": nodes["node_id"].map(node_parent).astype("string"),
+            "score": nodes["score"],
+            "before": nodes["score_before_penalties"],
+            "coverage": nodes["coverage"],
+            "_k1": np.where(is_total.to_numpy(), -1, 0),
+            "_k2": _position(
+                nodes["node_id"].map(node_parent).fillna(nodes["node_id"]), theme_order
+            ),
+            "_k3": nodes["depth"].astype("float64").fillna(0),
+        }
+    )
+    node_rows.loc[~is_total.to_numpy() & (nodes["depth"] > 1).to_numpy(), "level"] = "sub-theme"
+    ind = card.indicators
+    ind_rows = pd.DataFrame(
+        {
+            "company_id": ind["company_id"].astype("string"),
+            "level": "indicator",
+            "item": ind["indicator_id"].astype("string"),
+            "theme": ind["theme_id"].astype("string"),
+            "score": ind["score"],
+            "raw": ind["raw_value"],
+            "weight": ind["weight"],
+            "evidence": ind["evidence_count"],
+            "status_mix": ind["status_mix"],
+            "evidence_ids": ind["evidence_ids"],
+            "_k1": 0,
+            "_k2": _position(ind["theme_id"].astype("string"), theme_order),
+            "_k3": 100 + _position(ind["indicator_id"].astype("string"), ind_order),
+        }
+    )
+    pen = card.penalties
+    pen_rows = pd.DataFrame(
+        {
+            "company_id": pen["company_id"].astype("string"),
+            "level": "penalty",
+            "item": pen["penalty_id"].astype("string"),
+            "theme": pen["node_id"].astype("string"),
+            "points": pen["points"],
+            "cap": pen["cap"],
+            "evidence_ids": pen["evidence_ids"],
+            "_k1": 1,
+            "_k2": 0,
+            "_k3": 0,
+        }
+    )
+    rows = pd.concat([node_rows, ind_rows, pen_rows], ignore_index=True)
+    rows["_k0"] = rows["company_id"].map(order).astype("float64").fillna(float(len(order)))
+    rows = rows.sort_values(["_k0", "_k1", "_k2", "_k3", "item"], kind="stable")
+    rows = rows.reset_index(drop=True)
+    names = inputs.names
+    rank = pd.Series(c["rank"].to_numpy(), index=c["company_id"].to_numpy())
+    capacity = MAX_SHEET_ROWS - 10
+    note = None
+    if len(rows) > capacity:
+        note = (
+            f"Showing the first {capacity:,} of {len(rows):,} rows; the full tables are in "
+            "the score-card exports (bhrscore score --out)."
+        )
+        rows = rows.iloc[:capacity]
+
+    def col(name: str) -> pd.Series:
+        return rows[name] if name in rows else pd.Series([pd.NA] * len(rows), dtype="Float64")
+
+    cols = [
+        TableColumn.from_series("Rank", rows["company_id"].map(rank), "integer", width=6),
+        TableColumn.from_series("Company id", rows["company_id"], width=16),
+        TableColumn.from_series("Company", rows["company_id"].map(names), width=30),
+        TableColumn.from_series("Level", rows["level"], width=10),
+        TableColumn.from_series("Item", rows["item"], width=24),
+        TableColumn.from_series("Title", rows["item"].map(dict(inputs.labels)), width=34),
+        TableColumn.from_series("Theme / node", rows["theme"], width=18),
+        TableColumn.from_series("Score", col("score"), "score", scale="score"),
+        TableColumn.from_series("Before penalties", col("before"), "score"),
+        TableColumn.from_series("Raw value", col("raw"), "number"),
+        TableColumn.from_series("Weight", col("weight"), "number"),
+        TableColumn.from_series("Coverage", col("coverage"), "percent"),
+        TableColumn.from_series("Evidence", col("evidence"), "integer"),
+        TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=26),
+        TableColumn.from_series("Penalty points", col("points"), "score"),
+        TableColumn.from_series("Cap", col("cap"), "score"),
+        TableColumn.from_series(
+            "Evidence ids", ids(col("evidence_ids").astype("object")), width=40
+        ),
+    ]
+    lines: list[Block] = [
+        "One block per company (in rank order): its total, theme scores, indicator scores "
+        "with the evidence behind them, and the penalties applied. Filter by Company id.",
+    ]
+    if note:
+        lines.append(note)
+    if inputs.overflow:
+        where = evidence_location(inputs, col("evidence_ids").astype("object"))
+        cols.append(TableColumn.from_series("Evidence in", where, width=24))
+        lines.append(
+            FileLink(
+                "Evidence records not on the Evidence sheet are in "
+                f"{inputs.companion_name} beside this workbook (same ids); the Evidence in "
+                "column says where each row's records are.",
+                inputs.companion_name,
+            )
+        )
+    table = Table(cols, main=True, freeze_cols=3)
+    return Sheet(COMPANIES, "Company profiles", [*lines, table])
+
+
+def node_theme(nodes: pd.DataFrame) -> dict[str, str]:
+    """node id -> its top-level theme (itself for themes; "total" for the root)."""
+    pairs = nodes[["node_id", "parent_id"]].drop_duplicates("node_id")
+    parent = {
+        str(n): (None if pd.isna(p) else str(p))
+        for n, p in zip(pairs["node_id"], pairs["parent_id"], strict=True)
+    }
+    out: dict[str, str] = {}
+    for node in parent:
+        current = node
+        for _ in range(64):
+            up = parent.get(current)
+            if up is None or up == "total" or parent.get(up) is None:
+                break
+            current = up
+        out[node] = current
+    return out
+
+
+def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Series:
+    """Where each row's evidence records are: "Evidence sheet" when all of them are listed
+    there, the companion file's name when some are only there, "not in the evidence given"
+    when the trail lacks some; missing for rows without evidence."""
+    assert inputs.trail is not None
+    trail_ids = pd.Index(inputs.trail.frame["id"].astype(object))
+    positions = pd.Series(np.arange(len(trail_ids)), index=trail_ids)
+    positions = positions[~trail_ids.duplicated()]  # an id's first record
+    listed = evidence_ids.explode()
+    listed = listed[listed.notna()].astype(object)
+    # position in the trail, -1: absent
+    found = positions.index.get_indexer(listed.to_numpy())
+    found = np.where(found >= 0, positions.to_numpy()[found], -1)
+    on_sheet = pd.Series((found >= 0) & (found < inputs.evidence_rows), index=listed.index)
+    known = pd.Series(found >= 0, index=listed.index)
+    on_sheet = on_sheet.groupby(level=0).all()
+    known = known.groupby(level=0).all()
+    where = pd.Series(pd.NA, index=evidence_ids.index, dtype="string")
+    where[known.index] = inputs.companion_name
+    where[on_sheet.index[on_sheet.to_numpy()]] = "Evidence sheet"
+    where[known.index[~known.to_numpy()]] = "not in the evidence given"
+    return where
+
+
+def _position(keys: pd.Series, order: dict[str, int]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Each key's place in ``order`` (999 for keys not in it), for sorting."""
+    return np.asarray(keys.map(order).astype("float64").fillna(999.0), dtype=np.float64)

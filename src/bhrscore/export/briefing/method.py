@@ -1,0 +1,155 @@
+"""The Method sheet: the rubric (tree, weights, rules, rationale, penalties, policies), the
+hashes and versions that make the scores reproducible, and the safety notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..book import Block, Sheet, Table, TableColumn
+from .inputs import BriefingInputs
+from .registry import METHOD, briefing_sheet
+
+
+@briefing_sheet(METHOD, order=70)
+def method_sheet(inputs: BriefingInputs) -> Sheet:
+    meta = inputs.card.meta
+    rubric = inputs.card.rubric
+    lines: list[Block] = [
+        f"Rubric: {inputs.rubric_title} ({meta.rubric_id}, version {meta.rubric_version})",
+        f"Rubric hash (sha256 of its canonical content): {meta.rubric_hash}",
+        f"Evidence hash (order-independent content hash): {meta.evidence_hash}",
+        f"As of: {meta.as_of.isoformat()}; bhrscore {meta.bhrscore_version}",
+        inputs.origin_note,
+        inputs.personal_data_note(),
+        "Text from evidence is written as text, never as formulas: cells starting with = + - "
+        "@ (or tab/carriage return) are marked as text (quote prefix) and not evaluated.",
+    ]
+    description = inputs.rubric_description
+    if description:
+        lines.insert(1, f"About the rubric: {description}")
+    note = inputs.overflow_note
+    if note:
+        lines.append(note)
+    for key, comps in inputs.comparisons.items():
+        for comp in comps:
+            opts = ", ".join(f"{k}={v}" for k, v in sorted(comp.options.items()))
+            lines.append(f"Comparison by {key}: {opts}")
+    blocks: list[Block] = lines
+    tree = _tree_table(rubric)
+    if tree is not None:
+        blocks.append(tree)
+    penalties = _penalty_table(rubric)
+    if penalties is not None:
+        blocks.append(penalties)
+    blocks.append(_policy_table(rubric, meta.options))
+    return Sheet(METHOD, "Method: rubric, weights, policies and provenance", blocks)
+
+
+def _tree_table(rubric: Any) -> Table | None:
+    walk = getattr(rubric, "walk", None)
+    if not callable(walk):
+        return None
+    infos = list(walk())
+    share: dict[str, float] = {"total": 1.0}
+    rows: list[dict[str, Any]] = []
+    for info in infos:
+        node = info.node
+        share[node.id] = share.get(info.parent_id, 1.0) * float(info.weight)
+        rule = getattr(node, "rule", None)
+        describe = getattr(rule, "describe", None)
+        missing = getattr(node, "missing", None)
+        rows.append(
+            {
+                "level": "indicator"
+                if node.is_indicator
+                else ("theme" if info.depth == 1 else "sub-theme"),
+                "id": node.id,
+                "title": node.title,
+                "parent": info.parent_id,
+                "theme": info.theme_id,
+                "weight": float(info.weight),
+                "share": share[node.id],
+                "missing": None if missing is None else str(missing),
+                "rule": describe() if callable(describe) else None,
+                "rationale": getattr(node, "rationale", None) or getattr(node, "description", None),
+                "standards": ", ".join(getattr(node, "standards", []) or []) or None,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    cols = [
+        TableColumn.from_series("Level", frame["level"], width=10),
+        TableColumn.from_series("Id", frame["id"], width=24),
+        TableColumn.from_series("Title", frame["title"], width=34),
+        TableColumn.from_series("Parent", frame["parent"], width=16),
+        TableColumn.from_series("Theme", frame["theme"], width=16),
+        TableColumn.from_series("Weight in parent", frame["weight"], "percent", width=9),
+        TableColumn.from_series("Nominal share of total", frame["share"], "percent", width=9),
+        TableColumn.from_series("Missing evidence", frame["missing"], width=10),
+        TableColumn.from_series("Rule", frame["rule"], width=50),
+        TableColumn.from_series("Rationale", frame["rationale"], width=70),
+        TableColumn.from_series("Standards", frame["standards"], width=20),
+    ]
+    title = (
+        "Themes and indicators (nominal share = product of weights; with missing: exclude, "
+        "weight moves to siblings that have evidence)"
+    )
+    return Table(cols, title=title, main=True, freeze=False)
+
+
+def _penalty_table(rubric: Any) -> Table | None:
+    penalties = list(getattr(rubric, "penalties", []) or [])
+    if not penalties:
+        return None
+    frame = pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "title": p.title,
+                "node": p.node,
+                "points": p.points,
+                "cap": p.cap,
+                "combine": p.combine,
+                "max_points": p.max_points,
+                "description": p.description,
+            }
+            for p in penalties
+        ]
+    )
+    cols = [
+        TableColumn.from_series("Penalty", frame["id"], width=24),
+        TableColumn.from_series("Title", frame["title"], width=34),
+        TableColumn.from_series("Applies to", frame["node"], width=16),
+        TableColumn.from_series("Points", frame["points"], "score"),
+        TableColumn.from_series("Cap", frame["cap"], "score"),
+        TableColumn.from_series("Combine", frame["combine"], width=10),
+        TableColumn.from_series("Max points", frame["max_points"], "score"),
+        TableColumn.from_series("Description", frame["description"], width=70),
+    ]
+    return Table(cols, title="Penalties")
+
+
+def _policy_table(rubric: Any, options: Mapping[str, Any]) -> Table:
+    rows: list[tuple[str, str]] = []
+    policies = getattr(rubric, "policies", None)
+    if policies is not None and hasattr(policies, "model_dump"):
+        for key, value in policies.model_dump(mode="json").items():
+            rows.append((f"policies.{key}", _plain(value)))
+    for key, value in sorted(options.items()):
+        rows.append((f"option.{key}", _plain(value)))
+    frame = pd.DataFrame(rows, columns=["name", "value"])
+    cols = [
+        TableColumn.from_series("Policy / option", frame["name"], width=34),
+        TableColumn.from_series("Value", frame["value"], width=70),
+    ]
+    return Table(cols, title="Policies and scoring options")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return "none" if value is None else str(value)

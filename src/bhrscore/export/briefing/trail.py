@@ -1,0 +1,205 @@
+"""The evidence trail and the validation findings, redacted once before any sheet is built.
+
+This is the one place where evidence text enters the briefing: every sheet and the companion
+file read the redacted :class:`Trail` (and the redacted findings), never the evidence frame's
+text columns, so a change to what is redacted (other Unicode forms, names in URLs or ids) is
+made here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
+from ..cells import join_lists, names_pattern, protected_names, redact_frame, redact_series
+
+if TYPE_CHECKING:
+    from ...evidence.report import ValidationReport
+
+#: validation findings listed on the Data quality sheet (the rest are counted)
+MAX_FINDINGS = 10_000
+#: the evidence text fields the briefing shows (Summary, Source, and Company / group for
+#: group-level testimony); protected names are redacted in them in every row. The persons
+#: column is redacted too; ids, codes, dates and the link target are not text that names anyone.
+REDACTED_FIELDS = (
+    "summary",
+    "source_title",
+    "group.description",
+)
+#: the columns of validation findings (Data quality sheet) that can quote evidence text
+REDACTED_FINDINGS = ("message", "value")
+
+#: (header, trail column, cell kind, width) of the Evidence sheet and the companion file
+TRAIL_COLUMNS: tuple[tuple[str, str, Any, float | None], ...] = (
+    ("Evidence id", "id", "text", 16),
+    ("Company id", "company_id", "text", 16),
+    ("Company / group", "company", "text", 28),
+    ("Kind", "kind", "text", 14),
+    ("Date", "date", "date", 11),
+    ("Status", "status", "text", 12),
+    ("Reliability", "reliability", "text", 10),
+    ("Country", "country", "text", 8),
+    ("Summary", "summary", "text", 70),
+    ("Source", "source_title", "text", 30),
+    ("Link", "source_url", "link", 40),
+    ("Persons", "persons", "text", 18),
+)
+#: Evidence sheet rows by default: more records go, all of them, to the companion file.
+#: Chosen by how long the workbook takes to open (LibreOffice 7.4, ``soffice --headless
+#: --convert-to csv``, 1,000 companies, shared 2-core machine, CPU seconds): no evidence rows
+#: 4.4 s, 10,000 rows 4-6 s, 25,000 7.7 s, 50,000 9-11 s, 100,000 19.5 s, 200,000 37.6 s,
+#: 500,000 92 s, 1,000,000 250 s. At 50,000 rows a briefing opens in about ten seconds;
+#: Excel was not available to measure. See docs/briefing.md.
+EVIDENCE_ROW_CAP = 50_000
+#: the notes above the Evidence sheet's table (the sheet's layout: title, blank row, these
+#: notes, blank row, header)
+EVIDENCE_NOTES = 2
+
+
+def evidence_capacity() -> int:
+    """Records the Evidence sheet can hold below its title, notes and header."""
+    probe = Sheet("Evidence", "", [*[""] * EVIDENCE_NOTES, Table([], main=True)])
+    return MAX_SHEET_ROWS - header_row(probe, probe.tables()[0]) - 1
+
+
+@dataclass(frozen=True)
+class Trail:
+    """The evidence trail: one row per record (columns of :data:`TRAIL_COLUMNS` plus
+    ``group.description`` and ``sensitive``), sorted by company, date and id, with protected
+    names already redacted unless personal data were included."""
+
+    frame: pd.DataFrame
+    protected: tuple[str, ...]  # persons of sensitive evidence (empty: nothing to redact)
+    redacted_records: int
+    redacted_cells: int
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Validation findings for the Data quality sheet (at most :data:`MAX_FINDINGS`),
+    redacted like the trail."""
+
+    frame: pd.DataFrame
+    total: int  # findings in the report
+    redacted_cells: int
+
+
+def build_trail(ev: pd.DataFrame, names: pd.Series, *, include_personal_data: bool) -> Trail:
+    """The redacted, sorted evidence trail of the evidence frame ``ev``; ``names`` maps
+    company id to company name (the Company / group column)."""
+    protected = () if include_personal_data else protected_names(ev)
+
+    def get(name: str, dtype: str = "string") -> pd.Series:
+        if name in ev.columns:
+            return ev[name]
+        return pd.Series([pd.NA] * len(ev), dtype=dtype, index=ev.index)
+
+    date = get("effective_date", "datetime64[ns]")
+    if "effective_date" not in ev.columns:
+        date = get("date", "datetime64[ns]")
+    company_id = get("company_id").astype("string")
+    record_id = get("id").astype("string")
+    when = pd.to_datetime(date, errors="coerce")
+    order = _trail_order(company_id, when, record_id)
+    columns: dict[str, pd.Series] = {
+        "id": record_id,
+        "company_id": company_id,
+        "group.description": get("group.description").astype("string"),
+        "kind": get("kind").astype("string"),
+        "date": when,
+        "status": get("status").astype("string"),
+        "reliability": get("reliability").astype("string"),
+        "country": get("country").astype("string"),
+        "summary": get("summary").astype("string"),
+        "source_title": get("source_title").astype("string"),
+        "source_url": get("source_url").astype("string"),
+        "sensitive": get("sensitive", "boolean").astype("boolean"),
+        "persons": ev["persons"] if "persons" in ev.columns else pd.Series([()] * len(ev)),
+    }
+    # one take per column puts every record in trail order (company, date, id)
+    trail = pd.DataFrame(
+        {name: col.take(order).reset_index(drop=True) for name, col in columns.items()}
+    )
+    records = cells = 0
+    if not include_personal_data:
+        redaction = redact_frame(trail, REDACTED_FIELDS, names=protected)
+        trail = redaction.frame
+        records, cells = redaction.records, redaction.cells
+    company = trail["company_id"].map(names).astype("string")
+    testimony = trail["company_id"].isna()
+    if bool(testimony.any()):
+        described = "Group: " + trail["group.description"].fillna("(unnamed group)")
+        company = company.mask(testimony, described)
+    trail["company"] = company
+    trail["persons"] = _joined_persons(trail["persons"])
+    return Trail(trail, protected, records, cells)
+
+
+def _trail_order(
+    company_id: pd.Series, when: pd.Series, record_id: pd.Series
+) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Positions of the records sorted by company id, date and id (stable; missing values
+    last), as ``sort_values`` would put them, computed on integer codes."""
+
+    def codes(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
+        found, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
+        found = found.astype(np.int64)
+        return np.where(found < 0, np.iinfo(np.int64).max, found)
+
+    stamps = when.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    stamps = np.where(when.isna().to_numpy(), np.iinfo(np.int64).max, stamps)
+    return np.lexsort((codes(record_id), stamps, codes(company_id)))
+
+
+def _joined_persons(persons: pd.Series) -> pd.Series:
+    """Persons lists as text (", "), missing where there are none; only the rows that list
+    someone are visited."""
+    out = pd.Series(pd.NA, index=persons.index, dtype="string")
+    if persons.dtype != object:
+        return join_lists(persons, ", ")
+    listed = np.flatnonzero(persons.str.len().fillna(0).to_numpy() > 0)
+    if listed.size:
+        out.iloc[listed] = join_lists(persons.iloc[listed], ", ").to_numpy()
+    return out
+
+
+def build_findings(report: ValidationReport, protected: tuple[str, ...]) -> Findings | None:
+    """The first :data:`MAX_FINDINGS` problems of ``report`` as a frame, with ``protected``
+    names redacted in their message and value; ``None`` when there are none."""
+    if not report.problems:
+        return None
+    problems = report.problems[:MAX_FINDINGS]
+    frame = pd.DataFrame(
+        {
+            "severity": [p.severity for p in problems],
+            "file": [p.file for p in problems],
+            "sheet": [p.sheet for p in problems],
+            "row": [p.row for p in problems],
+            "column": [getattr(p, "column", None) for p in problems],
+            "field": [p.field for p in problems],
+            "code": [p.code for p in problems],
+            "message": [p.message for p in problems],
+            "value": [p.value for p in problems],
+        }
+    )
+    pattern = names_pattern(protected)
+    cells = 0
+    for name in REDACTED_FINDINGS:
+        text, hit = redact_series(frame[name], pattern)
+        if hit.any():
+            frame[name] = text
+            cells += int(hit.sum())
+    return Findings(frame, len(report.problems), cells)
+
+
+def companion_frame(trail: Trail) -> pd.DataFrame:
+    """The trail as the companion file holds it: the Evidence sheet's columns and headers."""
+    names = {c: h for h, c, _, _ in TRAIL_COLUMNS}
+    return trail.frame[[c for _, c, _, _ in TRAIL_COLUMNS]].rename(columns=names)

@@ -1,0 +1,233 @@
+"""Prepare the briefing's sheets from :class:`.BriefingInputs` and write the workbook (and,
+when the evidence trail does not fit, its companion file) atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from ...io import atomic_paths, scratch_dir
+from ..book import Sheet, render
+from ..tables import write_table_file
+from .inputs import BriefingInputs
+from .registry import SheetEntry, resolve_sheets
+from .trail import EVIDENCE_ROW_CAP, companion_frame
+
+if TYPE_CHECKING:
+    from ...analysis.compare import Comparison
+    from ...evidence.evidence_set import EvidenceSet
+    from ...evidence.frame import Frames
+    from ...evidence.report import ValidationReport
+    from ...rubric.scorecard import ScoreCard
+
+OverflowFormat = Literal["csv", "parquet"]
+SheetChoice = Sequence[str | SheetEntry]
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    """What :func:`write_briefing` wrote."""
+
+    path: Path
+    sheets: tuple[str, ...]
+    companion: Path | None = None
+    evidence_rows: int = 0  # evidence records on the Evidence sheet
+    evidence_total: int = 0  # evidence records given
+    redacted_records: int = 0  # evidence records in which names were redacted
+    redacted_cells: int = 0  # cells in which names were redacted (evidence and findings)
+    links_as_text: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Briefing:
+    """The prepared workbook: sheets, plus the full evidence trail when it overflows."""
+
+    sheets: list[Sheet]
+    properties: dict[str, str]
+    created: dt.datetime
+    overflow: pd.DataFrame | None = None
+    evidence_rows: int = 0
+    evidence_total: int = 0
+    redacted_records: int = 0
+    redacted_cells: int = 0
+    inputs: BriefingInputs | None = None
+
+
+def write_briefing(
+    scorecard: ScoreCard,
+    path: str | os.PathLike[str],
+    *,
+    comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None = None,
+    evidence: EvidenceSet | Frames | pd.DataFrame | None = None,
+    report: ValidationReport | None = None,
+    include_personal_data: bool = False,
+    origin_groups: Any = None,
+    evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
+    overflow_format: OverflowFormat = "csv",
+    sheets: SheetChoice | None = None,
+) -> BriefingResult:
+    """Write the investor briefing for ``scorecard`` to ``path`` (.xlsx).
+
+    ``comparisons``: results of :func:`bhrscore.analysis.compare.compare` (by
+    ``origin_group`` and/or ``sector``), shown with their intervals and warnings on the By
+    origin and By sector sheets; without them those sheets show descriptive statistics.
+    ``evidence``: the evidence set (or its frames, or the evidence frame) for the Evidence
+    trail and the counts on Data quality; ``report``: the validation report (taken from
+    ``evidence.report`` when not given). Names in ``persons`` of sensitive evidence are
+    redacted wherever they appear in the evidence text shown (the trail's summary, source
+    title and group description, persons lists, validation findings) unless
+    ``include_personal_data``. ``evidence_row_limit`` caps the rows of the Evidence sheet
+    (default :data:`EVIDENCE_ROW_CAP`, 50,000, chosen by how long the workbook takes to open;
+    ``None``: what a sheet holds); when records are left out, all of them go to a companion
+    ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook, with the same ids, and the
+    Summary, Companies, Evidence and Method sheets link to it.
+
+    ``sheets``: which sheets to write, in which order: sheet names (the built-ins are
+    :data:`SHEET_NAMES`; plug-ins register more with :func:`briefing_sheet`) and/or
+    :class:`SheetEntry` objects; default all registered sheets by their ``order``. An unknown
+    name is a ``ValueError`` listing the known ones.
+
+    The workbook and the companion are written atomically (temporary file, then rename): a
+    failure leaves no file at ``path``.
+
+    >>> write_briefing(card, "out/briefing.xlsx", evidence=ev)  # doctest: +SKIP
+    """
+    target = Path(path)
+    if overflow_format not in ("csv", "parquet"):
+        raise ValueError(f"overflow_format must be 'csv' or 'parquet', not {overflow_format!r}")
+    briefing = prepare_briefing(
+        scorecard,
+        comparisons=comparisons,
+        evidence=evidence,
+        report=report,
+        include_personal_data=include_personal_data,
+        origin_groups=origin_groups,
+        evidence_row_limit=evidence_row_limit,
+        companion_name=companion_path(target, overflow_format).name,
+        sheets=sheets,
+    )
+    companion = None if briefing.overflow is None else companion_path(target, overflow_format)
+    # companion first: it is renamed into place before the workbook that names it
+    with atomic_paths([p for p in (companion, target) if p is not None]) as temps:
+        if briefing.overflow is not None:
+            write_table_file(briefing.overflow, temps[0], overflow_format)
+        with scratch_dir(target) as scratch:
+            stats = render(
+                briefing.sheets,
+                temps[-1],
+                created=briefing.created,
+                properties=briefing.properties,
+                tmpdir=scratch,
+            )
+    _remove_stale_companions(target, keep=companion)
+    return BriefingResult(
+        path=target,
+        sheets=tuple(s.name for s in briefing.sheets),
+        companion=companion,
+        evidence_rows=briefing.evidence_rows,
+        evidence_total=briefing.evidence_total,
+        redacted_records=briefing.redacted_records,
+        redacted_cells=briefing.redacted_cells,
+        links_as_text=stats.links_as_text,
+    )
+
+
+def companion_path(path: Path, fmt: OverflowFormat = "csv") -> Path:
+    """``briefing.xlsx`` -> ``briefing.evidence.csv`` (or ``.parquet``)."""
+    return path.with_name(f"{path.stem}.evidence.{fmt}")
+
+
+def _remove_stale_companions(path: Path, keep: Path | None) -> None:
+    """After a successful write: remove companion files of ``path`` from earlier runs (the
+    other format, or both when this run had no overflow), so no outdated evidence, possibly
+    with names an earlier run did not redact, is left beside the new workbook."""
+    for fmt in ("csv", "parquet"):
+        old = companion_path(path, fmt)
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
+def prepare_briefing(
+    scorecard: ScoreCard,
+    *,
+    comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None = None,
+    evidence: EvidenceSet | Frames | pd.DataFrame | None = None,
+    report: ValidationReport | None = None,
+    include_personal_data: bool = False,
+    origin_groups: Any = None,
+    evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
+    companion_name: str = "briefing.evidence.csv",
+    sheets: SheetChoice | None = None,
+) -> Briefing:
+    """Build the sheets of the briefing (no file is written)."""
+    entries = resolve_sheets(sheets)
+    inputs = BriefingInputs.build(
+        scorecard,
+        comparisons=comparisons,
+        evidence=evidence,
+        report=report,
+        include_personal_data=include_personal_data,
+        origin_groups=origin_groups,
+        evidence_row_limit=evidence_row_limit,
+        companion_name=companion_name,
+    )
+    built = build_sheets(inputs, entries)
+    meta = scorecard.meta
+    return Briefing(
+        sheets=built,
+        properties=_properties(inputs),
+        created=dt.datetime.combine(meta.as_of, dt.time(0, 0)),
+        overflow=companion_frame(inputs.trail)
+        if inputs.overflow and inputs.trail is not None
+        else None,
+        evidence_rows=inputs.evidence_rows,
+        evidence_total=inputs.evidence_total,
+        redacted_records=inputs.redacted_records,
+        redacted_cells=inputs.redacted_cells,
+        inputs=inputs,
+    )
+
+
+def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[Sheet]:
+    """Build each entry's sheet; a chart whose data sheet is not in the workbook is left
+    out."""
+    built: list[Sheet] = []
+    for entry in entries:
+        sheet = entry.build(inputs)
+        if not isinstance(sheet, Sheet):
+            raise TypeError(
+                f"briefing sheet {entry.name!r}: build returned {type(sheet).__name__}, not Sheet"
+            )
+        if sheet.name != entry.name:
+            sheet = dataclasses.replace(sheet, name=entry.name)
+        built.append(sheet)
+    return [
+        s
+        if s.chart is None or s.chart.source(built) is not None
+        else dataclasses.replace(s, chart=None)
+        for s in built
+    ]
+
+
+def _properties(inputs: BriefingInputs) -> dict[str, str]:
+    """Document properties, named after the rubric."""
+    meta = inputs.card.meta
+    return {
+        "title": f"Investor briefing: {inputs.rubric_title}",
+        "subject": f"{inputs.rubric_title} ({meta.rubric_id} {meta.rubric_version}): scores "
+        f"as of {meta.as_of.isoformat()}",
+        "author": "bhrscore",
+        "company": "",
+        "keywords": f"bhrscore, {meta.rubric_id}, briefing",
+        "comments": (
+            f"rubric {meta.rubric_id} {meta.rubric_version} ({meta.rubric_hash}); "
+            f"evidence {meta.evidence_hash}; bhrscore {meta.bhrscore_version}"
+        ),
+    }

@@ -1,0 +1,219 @@
+"""The bulk row writer produces exactly the bytes XlsxWriter's per-cell API produces, and the
+two regex engines behind the vectorised cell checks agree.
+
+``book._write_rows_bulk`` renders many rows of XML at once instead of calling XlsxWriter for
+every cell; forcing ``BULK_MIN_ROWS`` above any table size gives the per-cell reference, so
+every difference in escaping, styles, dimensions, hyperlinks or row attributes shows up as a
+byte difference between the two workbooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bhrscore.export import book, cells
+from bhrscore.export.book import Sheet, Table, TableColumn, render
+from bhrscore.export.briefing import write_briefing
+
+from .test_briefing import make_card, make_evidence
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+CREATED = dt.datetime(2026, 1, 1)
+RICH = '<r><t>a</t></r></is></c><c r="Z1"><f>1+1</f></c><c r="Z2" t="inlineStr"><is><r><t>b'
+TRICKY = [
+    "plain",
+    "a & b < c > d",
+    " leading",
+    "trailing ",
+    "two\nlines",
+    "_x0041_ literal",
+    "=1+1",
+    "\u200b@cmd",
+    "\x00=hidden",
+    "\ufffe",
+    "\U0001f600 emoji",
+    "tab\there",
+    "\u3000ideographic space",
+    RICH,
+    "x" * 20_000,
+    "\U0001f600" * 17_000,  # 34,000 UTF-16 units: XlsxWriter truncates it
+    "",
+]
+URLS = [
+    "https://example.org/a",
+    "http://example.org/b?q=1&r=<2>",
+    "javascript:alert(1)",
+    "=HYPERLINK(1)",
+    "https://example.org/" + "\U0001f600" * 1_100,
+    "  https://example.org/padded  ",
+]
+
+
+def _render(sheets: list[Sheet], path: Path, *, bulk: bool, mp: pytest.MonkeyPatch) -> bytes:
+    with mp.context() as m:
+        if not bulk:
+            m.setattr(book, "BULK_MIN_ROWS", sys.maxsize)
+        render(sheets, path, created=CREATED)
+    return path.read_bytes()
+
+
+def _both(sheets: list[Sheet], tmp: Path, mp: pytest.MonkeyPatch) -> tuple[bytes, bytes]:
+    return (
+        _render(sheets, tmp / "bulk.xlsx", bulk=True, mp=mp),
+        _render(sheets, tmp / "cells.xlsx", bulk=False, mp=mp),
+    )
+
+
+def _table(rows: list[dict[str, Any]], *, title: str | None = None) -> Table:
+    frame = pd.DataFrame(rows)
+    return Table(
+        [
+            TableColumn.from_series("Text", frame["text"].astype("string")),
+            TableColumn.from_series("Score", frame["score"], "score", scale="score"),
+            TableColumn.from_series("Share", frame["share"], "percent", scale="coverage"),
+            TableColumn.from_series("Date", frame["date"], "date"),
+            TableColumn.from_series("Link", frame["link"].astype("string"), "link"),
+            TableColumn.from_series("Count", frame["count"], "integer", scale="count"),
+        ],
+        title=title,
+        main=title is None,
+    )
+
+
+row_strategy = st.fixed_dictionaries(
+    {
+        "text": st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=12)),
+        "score": st.one_of(st.none(), st.floats(0, 100), st.sampled_from([0.1, 1 / 3, 1e-7])),
+        "share": st.one_of(st.none(), st.floats(0, 1)),
+        "date": st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1))),
+        "link": st.one_of(st.none(), st.sampled_from(URLS)),
+        "count": st.one_of(st.none(), st.integers(0, 10**9)),
+    }
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.lists(row_strategy, min_size=1, max_size=12),
+    second=st.lists(row_strategy, min_size=0, max_size=12),
+    chunk=st.integers(1, 5),
+)
+def test_bulk_rows_are_byte_identical_to_xlsxwriter(
+    first: list[dict[str, Any]],
+    second: list[dict[str, Any]],
+    chunk: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(book, "BULK_CHUNK_ROWS", chunk)  # many chunks, too
+    blocks: list[str | Table] = ["A note", _table(first)]
+    if second:
+        blocks.append(_table(second, title="Second table"))
+    sheets = [Sheet("Data", "Title & <more>", blocks), Sheet("Other", "Other", [_table(first)])]
+    bulk, cells_ = _both(sheets, tmp_path, monkeypatch)
+    assert bulk == cells_
+
+
+def test_link_limit_and_chunks_match(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a small link limit stands for Excel's 65,530: links past it become text in both paths
+    monkeypatch.setattr(book, "MAX_URLS_PER_SHEET", 7)
+    monkeypatch.setattr(book, "BULK_CHUNK_ROWS", 4)
+    rows = [
+        {
+            "text": f"row {i}",
+            "score": float(i),
+            "share": None,
+            "date": None,
+            "link": URLS[i % len(URLS)],
+            "count": i,
+        }
+        for i in range(30)
+    ]
+    sheets = [Sheet("Links", "Links", [_table(rows), _table(rows, title="again")])]
+    bulk, cells_ = _both(sheets, tmp_path, monkeypatch)
+    assert bulk == cells_
+    ws = openpyxl.load_workbook(tmp_path / "bulk.xlsx")["Links"]
+    assert sum(1 for row in ws.iter_rows() for c in row if c.hyperlink is not None) == 7
+
+
+def test_a_whole_briefing_is_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card, evidence = make_card(), make_evidence()
+    write_briefing(card, tmp_path / "bulk.xlsx", evidence=evidence)
+    monkeypatch.setattr(book, "BULK_MIN_ROWS", sys.maxsize)
+    write_briefing(card, tmp_path / "cells.xlsx", evidence=evidence)
+    assert (tmp_path / "bulk.xlsx").read_bytes() == (tmp_path / "cells.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_text_shaped_like_a_rich_string_stays_text(tmp_path: Path, rows: int) -> None:
+    # XlsxWriter copies "<r>...</r>" text into the XML unescaped; a cell closing itself and
+    # adding a formula cell must come back as the text it was, with no formula anywhere
+    column = TableColumn.from_series("x", pd.Series([RICH + "</t></r>"] * rows, dtype="string"))
+    path = tmp_path / "rich.xlsx"
+    render(
+        [Sheet("S", RICH + "</t></r>", [RICH + "</t></r>", Table([column])])], path, created=CREATED
+    )
+    with zipfile.ZipFile(path) as zf:
+        assert "<f>" not in zf.read("xl/worksheets/sheet1.xml").decode()
+    ws = openpyxl.load_workbook(path)["S"]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert texts == [RICH + "</t></r>"] * 2 + ["x"] + [RICH + "</t></r>"] * rows
+
+
+# --- the two regex engines agree -------------------------------------------------------------
+
+pyarrow = pytest.importorskip("pyarrow")  # the RE2 path exists only with pyarrow strings
+
+PATTERNS = {"formula": True, "url": True, "illegal": False, "not_simple": False}
+
+
+def _masks(values: list[str], name: str) -> tuple[list[bool], list[bool]]:
+    arrow = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+    python = pd.Series(values, dtype=pd.StringDtype("python"))
+    anchored = PATTERNS[name]
+    return (
+        cells._regex_mask(arrow, name, anchored=anchored).tolist(),
+        cells._regex_mask(python, name, anchored=anchored).tolist(),
+    )
+
+
+@pytest.mark.parametrize("name", list(PATTERNS))
+def test_engines_agree_on_every_code_point(name: str) -> None:
+    # every character of the Basic Multilingual Plane (all the sets are there) and a sample
+    # beyond it, in the position each pattern looks at
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, sys.maxunicode + 1, 251)]
+    points = [chr(c) for c in codes]
+    values = {
+        "formula": [c + "=1" for c in points],
+        "url": ["https://a" + c + "b" for c in points],
+        "illegal": ["a" + c for c in points],
+        "not_simple": [*points, *("a" + c + "b" for c in points)],
+    }[name]
+    arrow, python = _masks(values, name)
+    differ = [repr(v) for v, a, p in zip(values, arrow, python, strict=True) if a != p]
+    assert differ == []
+
+
+alphabet = st.sampled_from(list("=+-@ \t\r\n\x00\x1f\x7f\u200b\ufeff\u3000&<>_xX0aAhtps:/\"'"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.text(alphabet, max_size=10), min_size=1, max_size=40))
+def test_engines_agree_on_mixed_text(values: list[str]) -> None:
+    for name in PATTERNS:
+        arrow, python = _masks(values, name)
+        assert arrow == python, name

@@ -1,0 +1,230 @@
+"""The briefing as registered sheets: choosing, omitting, reordering and adding sheets; the
+chart found by name; one immutable set of inputs with redaction counted before any sheet."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from bhrscore import BriefingInputs, SheetEntry, briefing_sheet, prepare_briefing, write_briefing
+from bhrscore.evidence.evidence_set import EvidenceSet
+from bhrscore.evidence.report import Problem, ValidationReport
+from bhrscore.export.book import Sheet, Table, TableColumn
+from bhrscore.export.briefing import BRIEFING_SHEETS, SHEET_NAMES, default_sheets
+from bhrscore.rubric.scorecard import ScoreCard
+
+from .test_briefing import make_card, make_evidence, table
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def card() -> ScoreCard:
+    return make_card()
+
+
+@pytest.fixture(scope="module")
+def evidence() -> EvidenceSet:
+    return make_evidence()
+
+
+def _text(ws: Any) -> str:
+    return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def _notes_sheet(inputs: BriefingInputs) -> Sheet:
+    """A plug-in sheet: one line from the shared inputs and a small table."""
+    ids = inputs.companies["company_id"].astype("string")
+    return Sheet(
+        "Notes",
+        "Analyst notes",
+        [
+            f"{inputs.evidence_total} records; {inputs.redacted_records} redacted",
+            Table([TableColumn.from_series("Company id", ids)], main=True),
+        ],
+    )
+
+
+def test_default_sheets_are_the_built_ins_in_order() -> None:
+    assert tuple(e.name for e in default_sheets()) == SHEET_NAMES
+    assert [e.order for e in default_sheets()] == [10, 20, 30, 40, 50, 60, 70, 80]
+
+
+def test_omit_and_reorder_sheets(tmp_path: Path, card: ScoreCard, evidence: EvidenceSet) -> None:
+    path = tmp_path / "some.xlsx"
+    result = write_briefing(card, path, evidence=evidence, sheets=["Evidence", "Summary"])
+    assert result.sheets == ("Evidence", "Summary")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Evidence", "Summary"]
+    # the chart draws from By origin, which is not in this workbook: no chart, no dangling ref
+    assert wb["Summary"]._charts == []
+    _, _, rows = table(wb["Evidence"], "Evidence id")
+    assert [r[0] for r in rows] == ["e-alpha-1", "e-beta-3", "e-gamma-1", "e-group-1"]
+
+
+def test_omitting_one_sheet_keeps_the_others_in_order(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    path = tmp_path / "no-indicators.xlsx"
+    chosen = [n for n in SHEET_NAMES if n != "Indicators"]
+    write_briefing(card, path, evidence=evidence, sheets=chosen)
+    assert openpyxl.load_workbook(path).sheetnames == chosen
+
+
+def test_chart_is_attached_by_name_wherever_its_table_is(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    path = tmp_path / "moved.xlsx"
+    order = ["Method", "By origin", "Summary"]
+    write_briefing(card, path, evidence=evidence, sheets=order)
+    wb = openpyxl.load_workbook(path)
+    assert len(wb["Summary"]._charts) == 1
+    head, headers, rows = table(wb["By origin"], "Group")
+    with zipfile.ZipFile(path) as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    # three origin groups in rows head+1..head+3; "Group" is column A, "Mean" column D
+    assert headers[0] == "Group"
+    assert headers[3] == "Mean"
+    assert len(rows) == 3
+    assert f"'By origin'!$A${head + 1}:$A${head + 3}" in chart
+    assert f"'By origin'!$D${head + 1}:$D${head + 3}" in chart
+
+
+def test_a_sheet_entry_can_be_added_for_one_briefing(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    path = tmp_path / "notes.xlsx"
+    entry = SheetEntry("Notes", 85, _notes_sheet)
+    write_briefing(card, path, evidence=evidence, sheets=[*SHEET_NAMES, entry])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [*SHEET_NAMES, "Notes"]
+    # 4 records; e-beta-3 is the one record with a protected name
+    assert "4 records; 1 redacted" in _text(wb["Notes"])
+    _, _, rows = table(wb["Notes"], "Company id")
+    assert [r[0] for r in rows] == ["c-alpha", "c-beta", "c-gamma"]  # rank order
+
+
+def test_a_registered_plugin_sheet_appears_by_its_order(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    briefing_sheet("Notes", order=45)(_notes_sheet)
+    try:
+        assert "Notes" in BRIEFING_SHEETS
+        path = tmp_path / "plugin.xlsx"
+        result = write_briefing(card, path, evidence=evidence)
+        # order 45: after Companies (40), before Indicators (50)
+        expected = [*SHEET_NAMES[:4], "Notes", *SHEET_NAMES[4:]]
+        assert list(result.sheets) == expected
+        assert openpyxl.load_workbook(path).sheetnames == expected
+        # and a registered name can be chosen like a built-in one
+        only = write_briefing(card, tmp_path / "only.xlsx", evidence=evidence, sheets=["Notes"])
+        assert only.sheets == ("Notes",)
+    finally:
+        BRIEFING_SHEETS.unregister("Notes")
+    assert "Notes" not in BRIEFING_SHEETS
+
+
+def test_unknown_sheet_name_lists_the_known_ones(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    path = tmp_path / "bad.xlsx"
+    with pytest.raises(ValueError, match="unknown briefing sheet 'Sumary'") as err:
+        write_briefing(card, path, evidence=evidence, sheets=["Sumary"])
+    assert f"(known: {', '.join(SHEET_NAMES)})" in str(err.value)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("sheets", "message"),
+    [
+        (["Summary", "Summary"], "listed twice"),
+        (["Summary", SheetEntry("summary", 1, _notes_sheet)], "listed twice"),
+        ([], "at least one"),
+        ([42], "sheet names or SheetEntry"),
+    ],
+)
+def test_bad_sheet_choices_are_refused(card: ScoreCard, sheets: list[Any], message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        prepare_briefing(card, sheets=sheets)
+
+
+def test_bad_sheet_names_are_refused_when_the_entry_is_made() -> None:
+    for name in ("", "x" * 32, "a/b", "[x]", "'quoted'", "History"):
+        with pytest.raises(ValueError, match="sheet name"):
+            SheetEntry(name, 1, _notes_sheet)
+
+
+def test_a_builder_that_returns_no_sheet_is_named(card: ScoreCard) -> None:
+    entry = SheetEntry("Broken", 1, lambda _inputs: "not a sheet")  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match="'Broken'"):
+        prepare_briefing(card, sheets=[entry])
+
+
+def _report_naming_a_person() -> ValidationReport:
+    report = ValidationReport()
+    report.add(
+        [
+            Problem(
+                "bundle/evidence.csv",
+                "bad date",
+                "date",
+                row=9,
+                sheet=None,
+                field="date",
+                value="Jane Example",
+            )
+        ]
+    )
+    return report
+
+
+def test_inputs_are_immutable_and_redaction_is_counted_up_front(
+    card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    inputs = BriefingInputs.build(card, evidence=evidence, report=_report_naming_a_person())
+    # e-beta-3: summary, source title and persons (3 cells, 1 record); the finding's value
+    # names her too (1 cell): 1 record and 4 cells, known before any sheet is built
+    assert (inputs.redacted_records, inputs.redacted_cells) == (1, 4)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inputs.include_personal_data = True  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        inputs.labels["dialogue"] = "changed"  # type: ignore[index]
+    assert inputs.trail is not None
+    assert "Jane Example" not in inputs.trail.frame.to_string()
+    assert inputs.findings is not None
+    assert inputs.findings.frame["value"].tolist() == ["[redacted]"]
+
+
+def test_sheets_do_not_depend_on_build_order_or_change_the_inputs(
+    card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    inputs = BriefingInputs.build(card, evidence=evidence, report=_report_naming_a_person())
+    assert inputs.trail is not None
+    before = (inputs.companies.copy(deep=True), inputs.trail.frame.copy(deep=True))
+    entries = default_sheets()
+    forward = [e.build(inputs) for e in entries]
+    backward = [e.build(inputs) for e in reversed(entries)][::-1]
+    assert forward == backward
+    pd.testing.assert_frame_equal(inputs.companies, before[0])
+    pd.testing.assert_frame_equal(inputs.trail.frame, before[1])
+
+
+def test_every_sheet_quotes_the_same_redaction_counts(
+    tmp_path: Path, card: ScoreCard, evidence: EvidenceSet
+) -> None:
+    path = tmp_path / "counts.xlsx"
+    result = write_briefing(card, path, evidence=evidence, report=_report_naming_a_person())
+    assert (result.redacted_records, result.redacted_cells) == (1, 4)
+    wb = openpyxl.load_workbook(path)
+    quoted = {
+        name: re.findall(r"\((\d+) records and (\d+) cells affected\)", _text(wb[name]))
+        for name in ("Summary", "Evidence", "Method")
+    }
+    assert quoted == {name: [("1", "4")] for name in quoted}
