@@ -28,6 +28,7 @@ from .scorecard import (
     ScoreMeta,
 )
 from .selection import Prepared, Selection, day_number, select_rows
+from .tree import COMBINE, Child, NodeInput, PenaltyArrays, aggregate_tree
 
 COMPANY_ATTRIBUTES = (
     "hq_country",
@@ -154,21 +155,22 @@ def _missing_policies(rubric: Rubric) -> dict[str, str | float]:
 
 
 def aggregate_children(scores: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
-    """Combine child scores (children x companies, NaN = excluded) with weights re-normalised
-    over the children present. ``geometric``: weighted geometric mean (a 0 makes it 0);
-    ``minimum``: the lowest child with a positive weight."""
-    valid = ~np.isnan(scores) & (weights[:, None] > 0)
-    w = np.where(valid, weights[:, None], 0.0)
-    den = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if how == "arithmetic":
-            out = (w * np.where(valid, scores, 0.0)).sum(axis=0) / den
-        elif how == "geometric":
-            logs = np.where(valid, np.log(np.where(valid, scores, 1.0)), 0.0)
-            out = np.exp((w * np.where(w > 0, logs, 0.0)).sum(axis=0) / den)
-        else:
-            out = np.where(valid, scores, np.inf).min(axis=0)
-    return np.where(den > 0, out, np.nan)
+    """Combine child scores (children x companies, NaN = excluded) with ``weights``: one run
+    of the tree core's node aggregation (:mod:`.tree`), kept for callers of this name."""
+    children = tuple(
+        Child(str(j), scores[j][None, :], np.array([[w]]), True) for j, w in enumerate(weights)
+    )
+    node = NodeInput("node", children, (1, scores.shape[1]))
+    result: np.ndarray = COMBINE[how](node)[0]
+    return result
+
+
+def _penalties_by_node(effects: list[PenaltyEffect]) -> dict[str, list[PenaltyArrays]]:
+    """The effects' ``(points, cap)`` arrays grouped by the node they apply to."""
+    out: dict[str, list[PenaltyArrays]] = {}
+    for eff in effects:
+        out.setdefault(eff.penalty.node, []).append((eff.points, eff.cap))
+    return out
 
 
 @dataclass(frozen=True)
@@ -263,31 +265,17 @@ def score(
         )
 
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
-    by_node: dict[str, list[PenaltyEffect]] = {}
-    for eff in effects:
-        by_node.setdefault(eff.penalty.node, []).append(eff)
-
-    children: dict[str, list[NodeInfo]] = {}
-    for info in infos:
-        children.setdefault(info.parent_id, []).append(info)
-    groups = [i for i in infos if i.node.children is not None]
-    order: list[NodeInfo | None] = [*sorted(groups, key=lambda i: -i.depth), None]
-    for group in order:  # deepest first, root last
-        node_id = group.node.id if group else ROOT_ID
-        kids = children[node_id]
-        how = (group.node.aggregation if group else None) or policies.aggregation
-        matrix = np.vstack([score_of[k.node.id] for k in kids])
-        weights = np.array([k.weight for k in kids])
-        before = aggregate_children(matrix, weights, how)
-        cov = np.vstack([coverage_of[k.node.id] for k in kids])
-        coverage_of[node_id] = (weights[:, None] * cov).sum(axis=0) / weights.sum()
-        before_of[node_id] = before
-        after = before.copy()
-        for eff in by_node.get(node_id, []):
-            after = np.maximum(after - eff.points, 0.0)
-        for eff in by_node.get(node_id, []):
-            after = np.fmin(after, eff.cap) if eff.penalty.cap is not None else after
-        score_of[node_id] = np.where(np.isnan(before), np.nan, after)
+    tree = aggregate_tree(
+        rubric,
+        score_of,
+        penalties=_penalties_by_node(effects),
+        coverage=coverage_of,
+        companies=prep.n_companies,
+    )
+    score_of = {k: v[0] for k, v in tree.score.items()}
+    before_of = {k: v[0] for k, v in tree.before.items()}
+    assert tree.coverage is not None
+    coverage_of = {k: v[0] for k, v in tree.coverage.items()}
 
     return _card(
         frames,
