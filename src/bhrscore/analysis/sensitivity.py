@@ -48,8 +48,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..rubric.model import ROOT_ID
-from ..rubric.tree import COMBINE, Child, NodeInput, PenaltyArrays, aggregate_tree
+from ..rubric.model import ROOT_ID, case_weights, effective_weights
+from ..rubric.node_aggregations import Child, NodeInput, node_aggregations
+from ..rubric.tree import PenaltyArrays, aggregate_tree, case_key
 from .compare import unit_table
 from .keys import check_keys, group_label
 from .origin import OriginGroupsLike
@@ -139,34 +140,38 @@ class Sensitivity:
 
 
 def _sibling_weights(nodes: Sequence[Node]) -> FloatArray:
-    given = [n.weight for n in nodes]
-    if all(w is None for w in given):
-        return np.full(len(nodes), 1.0 / len(nodes))
-    return np.array([0.0 if w is None else float(w) for w in given])
+    """Effective sibling weights (points as shares of their sum; equal shares if none)."""
+    return _f64(np.nan_to_num(np.array(effective_weights(list(nodes)), dtype=float)))
 
 
 def draw_weights(
     rubric: Rubric, runs: int, concentration: float, seed: int
 ) -> dict[str, FloatArray]:
     """Per parent id (``total`` for the top level), a ``runs x children`` matrix of sibling
-    weights drawn from ``Dirichlet(concentration * w)``. Zero weights stay zero; an infinite
-    concentration (or a single child) repeats the base weights. Each parent has its own
-    random stream, so draws do not depend on the order of the tree."""
+    weights drawn from ``Dirichlet(concentration * w)``, and likewise per ``when`` case of a
+    node (key :func:`bhrscore.rubric.tree.case_key`). Zero weights stay zero; an infinite
+    concentration (or a single child) repeats the base weights. Each parent (and case) has
+    its own random stream, so draws do not depend on the order of the tree."""
     if not concentration > 0:
         raise SensitivityError(f"concentration must be positive, not {concentration}")
     out: dict[str, FloatArray] = {}
 
-    def visit(parent: str, nodes: Sequence[Node]) -> None:
-        base = _sibling_weights(nodes)
+    def draw(key: str, base: FloatArray) -> None:
         draws = np.tile(base, (runs, 1))
         positive = base > 0
         if math.isfinite(concentration) and positive.sum() > 1 and runs > 0:
-            rng = rng_for(seed, "weights", parent)
+            rng = rng_for(seed, "weights", key)
             draws[:, positive] = rng.dirichlet(concentration * base[positive], size=runs)
-        out[parent] = draws
+        out[key] = draws
+
+    def visit(parent: str, nodes: Sequence[Node]) -> None:
+        draw(parent, _sibling_weights(nodes))
         for node in nodes:
             if node.children:
                 visit(node.id, node.children)
+                for case in node.when or []:
+                    base = np.array(case_weights(case, node.children), dtype=float)
+                    draw(case_key(node.id, case.id), base)
 
     visit(ROOT_ID, rubric.tree)
     return out
@@ -178,9 +183,26 @@ def _rebuild(
     row = weights[parent][run]
     rebuilt = []
     for node, w in zip(nodes, row, strict=True):
-        update: dict[str, Any] = {"weight": float(w)}
+        update: dict[str, Any] = {"weight": float(w), "points": None}
         if node.children:
             update["children"] = _rebuild(node.children, weights, node.id, run)
+            if node.when:
+                update["when"] = [
+                    case.model_copy(
+                        update={
+                            "weights": {
+                                child.id: float(cw)
+                                for child, cw in zip(
+                                    node.children,
+                                    weights[case_key(node.id, case.id)][run],
+                                    strict=True,
+                                )
+                            },
+                            "points": None,
+                        }
+                    )
+                    for case in node.when
+                ]
         rebuilt.append(node.model_copy(update=update))
     return rebuilt
 
@@ -238,6 +260,24 @@ def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, list[PenaltyArr
     return out
 
 
+def _when_cases(card: ScoreCard, rubric: Rubric, ids: pd.Index) -> dict[str, npt.NDArray[np.int64]]:
+    """Per node with ``when`` cases: the index of the case the card applied to each company
+    (``-1``: the node's own weights), read from the nodes table's ``when`` column."""
+    out: dict[str, npt.NDArray[np.int64]] = {}
+    nodes = card.nodes
+    for info in rubric.walk():
+        if not info.node.when:
+            continue
+        rows = nodes[nodes["node_id"] == info.node.id]
+        labels = pd.Series(
+            rows["when"].astype("string").to_numpy(dtype=object),
+            index=rows["company_id"].astype("string"),
+        ).reindex(ids)
+        cases = pd.Index([case.id for case in info.node.when], dtype="string")
+        out[info.node.id] = cases.get_indexer(pd.Index(labels, dtype="string")).astype(np.int64)
+    return out
+
+
 def _aggregate(children: list[FloatArray], weights: FloatArray, how: str) -> FloatArray:
     """Children scores (each ``companies``, or ``runs x companies``; NaN = excluded) and
     ``runs x children`` weights -> node scores (runs x companies): one node of the tree core
@@ -245,7 +285,7 @@ def _aggregate(children: list[FloatArray], weights: FloatArray, how: str) -> Flo
     rows = [c[None, :] if c.ndim == 1 else c for c in children]
     shape = (max(weights.shape[0], *(r.shape[0] for r in rows)), rows[0].shape[1])
     kids = tuple(Child(str(j), r, weights[:, j : j + 1], True) for j, r in enumerate(rows))
-    return np.broadcast_to(COMBINE[how](NodeInput("node", kids, shape)), shape)
+    return np.broadcast_to(node_aggregations()[how].combine(NodeInput("node", kids, shape)), shape)
 
 
 def reaggregate(
@@ -269,6 +309,7 @@ def reaggregate(
         rubric,
         indicators,
         weights=weights,
+        cases=_when_cases(card, rubric, ids),
         penalties=_penalty_arrays(card, ids),
         geometric_floor=geometric_floor,
         companies=len(ids),
@@ -388,7 +429,7 @@ def sensitivity(
     if method not in ("auto", "engine"):
         raise SensitivityError("method must be 'auto' or 'engine'")
     by_keys = check_keys(by, "by", required=True)
-    card = base if base is not None else score(evidence, rubric, as_of=as_of)
+    card = base if base is not None else score(evidence, rubric, as_of=as_of, uncertainty=False)
     ids = pd.Index(card.companies["company_id"].astype("string"), name="company_id")
     weights = draw_weights(rubric, n, concentration, seed)
 
@@ -406,7 +447,12 @@ def sensitivity(
                     columns[start + i + 1] = row
         else:
             for r in range(n):
-                run_card = score(evidence, rubric_with_weights(rubric, weights, r), as_of=as_of)
+                run_card = score(
+                    evidence,
+                    rubric_with_weights(rubric, weights, r),
+                    as_of=as_of,
+                    uncertainty=False,
+                )
                 columns[r + 1] = _totals_of(run_card, ids)
         labels += [(r + 1, "weights", f"weights {r + 1}") for r in range(n)]
     scenario_runs: dict[str, int] = {}
@@ -417,7 +463,7 @@ def sensitivity(
             ("aggregation", alternative_aggregation(rubric)),
         ):
             run = len(labels)
-            alt_card = score(evidence, alt_rubric, as_of=as_of)
+            alt_card = score(evidence, alt_rubric, as_of=as_of, uncertainty=False)
             alt_totals = _totals_of(alt_card, ids)
             if alt == "exclude":
                 # nothing scored: no total, rather than the fixed-value indicators alone
