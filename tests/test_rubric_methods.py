@@ -16,13 +16,7 @@ from bhrscore.analysis.sensitivity import sensitivity
 from bhrscore.rubric import load_rubric, score
 from bhrscore.rubric.cases import build_evidence, load_case_file
 from bhrscore.rubric.model import RubricError, parse_rubric
-from bhrscore.rubric.node_aggregations import (
-    NODE_AGGREGATIONS,
-    NodeInput,
-    node_aggregation,
-    node_aggregations,
-    present,
-)
+from bhrscore.rubric.node_aggregations import NODE_AGGREGATIONS, node_aggregations
 from bhrscore.rubric.tree import aggregate_tree
 
 from .rubric_support import AS_OF, evset, indicator, rec
@@ -67,26 +61,19 @@ def test_builtin_node_aggregations_are_registered_with_descriptions() -> None:
         assert node_aggregations()[name].description
 
 
-def test_a_registered_node_aggregation_is_usable_from_a_rubric() -> None:
-    @node_aggregation("median-test")
-    def median(node: NodeInput) -> np.ndarray:
-        """Median of the children with a score."""
-        scores = np.stack(
-            [
-                np.broadcast_to(np.where(present(c), c.score, np.nan), node.shape)
-                for c in node.children
-            ]
-        )
-        with np.errstate(all="ignore"):
-            out: np.ndarray = np.nanmedian(scores, axis=0)
-        return out
-
+def test_the_docs_node_aggregation_example_is_usable_from_a_rubric() -> None:
+    doc = (RUBRICS.parents[1] / "docs" / "rubrics.md").read_text("utf-8")
+    section = doc.split("### Adding a node aggregation in Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert '@node_aggregation("median")' in code
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/rubrics.md", "exec"), namespace)
     try:
         tree = [
             {
                 "id": "theme",
                 "title": "Theme",
-                "aggregation": "median-test",
+                "aggregation": "median",
                 "children": [indicator(f"q{i}", _q(f"Q{i}")) for i in (1, 2, 3)],
             }
         ]
@@ -95,12 +82,12 @@ def test_a_registered_node_aggregation_is_usable_from_a_rubric() -> None:
             rec("assessment", f"r{i}", "a", question_id=f"Q{i}", value=v)
             for i, v in ((1, 10.0), (2, 70.0), (3, 40.0))
         ]
-        card = score(evset(records, ("a",)), rub, AS_OF, uncertainty=False)
+        card = score(evset(records, ("a",)), rub, AS_OF, uncertainty=20)
         # median of 10, 70, 40 = 40
         assert card.companies.set_index("company_id").loc["a", "total"] == pytest.approx(40.0)
-        assert "median-test (median of the children with a score)" in card.explain("a")
+        assert "median (median of the children with a score)" in card.explain("a")
     finally:
-        NODE_AGGREGATIONS.unregister("median-test")
+        NODE_AGGREGATIONS.unregister("median")
 
 
 def test_unknown_aggregation_is_named_with_its_yaml_path() -> None:
@@ -348,3 +335,39 @@ def test_measure_not_applicable_conditions() -> None:
     card = score(evset(records, ("a",)), rub, AS_OF, uncertainty=False)
     assert card.companies.set_index("company_id").loc["a", "total"] == 0.0
     assert not math.isnan(float(card.indicators["score"].iloc[0]))
+
+
+# --- the docs' published-method examples -----------------------------------------------------
+
+
+def _docs_rubrics() -> list[str]:
+    doc = (RUBRICS.parents[1] / "docs" / "rubrics.md").read_text("utf-8")
+    section = doc.split("## Peer methodologies", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in section.split("```yaml\n")[1:]]
+    return [b for b in blocks if b.startswith("id: ")]
+
+
+@pytest.mark.parametrize("name", ["rdr-style", "ktc-style", "chrb-style"])
+def test_the_docs_method_rubrics_load_and_score(name: str) -> None:
+    import yaml
+
+    blocks = {b.split("\n", 1)[0].removeprefix("id: "): b for b in _docs_rubrics()}
+    rub = parse_rubric(yaml.safe_load(blocks[name]), f"docs/rubrics.md ({name})")
+    # every question answered "yes" (or 100): every node scores 100
+    questions: list[str] = []
+    for info in rub.indicators():
+        rule = info.node.rule
+        elements = getattr(rule, "elements", None)
+        if elements is not None:
+            questions += [e.id for e in elements]
+        else:
+            questions.append(str(rule.select.where["question_id"].eq))  # type: ignore[union-attr,index]
+    framework = {"rdr-style": "rdr-demo", "ktc-style": "ktc-demo"}.get(name)
+    answer: dict[str, Any] = {"value": 100.0} if name == "chrb-style" else {"answer": "yes"}
+    records = [
+        rec("assessment", f"q{i}", "a", question_id=q, framework=framework, **answer)
+        for i, q in enumerate(questions)
+    ]
+    card = score(evset(records, ("a",)), rub, AS_OF, uncertainty=False)
+    assert card.companies.set_index("company_id").loc["a", "total"] == pytest.approx(100.0)
+    assert card.companies.set_index("company_id").loc["a", "coverage"] == pytest.approx(1.0)
