@@ -4,7 +4,9 @@ Synthetic data (``bhrscore.synthetic``: fictional companies) at 100k and 1M evid
 for 10,000 companies, scored with the default labour-rights rubric. The floor computes the
 same scores with plain pandas written for this one rubric (no provenance, no registry, no
 validation): the best one could do by hand. Prints both times, their ratio (target: engine
-within 2x of the floor), the 1M/100k scaling, and checks that both agree numerically.
+within 2x of the floor; the engine without the per-company intervals, which the floor does not
+compute), the 1M/100k scaling, and checks that both agree numerically. Then the cost of the
+per-company intervals (``score``'s default bootstrap) on top.
 The evidence-set hash recorded in score cards is timed separately (it is not scoring).
 
 Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]``
@@ -213,6 +215,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-hash", action="store_true", help="do not time the evidence hash")
+    parser.add_argument(
+        "--skip-uncertainty", action="store_true", help="do not time the per-company intervals"
+    )
     args = parser.parse_args()
     rubric = default_rubric()
     engine_times: dict[int, float] = {}
@@ -223,7 +228,8 @@ def main() -> None:
     for n in args.sizes:
         frames = synthetic_frames(args.companies, n, seed=args.seed)
         t_engine, card = timed(
-            lambda f=frames: score(f, rubric, AS_OF, evidence_hash="-"), args.repeat
+            lambda f=frames: score(f, rubric, AS_OF, evidence_hash="-", uncertainty=False),
+            args.repeat,
         )
         t_floor, totals = timed(lambda f=frames: floor(f, AS_OF), args.repeat)
         engine_totals = card.companies.set_index("company_id")["total"].astype(float)
@@ -241,6 +247,16 @@ def main() -> None:
         )
         if not agree:
             raise SystemExit("engine and floor disagree")
+        if not args.skip_uncertainty:
+            t_unc, with_intervals = timed(
+                lambda f=frames: score(f, rubric, AS_OF, evidence_hash="-"), args.repeat
+            )
+            reps = with_intervals.meta.options["uncertainty"]["replicates"]
+            print(
+                f"{'':>10} with per-company intervals ({reps} bootstrap replicates, the default):"
+                f" {t_unc:7.3f} s, i.e. +{t_unc - t_engine:.3f} s"
+                f" ({(t_unc - t_engine) / reps * 1000:.1f} ms per replicate)"
+            )
         if not args.skip_hash:
             t_hash, _ = timed(frames.content_hash, 1)
             print(f"{'':>10} evidence hash (Frames.content_hash, in the card): {t_hash:7.3f} s")

@@ -85,7 +85,7 @@ def test_the_docs_node_aggregation_example_is_usable_from_a_rubric() -> None:
         card = score(evset(records, ("a",)), rub, AS_OF, uncertainty=20)
         # median of 10, 70, 40 = 40
         assert card.companies.set_index("company_id").loc["a", "total"] == pytest.approx(40.0)
-        assert "median (median of the children with a score)" in card.explain("a")
+        assert "(weight 1; median of 3 children; coverage 100%)" in card.explain("a")
     finally:
         NODE_AGGREGATIONS.unregister("median")
 

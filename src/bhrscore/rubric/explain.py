@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .model import ROOT_ID, Node
+from .node_aggregations import node_aggregations
 
 if TYPE_CHECKING:
     from .scorecard import ScoreCard
@@ -48,7 +49,8 @@ def explain(card: ScoreCard, company_id: str) -> str:
         *_uncertainty_lines(card, company),
         f"Rubric {meta.rubric_id} {meta.rubric_version} (sha256 {meta.rubric_hash[:12]}),"
         f" as of {meta.as_of.isoformat()}, evidence {meta.evidence_hash[:12]}",
-        f"Policies: missing={pol.missing}, total = {_how(pol.aggregation)} of the themes,"
+        f"Policies: missing={pol.missing}, total = {pol.aggregation} of the themes"
+        f"{_how(pol.aggregation)},"
         f" window={_window(pol)}, decay={_decay(pol)}",
         "",
     ]
@@ -62,7 +64,7 @@ def explain(card: ScoreCard, company_id: str) -> str:
                 how = node.aggregation or pol.aggregation
                 lines.append(
                     f"{pad}{node.id} — {node.title}: {_num(n['score'])}"
-                    f" ({_share(node, w, n['score'])}; {_how(how)} of"
+                    f" ({_share(node, w, n['score'])}; {how} of"
                     f" {len(node.children or [])} children;"
                     f" coverage {_num(100 * n['coverage'], 0)}%)"
                 )
@@ -120,10 +122,9 @@ def _uncertainty_lines(card: ScoreCard, company: Any) -> list[str]:
 
 
 def _how(name: str) -> str:
-    from .node_aggregations import node_aggregations
-
+    """`` (the description)`` of a registered node aggregation, for the policies line."""
     entry = node_aggregations().get(name)
-    return f"{name} ({entry.description.lower()})" if entry and entry.description else name
+    return f" ({entry.description[:1].lower()}{entry.description[1:]})" if entry else ""
 
 
 def _share(node: Node, weight: float, score: Any) -> str:

@@ -145,8 +145,8 @@ def _mean(node: NodeInput, weights: list[FloatArray]) -> FloatArray:
     num = node.zeros()
     den = node.zeros()
     for child, weight in zip(node.children, weights, strict=True):
-        ok = present(child) & (weight > 0)
-        w = np.where(ok, weight, 0.0)
+        ok = ~np.isnan(child.score)
+        w = np.where(ok, np.maximum(weight, 0.0), 0.0)  # zero and negative weights: left out
         num += w * np.where(ok, child.score, 0.0)
         den += w
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -415,33 +415,25 @@ class ElementsRule(RuleSpec):
 def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
     """Rows in any of ``parts``, in id order, each (row, company code) as often as in the
     part that holds it most often (once without replicates), with its largest weight.
-    Selections come sorted by (row, company code), so this merges runs: no hashing."""
+    Selections come sorted by (row, company code), so this merges sorted runs: no hashing
+    and no sort of the whole."""
     n = max(ctx.n, 1)
-    keys, counts, weights = [], [], []
+    merged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     for p in parts:
         key = p.rows.astype(np.int64) * n + p.company
         weight = p.weight
         if len(key) > 1 and not bool(np.all(key[1:] >= key[:-1])):
             order = np.argsort(key, kind="stable")
             key, weight = key[order], weight[order]
-        k, c, w = _runs(key, weight)
-        keys.append(k)
-        counts.append(c)
-        weights.append(w)
-    if not keys:
+        runs = _runs(key, weight)
+        merged = runs if merged is None else _merge(merged, runs)
+    if merged is None:
         empty = np.array([], dtype=np.int64)
         return Selection(empty, empty, np.array([], dtype=float))
-    key = np.concatenate(keys)
-    order = np.argsort(key, kind="stable")  # a merge of sorted runs
-    key, count, weight = key[order], np.concatenate(counts)[order], np.concatenate(weights)[order]
-    if len(key) == 0:
-        return Selection(key, key.copy(), weight)
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    count = np.maximum.reduceat(count, start)
-    weight = np.maximum.reduceat(weight, start)
-    take = np.repeat(start, count)
+    key, count, weight = merged
+    take = np.repeat(np.arange(len(key)), count)
     rows, company = np.divmod(key[take], n)
-    return Selection(rows, company, np.repeat(weight, count))
+    return Selection(rows, company, weight[take])
 
 
 def _runs(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -449,8 +441,33 @@ def _runs(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     if len(key) == 0:
         return key, np.array([], dtype=np.int64), weight
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    if len(start) == len(key):  # no repeats (always so without replicates)
+        return key, np.ones(len(key), dtype=np.int64), weight
     count = np.diff(np.r_[start, len(key)])
     return key[start], count, np.maximum.reduceat(weight, start)
+
+
+def _merge(
+    a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two distinct sorted runs of (key, count, weight) -> their union: the larger count and
+    weight where a key is in both."""
+    (ka, ca, wa), (kb, cb, wb) = a, b
+    at = np.searchsorted(ka, kb)
+    inside = at < len(ka)
+    found = np.zeros(len(kb), dtype=bool)
+    found[inside] = ka[at[inside]] == kb[inside]
+    ca, wa = ca.copy(), wa.copy()
+    hit = at[found]
+    ca[hit] = np.maximum(ca[hit], cb[found])
+    wa[hit] = np.maximum(wa[hit], wb[found])
+    new = ~found
+    where = at[new]
+    return (
+        np.insert(ka, where, kb[new]),
+        np.insert(ca, where, cb[new]),
+        np.insert(wa, where, wb[new]),
+    )
 
 
 RuleField = Annotated[
