@@ -241,3 +241,21 @@ def test_poisson_multiplicities() -> None:
     # the same record and replicate give the same multiplicity whatever else is drawn
     part = Replicates(record_keys(ids[100:200]), 0, 50, 10).multiplicity(np.arange(100))
     np.testing.assert_array_equal(part, k[100:200, 50:60])
+
+
+@pytest.mark.parametrize("q", [0.05, 0.5, 0.95])
+def test_column_quantiles_match_numpy(q: float) -> None:
+    import warnings
+
+    from bhrscore.rubric.uncertainty import _quantiles
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(37, 200))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[:, 0] = np.nan  # a company without any replicate value
+    linear, (lower, higher) = _quantiles(x, q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the all-NaN column
+        for got, method in ((linear, "linear"), (lower, "lower"), (higher, "higher")):
+            want = np.nanquantile(x, q, axis=0, method=method)
+            np.testing.assert_allclose(got, want, equal_nan=True)

@@ -2,9 +2,12 @@
 
 Vectorised: each rule is one selection over the evidence frame and one group reduction per
 company (numpy ``bincount`` / ``ufunc.at`` on integer company codes); the tree is aggregated
-node by node over arrays of all companies. Evidence is put in record-id order first, so
-results do not depend on the input row order. Group-level evidence (no ``company_id``) is never
-scored. Every company of the companies frame gets a row, with or without evidence.
+by the one core of :mod:`.tree` (arrays of runs x companies). The per-company intervals
+(:mod:`.uncertainty`) run the same evidence pass on replicate-stacked selections
+(:func:`replicate_totals`) and aggregate all replicates at once with the same core. Evidence
+is put in record-id order first, so results do not depend on the input row order.
+Group-level evidence (no ``company_id``) is never scored. Every company of the companies frame
+gets a row, with or without evidence.
 """
 
 from __future__ import annotations
