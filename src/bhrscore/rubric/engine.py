@@ -260,11 +260,17 @@ def indicator_score(
     return np.where(missing, fill, result.score), missing
 
 
-def indicator_status(final: np.ndarray, missing: np.ndarray) -> np.ndarray:
+#: The values of the indicators table's ``status`` column written by the engine.
+INDICATOR_STATUSES = ("scored", "not_applicable", "missing")
+
+
+def indicator_status(final: np.ndarray, missing: np.ndarray) -> pd.Categorical[str]:
     """``scored``, ``not_applicable`` (records say so: no score) or ``missing`` (no record;
     the missing-data policy decides the score), per company (see ``INDICATOR_COLUMNS``)."""
-    status = np.where(np.isnan(final), "not_applicable", "scored").astype(object)
-    status[missing] = "missing"
+    codes = np.where(missing, 2, np.where(np.isnan(final), 1, 0)).astype(np.int8)
+    status: pd.Categorical[str] = pd.Categorical.from_codes(
+        codes, categories=pd.Index(list(INDICATOR_STATUSES))
+    )
     return status
 
 
@@ -446,6 +452,7 @@ def _card(
     indicators = _typed(pd.concat(indicator_parts, ignore_index=True), INDICATOR_COLUMNS)
     indicators = indicators.sort_values(["company_id"], kind="stable").reset_index(drop=True)
 
+    no_case = pd.array([None] * n, dtype="string")
     node_rows = [(ROOT_ID, None, 0)] + [
         (i.node.id, i.parent_id, i.depth) for i in infos if i.node.children is not None
     ]
@@ -460,7 +467,7 @@ def _card(
                     "score": score_of[node_id],
                     "score_before_penalties": before_of[node_id],
                     "coverage": coverage_of[node_id],
-                    "when": None,  # filled by _with_when for nodes with when cases
+                    "when": no_case,  # filled by _with_when for nodes with when cases
                     "when_evidence_ids": None,
                 }
             )

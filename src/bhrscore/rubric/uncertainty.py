@@ -189,10 +189,13 @@ def with_uncertainty(
         _, (_, rank_high) = _quantiles(ranks, 1.0 - tail)
         columns["rank_low"] = np.where(eligible, np.fmin(rank_low, rank), np.nan)
         columns["rank_high"] = np.where(eligible, np.fmax(rank_high, rank), np.nan)
-    out = companies.drop(columns=[c for c in UNCERTAINTY_COLUMNS if c in companies.columns])
-    at = list(out.columns).index("rank") + 1 if "rank" in out.columns else len(out.columns)
-    for offset, (name, dtype) in enumerate(UNCERTAINTY_COLUMNS.items()):
-        out.insert(at + offset, name, pd.array(columns[name], dtype=dtype))
+    rest = [c for c in companies.columns if c not in UNCERTAINTY_COLUMNS]
+    at = rest.index("rank") + 1 if "rank" in rest else len(rest)
+    added = pd.DataFrame(
+        {name: pd.array(columns[name], dtype=dtype) for name, dtype in UNCERTAINTY_COLUMNS.items()},
+        index=companies.index,
+    )
+    out = pd.concat([companies[rest[:at]], added, companies[rest[at:]]], axis=1)
     described = (
         options.describe()
         if options is not None
