@@ -248,6 +248,8 @@ def measure_rows(prep: Prepared, sel: Selection, measure: Measure) -> tuple[Sele
     if measure.default is not None:
         value = np.where(np.isnan(value) & applies, measure.default, value)
     keep = ~np.isnan(value) | ~applies
+    if bool(keep.all()):  # every row has a value: no copies
+        return sel, Measured(value, applies)
     return sel.take(keep), Measured(value[keep], applies[keep])
 
 
