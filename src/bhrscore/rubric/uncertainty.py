@@ -18,12 +18,15 @@ is the same percentile interval of a company's replicate ranks (lower and higher
 statistics, so ranks stay whole), widened to contain the card's rank.
 
 This is the uncertainty analysis of the OECD/JRC *Handbook on Constructing Composite
-Indicators: Methodology and User Guide* (OECD, 2008; section 1.7 and step 7), which propagates
-uncertainty in the inputs to intervals for each unit's score and rank, applied to the input
-that matters most here, the evidence itself; COINr (Becker et al., *COINr: An R package for
-developing composite indicators*, JOSS 2022; ``get_sensitivity`` / ``plot_uncertainty``)
-reports the same per-unit score and rank intervals. Weights and policy choices are the other
-sources; :func:`bhrscore.analysis.sensitivity.sensitivity` covers those.
+Indicators: Methodology and User Guide* (OECD, 2008; step 7, "uncertainty and sensitivity
+analysis"; Saisana, Saltelli and Tarantola, JRSS A 168(2), 2005,
+doi:10.1111/j.1467-985X.2005.00350.x), which propagates uncertainty in the inputs to
+intervals for each unit's score and rank, applied to the input that matters most here, the
+evidence itself. COINr (Becker et al., *COINr: An R
+package for developing composite indicators*, JOSS 2022; ``get_sensitivity`` with
+``SA_type = "UA"``, and ``plot_uncertainty``, which shows each unit's median rank with its
+5th and 95th percentiles) reports the same kind of per-unit rank interval. Weights and policy
+choices are the other sources; :func:`bhrscore.analysis.sensitivity.sensitivity` covers those.
 
 What the interval does **not** cover: evidence nobody collected. A company without records
 has identical replicates (a zero-width interval around a score set by the missing-data
