@@ -188,6 +188,8 @@ def test_when_case_and_its_evidence_are_in_the_nodes_table_and_explained() -> No
     assert nodes.loc[("acme", "e"), "when_evidence_ids"] == ("r1",)
     assert pd.isna(nodes.loc[("acme", "a"), "when"])  # a has no when cases
     assert "weights: when case allegations, because of r1" in card.explain("acme")
+    # r1 is read by no indicator or penalty, but it set the weights: it is used, not unused
+    assert "r1" not in set(card.unused["evidence_id"])
     plain = score(_case_evidence("conditional-weights", 0), rub, AS_OF, uncertainty=False)
     assert pd.isna(plain.nodes.set_index(["company_id", "node_id"]).loc[("acme", "e"), "when"])
     assert "weights: the node's own (no when case applies)" in plain.explain("acme")

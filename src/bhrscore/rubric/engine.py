@@ -402,6 +402,7 @@ def score(
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
     used_rows += [eff.used.rows for eff in effects]
     cases = when_cases(rubric, ctx)
+    used_rows += [sel.rows for res in cases.values() for sel in res.selections]
     tree = aggregate_tree(
         rubric,
         score_of,

@@ -83,7 +83,7 @@ PENALTY_COLUMNS: dict[str, str] = {
     "evidence_ids": "object",  # tuple[str, ...] of records that triggered it
 }
 
-#: one row per record no indicator or penalty used (see :mod:`.unused`).
+#: one row per record no indicator, penalty or ``when`` case used (see :mod:`.unused`).
 UNUSED_COLUMNS: dict[str, str] = {
     "company_id": "string",  # <NA> for group-level testimony
     "evidence_id": "string",
@@ -135,8 +135,8 @@ class ScoreCard:
     each score rests on is its ``basis``, :data:`BASIS`); ``nodes`` one per company and node
     (:data:`NODE_COLUMNS`), ``penalties`` one per penalty applied (:data:`PENALTY_COLUMNS`).
 
-    ``unused`` lists every record no indicator or penalty used, with the reason
-    (:data:`UNUSED_COLUMNS`).
+    ``unused`` lists every record no indicator, penalty or ``when`` case used, with the
+    reason (:data:`UNUSED_COLUMNS`).
     """
 
     companies: pd.DataFrame
@@ -152,8 +152,8 @@ class ScoreCard:
 
     @cached_property
     def unused(self) -> pd.DataFrame:
-        """Every record no indicator or penalty used, with the reason (:data:`UNUSED_COLUMNS`;
-        computed on first access, vectorised over all records)."""
+        """Every record no indicator, penalty or ``when`` case used, with the reason
+        (:data:`UNUSED_COLUMNS`; computed on first access, vectorised over all records)."""
         return self.unused_source() if self.unused_source is not None else _empty_unused()
 
     def company_ids(self) -> list[str]:
