@@ -143,7 +143,7 @@ def _resampled(frames: Frames, prep: engine.Prepared, seed: int, r: int) -> Fram
 
 def _replicates_match_resampled_evidence(frames: Frames, rub: object, as_of: object) -> None:
     seed, count = 11, 4
-    prep = engine.prepare(frames, rub.policies)  # type: ignore[attr-defined]
+    prep = engine.prepare(frames, rub.policies, as_of)  # type: ignore[attr-defined, arg-type]
     totals = engine.replicate_totals(
         prep,
         rub,  # type: ignore[arg-type]
@@ -201,6 +201,57 @@ def test_rank_intervals_only_for_ranked_and_sufficient_companies() -> None:
     assert not pd.isna(again.loc["c", "total_low"])  # its total still has an interval
     # a is ranked alone in every replicate (1), widened to contain its card rank (2)
     assert (again.loc["a", "rank_low"], again.loc["a", "rank_high"]) == (1, 2)
+
+
+REPRISALS = {
+    "select": {"kind": "retaliation"},
+    "aggregate": "count",
+    "scale": {"type": "linear", "lower": 0, "upper": 2, "invert": True},
+}
+
+
+def test_screenings_and_sufficiency_are_resampled_like_every_record() -> None:
+    # x: the mean answer to Q1 (weight .5, missing zero); reprisals (weight .5): none
+    # recorded scores 100 only where a screening for retaliation backs the silence, else
+    # unknown (left out, not covered); min_coverage .75.
+    # a: 20 answers of 50, one screening -> .5*50 + .5*100 = 75, coverage 1, rank 1
+    # c: 20 answers of 40, one screening -> .5*40 + .5*100 = 70, coverage 1, rank 2
+    # b: 20 answers of 50, no screening  -> reprisals unknown: total = x alone = 50,
+    #    coverage .5 < .75: insufficient, no rank and so no rank interval
+    records = (
+        _answers("a", [50.0] * 20, "a")
+        + _answers("b", [50.0] * 20, "b")
+        + _answers("c", [40.0] * 20, "c")
+        + [
+            rec("screening", "s-a", "a", topics=["retaliation"]),
+            rec("screening", "s-c", "c", topics=["retaliation"]),
+        ]
+    )
+    screened = {"screened": 100, "topics": ["retaliation"]}
+    rub = rubric(
+        [indicator("x", VALUE, 0.5), indicator("reprisals", REPRISALS, 0.5, missing=screened)],
+        missing="zero",
+        min_coverage=0.75,
+    )
+    card = score(evset(records, ("a", "b", "c")), rub, AS_OF, uncertainty=200)
+    c = card.companies.set_index("company_id")
+    assert list(c["total"]) == [75.0, 50.0, 70.0]
+    assert list(c["sufficient"]) == [True, False, True]
+    # A replicate keeps some of 20 answers (all 20 drop with probability e^-20), so x stays
+    # 50 (40 for c); the lone screening drops out of a replicate with probability e^-1 =
+    # 37 % > 5 %, and then reprisals is unknown there: the total is x alone. So a's 90 %
+    # interval is 50 to 75 and c's 40 to 70 -- the screening is resampled like any record.
+    assert (c.loc["a", "total_low"], c.loc["a", "total_high"]) == (50.0, 75.0)
+    assert (c.loc["c", "total_low"], c.loc["c", "total_high"]) == (40.0, 70.0)
+    # b has no screening to lose: every replicate gives 50
+    assert (c.loc["b", "total_low"], c.loc["b", "total_high"]) == (50.0, 50.0)
+    # b is insufficient in the card: ranked in no replicate, no rank interval; a falls to
+    # 2 (50 < 70) when it loses its screening and c keeps its own (.37 * .63 = 23 % > 5 %)
+    assert pd.isna(c.loc["b", "rank"])
+    assert pd.isna(c.loc["b", "rank_low"])
+    assert pd.isna(c.loc["b", "rank_high"])
+    assert (c.loc["a", "rank_low"], c.loc["a", "rank_high"]) == (1, 2)
+    assert (c.loc["c", "rank_low"], c.loc["c", "rank_high"]) == (1, 2)
 
 
 def test_explain_shows_the_intervals(card: object) -> None:
