@@ -28,7 +28,7 @@ from .known import known_at
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
 from .node_aggregations import Child, NodeInput, node_aggregations
 from .replicates import Replicates, record_keys
-from .rules import RuleContext, RuleResult, _union
+from .rules import RuleContext, RuleResult, SelectionCache, _union
 from .scorecard import (
     BASIS,
     INDICATOR_COLUMNS,
@@ -39,7 +39,6 @@ from .scorecard import (
 )
 from .screening import Screened
 from .selection import Prepared, Selection, day_number
-from .spec import Select
 from .sufficiency import ranks, sufficiency
 from .tree import PenaltyArrays, aggregate_tree
 from .uncertainty import (
@@ -270,27 +269,59 @@ EVIDENCE, NOT_APPLICABLE, SCREENING, POLICY, EXCLUDED, UNKNOWN = range(len(BASIS
 @dataclass(frozen=True)
 class IndicatorScore:
     """One indicator for all company codes (companies, or replicates x companies), after the
-    missing-data rule: ``score`` (NaN = not scored), ``raw`` (NaN without records), ``used``
-    (its evidence: the rule's records and any screenings behind a silence), ``missing`` (no
-    record at all behind it), ``covered`` (counts towards coverage) and ``basis`` (codes into
-    :data:`.scorecard.BASIS`)."""
+    missing-data rule: ``score`` (NaN = not scored) and ``used`` (its evidence: the rule's
+    records and any screenings behind a silence), with the masks they were decided from --
+    ``has`` (the rule used records), ``screened`` (no record, a screening backs the silence)
+    and ``unknown`` (silence no screening backs) -- from which :attr:`missing`,
+    :attr:`covered`, :attr:`raw` and :meth:`basis` are derived on demand (the replicates
+    read only ``score``)."""
 
     score: np.ndarray
-    raw: np.ndarray
     used: Selection
-    missing: np.ndarray
-    covered: np.ndarray
-    basis: npt.NDArray[np.int8]
+    has: np.ndarray
+    screened: np.ndarray
+    unknown: np.ndarray
+    excluded: bool  # the policy is ``exclude``
+    rule_raw: np.ndarray
+
+    @property
+    def missing(self) -> np.ndarray:
+        """No record at all behind the score (neither the rule's nor a screening)."""
+        missing: np.ndarray = ~self.has & ~self.screened
+        return missing
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Counts towards coverage: records (not-applicable ones included) or a screening."""
+        covered: np.ndarray = (self.has | self.screened) & ~self.unknown
+        return covered
+
+    @property
+    def raw(self) -> np.ndarray:
+        """The rule's raw value where it used records, else NaN."""
+        raw: np.ndarray = np.where(self.has, self.rule_raw, np.nan)
+        return raw
+
+    def basis(self) -> npt.NDArray[np.int8]:
+        """Codes into :data:`.scorecard.BASIS`: what each score rests on."""
+        codes = np.full(len(self.has), EXCLUDED if self.excluded else POLICY, dtype=np.int8)
+        codes[self.has] = EVIDENCE
+        codes[self.has & np.isnan(self.score) & ~self.unknown] = NOT_APPLICABLE
+        codes[self.screened] = SCREENING
+        codes[self.unknown] = UNKNOWN
+        return codes
 
     def basis_column(self) -> pd.Categorical[str]:
-        """``basis`` as the categorical the indicators table stores (as text)."""
+        """:meth:`basis` as the categorical the indicators table stores (as text)."""
         column: pd.Categorical[str] = pd.Categorical.from_codes(
-            self.basis, categories=pd.Index(list(BASIS))
+            self.basis(), categories=pd.Index(list(BASIS))
         )
         return column
 
 
-def indicator_score(ctx: RuleContext, result: RuleResult, policy: MissingRule) -> IndicatorScore:
+def indicator_score(
+    ctx: RuleContext, result: RuleResult, policy: MissingRule, *, provenance: bool = True
+) -> IndicatorScore:
     """Apply an indicator's missing-data rule to its rule's result: the one place where an
     indicator's final score is decided, used by the score card and by its bootstrap
     replicates (``ctx`` then holds replicate-stacked selections) alike.
@@ -305,11 +336,14 @@ def indicator_score(ctx: RuleContext, result: RuleResult, policy: MissingRule) -
       elsewhere.
     - Companies the rule itself reports ``unknown`` (e.g. ``say_do_gap`` silence without a
       screening) are not scored. Unknown indicators are not covered.
+
+    ``provenance=False`` (the replicates, which keep only scores) leaves the screenings out of
+    ``used``; the score and everything derived from the masks are the same either way.
     """
     n = ctx.n
     used = result.used
     has = np.bincount(used.company, minlength=n) > 0
-    unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown.copy()
+    unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown
     score = np.asarray(result.score, dtype=float)
     screened = np.zeros(n, dtype=bool)
     excluded = False
@@ -319,27 +353,16 @@ def indicator_score(ctx: RuleContext, result: RuleResult, policy: MissingRule) -
         fill = 0.0 if policy.unscreened == "zero" else np.nan
         score = np.where(has, score, np.where(screened, policy.screened, fill))
         if policy.unscreened == "unknown":
-            unknown |= ~has & ~screened
-        if screened.any():
+            unknown = unknown | (~has & ~screened)
+        if provenance and screened.any():
             used = _union([used, found.used.take(screened[found.used.company])], ctx)
     else:
         excluded = policy == "exclude"
         fill = 0.0 if policy == "zero" else np.nan if excluded else float(policy)
         score = np.where(has, score, fill)
-    basis = np.full(n, EXCLUDED if excluded else POLICY, dtype=np.int8)
-    basis[has] = EVIDENCE
-    basis[has & np.isnan(score)] = NOT_APPLICABLE
-    basis[screened] = SCREENING
-    basis[unknown] = UNKNOWN
-    missing = ~has & ~screened
-    return IndicatorScore(
-        score=np.where(unknown, np.nan, score),
-        raw=np.where(has, result.raw, np.nan),
-        used=used,
-        missing=missing,
-        covered=~missing & ~unknown,
-        basis=basis,
-    )
+    if result.unknown is not None or isinstance(policy, Screened):
+        score = np.where(unknown, np.nan, score)
+    return IndicatorScore(score, used, has, screened, unknown, excluded, result.raw)
 
 
 def score(
@@ -439,7 +462,7 @@ def replicate_totals(
     rubric: Rubric,
     as_of: dt.date,
     options: Uncertainty,
-    cache: dict[int, tuple[Select, Selection]] | None = None,
+    cache: SelectionCache | None = None,
 ) -> np.ndarray:
     """Totals (replicates x companies) of the bootstrap replicates of ``options``: the
     evidence pass of :func:`score` (rules, the missing-data rule of :func:`indicator_score`
@@ -452,7 +475,7 @@ def replicate_totals(
     indicators = rubric.indicators()
     n = prep.n_companies
     keys = record_keys(prep.ids)
-    cache = {} if cache is None else cache  # base selections, shared with the score card
+    cache = SelectionCache() if cache is None else cache  # shared with the score card
     out = np.full((options.replicates, n), np.nan)
     step = block_size(len(prep.ids), n, options.replicates)
     for first in range(0, options.replicates, step):
@@ -462,7 +485,8 @@ def replicate_totals(
         score_of = {}
         for info in indicators:
             assert info.node.rule is not None
-            ind = indicator_score(ctx, info.node.rule.compute(ctx), missing_of[info.node.id])
+            result = info.node.rule.compute(ctx)
+            ind = indicator_score(ctx, result, missing_of[info.node.id], provenance=False)
             score_of[info.node.id] = ind.score.reshape(count, n)
         effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
         penalties = {

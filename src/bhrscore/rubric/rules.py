@@ -42,7 +42,13 @@ from .aggregates import AGGREGATES, Rows, aggregates
 from .fields import Problem, fields_of, measure_problems, select_problems
 from .replicates import Replicates
 from .scales import Boolean, Identity, Linear, ScaleSpec, Thresholds, parse_scale
-from .screening import ScreenedCompanies, ScreeningNeed, screened_in, screening_rows
+from .screening import (
+    ScreenedCompanies,
+    ScreeningNeed,
+    ScreeningRows,
+    screened_in,
+    screening_rows,
+)
 from .selection import (
     Prepared,
     Selection,
@@ -80,6 +86,15 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
+class SelectionCache:
+    """Base (not replicate-stacked) selections and screening rows, by the identity of the
+    spec that made them: the score card and its blocks of bootstrap replicates share them."""
+
+    selections: dict[int, tuple[Select, Selection]] = field(default_factory=dict)
+    screenings: dict[int, tuple[ScreeningNeed, ScreeningRows]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RuleContext:
     """What a rule may read: the prepared evidence, ``as_of`` and the rubric policies.
 
@@ -96,9 +111,7 @@ class RuleContext:
     window: Window | None
     decay: Decay | None
     replicates: Replicates | None = None
-    cache: dict[int, tuple[Select, Selection]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    cache: SelectionCache = field(default_factory=SelectionCache, compare=False, repr=False)
 
     @property
     def companies(self) -> int:
@@ -114,12 +127,12 @@ class RuleContext:
     def select(self, select: Select) -> Selection:
         """Rows meeting ``select`` (window, decay and weights applied), stacked over the
         replicates when there are some."""
-        hit = self.cache.get(id(select))
+        hit = self.cache.selections.get(id(select))
         if hit is not None and hit[0] is select:
             base = hit[1]
         else:  # the score card and its blocks of replicates share base selections
             base = select_rows(self.prepared, select, self.as_of, self.window, self.decay)
-            self.cache[id(select)] = (select, base)
+            self.cache.selections[id(select)] = (select, base)
         if self.replicates is None:
             return base
         return self.replicates.expand(base, self.companies)
@@ -127,7 +140,12 @@ class RuleContext:
     def screened(self, need: ScreeningNeed) -> ScreenedCompanies:
         """Company codes screened for ``need`` (see :mod:`.screening`), with the rows behind
         it; stacked over the replicates when there are some, like :meth:`select`."""
-        found = screening_rows(self.prepared, need, self.as_of, self.window, self.decay)
+        hit = self.cache.screenings.get(id(need))
+        if hit is not None and hit[0] is need:
+            found = hit[1]
+        else:
+            found = screening_rows(self.prepared, need, self.as_of, self.window, self.decay)
+            self.cache.screenings[id(need)] = (need, found)
         if self.replicates is None:
             return screened_in(found, found.sel, self.n)
         return screened_in(found, self.replicates.expand(found.sel, self.companies), self.n)
