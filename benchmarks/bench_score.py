@@ -5,8 +5,10 @@ for 10,000 companies, scored with the labour-rights rubric 1.1.0 (``rubrics/arch
 floor was written for it; 2.0.0 differs only in how silence and sufficiency are handled).
 The floor computes the same scores with plain pandas written for this one rubric (no
 provenance, no registry, no validation): the best one could do by hand. Prints both times,
-their ratio (target: engine within 2x of the floor), the 1M/100k scaling, and checks that
-both agree numerically.
+their ratio (target: engine within 2x of the floor; the engine without the per-company
+intervals, which the floor does not compute), the 1M/100k scaling, and checks that both agree
+numerically. Then the cost of the per-company intervals (``score``'s default bootstrap) with
+the default rubric (2.0.0: screenings and silences included), over the same score without them.
 The evidence-set hash recorded in score cards is timed separately (it is not scoring).
 
 Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]``
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bhrscore.evidence.frame import Frames
-from bhrscore.rubric import load_rubric, score
+from bhrscore.rubric import default_rubric, load_rubric, score
 from bhrscore.synthetic import DEFAULT_AS_OF, synthetic_frames
 
 AS_OF = DEFAULT_AS_OF
@@ -217,8 +219,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-hash", action="store_true", help="do not time the evidence hash")
+    parser.add_argument(
+        "--skip-uncertainty", action="store_true", help="do not time the per-company intervals"
+    )
     args = parser.parse_args()
     rubric = load_rubric(RUBRIC)
+    default = default_rubric()
     engine_times: dict[int, float] = {}
     print(
         f"rubric {rubric.id} {rubric.version}, {args.companies:,} companies, best of {args.repeat}"
@@ -226,7 +232,8 @@ def main() -> None:
     for n in args.sizes:
         frames = synthetic_frames(args.companies, n, seed=args.seed)
         t_engine, card = timed(
-            lambda f=frames: score(f, rubric, AS_OF, evidence_hash="-"), args.repeat
+            lambda f=frames: score(f, rubric, AS_OF, evidence_hash="-", uncertainty=False),
+            args.repeat,
         )
         t_floor, totals = timed(lambda f=frames: floor(f, AS_OF), args.repeat)
         engine_totals = card.companies.set_index("company_id")["total"].astype(float)
@@ -244,6 +251,21 @@ def main() -> None:
         )
         if not agree:
             raise SystemExit("engine and floor disagree")
+        if not args.skip_uncertainty:
+            t_plain, _ = timed(
+                lambda f=frames: score(f, default, AS_OF, evidence_hash="-", uncertainty=False),
+                args.repeat,
+            )
+            t_unc, with_intervals = timed(
+                lambda f=frames: score(f, default, AS_OF, evidence_hash="-"), args.repeat
+            )
+            reps = with_intervals.meta.options["uncertainty"]["replicates"]
+            extra = t_unc - t_plain
+            print(
+                f"{'':>10} default rubric {default.version}: {t_plain:7.3f} s; with per-company"
+                f" intervals ({reps} bootstrap replicates, the default): {t_unc:7.3f} s, i.e."
+                f" +{extra:.3f} s ({extra / reps * 1000:.1f} ms per replicate)"
+            )
         if not args.skip_hash:
             t_hash, _ = timed(frames.content_hash, 1)
             print(f"{'':>10} evidence hash (Frames.content_hash, in the card): {t_hash:7.3f} s")

@@ -244,6 +244,8 @@ def test_theme_and_indicator_metrics() -> None:
             "score": [20.0, 40.0, 80.0],
             "score_before_penalties": [20.0, 40.0, 80.0],
             "coverage": [0.5, 1.0, 1.0],
+            "when": [None] * 3,
+            "when_evidence_ids": [None] * 3,
         }
     ).astype(NODE_COLUMNS)
     indicators = pd.DataFrame(

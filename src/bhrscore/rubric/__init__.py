@@ -7,8 +7,19 @@ from pathlib import Path
 
 from .aggregates import Rows, aggregate, aggregates
 from .engine import score
-from .model import Node, Penalty, Policies, Rubric, RubricError, load_rubric, parse_rubric
+from .model import (
+    Node,
+    Penalty,
+    Policies,
+    Rubric,
+    RubricError,
+    WhenCase,
+    load_rubric,
+    parse_rubric,
+)
+from .node_aggregations import NodeInput, node_aggregation, node_aggregations
 from .rules import (
+    ElementsRule,
     EvidenceRule,
     RuleContext,
     RuleResult,
@@ -22,7 +33,9 @@ from .scorecard import ScoreCard, ScoreMeta
 from .screening import Screened, ScreeningNeed
 from .selection import Selection
 from .spec import Condition, Decay, Measure, Select, Window
+from .tree import aggregate_tree
 from .trend import trend
+from .uncertainty import Uncertainty
 
 DEFAULT_RUBRIC = "labour-rights.yaml"
 
@@ -41,9 +54,11 @@ def default_rubric() -> Rubric:
 __all__ = [
     "Condition",
     "Decay",
+    "ElementsRule",
     "EvidenceRule",
     "Measure",
     "Node",
+    "NodeInput",
     "Penalty",
     "Policies",
     "Rows",
@@ -60,12 +75,17 @@ __all__ = [
     "ScreeningNeed",
     "Select",
     "Selection",
+    "Uncertainty",
+    "WhenCase",
     "Window",
     "aggregate",
+    "aggregate_tree",
     "aggregates",
     "default_rubric",
     "default_rubric_path",
     "load_rubric",
+    "node_aggregation",
+    "node_aggregations",
     "parse_rubric",
     "rule_type",
     "rule_types",

@@ -59,6 +59,8 @@ class Rows:
         if self.applies is None:
             return self
         m = self.applies
+        if bool(m.all()):  # nothing excluded: no copies
+            return Rows(self.company, self.value, self.weight, self.day, self.n)
         return Rows(self.company[m], self.value[m], self.weight[m], self.day[m], self.n)
 
 

@@ -2,9 +2,12 @@
 
 Vectorised: each rule is one selection over the evidence frame and one group reduction per
 company (numpy ``bincount`` / ``ufunc.at`` on integer company codes); the tree is aggregated
-node by node over arrays of all companies. Evidence is put in record-id order first, so
-results do not depend on the input row order. Group-level evidence (no ``company_id``) is never
-scored. Every company of the companies frame gets a row, with or without evidence.
+by the one core of :mod:`.tree` (arrays of runs x companies). The per-company intervals
+(:mod:`.uncertainty`) run the same evidence pass on replicate-stacked selections
+(:func:`replicate_totals`) and aggregate all replicates at once with the same core. Evidence
+is put in record-id order first, so results do not depend on the input row order.
+Group-level evidence (no ``company_id``) is never scored. Every company of the companies frame
+gets a row, with or without evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
@@ -22,8 +26,11 @@ from ..evidence.frame import Frames
 from ..evidence.vocab import Involvement, Reliability, Status
 from .known import known_at
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
-from .rules import RuleContext, RuleResult, _union
+from .node_aggregations import Child, NodeInput, node_aggregations
+from .replicates import Replicates, record_keys
+from .rules import RuleContext, RuleResult, SelectionCache, _union
 from .scorecard import (
+    BASIS,
     INDICATOR_COLUMNS,
     NODE_COLUMNS,
     PENALTY_COLUMNS,
@@ -31,8 +38,16 @@ from .scorecard import (
     ScoreMeta,
 )
 from .screening import Screened
-from .selection import Prepared, Selection, day_number, select_rows
+from .selection import Prepared, Selection, day_number
 from .sufficiency import ranks, sufficiency
+from .tree import PenaltyArrays, aggregate_tree
+from .uncertainty import (
+    Uncertainty,
+    UncertaintyLike,
+    block_size,
+    resolve_uncertainty,
+    with_uncertainty,
+)
 from .unused import unused_records
 
 COMPANY_ATTRIBUTES = (
@@ -168,42 +183,43 @@ def _missing_policies(rubric: Rubric) -> dict[str, MissingRule]:
 
 
 def aggregate_children(scores: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
-    """Combine child scores (children x companies, NaN = excluded) with weights re-normalised
-    over the children present. ``geometric``: weighted geometric mean (a 0 makes it 0);
-    ``minimum``: the lowest child with a positive weight."""
-    valid = ~np.isnan(scores) & (weights[:, None] > 0)
-    w = np.where(valid, weights[:, None], 0.0)
-    den = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if how == "arithmetic":
-            out = (w * np.where(valid, scores, 0.0)).sum(axis=0) / den
-        elif how == "geometric":
-            logs = np.where(valid, np.log(np.where(valid, scores, 1.0)), 0.0)
-            out = np.exp((w * np.where(w > 0, logs, 0.0)).sum(axis=0) / den)
-        else:
-            out = np.where(valid, scores, np.inf).min(axis=0)
-    return np.where(den > 0, out, np.nan)
+    """Combine child scores (children x companies, NaN = excluded) with ``weights``: one run
+    of the tree core's node aggregation (:mod:`.tree`), kept for callers of this name."""
+    children = tuple(
+        Child(str(j), scores[j][None, :], np.array([[w]]), True) for j, w in enumerate(weights)
+    )
+    node = NodeInput("node", children, (1, scores.shape[1]))
+    result: np.ndarray = node_aggregations()[how].combine(node)[0]
+    return result
+
+
+def _penalties_by_node(effects: list[PenaltyEffect]) -> dict[str, list[PenaltyArrays]]:
+    """The effects' ``(points, cap)`` arrays grouped by the node they apply to."""
+    out: dict[str, list[PenaltyArrays]] = {}
+    for eff in effects:
+        out.setdefault(eff.penalty.node, []).append((eff.points, eff.cap))
+    return out
 
 
 @dataclass(frozen=True)
 class PenaltyEffect:
     penalty: Penalty
-    points: np.ndarray  # per company, 0 when none
-    cap: np.ndarray  # per company, NaN when none
+    points: np.ndarray  # per company code, 0 when none
+    cap: np.ndarray  # per company code, NaN when none
     used: Selection
 
 
 def penalty_effect(
     prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies
 ) -> PenaltyEffect:
-    sel = select_rows(prep, penalty.select, ctx.as_of, ctx.window, ctx.decay)
-    inv = prep.column("company_involvement", sel.rows)
+    sel = ctx.select(penalty.select)
+    inv = ctx.column("company_involvement", sel)
     iw = policies.involvement_weights.model_dump()
     inv = _categorical(inv, [i.value for i in Involvement])
     factor = sel.weight * _lookup(inv, iw, iw["unknown"])
     sel = Selection(sel.rows, sel.company, factor)
     sel = sel.take(factor > 0)
-    n = prep.n_companies
+    n = ctx.n
     agg: np.ndarray
     if penalty.combine == "sum":
         agg = np.bincount(sel.company, weights=sel.weight, minlength=n).astype(float)
@@ -221,58 +237,132 @@ def penalty_effect(
 
 
 @dataclass(frozen=True)
+class WhenResult:
+    """Which ``when`` case of a node applies per company code (-1: the node's own weights)
+    and each case's selection (its evidence)."""
+
+    chosen: npt.NDArray[np.int64]
+    selections: list[Selection]
+
+
+def when_cases(rubric: Rubric, ctx: RuleContext) -> dict[str, WhenResult]:
+    """Per node with ``when`` cases: the first case whose selection holds for each company."""
+    out: dict[str, WhenResult] = {}
+    for info in rubric.walk():
+        if not info.node.when:
+            continue
+        chosen = np.full(ctx.n, -1, dtype=np.int64)
+        selections = []
+        for k, case in enumerate(info.node.when):
+            sel = ctx.select(case.select)
+            hit = np.bincount(sel.company, minlength=ctx.n) > 0
+            chosen = np.where((chosen < 0) & hit, k, chosen)
+            selections.append(sel)
+        out[info.node.id] = WhenResult(chosen, selections)
+    return out
+
+
+#: Codes of :data:`.scorecard.BASIS` (the indicators table's ``basis`` column), in its order.
+EVIDENCE, NOT_APPLICABLE, SCREENING, POLICY, EXCLUDED, UNKNOWN = range(len(BASIS))
+
+
+@dataclass(frozen=True)
 class IndicatorScore:
-    """One indicator for all companies, after the missing-data rule: ``score`` (NaN = not
-    scored), ``raw`` (NaN without records), ``used`` (its evidence: the rule's records and
-    any screenings behind a silence), ``missing`` (no record at all behind it), ``covered``
-    (counts towards coverage) and ``basis`` (see :data:`.scorecard.BASIS`)."""
+    """One indicator for all company codes (companies, or replicates x companies), after the
+    missing-data rule: ``score`` (NaN = not scored) and ``used`` (its evidence: the rule's
+    records and any screenings behind a silence), with the masks they were decided from --
+    ``has`` (the rule used records), ``screened`` (no record, a screening backs the silence)
+    and ``unknown`` (silence no screening backs) -- from which :attr:`missing`,
+    :attr:`covered`, :attr:`raw` and :meth:`basis` are derived on demand (the replicates
+    read only ``score``)."""
 
     score: np.ndarray
-    raw: np.ndarray
     used: Selection
-    missing: np.ndarray
-    covered: np.ndarray
-    basis: np.ndarray
+    has: np.ndarray
+    screened: np.ndarray
+    unknown: np.ndarray
+    excluded: bool  # the policy is ``exclude``
+    rule_raw: np.ndarray
+
+    @property
+    def missing(self) -> np.ndarray:
+        """No record at all behind the score (neither the rule's nor a screening)."""
+        missing: np.ndarray = ~self.has & ~self.screened
+        return missing
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Counts towards coverage: records (not-applicable ones included) or a screening."""
+        covered: np.ndarray = (self.has | self.screened) & ~self.unknown
+        return covered
+
+    @property
+    def raw(self) -> np.ndarray:
+        """The rule's raw value where it used records, else NaN."""
+        raw: np.ndarray = np.where(self.has, self.rule_raw, np.nan)
+        return raw
+
+    def basis(self) -> npt.NDArray[np.int8]:
+        """Codes into :data:`.scorecard.BASIS`: what each score rests on."""
+        codes = np.full(len(self.has), EXCLUDED if self.excluded else POLICY, dtype=np.int8)
+        codes[self.has] = EVIDENCE
+        codes[self.has & np.isnan(self.score) & ~self.unknown] = NOT_APPLICABLE
+        codes[self.screened] = SCREENING
+        codes[self.unknown] = UNKNOWN
+        return codes
+
+    def basis_column(self) -> pd.Categorical[str]:
+        """:meth:`basis` as the categorical the indicators table stores (as text)."""
+        column: pd.Categorical[str] = pd.Categorical.from_codes(
+            self.basis(), categories=pd.Index(list(BASIS))
+        )
+        return column
 
 
-def indicator_score(ctx: RuleContext, result: RuleResult, policy: MissingRule) -> IndicatorScore:
-    """Apply an indicator's missing-data rule to its rule's result. Companies without used
-    records take the policy: ``zero``, ``exclude``, a fixed score, or -- for a
-    :class:`~.screening.Screened` rule -- its ``screened`` score where a screening backs the
-    silence and ``unknown`` (or 0) elsewhere. Companies the rule itself reports ``unknown``
-    are not scored. Unknown indicators are not covered."""
+def indicator_score(
+    ctx: RuleContext, result: RuleResult, policy: MissingRule, *, provenance: bool = True
+) -> IndicatorScore:
+    """Apply an indicator's missing-data rule to its rule's result: the one place where an
+    indicator's final score is decided, used by the score card and by its bootstrap
+    replicates (``ctx`` then holds replicate-stacked selections) alike.
+
+    - Companies with used records keep the rule's score (``evidence``); a NaN score there
+      means the records make the indicator *not applicable* (``not_applicable``: no score,
+      but covered, whatever the policy).
+    - Companies without used records take the policy: ``zero``, ``exclude`` (no score), a
+      fixed score (``policy``), or -- for a :class:`~.screening.Screened` rule -- its
+      ``screened`` score where a screening backs the silence (``screening``, covered, the
+      screenings join the evidence) and ``unknown`` (or 0 with ``unscreened: zero``)
+      elsewhere.
+    - Companies the rule itself reports ``unknown`` (e.g. ``say_do_gap`` silence without a
+      screening) are not scored. Unknown indicators are not covered.
+
+    ``provenance=False`` (the replicates, which keep only scores) leaves the screenings out of
+    ``used``; the score and everything derived from the masks are the same either way.
+    """
     n = ctx.n
     used = result.used
     has = np.bincount(used.company, minlength=n) > 0
-    unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown.copy()
-    score = result.score.astype(float)
-    basis = np.where(has, "evidence", "policy").astype(object)
+    unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown
+    score = np.asarray(result.score, dtype=float)
     screened = np.zeros(n, dtype=bool)
+    excluded = False
     if isinstance(policy, Screened):
         found = ctx.screened(policy)
         screened = ~has & found.mask
         fill = 0.0 if policy.unscreened == "zero" else np.nan
         score = np.where(has, score, np.where(screened, policy.screened, fill))
         if policy.unscreened == "unknown":
-            unknown |= ~has & ~screened
-        used = _union([used, found.used.take(screened[found.used.company])], ctx)
-        basis[screened] = "screening"
+            unknown = unknown | (~has & ~screened)
+        if provenance and screened.any():
+            used = _union([used, found.used.take(screened[found.used.company])], ctx)
     else:
-        fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
+        excluded = policy == "exclude"
+        fill = 0.0 if policy == "zero" else np.nan if excluded else float(policy)
         score = np.where(has, score, fill)
-        if policy == "exclude":
-            basis[~has] = "excluded"
-    basis[unknown] = "unknown"
-    score = np.where(unknown, np.nan, score)
-    missing = ~has & ~screened
-    return IndicatorScore(
-        score=score,
-        raw=np.where(has, result.raw, np.nan),
-        used=used,
-        missing=missing,
-        covered=~missing & ~unknown,
-        basis=basis,
-    )
+    if result.unknown is not None or isinstance(policy, Screened):
+        score = np.where(unknown, np.nan, score)
+    return IndicatorScore(score, used, has, screened, unknown, excluded, result.raw)
 
 
 def score(
@@ -281,14 +371,19 @@ def score(
     as_of: dt.date,
     *,
     evidence_hash: str | None = None,
+    uncertainty: UncertaintyLike = True,
 ) -> ScoreCard:
     """Score every company of ``evidence`` with ``rubric`` as of ``as_of``.
 
     ``evidence_hash`` may pass a precomputed :meth:`Frames.content_hash` (it is computed
-    otherwise); it is recorded in the card's metadata.
+    otherwise); it is recorded in the card's metadata. ``uncertainty`` sets the per-company
+    intervals of the total and rank (:mod:`.uncertainty`): ``True`` (the default options),
+    ``False`` / ``None`` (off: the interval columns are NA), a number of replicates, or an
+    :class:`~bhrscore.rubric.uncertainty.Uncertainty` (or a mapping of its fields).
     """
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
+    options = resolve_uncertainty(uncertainty)
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
     policies = rubric.policies
     prep = prepare(frames, policies, as_of)
@@ -297,7 +392,6 @@ def score(
     infos = list(rubric.walk())
 
     score_of: dict[str, np.ndarray] = {}
-    before_of: dict[str, np.ndarray] = {}
     coverage_of: dict[str, np.ndarray] = {}
     indicator_parts: list[pd.DataFrame] = []
     used_rows: list[np.ndarray] = []
@@ -323,56 +417,114 @@ def score(
                     "status_mix": prov.status_mix,
                     "weight": info.weight,
                     "missing": ind.missing,
-                    "basis": ind.basis,
+                    "basis": ind.basis_column(),
                 }
             )
         )
 
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
     used_rows += [eff.used.rows for eff in effects]
-    by_node: dict[str, list[PenaltyEffect]] = {}
-    for eff in effects:
-        by_node.setdefault(eff.penalty.node, []).append(eff)
-
-    children: dict[str, list[NodeInfo]] = {}
-    for info in infos:
-        children.setdefault(info.parent_id, []).append(info)
-    groups = [i for i in infos if i.node.children is not None]
-    order: list[NodeInfo | None] = [*sorted(groups, key=lambda i: -i.depth), None]
-    for group in order:  # deepest first, root last
-        node_id = group.node.id if group else ROOT_ID
-        kids = children[node_id]
-        how = (group.node.aggregation if group else None) or policies.aggregation
-        matrix = np.vstack([score_of[k.node.id] for k in kids])
-        weights = np.array([k.weight for k in kids])
-        before = aggregate_children(matrix, weights, how)
-        cov = np.vstack([coverage_of[k.node.id] for k in kids])
-        coverage_of[node_id] = (weights[:, None] * cov).sum(axis=0) / weights.sum()
-        before_of[node_id] = before
-        after = before.copy()
-        for eff in by_node.get(node_id, []):
-            after = np.maximum(after - eff.points, 0.0)
-        for eff in by_node.get(node_id, []):
-            after = np.fmin(after, eff.cap) if eff.penalty.cap is not None else after
-        score_of[node_id] = np.where(np.isnan(before), np.nan, after)
-
+    cases = when_cases(rubric, ctx)
+    used_rows += [sel.rows for res in cases.values() for sel in res.selections]
+    tree = aggregate_tree(
+        rubric,
+        score_of,
+        cases={k: v.chosen for k, v in cases.items()},
+        penalties=_penalties_by_node(effects),
+        coverage=coverage_of,
+        companies=prep.n_companies,
+    )
+    assert tree.coverage is not None
     used = np.zeros(len(prep.ids), dtype=bool)
     for rows in used_rows:
         used[rows] = True
-    return _card(
+    card = _card(
         frames,
         rubric,
         as_of,
         prep,
         infos,
-        score_of,
-        before_of,
-        coverage_of,
+        {k: v[0] for k, v in tree.score.items()},
+        {k: v[0] for k, v in tree.before.items()},
+        {k: v[0] for k, v in tree.coverage.items()},
         indicator_parts,
         effects,
         evidence_hash,
         partial(unused_records, frames.evidence, prep, rubric.policies, as_of, used),
     )
+    card = _with_when(card, prep, cases, rubric)
+    replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
+    return with_uncertainty(card, replicates, options)
+
+
+def replicate_totals(
+    prep: Prepared,
+    rubric: Rubric,
+    as_of: dt.date,
+    options: Uncertainty,
+    cache: SelectionCache | None = None,
+) -> np.ndarray:
+    """Totals (replicates x companies) of the bootstrap replicates of ``options``: the
+    evidence pass of :func:`score` (rules, the missing-data rule of :func:`indicator_score`
+    with its screenings, silences and not-applicable answers, penalties, ``when`` cases) on
+    replicate-stacked selections, a block of replicates at a time, then the tree core over
+    the replicates axis. ``prep`` is the score card's (records not known at ``as_of`` are
+    already left out)."""
+    policies = rubric.policies
+    missing_of = _missing_policies(rubric)
+    indicators = rubric.indicators()
+    n = prep.n_companies
+    keys = record_keys(prep.ids)
+    cache = SelectionCache() if cache is None else cache  # shared with the score card
+    out = np.full((options.replicates, n), np.nan)
+    step = block_size(len(prep.ids), n, options.replicates)
+    for first in range(0, options.replicates, step):
+        count = min(step, options.replicates - first)
+        reps = Replicates(keys, options.seed, first, count)
+        ctx = RuleContext(prep, as_of, policies.window, policies.decay, reps, cache)
+        score_of = {}
+        for info in indicators:
+            assert info.node.rule is not None
+            result = info.node.rule.compute(ctx)
+            ind = indicator_score(ctx, result, missing_of[info.node.id], provenance=False)
+            score_of[info.node.id] = ind.score.reshape(count, n)
+        effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
+        penalties = {
+            node: [(p.reshape(count, n), c.reshape(count, n)) for p, c in pairs]
+            for node, pairs in _penalties_by_node(effects).items()
+        }
+        chosen = {k: v.chosen.reshape(count, n) for k, v in when_cases(rubric, ctx).items()}
+        tree = aggregate_tree(rubric, score_of, cases=chosen, penalties=penalties, companies=n)
+        out[first : first + count] = tree.score[ROOT_ID]
+    return out
+
+
+def _with_when(
+    card: ScoreCard, prep: Prepared, cases: dict[str, WhenResult], rubric: Rubric
+) -> ScoreCard:
+    """Fill the nodes table's ``when`` (the case applied) and ``when_evidence_ids`` (the
+    records that made it apply) for nodes with ``when`` cases."""
+    if not cases:
+        return card
+    info = rubric.node_info()
+    nodes = card.nodes
+    when = nodes["when"].astype(object).to_numpy(copy=True)
+    evidence = nodes["when_evidence_ids"].to_numpy(dtype=object, copy=True)
+    position = pd.Index(prep.company_ids)
+    for node_id, res in cases.items():
+        node = info[node_id].node
+        assert node.when is not None
+        labels = np.array([c.id for c in node.when] + [None], dtype=object)
+        by_case = [provenance(prep, sel).ids for sel in res.selections]
+        rows = np.flatnonzero((nodes["node_id"] == node_id).to_numpy(dtype=bool))
+        company = position.get_indexer(nodes["company_id"].iloc[rows].to_numpy(dtype=object))
+        chosen = res.chosen[company]
+        when[rows] = labels[chosen]
+        for row, c, k in zip(rows.tolist(), company.tolist(), chosen.tolist(), strict=True):
+            evidence[row] = by_case[k][c] if k >= 0 else None
+    nodes["when"] = pd.array(when, dtype="string")
+    nodes["when_evidence_ids"] = pd.Series(evidence, index=nodes.index, dtype="object")
+    return card
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -398,6 +550,7 @@ def _card(
     indicators = _typed(pd.concat(indicator_parts, ignore_index=True), INDICATOR_COLUMNS)
     indicators = indicators.sort_values(["company_id"], kind="stable").reset_index(drop=True)
 
+    no_case = pd.array([None] * n, dtype="string")
     node_rows = [(ROOT_ID, None, 0)] + [
         (i.node.id, i.parent_id, i.depth) for i in infos if i.node.children is not None
     ]
@@ -412,6 +565,8 @@ def _card(
                     "score": score_of[node_id],
                     "score_before_penalties": before_of[node_id],
                     "coverage": coverage_of[node_id],
+                    "when": no_case,  # filled by _with_when for nodes with when cases
+                    "when_evidence_ids": None,
                 }
             )
             for node_id, parent, depth in node_rows

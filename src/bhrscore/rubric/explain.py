@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .model import ROOT_ID, Node
+from .node_aggregations import node_aggregations
 from .screening import Screened
 
 if TYPE_CHECKING:
@@ -47,9 +48,11 @@ def explain(card: ScoreCard, company_id: str) -> str:
         f" rank {company['rank'] if not pd.isna(company['rank']) else 'n/a'}"
         f" of {len(card.companies)}, coverage {_num(100 * company['coverage'], 0)}%",
         *_sufficiency(company),
+        *_uncertainty_lines(card, company),
         f"Rubric {meta.rubric_id} {meta.rubric_version} (sha256 {meta.rubric_hash[:12]}),"
         f" as of {meta.as_of.isoformat()}, evidence {meta.evidence_hash[:12]}",
-        f"Policies: missing={pol.missing}, total = {pol.aggregation} mean of the themes,"
+        f"Policies: missing={pol.missing}, total = {pol.aggregation} of the themes"
+        f"{_how(pol.aggregation)},"
         f" window={_window(pol)}, decay={_decay(pol)},"
         f" min coverage {_num(100 * pol.min_coverage, 0)}%",
         "",
@@ -65,14 +68,19 @@ def explain(card: ScoreCard, company_id: str) -> str:
                 how = node.aggregation or pol.aggregation
                 lines.append(
                     f"{pad}{node.id} — {node.title}: {_num(n['score'])}"
-                    f" (weight {w:g}; {how} of {len(node.children or [])} children;"
+                    f" ({_share(node, w, n['score'])}; {how} of"
+                    f" {len(node.children or [])} children;"
                     f" coverage {_num(100 * n['coverage'], 0)}%)"
                 )
+                _when_line(lines, node, n, pad)
                 _node_penalties(lines, pens, node.id, n, pad)
                 visit(node.children or [], depth + 1)
             else:
                 ind = inds.loc[node.id]
-                lines.append(f"{pad}{node.id} — {node.title}: {_num(ind['score'])} (weight {w:g})")
+                lines.append(
+                    f"{pad}{node.id} — {node.title}: {_num(ind['score'])}"
+                    f" ({_share(node, w, ind['score'])})"
+                )
                 lines.append(f"{pad}  rule: {node.rule.describe()}")
                 lines.extend(f"{pad}  {t}" for t in _indicator_text(ind, missing_of[node.id]))
 
@@ -136,10 +144,12 @@ def _indicator_text(ind: Any, rule: Any) -> list[str]:
         return [f"no evidence and no screening for {topics}: scored {_num(ind['score'])}"]
     if basis == "policy":
         return [f"no evidence: scored {_num(ind['score'])} by the missing-data policy"]
-    out = [f"raw {_num(ind['raw_value'], 4)} from {_evidence_text(ind)}"]
-    if pd.isna(ind["score"]):
-        out.append("not applicable: left out, weight re-distributed")
-    return out
+    if basis == "not_applicable" or pd.isna(ind["score"]):
+        return [
+            f"not applicable, from {_evidence_text(ind)};"
+            " left out of the denominator, weight re-distributed"
+        ]
+    return [f"raw {_num(ind['raw_value'], 4)} from {_evidence_text(ind)}"]
 
 
 def _unused_text(card: ScoreCard, company_id: str) -> list[str]:
@@ -165,6 +175,50 @@ def _unused_text(card: ScoreCard, company_id: str) -> list[str]:
             f"Group-level testimony in the evidence set, never scored ({len(group)}): {_ids(ids)}",
         ]
     return lines
+
+
+def _uncertainty_lines(card: ScoreCard, company: Any) -> list[str]:
+    """The interval of the total and the rank interval, with the method behind them."""
+    options = card.meta.options.get("uncertainty") or {}
+    if not options.get("method") or "total_low" not in company.index:
+        return []
+    level = f"{100 * float(options['level']):g}%"
+    text = (
+        f"{level} interval of the total {_num(company['total_low'])}"
+        f" to {_num(company['total_high'])}"
+    )
+    if not pd.isna(company.get("rank_low", pd.NA)):
+        text += f", rank {company['rank_low']} to {company['rank_high']}"
+    return [
+        f"{text} ({options['method']}: {options['replicates']} replicates of the company's"
+        f" records, seed {options['seed']})"
+    ]
+
+
+def _how(name: str) -> str:
+    """`` (the description)`` of a registered node aggregation, for the policies line."""
+    entry = node_aggregations().get(name)
+    return f" ({entry.description[:1].lower()}{entry.description[1:]})" if entry else ""
+
+
+def _share(node: Node, weight: float, score: Any) -> str:
+    """``weight 0.25`` or, for a node worth points, ``10 points, 6.50 earned``."""
+    if node.points is None:
+        return f"weight {weight:g}"
+    earned = "n/a" if pd.isna(score) else f"{float(score) * node.points / 100:.2f}"
+    return f"{node.points:g} points, {earned} earned"
+
+
+def _when_line(lines: list[str], node: Node, n: Any, pad: str) -> None:
+    if not node.when:
+        return
+    case = n.get("when", pd.NA)
+    if pd.isna(case):
+        lines.append(f"{pad}  weights: the node's own (no when case applies)")
+        return
+    evidence = n.get("when_evidence_ids")
+    ids = _ids(tuple(evidence)) if isinstance(evidence, tuple) else "n/a"
+    lines.append(f"{pad}  weights: when case {case}, because of {ids}")
 
 
 def _node_penalties(lines: list[str], pens: pd.DataFrame, node_id: str, n: Any, pad: str) -> None:

@@ -22,22 +22,43 @@ INDICATOR_COLUMNS: dict[str, str] = {
     "company_id": "string",
     "indicator_id": "string",
     "theme_id": "string",  # top-level node the indicator sits under
-    "score": "Float64",  # 0-100; <NA> when there is no evidence and the policy excludes it
+    "score": "Float64",  # 0-100; <NA> when not scored: basis excluded, not_applicable, unknown
     "raw_value": "Float64",  # the aggregated measure before scaling
     "evidence_count": "Int64",  # records selected (after window), before weighting
     "evidence_ids": "object",  # tuple[str, ...] sorted: the provenance of the score
     "status_mix": "string",  # e.g. "alleged:2|verified:1" (sorted by status)
     "weight": "Float64",  # the indicator's weight within its parent
     "missing": "boolean",  # True when no record (of the rule, or a screening) is behind it
-    "basis": "string",  # what the score rests on: one of BASIS
+    "basis": "string",  # what the score rests on: one of BASIS (read it, not score alone)
 }
 
-#: What an indicator's score rests on (the ``basis`` column):
-#: ``evidence``: records the rule selected; ``screening``: a screening's null finding (the
-#: silence score); ``policy``: no record, a fixed score from the missing-data policy (zero or
-#: a number); ``excluded``: no record, left out by ``missing: exclude``; ``unknown``: silence
-#: no screening backs, not scored and not covered.
-BASIS: tuple[str, ...] = ("evidence", "screening", "policy", "excluded", "unknown")
+#: What an indicator's score rests on (the ``basis`` column of the indicators table), one
+#: value per company and indicator:
+#:
+#: - ``evidence``: records the rule selected give the score;
+#: - ``not_applicable``: records say the indicator does not apply (e.g. an assessment answered
+#:   ``not_applicable``, or a measure's ``exclude`` value): no score, left out of the
+#:   denominator whatever the missing-data policy, but *covered*; ``evidence_ids`` lists them;
+#: - ``screening``: no incident recorded and a screening's null finding backs the silence:
+#:   the missing rule's ``screened`` score; covered; ``evidence_ids`` lists the screenings;
+#: - ``policy``: no record, a fixed score from the missing-data policy (``zero``, a number,
+#:   or a screening rule's ``unscreened: zero``); not covered;
+#: - ``excluded``: no record, left out by ``missing: exclude`` (no score); not covered;
+#: - ``unknown``: silence that no screening backs (a silence-is-good-news indicator without
+#:   records, or a ``say_do_gap`` commitment with no contradiction and no screening): no
+#:   score and not covered, whatever the records read.
+#:
+#: ``missing`` is True exactly for ``policy``, ``excluded`` and ``unknown`` without records;
+#: an indicator counts towards coverage for ``evidence``, ``not_applicable`` and
+#: ``screening``. The bootstrap replicates of :mod:`.uncertainty` apply the same rules.
+BASIS: tuple[str, ...] = (
+    "evidence",
+    "not_applicable",
+    "screening",
+    "policy",
+    "excluded",
+    "unknown",
+)
 
 #: company x node (themes, sub-themes, the root "total"): one row per pair.
 NODE_COLUMNS: dict[str, str] = {
@@ -48,6 +69,8 @@ NODE_COLUMNS: dict[str, str] = {
     "score": "Float64",  # after penalties and caps on this node
     "score_before_penalties": "Float64",
     "coverage": "Float64",  # share of the node's indicator weight with evidence, 0-1
+    "when": "string",  # id of the node's `when` case that set its weights (<NA>: its own)
+    "when_evidence_ids": "object",  # tuple[str, ...]: the records that made that case apply
 }
 
 #: one row per penalty applied to a company.
@@ -60,7 +83,7 @@ PENALTY_COLUMNS: dict[str, str] = {
     "evidence_ids": "object",  # tuple[str, ...] of records that triggered it
 }
 
-#: one row per record no indicator or penalty used (see :mod:`.unused`).
+#: one row per record no indicator, penalty or ``when`` case used (see :mod:`.unused`).
 UNUSED_COLUMNS: dict[str, str] = {
     "company_id": "string",  # <NA> for group-level testimony
     "evidence_id": "string",
@@ -96,16 +119,24 @@ class ScoreCard:
     ``companies`` has one row per company: ``company_id``, ``name``, ``total``,
     ``total_before_penalties``, ``coverage`` (share of the total weight resting on evidence,
     0-1), ``rank`` (1 = best; ties share the lower rank; ``<NA>`` for a company without a
-    total or with insufficient evidence), ``sufficient`` (boolean: coverage reaches the
-    rubric's ``policies.min_coverage``; an insufficient company keeps its partial total and
-    coverage but is not ranked, and comparisons leave it out of group means by default),
+    total or with insufficient evidence), ``total_low`` / ``total_high`` (the interval of the
+    total, Float64) and ``rank_low`` / ``rank_high`` (the rank interval, Int64; both from the
+    bootstrap of :mod:`bhrscore.rubric.uncertainty`, described in
+    ``meta.options["uncertainty"]``; NA when it is switched off, and the rank interval NA for
+    companies without a rank), ``sufficient`` (boolean: coverage reaches the rubric's
+    ``policies.min_coverage``; an insufficient company keeps its partial total and coverage
+    but is not ranked, and comparisons leave it out of group means by default),
     ``insufficient_reason`` (e.g. ``coverage 12% < 50%: no evidence on retaliation, wages``;
     ``<NA>`` when sufficient), one ``theme:<id>`` column per top-level node, and the company
     attributes from the companies frame (``hq_country``, ``origin_country``,
     ``ultimate_parent_id``, ``ownership``, ``sectors``, ``host_countries``).
 
-    ``unused`` lists every record no indicator or penalty used, with the reason
-    (:data:`UNUSED_COLUMNS`).
+    ``indicators`` has one row per company and indicator (:data:`INDICATOR_COLUMNS`; what
+    each score rests on is its ``basis``, :data:`BASIS`); ``nodes`` one per company and node
+    (:data:`NODE_COLUMNS`), ``penalties`` one per penalty applied (:data:`PENALTY_COLUMNS`).
+
+    ``unused`` lists every record no indicator, penalty or ``when`` case used, with the
+    reason (:data:`UNUSED_COLUMNS`).
     """
 
     companies: pd.DataFrame
@@ -121,8 +152,8 @@ class ScoreCard:
 
     @cached_property
     def unused(self) -> pd.DataFrame:
-        """Every record no indicator or penalty used, with the reason (:data:`UNUSED_COLUMNS`;
-        computed on first access, vectorised over all records)."""
+        """Every record no indicator, penalty or ``when`` case used, with the reason
+        (:data:`UNUSED_COLUMNS`; computed on first access, vectorised over all records)."""
         return self.unused_source() if self.unused_source is not None else _empty_unused()
 
     def company_ids(self) -> list[str]:

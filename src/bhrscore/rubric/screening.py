@@ -91,11 +91,22 @@ def parse_missing(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ScreenedCompanies:
-    """Per company (in company order): screened for every topic; and the screening rows
-    behind it (rows naming at least one of the topics, of screened companies only)."""
+    """Per company code (in company order; replicates x companies when the selections are
+    replicate-stacked): screened for every topic; and the screening rows behind it (rows
+    naming at least one of the topics, of screened companies only)."""
 
     mask: np.ndarray
     used: Selection
+
+
+@dataclass(frozen=True)
+class ScreeningRows:
+    """The screening rows that may back a silence for a :class:`ScreeningNeed`: covering a
+    period that ends inside the window, of positive weight, naming at least one of its
+    topics (``sel``, in row order); ``names[i, j]``: row ``i`` names topic ``j``."""
+
+    sel: Selection
+    names: np.ndarray
 
 
 def _covered_end(prep: Prepared, rows: np.ndarray) -> np.ndarray:
@@ -107,19 +118,19 @@ def _covered_end(prep: Prepared, rows: np.ndarray) -> np.ndarray:
     return (values - np.datetime64("1970-01-01", "D")).astype(np.int64)
 
 
-def screened_companies(
+def screening_rows(
     prep: Prepared,
     need: ScreeningNeed,
     as_of: dt.date,
     window: Window | None,
     decay: Decay | None,
-) -> ScreenedCompanies:
-    """Which companies are screened for ``need`` as of ``as_of`` (vectorised over the
-    screening records). ``window`` and ``decay`` are the rubric's; ``need.window`` wins."""
-    n = prep.n_companies
+) -> ScreeningRows:
+    """The screening rows of ``need`` as of ``as_of`` (vectorised over the screening
+    records). ``window`` and ``decay`` are the rubric's; ``need.window`` wins."""
     if SCREENING_KIND not in prep.kinds:
         empty = np.array([], dtype=np.int64)
-        return ScreenedCompanies(np.zeros(n, dtype=bool), Selection(empty, empty, np.zeros(0)))
+        none = np.zeros((0, len(need.topics)), dtype=bool)
+        return ScreeningRows(Selection(empty, empty, np.zeros(0)), none)
     code = prep.kinds.index(SCREENING_KIND)
     rows = np.flatnonzero(prep.kind_codes == code)
     end = day_number(as_of)
@@ -133,17 +144,43 @@ def screened_companies(
         weight = weight * np.power(0.5, (end - covered) / (DAYS_PER_YEAR * decay.half_life_years))
     keep &= weight > 0
     rows, weight = rows[keep], weight[keep]
-    company = prep.company[rows]
     topics = prep.column("topics", rows)
     codes, uniques = pd.factorize(topics, use_na_sentinel=True)
+    names = np.stack(
+        [
+            np.array(
+                [topic.value in (u if isinstance(u, tuple) else ()) for u in uniques] + [False],
+                dtype=bool,
+            )[codes]
+            for topic in need.topics
+        ],
+        axis=1,
+    ).reshape(len(rows), len(need.topics))
+    named_any = names.any(axis=1)
+    rows, weight, names = rows[named_any], weight[named_any], names[named_any]
+    return ScreeningRows(Selection(rows, prep.company[rows], weight), names)
+
+
+def screened_in(found: ScreeningRows, sel: Selection, n: int) -> ScreenedCompanies:
+    """Which of ``n`` company codes are screened, given ``sel``: ``found.sel`` itself, or a
+    replicate-stacking of it (rows repeated, company codes ``replicate * companies +
+    company``; see :mod:`.replicates`), so that a replicate that drops a company's only
+    screening leaves that company unscreened in it."""
+    names = found.names[np.searchsorted(found.sel.rows, sel.rows)]  # found.sel.rows: sorted
     mask = np.ones(n, dtype=bool)
-    named_any = np.zeros(len(rows), dtype=bool)
-    for topic in need.topics:
-        holds = np.array(
-            [topic.value in (u if isinstance(u, tuple) else ()) for u in uniques] + [False],
-            dtype=bool,
-        )[codes]
-        named_any |= holds
-        mask &= np.bincount(company[holds], minlength=n) > 0
-    pick = named_any & mask[company]
-    return ScreenedCompanies(mask, Selection(rows[pick], company[pick], weight[pick]))
+    for j in range(names.shape[1]):
+        mask &= np.bincount(sel.company[names[:, j]], minlength=n) > 0
+    return ScreenedCompanies(mask, sel.take(mask[sel.company]))
+
+
+def screened_companies(
+    prep: Prepared,
+    need: ScreeningNeed,
+    as_of: dt.date,
+    window: Window | None,
+    decay: Decay | None,
+) -> ScreenedCompanies:
+    """Which companies are screened for ``need`` as of ``as_of`` (vectorised over the
+    screening records). ``window`` and ``decay`` are the rubric's; ``need.window`` wins."""
+    found = screening_rows(prep, need, as_of, window, decay)
+    return screened_in(found, found.sel, prep.n_companies)

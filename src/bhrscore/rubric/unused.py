@@ -1,7 +1,8 @@
 """Which records did a score not use, and why? (vectorised over all records)
 
-Every record of the evidence frame that no indicator and no penalty used gets one reason, the
-first that applies in this order (:data:`REASONS`):
+Every record of the evidence frame that no indicator, no penalty and no ``when`` case (the
+records that switch a node's weights) used gets one reason, the first that applies in this
+order (:data:`REASONS`):
 
 - ``group_testimony``: group-level testimony (no ``company_id``), never scored;
 - ``not_known``: it mentions a date after ``as_of``, so it was not known then;
@@ -82,8 +83,9 @@ def unused_records(
     as_of: dt.date,
     used: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per record no indicator or penalty used (``used``: per prepared row), with
-    its company (``<NA>`` for group-level testimony), reason code and a readable detail."""
+    """One row per record no indicator, penalty or ``when`` case used (``used``: per
+    prepared row), with its company (``<NA>`` for group-level testimony), reason code and a
+    readable detail."""
     n = len(evidence)
     frame_used = np.zeros(n, dtype=bool)
     frame_used[prep.order[used]] = True
