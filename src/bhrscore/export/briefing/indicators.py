@@ -68,21 +68,38 @@ def missing_legend(rubric: Any) -> str:
     if not callable(walk) or default is None:
         return "Without evidence an indicator scores as the rubric's missing-data policy says."
     effective: dict[str, Any] = {}
-    counts: Counter[Any] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()  # (singular, plural) wording -> indicators
     for info in walk():
         own = getattr(info.node, "missing", None)
         effective[info.node.id] = own if own is not None else effective.get(info.parent_id, default)
         if info.node.is_indicator:
-            counts[effective[info.node.id]] += 1
-    parts = [_missing_words(missing, n) for missing, n in counts.items()]
+            counts[_missing_words(effective[info.node.id])] += 1
+    parts = [
+        f"{n} indicator{'' if n == 1 else 's'} {words[0] if n == 1 else words[1]}"
+        for words, n in counts.items()
+    ]
     return f"Without evidence (rubric policy missing: {default}): {'; '.join(parts)}."
 
 
-def _missing_words(missing: Any, n: int) -> str:
-    one = n == 1
-    subject = f"{n} indicator{'' if one else 's'}"
+def _missing_words(missing: Any) -> tuple[str, str]:
+    """How an indicator without evidence is scored under ``missing``, as (singular, plural)
+    verb phrases."""
+    screened = getattr(missing, "screened", None)
+    if screened is not None:
+        topics = ", ".join(str(getattr(t, "value", t)) for t in missing.topics)
+        where = f"where the company was screened for {topics}"
+        if getattr(missing, "unscreened", "unknown") == "zero":
+            return (
+                f"scores {screened:g} {where} and 0 elsewhere (not covered)",
+                f"score {screened:g} {where} and 0 elsewhere (not covered)",
+            )
+        rest = "unknown elsewhere (empty score, not covered)"
+        return (
+            f"scores {screened:g} {where} and is {rest}",
+            f"score {screened:g} {where} and are {rest}",
+        )
     if missing == "exclude":
-        verb = "is" if one else "are"
-        return f"{subject} {verb} left out (empty score; the weight goes to siblings with evidence)"
+        text = "left out (empty score; the weight goes to siblings with evidence)"
+        return (f"is {text}", f"are {text}")
     value = 0.0 if missing == "zero" else float(missing)
-    return f"{subject} score{'s' if one else ''} {value:g}"
+    return (f"scores {value:g}", f"score {value:g}")
