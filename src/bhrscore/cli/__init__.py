@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare:compare",
     "sensitivity": "sensitivity:sensitivity",
     "brief": "brief:brief",
+    "import": "import_bundle:import_bundle",
 }
 
 
