@@ -34,6 +34,7 @@ from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject
 from .evidence.read import Limits
 from .evidence.registry import evidence_kind, evidence_kinds
 from .evidence.report import EvidenceValidationError, Problem, ValidationReport
+from .evidence.sectors import SectorVocabulary, default_sector_vocabulary, load_sector_vocabulary
 from .evidence.write import write_evidence
 from .export import write_briefing, write_template
 from .export.tables import write_scorecard
@@ -73,6 +74,7 @@ __all__ = [
     "Rubric",
     "RubricError",
     "ScoreCard",
+    "SectorVocabulary",
     "Sensitivity",
     "Source",
     "Statement",
@@ -84,11 +86,13 @@ __all__ = [
     "compare",
     "compare_evidence",
     "default_rubric",
+    "default_sector_vocabulary",
     "evidence_kind",
     "evidence_kinds",
     "load_evidence",
     "load_origin_groups",
     "load_rubric",
+    "load_sector_vocabulary",
     "rule_type",
     "scale_type",
     "score",

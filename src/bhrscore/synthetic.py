@@ -91,7 +91,6 @@ from .evidence.vocab import (
     DialogueEvent,
     PeerLevel,
     RetaliationAction,
-    Sector,
     SourceType,
     Standard,
     StatementTopic,
@@ -128,6 +127,7 @@ WAGE_RATIO_LOG_MEAN = math.log(1.05)
 WAGE_RATIO_LOG_SD = 0.25
 YEARS_BACK = 4
 
+# Sector codes: the short aliases of bhrscore/data/isic4.yaml (oil-gas is ISIC 06, ...).
 _SECTOR_WORDS = {
     "oil-gas": "Oil",
     "oilfield-services": "Drilling",
@@ -326,7 +326,7 @@ def _company_frame(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, IntA
     shift = rng.integers(1, len(ORIGINS), size=n)
     origin_explicit = origins[(origin_code + shift) % len(ORIGINS)]
 
-    sector_codes = np.array(_values(Sector), dtype=object)
+    sector_codes = np.array(list(_SECTOR_WORDS), dtype=object)
     primary = _pick(rng, n, _SECTOR_WEIGHTS)
     second = (primary + rng.integers(1, len(sector_codes), size=n)) % len(sector_codes)
     two = rng.random(n) < 0.25
@@ -522,8 +522,8 @@ def _evidence_frame(
         "group.origin_group": _lookup_text(
             [g[0] or "" for g in _GROUPS], group_code, group & (group_code < 3)
         ),
-        "group.sector": _cat_of(
-            ["oil-gas", "oilfield-services"], rng.integers(0, 2, size=n), cat["group.sector"], group
+        "group.sector": _lookup_text(
+            ["oil-gas", "oilfield-services"], rng.integers(0, 2, size=n), group
         ),
         "date": _dates(event_day, ~is_period),
         "period.start": _dates(period_start, is_period),

@@ -23,6 +23,7 @@ from .parse import Located, parse_company, parse_evidence
 from .read import FLAT_FORMATS, READERS, Layout, Limits, RawRecord, Table
 from .registry import evidence_kinds
 from .report import EvidenceValidationError, Problem, Rejected, ValidationReport
+from .sectors import bundle_sector_vocabulary, use_sector_vocabulary
 
 PathLike = str | os.PathLike[str]
 
@@ -163,8 +164,23 @@ def load_evidence(
     """
     if not paths:
         raise ValueError("give at least one path")
+    # Sector codes are checked against the packaged ones plus the bundles' vocabulary.yaml.
+    vocabulary, vocabulary_problems = bundle_sector_vocabulary(paths)
+    with use_sector_vocabulary(vocabulary):
+        return _load(paths, strict, as_of, allow_unknown_fields, limits, vocabulary_problems)
+
+
+def _load(
+    paths: tuple[PathLike, ...],
+    strict: bool,
+    as_of: dt.date | None,
+    allow_unknown_fields: bool,
+    limits: Limits | None,
+    vocabulary_problems: list[Problem],
+) -> EvidenceSet:
     report = ValidationReport()
     found, problems = discover(paths)
+    problems += vocabulary_problems
     report.files = [str(p) for p, _ in found]
     raws, file_problems = _read(found, limits or Limits(), allow_unknown_fields)
     report.add(problems + file_problems)

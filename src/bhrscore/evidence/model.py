@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .codes import CountryCode
+from .sectors import SectorCode
 from .vocab import (
     Ownership,
     Reliability,
     ResponseStatus,
-    Sector,
     SourceType,
     Status,
 )
@@ -91,12 +91,13 @@ class GroupSubject(Model):
     arbitrary company: scores never use it, while evidence-level comparisons by origin group
     can show it beside company-level data. ``origin_group`` uses the names of the origin
     grouping (``china``, ``western``, ``domestic``, ``other`` in the default grouping) and is
-    left out when the testimony does not say who owns the companies.
+    left out when the testimony does not say who owns the companies. ``sector`` is a sector
+    code (``bhrscore/data/isic4.yaml``).
     """
 
     description: Text
     origin_group: Slug | None = None
-    sector: Sector | None = None
+    sector: SectorCode | None = None
 
 
 class Identifiers(Model):
@@ -113,6 +114,8 @@ class Company(Model):
 
     ``hq_country`` may be unknown (``None``) when no source states it; ``origin_country``
     overrides the origin otherwise derived from the ultimate parent's ``hq_country``.
+    ``sectors`` are sector codes: ISIC Rev.4 sections and divisions, the packaged aliases or
+    the bundle's own (``bhrscore/data/isic4.yaml``, ``vocabulary.yaml``).
     """
 
     id: Slug
@@ -122,7 +125,7 @@ class Company(Model):
     parent_id: Slug | None = None
     origin_country: CountryCode | None = None
     ownership: Ownership | None = None
-    sectors: list[Sector] = Field(default_factory=list)
+    sectors: list[SectorCode] = Field(default_factory=list)
     host_countries: list[CountryCode] = Field(default_factory=list)
     identifiers: Identifiers = Field(default_factory=Identifiers)
     sources: list[Source] = Field(default_factory=list)

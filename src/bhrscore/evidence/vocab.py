@@ -4,6 +4,9 @@ Every vocabulary is a ``StrEnum`` so values serialise as plain strings, appear a
 the generated JSON Schemas and become pandas categoricals in frames. Each class docstring
 documents its values; the values themselves follow the terms used by the UN Guiding Principles,
 the ILO and the Business & Human Rights Resource Centre where such terms exist.
+
+Sector codes are not an enum: they come from an open classification (ISIC Rev.4) that bundles
+can extend, see :mod:`bhrscore.evidence.sectors`.
 """
 
 from __future__ import annotations
@@ -69,30 +72,6 @@ class Ownership(StrEnum):
     PRIVATE = "private"
     LISTED = "listed"
     JOINT_VENTURE = "joint_venture"
-
-
-class Sector(StrEnum):
-    """A short sector list for labour-rights work (kebab-case codes).
-
-    ``oil-gas`` (exploration and production), ``oilfield-services`` (drilling, construction and
-    support contractors), ``shipping-logistics``, ``mining``, ``metals``, ``construction``,
-    ``energy-utilities``, ``manufacturing``, ``apparel``, ``electronics``, ``agriculture``,
-    ``finance``, ``other``.
-    """
-
-    OIL_GAS = "oil-gas"
-    OILFIELD_SERVICES = "oilfield-services"
-    SHIPPING_LOGISTICS = "shipping-logistics"
-    MINING = "mining"
-    METALS = "metals"
-    CONSTRUCTION = "construction"
-    ENERGY_UTILITIES = "energy-utilities"
-    MANUFACTURING = "manufacturing"
-    APPAREL = "apparel"
-    ELECTRONICS = "electronics"
-    AGRICULTURE = "agriculture"
-    FINANCE = "finance"
-    OTHER = "other"
 
 
 class UnionStatus(StrEnum):

@@ -30,6 +30,7 @@ from ..evidence.codes import country_codes, currency_codes
 from ..evidence.flat import LIST_DELIMITER, SOURCE_SLOTS, Column, columns, expand, flatten
 from ..evidence.model import Company, EvidenceBase
 from ..evidence.registry import evidence_kinds
+from ..evidence.sectors import default_sector_vocabulary
 from ..io import atomic_path
 from .cells import SheetWriter, make_format
 
@@ -39,6 +40,7 @@ ENTRY_ROWS = 5_000
 TEMPLATE_CREATED = dt.datetime(2025, 1, 1)
 COUNTRY_COLUMNS = frozenset({"country", "hq_country", "origin_country", "host_countries"})
 CURRENCY_COLUMNS = frozenset({"currency"})
+SECTOR_COLUMNS = frozenset({"sectors", "sector"})  # ISIC Rev.4 codes and aliases
 DATA_SHEETS = ("Companies", "Evidence")
 
 
@@ -79,7 +81,7 @@ class TemplateColumn:
             parts.append(f"Kinds: {', '.join(self.kinds)}.")
         if self.description:
             parts.append(self.description)
-        if self.choices and self.choices_name not in ("countries", "currencies"):
+        if self.choices and self.choices_name not in ("countries", "currencies", "Sector"):
             parts.append(f"One of: {', '.join(self.choices)}.")
         elif self.choices:
             parts.append(f"Codes: see the {self.choices_name} column of sheet Lists.")
@@ -177,6 +179,8 @@ def _choices(name: str, column: Column) -> tuple[tuple[str, ...], str]:
         return tuple(sorted(currency_codes())), "currencies"
     if name == "kind":
         return tuple(evidence_kinds()), "kind"
+    if base in SECTOR_COLUMNS:
+        return default_sector_vocabulary().codes(), "Sector"
     if column.type is bool:
         return ("true", "false"), "true_false"
     enum = _enum_of(column)
