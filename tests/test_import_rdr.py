@@ -11,6 +11,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -181,7 +182,7 @@ def test_written_bundle_scores_as_rdr_and_validates_clean(
     assert code == 0
     assert "3 companies, 27 records (4 not applicable), 7 indicators" in stdout
     for name in ("companies.csv", "evidence.csv", "rubric.yaml", "import.yaml", "LICENSE",
-                 "regions.yaml", "published/scores.csv"):  # fmt: skip
+                 "regions.yaml", "published/scores.csv", "published/companies.csv"):  # fmt: skip
         assert (out / name).is_file(), name
     code, stdout, _ = run_cli(["validate", str(out), "--as-of", "2022-04-26"], capsys)
     assert code == 0
@@ -221,6 +222,20 @@ def test_regions_file_is_a_usable_origin_grouping(tmp_path: Path) -> None:
     groups = load_origin_groups(out / "regions.yaml")
     assert dict(groups.countries) == {"KR": "asia", "GB": "europe", "US": "united-states"}
     assert groups.domestic is None
+
+
+def test_the_publishers_classification_is_kept_beside_the_scores(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    write_import(_read(SRC_2022), out)
+    classes = pd.read_csv(out / "published" / "companies.csv", dtype=str).set_index("company_id")
+    assert classes.loc["demosocial"].to_dict() == {
+        "hq_country": "KR",
+        "rdr_region": "Asia",
+        "rdr_type": "platforms",
+        "rdr_subtype": "internet",
+        "sector": "63",
+    }
+    assert classes.loc["fictionaltelecom", "sector"] == "61"
 
 
 def test_manifest_records_files_hashes_and_options(tmp_path: Path) -> None:

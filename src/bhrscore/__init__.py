@@ -38,6 +38,18 @@ from .evidence.sectors import SectorVocabulary, default_sector_vocabulary, load_
 from .evidence.write import write_evidence
 from .export import write_briefing, write_template
 from .export.tables import write_scorecard
+from .importers import (
+    Imported,
+    Importer,
+    ImporterError,
+    ImportOptions,
+    ImportProblemsError,
+    import_bundle,
+    importer,
+    importers,
+    published_vs_scored,
+    read_published,
+)
 from .rubric import (
     Rubric,
     RubricError,
@@ -67,6 +79,11 @@ __all__ = [
     "EvidenceValidationError",
     "Frames",
     "GroupSubject",
+    "ImportOptions",
+    "ImportProblemsError",
+    "Imported",
+    "Importer",
+    "ImporterError",
     "Limits",
     "OriginGroups",
     "Problem",
@@ -89,10 +106,15 @@ __all__ = [
     "default_sector_vocabulary",
     "evidence_kind",
     "evidence_kinds",
+    "import_bundle",
+    "importer",
+    "importers",
     "load_evidence",
     "load_origin_groups",
     "load_rubric",
     "load_sector_vocabulary",
+    "published_vs_scored",
+    "read_published",
     "rule_type",
     "scale_type",
     "score",

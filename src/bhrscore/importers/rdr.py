@@ -92,6 +92,10 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("rdr-2022", (*_CORE, "isParent"), "isParent"),
     Layout("rdr-2020", (*_CORE, "Score_Adjusted"), None),
 )
+#: The publisher's classification of each company, written as ``published/companies.csv``
+#: (beside the published scores: the publisher's own labels, for cross-tabulation).
+CLASS_FILE = "published/companies.csv"
+CLASS_COLUMNS = ("company_id", "hq_country", "rdr_region", "rdr_type", "rdr_subtype", "sector")
 SPECS_COLUMNS = ("company", "companyClean", "maintype", "subtype", "region", "country")
 TOTALS_COLUMNS = ("Index", "Company", "Score")
 CATEGORY_COLUMNS = ("Index", "Company", "Category", "Score")
@@ -345,7 +349,7 @@ def _import(r: _Reader) -> Imported:
         meta = r.table("company-meta", ("Company", "Website"), "company websites")
 
     layout, rows = indicators if indicators is not None else (None, None)
-    companies, regions = _companies(r, specs, meta, rows)
+    companies, classes = _companies(r, specs, meta, rows)
     known = {c.id: c for c in companies}
     evidence, catalogue = (
         _evidence(r, layout, rows, known) if layout is not None and rows is not None else ([], [])
@@ -353,8 +357,10 @@ def _import(r: _Reader) -> Imported:
     published = _published(r, totals, categories, known)
 
     files: dict[str, str] = {}
-    if regions:
-        files["regions.yaml"] = _regions_yaml(regions, r)
+    regions = classes.loc[classes["rdr_region"] != ""].groupby("rdr_region")["hq_country"]
+    if len(regions):
+        files["regions.yaml"] = _regions_yaml({str(k): list(v) for k, v in regions}, r)
+    files[CLASS_FILE] = classes.to_csv(index=False, lineterminator="\n")
     licence = _license(r.folder)
     if licence is not None:
         files["LICENSE"] = licence[1]
@@ -432,11 +438,11 @@ def _companies(
     specs: SourceTable | None,
     meta: SourceTable | None,
     rows: pd.DataFrame | None,
-) -> tuple[list[Company], dict[str, list[str]]]:
-    """Companies of the release that have indicator rows, and RDR's region grouping
-    (region -> ISO codes)."""
+) -> tuple[list[Company], pd.DataFrame]:
+    """Companies of the release that have indicator rows, and the publisher's classification
+    of each (:data:`CLASS_COLUMNS`)."""
     if specs is None:
-        return [], {}
+        return [], pd.DataFrame(columns=list(CLASS_COLUMNS))
     frame = specs.frame
     scored = set(rows["Company"]) if rows is not None else set(frame["companyClean"])
     codes = frame["country"].map(country_code)
@@ -480,7 +486,7 @@ def _companies(
     if meta is not None:
         websites = dict(zip(meta.frame["Company"], meta.frame["Website"], strict=True))
     out: list[Company] = []
-    regions: dict[str, list[str]] = {}
+    classes: list[dict[str, str]] = []
     source = r.source("company-specs", "company list")
     keep = ~unscored & codes.notna() & frame["maintype"].isin(list(SECTORS)) & ~dup & (ids != "")
     for i in frame.index[keep]:
@@ -506,9 +512,18 @@ def _companies(
             r.report.add(_model_problems(specs, int(row[LINE]), exc, _SPECS_FIELDS))
             continue
         out.append(company)
-        if row["region"] not in ("", "NA"):
-            regions.setdefault(str(row["region"]), []).append(str(codes[i]))
-    return out, regions
+        classes.append(
+            {
+                "company_id": company.id,
+                "hq_country": str(codes[i]),
+                "rdr_region": "" if row["region"] == "NA" else str(row["region"]),
+                "rdr_type": str(row["maintype"]),
+                "rdr_subtype": "" if row["subtype"] == "NA" else str(row["subtype"]),
+                "sector": SECTORS[str(row["maintype"])],
+            }
+        )
+    frame_out = pd.DataFrame(classes, columns=list(CLASS_COLUMNS))
+    return out, frame_out.sort_values("company_id", kind="stable").reset_index(drop=True)
 
 
 def _evidence(
