@@ -65,6 +65,16 @@ def _edit(path: Path, old: str, new: str) -> None:
 # --- layouts ------------------------------------------------------------------------------
 
 
+def test_a_2022_file_without_isparent_is_read_as_the_2020_layout(src: Path) -> None:
+    _edit(src / "csv" / "2022-indicators.csv", ",isParent,", ",parentFlag,")
+    imported = _read(src)
+    assert imported.ok
+    assert imported.layout == "rdr-2020"
+    # parents are found from IndicatorFam instead: the same records and rubric
+    assert len(imported.evidence) == 27
+    assert [c["id"] for c in imported.rubric["tree"][0]["children"]] == ["G1", "G4"]
+
+
 def test_layouts_are_detected_from_the_header() -> None:
     t22, _ = read_table(SRC_2022 / "csv" / "2022-indicators.csv")
     t20, _ = read_table(SRC_2020 / "csv" / "2020-indicators.csv")
@@ -81,13 +91,12 @@ def test_unknown_layout_is_an_error_naming_the_missing_columns(
     src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = src / "csv" / "2022-indicators.csv"
-    _edit(path, ",isParent,", ",parentFlag,")
+    _edit(path, ",Score,isParent,", ",Points,parentFlag,")
     out = tmp_path / "out"
     code, _, err = run_cli(["import", "rdr", str(src), str(out), "--date", "2022-04-26"], capsys)
     assert code == 1
     assert "2022-indicators.csv:1" in err
-    assert "rdr-2022 needs isParent" in err
-    assert "rdr-2020 needs Score_Adjusted" in err
+    assert "rdr-2022 needs Score, isParent; rdr-2020 needs Score)" in err
     assert not out.exists()
 
 

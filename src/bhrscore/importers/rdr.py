@@ -16,9 +16,10 @@ RDR publishes each index's data in the ``csv/`` directory of a GitHub repository
 IndicatorFam, isSubindicator, IndicatorSuffix, Score``. The 2022 layout marks indicators that
 have sub-indicators with ``isParent`` (and adds ``labelShort``, ``guidance``, ``scoringScope``,
 ``excludeCompanies``); the 2020 layout has no ``isParent`` (a parent is an indicator other rows
-name as their ``IndicatorFam``) and carries ``Score_Adjusted``, RDR's scores re-based for
+name as their ``IndicatorFam``) and may carry ``Score_Adjusted``, RDR's scores re-based for
 comparison with the previous methodology, which this importer does not read (the index's
-published scores are computed from ``Score``). The layout is detected from the header.
+published scores are computed from ``Score``). The layout is detected from the header: a file
+with ``isParent`` is read as 2022, one with only the shared columns as 2020.
 
 **Level.** RDR scores elements, averages them into indicators (and sub-indicators into their
 parent indicator), and averages *all* indicators of a company into its total and the
@@ -87,10 +88,12 @@ class Layout:
     parent_column: str | None
 
 
-#: Known layouts, tried in this order (the first whose columns are all present is used).
+#: Known layouts, tried in this order (the first whose columns are all present is used). The
+#: 2020 layout needs only the shared columns: its files may carry ``Score_Adjusted`` and
+#: labels, which are not needed to map a row.
 LAYOUTS: tuple[Layout, ...] = (
     Layout("rdr-2022", (*_CORE, "isParent"), "isParent"),
-    Layout("rdr-2020", (*_CORE, "Score_Adjusted"), None),
+    Layout("rdr-2020", _CORE, None),
 )
 #: The publisher's classification of each company, written as ``published/companies.csv``
 #: (beside the published scores: the publisher's own labels, for cross-tabulation).
