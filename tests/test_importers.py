@@ -29,6 +29,7 @@ from bhrscore.importers import (
     read_published,
     write_import,
 )
+from bhrscore.importers import base as importers_base
 from bhrscore.importers.table import LINE, read_table, row_problems
 from tests.conftest import run_cli
 
@@ -208,7 +209,7 @@ def test_installed_packages_provide_importers_through_entry_points(
     def fake_entry_points(group: str) -> list[Entry]:
         return [Entry()] if group == "bhrscore.importers" else []
 
-    monkeypatch.setattr("bhrscore.importers.base.entry_points", fake_entry_points)
+    monkeypatch.setattr(importers_base, "entry_points", fake_entry_points)
     try:
         assert "toy" in importers()
         assert loaded == ["toy"]
@@ -216,3 +217,12 @@ def test_installed_packages_provide_importers_through_entry_points(
         assert loaded == ["toy"]  # loaded once: a registered name is not loaded again
     finally:
         IMPORTERS.unregister("toy")
+
+
+def test_the_package_attribute_is_the_importers_module() -> None:
+    import types
+
+    import bhrscore
+
+    assert isinstance(bhrscore.importers, types.ModuleType)  # not shadowed by a re-export
+    assert bhrscore.importers.importers is importers

@@ -46,7 +46,6 @@ from .importers import (
     ImportProblemsError,
     import_bundle,
     importer,
-    importers,
     published_vs_scored,
     read_published,
 )
@@ -108,7 +107,6 @@ __all__ = [
     "evidence_kinds",
     "import_bundle",
     "importer",
-    "importers",
     "load_evidence",
     "load_origin_groups",
     "load_rubric",

@@ -395,6 +395,7 @@ def _import(r: _Reader) -> Imported:
             "not_applicable": n_na,
             "indicators_scored_by_rubric": len(catalogue),
         },
+        "warnings": [f"{Path(p.file).name}: {p.message}" for p in r.report.warnings],
         "published_scores": {
             "file": "published/scores.csv",
             "precision": "whole numbers (RDR rounds published scores)",
@@ -648,7 +649,8 @@ def _evidence(
         label = labels.get(rec["Indicator"]) or plain_text(str(rec.get("labelLong", "")), 120)
         what = f"{rec['_display']}" + (f" ({label})" if label and label != "NA" else "")
         if rec["_sub"]:
-            what = f"sub-indicator {what} of {rec['IndicatorFam']}"
+            parent = display_id(str(rec["Category"]), str(rec["IndicatorNr"]), "")
+            what = f"sub-indicator {what} of {parent}"
         head = f"{PUBLISHER} {r.release} Corporate Accountability Index"
         summary = (
             f"{head}: {what} is not applicable to {company.name}."
