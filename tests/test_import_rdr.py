@@ -379,6 +379,18 @@ def test_a_company_list_row_that_cannot_be_mapped_names_its_column(src: Path) ->
     assert not (src / "out").exists()
 
 
+def test_published_scores_that_cannot_be_mapped_are_reported(src: Path) -> None:
+    path = src / "csv" / "2022-categories.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "2022,DemoSocial,P,16\n2022,DemoSocial,X,1\n",
+        encoding="utf-8",
+    )
+    imported = _read(src)
+    found = [(p.row, p.field, p.code) for p in imported.report.errors]
+    # header + 9 rows = lines 1-10; the appended rows are lines 11 (a second DemoSocial P) and 12
+    assert found == [(12, "Category", "unknown-category"), (11, "Company", "duplicate-row")]
+
+
 def test_missing_files_are_problems(src: Path) -> None:
     (src / "csv" / "2022-totals.csv").unlink()
     imported = _read(src)

@@ -150,6 +150,13 @@ def display_id(category: str, number: str, suffix: str) -> str:
     return f"{category}{num}{suffix if suffix not in ('', 'NA') else ''}"
 
 
+def _display_ids(rows: pd.DataFrame) -> pd.Series:
+    """:func:`display_id` of every row (vectorised; rows with a valid number and suffix)."""
+    number = pd.to_numeric(rows["IndicatorNr"]).astype("int64").astype("string")
+    suffix = rows["IndicatorSuffix"].where(rows["IndicatorSuffix"] != "NA", "")
+    return rows["Category"] + number + suffix
+
+
 def plain_text(value: str, limit: int = 400) -> str:
     """HTML from RDR's cells as one line of plain text, cut at ``limit`` characters."""
     text = " ".join(html.unescape(_TAGS.sub(" ", value)).split())
@@ -596,12 +603,9 @@ def _evidence(
         "duplicate-row",
     )
     sub = flags["isSubindicator"]
-    families = set(zip(rows.loc[~sub, "Company"], rows.loc[~sub, "Indicator"], strict=True))
-    orphan = sub & ~pd.Series(
-        [(c, f) in families for c, f in zip(rows["Company"], rows["IndicatorFam"], strict=True)],
-        index=rows.index,
-        dtype=bool,
-    )
+    families = pd.MultiIndex.from_arrays([rows.loc[~sub, "Company"], rows.loc[~sub, "Indicator"]])
+    family_of = pd.MultiIndex.from_arrays([rows["Company"], rows["IndicatorFam"]])
+    orphan = sub & ~pd.Series(family_of.isin(families), index=rows.index, dtype=bool)
     r.errors(
         table,
         rows,
@@ -628,15 +632,7 @@ def _evidence(
         _score=score[ok],
         _na=na[ok],
         _sub=sub[ok],
-        _display=[
-            display_id(c, n, s)
-            for c, n, s in zip(
-                rows.loc[ok, "Category"],
-                rows.loc[ok, "IndicatorNr"],
-                rows.loc[ok, "IndicatorSuffix"],
-                strict=True,
-            )
-        ],
+        _display=_display_ids(rows.loc[ok]),
     )
     catalogue = _catalogue(good)
     labels = {ind.question_id: ind.title for ind in catalogue}
@@ -742,7 +738,16 @@ def _published(
                 f"unknown RDR category (known: {', '.join(CATEGORIES)})",
                 "unknown-category",
             )
-        ok = ~(unknown | bad | bad_node)
+        dup = r.errors(
+            table,
+            rows,
+            pd.DataFrame({"c": ids, "n": node}).duplicated() & ~(unknown | bad_node),
+            "Company",
+            f"a second {what} score for this company"
+            + ("" if node_of is None else " and category"),
+            "duplicate-row",
+        )
+        ok = ~(unknown | bad | bad_node | dup)
         parts.append(
             pd.DataFrame(
                 {
