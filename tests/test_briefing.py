@@ -138,9 +138,10 @@ def make_card() -> ScoreCard:
     )
     node_rows = []
     for c in ids:
-        node_rows.append((c, "total", None, 0, TOTALS[c][0], TOTALS[c][1], 1.0))
+        node_rows.append((c, "total", None, 0, TOTALS[c][0], TOTALS[c][1], 1.0, None, None))
         for theme in ("dialogue", "wages"):
-            node_rows.append((c, theme, "total", 1, THEMES[c][theme], THEMES[c][theme], 1.0))
+            score = THEMES[c][theme]
+            node_rows.append((c, theme, "total", 1, score, score, 1.0, None, None))
     nodes = pd.DataFrame(node_rows, columns=list(NODE_COLUMNS)).astype(NODE_COLUMNS)
     ind_rows = []
     for c in ids:
@@ -159,6 +160,7 @@ def make_card() -> ScoreCard:
                     f"alleged:{n}",
                     WEIGHT_OF[ind],
                     False,
+                    "scored",
                 )
             )
     indicators = pd.DataFrame(ind_rows, columns=list(INDICATOR_COLUMNS)).astype(

@@ -195,6 +195,8 @@ def test_theme_and_indicator_metrics() -> None:
             "score": [20.0, 40.0, 80.0],
             "score_before_penalties": [20.0, 40.0, 80.0],
             "coverage": [0.5, 1.0, 1.0],
+            "when": [None] * 3,
+            "when_evidence_ids": [None] * 3,
         }
     ).astype(NODE_COLUMNS)
     indicators = pd.DataFrame(
@@ -209,6 +211,7 @@ def test_theme_and_indicator_metrics() -> None:
             "status_mix": ["alleged:1", "", "verified:2"],
             "weight": [1.0] * 3,
             "missing": [False, True, False],
+            "status": ["scored", "missing", "scored"],
         }
     ).astype(INDICATOR_COLUMNS)
     card = make_scorecard(rows, nodes=nodes, indicators=indicators)

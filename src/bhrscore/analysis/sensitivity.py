@@ -26,14 +26,13 @@ than half of them (:data:`DEGENERATE_SHARE`) share one total; degenerate runs ar
 ranges and ``sign_kept`` (``options["left_out"]`` lists them).
 
 **Cost.** Weights do not change indicator scores, only how they are aggregated, so weight runs
-re-aggregate the base score card's indicator scores for all runs at once (numpy, runs x
-companies), after checking that this re-aggregation reproduces the engine's node scores for the
-base rubric exactly. If it does not (a rubric feature the re-aggregation does not model), every
-run is re-scored by the engine instead (``method="engine"`` forces that). The policy
+re-aggregate the base score card's indicator scores and penalties for all runs at once, in
+blocks of runs x companies, with the engine's own tree core
+(:func:`bhrscore.rubric.tree.aggregate_tree`, which has a runs axis): the base run and a run
+with the base weights are the engine's totals by construction. ``method="engine"`` re-scores
+every weight run with the engine instead (a cross-check; it re-runs every rule). The policy
 alternatives are always re-scored by the engine; the geometric one is then re-aggregated from
-that card's indicator scores with the floor (when the re-aggregation reproduces the engine for
-the alternative rubric; otherwise the engine's unfloored totals are kept and
-``options["geometric_floor"]`` is ``None``).
+that card's indicator scores with the floor.
 """
 
 from __future__ import annotations
@@ -49,7 +48,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..rubric.model import ROOT_ID
+from ..rubric.model import ROOT_ID, case_weights, effective_weights
+from ..rubric.node_aggregations import Child, NodeInput, node_aggregations
+from ..rubric.tree import PenaltyArrays, aggregate_tree, case_key
 from .compare import unit_table
 from .keys import check_keys, group_label
 from .origin import OriginGroupsLike
@@ -60,8 +61,6 @@ if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
 
 FloatArray = npt.NDArray[np.float64]
-#: Largest difference between re-aggregated and engine node scores accepted as "the same".
-REPRODUCE_TOLERANCE = 1e-9
 #: In the geometric alternative, indicator scores below this count as this (0-100 scale).
 GEOMETRIC_FLOOR = 1.0
 #: A run is degenerate when more than this share of the companies with a total share one value.
@@ -141,34 +140,38 @@ class Sensitivity:
 
 
 def _sibling_weights(nodes: Sequence[Node]) -> FloatArray:
-    given = [n.weight for n in nodes]
-    if all(w is None for w in given):
-        return np.full(len(nodes), 1.0 / len(nodes))
-    return np.array([0.0 if w is None else float(w) for w in given])
+    """Effective sibling weights (points as shares of their sum; equal shares if none)."""
+    return _f64(np.nan_to_num(np.array(effective_weights(list(nodes)), dtype=float)))
 
 
 def draw_weights(
     rubric: Rubric, runs: int, concentration: float, seed: int
 ) -> dict[str, FloatArray]:
     """Per parent id (``total`` for the top level), a ``runs x children`` matrix of sibling
-    weights drawn from ``Dirichlet(concentration * w)``. Zero weights stay zero; an infinite
-    concentration (or a single child) repeats the base weights. Each parent has its own
-    random stream, so draws do not depend on the order of the tree."""
+    weights drawn from ``Dirichlet(concentration * w)``, and likewise per ``when`` case of a
+    node (key :func:`bhrscore.rubric.tree.case_key`). Zero weights stay zero; an infinite
+    concentration (or a single child) repeats the base weights. Each parent (and case) has
+    its own random stream, so draws do not depend on the order of the tree."""
     if not concentration > 0:
         raise SensitivityError(f"concentration must be positive, not {concentration}")
     out: dict[str, FloatArray] = {}
 
-    def visit(parent: str, nodes: Sequence[Node]) -> None:
-        base = _sibling_weights(nodes)
+    def draw(key: str, base: FloatArray) -> None:
         draws = np.tile(base, (runs, 1))
         positive = base > 0
         if math.isfinite(concentration) and positive.sum() > 1 and runs > 0:
-            rng = rng_for(seed, "weights", parent)
+            rng = rng_for(seed, "weights", key)
             draws[:, positive] = rng.dirichlet(concentration * base[positive], size=runs)
-        out[parent] = draws
+        out[key] = draws
+
+    def visit(parent: str, nodes: Sequence[Node]) -> None:
+        draw(parent, _sibling_weights(nodes))
         for node in nodes:
             if node.children:
                 visit(node.id, node.children)
+                for case in node.when or []:
+                    base = np.array(case_weights(case, node.children), dtype=float)
+                    draw(case_key(node.id, case.id), base)
 
     visit(ROOT_ID, rubric.tree)
     return out
@@ -180,9 +183,26 @@ def _rebuild(
     row = weights[parent][run]
     rebuilt = []
     for node, w in zip(nodes, row, strict=True):
-        update: dict[str, Any] = {"weight": float(w)}
+        update: dict[str, Any] = {"weight": float(w), "points": None}
         if node.children:
             update["children"] = _rebuild(node.children, weights, node.id, run)
+            if node.when:
+                update["when"] = [
+                    case.model_copy(
+                        update={
+                            "weights": {
+                                child.id: float(cw)
+                                for child, cw in zip(
+                                    node.children,
+                                    weights[case_key(node.id, case.id)][run],
+                                    strict=True,
+                                )
+                            },
+                            "points": None,
+                        }
+                    )
+                    for case in node.when
+                ]
         rebuilt.append(node.model_copy(update=update))
     return rebuilt
 
@@ -223,9 +243,10 @@ def alternative_aggregation(rubric: Rubric) -> tuple[str, Rubric]:
 # --- fast re-aggregation ---------------------------------------------------------------------
 
 
-def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, tuple[FloatArray, FloatArray]]:
-    """Per node: (points subtracted, cap) per company (0 and +inf when none)."""
-    out: dict[str, tuple[FloatArray, FloatArray]] = {}
+def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, list[PenaltyArrays]]:
+    """Per node: one (points subtracted, cap) pair per company (0 and NaN when none), from
+    the card's penalty table."""
+    out: dict[str, list[PenaltyArrays]] = {}
     pen = card.penalties
     if pen.empty:
         return out
@@ -234,56 +255,37 @@ def _penalty_arrays(card: ScoreCard, ids: pd.Index) -> dict[str, tuple[FloatArra
         points = rows["points"].astype("Float64").fillna(0.0).groupby(company.to_numpy()).sum()
         caps = rows["cap"].astype("Float64").groupby(company.to_numpy()).min()
         p = _f64(points.reindex(ids).astype("float64").fillna(0.0))
-        c = _f64(caps.reindex(ids).astype("float64").fillna(np.inf))
-        out[str(node_id)] = (p, c)
+        c = _f64(caps.reindex(ids).astype("float64"))
+        out[str(node_id)] = [(p, c)]
+    return out
+
+
+def _when_cases(card: ScoreCard, rubric: Rubric, ids: pd.Index) -> dict[str, npt.NDArray[np.int64]]:
+    """Per node with ``when`` cases: the index of the case the card applied to each company
+    (``-1``: the node's own weights), read from the nodes table's ``when`` column."""
+    out: dict[str, npt.NDArray[np.int64]] = {}
+    nodes = card.nodes
+    for info in rubric.walk():
+        if not info.node.when:
+            continue
+        rows = nodes[nodes["node_id"] == info.node.id]
+        labels = pd.Series(
+            rows["when"].astype("string").to_numpy(dtype=object),
+            index=rows["company_id"].astype("string"),
+        ).reindex(ids)
+        cases = pd.Index([case.id for case in info.node.when], dtype="string")
+        out[info.node.id] = cases.get_indexer(pd.Index(labels, dtype="string")).astype(np.int64)
     return out
 
 
 def _aggregate(children: list[FloatArray], weights: FloatArray, how: str) -> FloatArray:
-    """Children scores (each ``companies`` when the same in every run, or ``runs x
-    companies``; NaN = excluded) and ``runs x children`` weights -> node scores (runs x
-    companies), with the engine's rules: weights re-normalised over the children present,
-    a zero child makes a geometric mean 0, the minimum ignores zero-weight children.
-    Run-invariant children are combined with one matrix product."""
-    runs = weights.shape[0]
-    width = max(c.shape[-1] for c in children)
-    fixed = [j for j, c in enumerate(children) if c.ndim == 1]
-    varying = [j for j, c in enumerate(children) if c.ndim == 2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if how == "minimum":
-            out = np.full((runs, width), np.inf)
-            for j, x in enumerate(children):
-                use = ~np.isnan(x) & (weights[:, j : j + 1] > 0)
-                out = np.minimum(out, np.where(use, x, np.inf))
-            return np.where(np.isinf(out), np.nan, out)
-        geometric = how == "geometric"
-
-        def term(x: FloatArray) -> FloatArray:
-            ok = ~np.isnan(x)
-            if geometric:
-                return np.where(ok & (x > 0), np.log(np.where(ok & (x > 0), x, 1.0)), 0.0)
-            return np.where(ok, x, 0.0)
-
-        num = np.zeros((runs, width))
-        den = np.zeros((runs, width))
-        zero = np.zeros((runs, width), dtype=bool)
-        if fixed:
-            x = np.stack([children[j] for j in fixed])  # k x N
-            w = weights[:, fixed]  # R x k
-            num += w @ term(x)
-            den += w @ (~np.isnan(x)).astype(float)
-            if geometric:
-                zero |= ((w > 0).astype(float) @ (~np.isnan(x) & (x <= 0)).astype(float)) > 0
-        for j in varying:
-            x, w = children[j], weights[:, j : j + 1]
-            num += w * term(x)
-            den += w * ~np.isnan(x)
-            if geometric:
-                zero |= (w > 0) & ~np.isnan(x) & (x <= 0)
-        out = np.exp(num / den) if geometric else num / den
-        if geometric:
-            out = np.where(zero, 0.0, out)
-    return np.where(den > 0, out, np.nan)
+    """Children scores (each ``companies``, or ``runs x companies``; NaN = excluded) and
+    ``runs x children`` weights -> node scores (runs x companies): one node of the tree core
+    (:mod:`bhrscore.rubric.tree`), kept for callers of this name."""
+    rows = [c[None, :] if c.ndim == 1 else c for c in children]
+    shape = (max(weights.shape[0], *(r.shape[0] for r in rows)), rows[0].shape[1])
+    kids = tuple(Child(str(j), r, weights[:, j : j + 1], True) for j, r in enumerate(rows))
+    return np.broadcast_to(node_aggregations()[how].combine(NodeInput("node", kids, shape)), shape)
 
 
 def reaggregate(
@@ -294,84 +296,25 @@ def reaggregate(
     geometric_floor: float | None = None,
 ) -> dict[str, FloatArray]:
     """Node scores (runs x companies, in ``card.companies`` order; indicators: one row shared
-    by all runs) from the card's indicator scores, aggregated with the given sibling weights
-    and the card's penalties. With ``geometric_floor``, indicator scores below it count as it
-    where a geometric mean combines them (missing indicators stay missing)."""
+    by all runs) from the card's indicator scores and penalties, aggregated by the tree core
+    (:func:`bhrscore.rubric.tree.aggregate_tree`, the engine's own) with the given sibling
+    weights. With ``geometric_floor``, indicator scores below it count as it where a
+    geometric mean combines them (missing indicators stay missing)."""
     ids = pd.Index(card.companies["company_id"].astype("string"))
     ind = card.indicators
     matrix = ind.pivot(index="indicator_id", columns="company_id", values="score")
     matrix = matrix.reindex(columns=ids).astype("float64")
-    penalties = _penalty_arrays(card, ids)
-    default = rubric.policies.aggregation
-    scores: dict[str, FloatArray] = {}
-
-    def penalise(node_id: str, s: FloatArray) -> FloatArray:
-        if node_id not in penalties:
-            return s
-        points, cap = penalties[node_id]
-        with np.errstate(invalid="ignore"):
-            out = np.minimum(np.clip(s - points, 0.0, 100.0), cap)
-        return np.where(np.isnan(s), np.nan, out)
-
-    def floored(how: str, nodes: Sequence[Node], kids: list[FloatArray]) -> list[FloatArray]:
-        if geometric_floor is None or how != "geometric":
-            return kids
-        # np.maximum keeps NaN (an excluded indicator stays excluded)
-        return [
-            np.maximum(k, geometric_floor) if not n.children else k
-            for n, k in zip(nodes, kids, strict=True)
-        ]
-
-    def visit(node: Node) -> FloatArray:
-        if not node.children:
-            row = (
-                _f64(matrix.loc[node.id]) if node.id in matrix.index else np.full(len(ids), np.nan)
-            )
-            s = row  # the same in every run; final: no penalties on indicators
-        else:
-            how = node.aggregation or default
-            kids = floored(how, node.children, [visit(child) for child in node.children])
-            s = _aggregate(kids, weights[node.id], how)
-            s = penalise(node.id, s)
-        scores[node.id] = s
-        return s
-
-    top = floored(default, rubric.tree, [visit(node) for node in rubric.tree])
-    scores[ROOT_ID] = penalise(ROOT_ID, _aggregate(top, weights[ROOT_ID], default))
-    return scores
-
-
-def _reproduces(card: ScoreCard, rubric: Rubric) -> bool:
-    """Does re-aggregating with the base weights give the engine's node scores?"""
-    base = {k: v[:1] for k, v in draw_weights(rubric, 1, math.inf, 0).items()}
-    try:
-        scores = reaggregate(card, rubric, base)
-    except (KeyError, ValueError):
-        return False
-    ids = pd.Index(card.companies["company_id"].astype("string"))
-    nodes = card.nodes
-    for node_id, got in scores.items():
-        rows = nodes[nodes["node_id"] == node_id]
-        if rows.empty and node_id != ROOT_ID:
-            continue  # an indicator: its scores were read from the card
-        want = (
-            pd.Series(
-                rows["score"].astype("Float64").to_numpy(),
-                index=rows["company_id"].astype("string"),
-            )
-            .reindex(ids)
-            .astype("float64")
-            .to_numpy()
-        )
-        if node_id == ROOT_ID and rows.empty:
-            want = card.companies["total"].astype("Float64").astype("float64").to_numpy()
-        same_na = np.array_equal(np.isnan(got[0]), np.isnan(want))
-        close = np.allclose(
-            np.nan_to_num(got[0]), np.nan_to_num(want), rtol=0, atol=REPRODUCE_TOLERANCE
-        )
-        if not (same_na and close):
-            return False
-    return True
+    indicators = {str(k): _f64(matrix.loc[k]) for k in matrix.index}
+    tree = aggregate_tree(
+        rubric,
+        indicators,
+        weights=weights,
+        cases=_when_cases(card, rubric, ids),
+        penalties=_penalty_arrays(card, ids),
+        geometric_floor=geometric_floor,
+        companies=len(ids),
+    )
+    return tree.score
 
 
 # --- ranks and groups ------------------------------------------------------------------------
@@ -486,13 +429,13 @@ def sensitivity(
     if method not in ("auto", "engine"):
         raise SensitivityError("method must be 'auto' or 'engine'")
     by_keys = check_keys(by, "by", required=True)
-    card = base if base is not None else score(evidence, rubric, as_of=as_of)
+    card = base if base is not None else score(evidence, rubric, as_of=as_of, uncertainty=False)
     ids = pd.Index(card.companies["company_id"].astype("string"), name="company_id")
     weights = draw_weights(rubric, n, concentration, seed)
 
     columns: dict[int, FloatArray] = {0: _totals_of(card, ids)}
     labels: list[tuple[int, str, str]] = [(0, "base", "base")]
-    fast = method == "auto" and _reproduces(card, rubric)
+    fast = method == "auto"
     if n:
         if fast:
             # blocks of runs keep the runs x companies arrays near BLOCK_CELLS cells
@@ -504,7 +447,12 @@ def sensitivity(
                     columns[start + i + 1] = row
         else:
             for r in range(n):
-                run_card = score(evidence, rubric_with_weights(rubric, weights, r), as_of=as_of)
+                run_card = score(
+                    evidence,
+                    rubric_with_weights(rubric, weights, r),
+                    as_of=as_of,
+                    uncertainty=False,
+                )
                 columns[r + 1] = _totals_of(run_card, ids)
         labels += [(r + 1, "weights", f"weights {r + 1}") for r in range(n)]
     scenario_runs: dict[str, int] = {}
@@ -515,12 +463,12 @@ def sensitivity(
             ("aggregation", alternative_aggregation(rubric)),
         ):
             run = len(labels)
-            alt_card = score(evidence, alt_rubric, as_of=as_of)
+            alt_card = score(evidence, alt_rubric, as_of=as_of, uncertainty=False)
             alt_totals = _totals_of(alt_card, ids)
             if alt == "exclude":
                 # nothing scored: no total, rather than the fixed-value indicators alone
                 alt_totals = np.where(_coverage_of(alt_card, ids) > 0, alt_totals, np.nan)
-            elif alt == "geometric" and _reproduces(alt_card, alt_rubric):
+            elif alt == "geometric":
                 # the handbook's floor: one indicator at 0 must not zero the whole total
                 once = draw_weights(alt_rubric, 1, math.inf, 0)
                 floored = reaggregate(alt_card, alt_rubric, once, geometric_floor=GEOMETRIC_FLOOR)

@@ -295,7 +295,7 @@ def run_case(case_file: CaseFile, index: int, rubric: Rubric, file: str = "<case
         return result
     try:
         evidence = build_evidence(case_file, case, f"cases[{index}]")
-        card = score(evidence, rubric, as_of)
+        card = score(evidence, rubric, as_of, uncertainty=False)  # cases check scores only
     except ValueError as err:
         result.error = str(err)
         return result

@@ -13,13 +13,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
 from ..evidence.vocab import Involvement, Reliability, Status
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
-from .rules import RuleContext
+from .node_aggregations import Child, NodeInput, node_aggregations
+from .replicates import Replicates, record_keys
+from .rules import RuleContext, RuleResult
 from .scorecard import (
     INDICATOR_COLUMNS,
     NODE_COLUMNS,
@@ -27,7 +30,16 @@ from .scorecard import (
     ScoreCard,
     ScoreMeta,
 )
-from .selection import Prepared, Selection, day_number, select_rows
+from .selection import Prepared, Selection, day_number
+from .spec import Select
+from .tree import PenaltyArrays, aggregate_tree
+from .uncertainty import (
+    Uncertainty,
+    UncertaintyLike,
+    block_size,
+    resolve_uncertainty,
+    with_uncertainty,
+)
 
 COMPANY_ATTRIBUTES = (
     "hq_country",
@@ -154,42 +166,43 @@ def _missing_policies(rubric: Rubric) -> dict[str, str | float]:
 
 
 def aggregate_children(scores: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
-    """Combine child scores (children x companies, NaN = excluded) with weights re-normalised
-    over the children present. ``geometric``: weighted geometric mean (a 0 makes it 0);
-    ``minimum``: the lowest child with a positive weight."""
-    valid = ~np.isnan(scores) & (weights[:, None] > 0)
-    w = np.where(valid, weights[:, None], 0.0)
-    den = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if how == "arithmetic":
-            out = (w * np.where(valid, scores, 0.0)).sum(axis=0) / den
-        elif how == "geometric":
-            logs = np.where(valid, np.log(np.where(valid, scores, 1.0)), 0.0)
-            out = np.exp((w * np.where(w > 0, logs, 0.0)).sum(axis=0) / den)
-        else:
-            out = np.where(valid, scores, np.inf).min(axis=0)
-    return np.where(den > 0, out, np.nan)
+    """Combine child scores (children x companies, NaN = excluded) with ``weights``: one run
+    of the tree core's node aggregation (:mod:`.tree`), kept for callers of this name."""
+    children = tuple(
+        Child(str(j), scores[j][None, :], np.array([[w]]), True) for j, w in enumerate(weights)
+    )
+    node = NodeInput("node", children, (1, scores.shape[1]))
+    result: np.ndarray = node_aggregations()[how].combine(node)[0]
+    return result
+
+
+def _penalties_by_node(effects: list[PenaltyEffect]) -> dict[str, list[PenaltyArrays]]:
+    """The effects' ``(points, cap)`` arrays grouped by the node they apply to."""
+    out: dict[str, list[PenaltyArrays]] = {}
+    for eff in effects:
+        out.setdefault(eff.penalty.node, []).append((eff.points, eff.cap))
+    return out
 
 
 @dataclass(frozen=True)
 class PenaltyEffect:
     penalty: Penalty
-    points: np.ndarray  # per company, 0 when none
-    cap: np.ndarray  # per company, NaN when none
+    points: np.ndarray  # per company code, 0 when none
+    cap: np.ndarray  # per company code, NaN when none
     used: Selection
 
 
 def penalty_effect(
     prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies
 ) -> PenaltyEffect:
-    sel = select_rows(prep, penalty.select, ctx.as_of, ctx.window, ctx.decay)
-    inv = prep.column("company_involvement", sel.rows)
+    sel = ctx.select(penalty.select)
+    inv = ctx.column("company_involvement", sel)
     iw = policies.involvement_weights.model_dump()
     inv = _categorical(inv, [i.value for i in Involvement])
     factor = sel.weight * _lookup(inv, iw, iw["unknown"])
     sel = Selection(sel.rows, sel.company, factor)
     sel = sel.take(factor > 0)
-    n = prep.n_companies
+    n = ctx.n
     agg: np.ndarray
     if penalty.combine == "sum":
         agg = np.bincount(sel.company, weights=sel.weight, minlength=n).astype(float)
@@ -206,20 +219,71 @@ def penalty_effect(
     return PenaltyEffect(penalty, np.zeros(n), cap, sel)
 
 
+@dataclass(frozen=True)
+class WhenResult:
+    """Which ``when`` case of a node applies per company code (-1: the node's own weights)
+    and each case's selection (its evidence)."""
+
+    chosen: npt.NDArray[np.int64]
+    selections: list[Selection]
+
+
+def when_cases(rubric: Rubric, ctx: RuleContext) -> dict[str, WhenResult]:
+    """Per node with ``when`` cases: the first case whose selection holds for each company."""
+    out: dict[str, WhenResult] = {}
+    for info in rubric.walk():
+        if not info.node.when:
+            continue
+        chosen = np.full(ctx.n, -1, dtype=np.int64)
+        selections = []
+        for k, case in enumerate(info.node.when):
+            sel = ctx.select(case.select)
+            hit = np.bincount(sel.company, minlength=ctx.n) > 0
+            chosen = np.where((chosen < 0) & hit, k, chosen)
+            selections.append(sel)
+        out[info.node.id] = WhenResult(chosen, selections)
+    return out
+
+
+def indicator_score(
+    result: RuleResult, count: np.ndarray, policy: str | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """An indicator's final score per company code and its *missing* mask: no record used
+    (``count`` = used records per company code), so that the missing-data ``policy``
+    (``zero``, ``exclude`` or a fixed score) decides the score. The score card and its
+    bootstrap replicates both go through here."""
+    missing = count == 0
+    fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
+    return np.where(missing, fill, result.score), missing
+
+
+def indicator_status(final: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``scored``, ``not_applicable`` (records say so: no score) or ``missing`` (no record;
+    the missing-data policy decides the score), per company (see ``INDICATOR_COLUMNS``)."""
+    status = np.where(np.isnan(final), "not_applicable", "scored").astype(object)
+    status[missing] = "missing"
+    return status
+
+
 def score(
     evidence: EvidenceSet | Frames,
     rubric: Rubric,
     as_of: dt.date,
     *,
     evidence_hash: str | None = None,
+    uncertainty: UncertaintyLike = True,
 ) -> ScoreCard:
     """Score every company of ``evidence`` with ``rubric`` as of ``as_of``.
 
     ``evidence_hash`` may pass a precomputed :meth:`Frames.content_hash` (it is computed
-    otherwise); it is recorded in the card's metadata.
+    otherwise); it is recorded in the card's metadata. ``uncertainty`` sets the per-company
+    intervals of the total and rank (:mod:`.uncertainty`): ``True`` (the default options),
+    ``False`` / ``None`` (off: the interval columns are NA), a number of replicates, or an
+    :class:`~bhrscore.rubric.uncertainty.Uncertainty` (or a mapping of its fields).
     """
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
+    options = resolve_uncertainty(uncertainty)
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
     policies = rubric.policies
     prep = prepare(frames, policies)
@@ -228,7 +292,6 @@ def score(
     infos = list(rubric.walk())
 
     score_of: dict[str, np.ndarray] = {}
-    before_of: dict[str, np.ndarray] = {}
     coverage_of: dict[str, np.ndarray] = {}
     indicator_parts: list[pd.DataFrame] = []
     for info in infos:
@@ -239,10 +302,7 @@ def score(
         prov = provenance(
             prep, Selection(result.used.rows, result.used.company, result.used.weight)
         )
-        missing = prov.count == 0
-        policy = missing_of[node.id]
-        fill = 0.0 if policy == "zero" else np.nan if policy == "exclude" else float(policy)
-        final = np.where(missing, fill, result.score)
+        final, missing = indicator_score(result, prov.count, missing_of[node.id])
         score_of[node.id] = final
         coverage_of[node.id] = (~missing).astype(float)
         indicator_parts.append(
@@ -258,50 +318,107 @@ def score(
                     "status_mix": prov.status_mix,
                     "weight": info.weight,
                     "missing": missing,
+                    "status": indicator_status(final, missing),
                 }
             )
         )
 
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
-    by_node: dict[str, list[PenaltyEffect]] = {}
-    for eff in effects:
-        by_node.setdefault(eff.penalty.node, []).append(eff)
-
-    children: dict[str, list[NodeInfo]] = {}
-    for info in infos:
-        children.setdefault(info.parent_id, []).append(info)
-    groups = [i for i in infos if i.node.children is not None]
-    order: list[NodeInfo | None] = [*sorted(groups, key=lambda i: -i.depth), None]
-    for group in order:  # deepest first, root last
-        node_id = group.node.id if group else ROOT_ID
-        kids = children[node_id]
-        how = (group.node.aggregation if group else None) or policies.aggregation
-        matrix = np.vstack([score_of[k.node.id] for k in kids])
-        weights = np.array([k.weight for k in kids])
-        before = aggregate_children(matrix, weights, how)
-        cov = np.vstack([coverage_of[k.node.id] for k in kids])
-        coverage_of[node_id] = (weights[:, None] * cov).sum(axis=0) / weights.sum()
-        before_of[node_id] = before
-        after = before.copy()
-        for eff in by_node.get(node_id, []):
-            after = np.maximum(after - eff.points, 0.0)
-        for eff in by_node.get(node_id, []):
-            after = np.fmin(after, eff.cap) if eff.penalty.cap is not None else after
-        score_of[node_id] = np.where(np.isnan(before), np.nan, after)
-
-    return _card(
+    cases = when_cases(rubric, ctx)
+    tree = aggregate_tree(
+        rubric,
+        score_of,
+        cases={k: v.chosen for k, v in cases.items()},
+        penalties=_penalties_by_node(effects),
+        coverage=coverage_of,
+        companies=prep.n_companies,
+    )
+    assert tree.coverage is not None
+    card = _card(
         frames,
         rubric,
         as_of,
         prep,
         infos,
-        score_of,
-        before_of,
-        coverage_of,
+        {k: v[0] for k, v in tree.score.items()},
+        {k: v[0] for k, v in tree.before.items()},
+        {k: v[0] for k, v in tree.coverage.items()},
         indicator_parts,
         effects,
         evidence_hash,
     )
+    card = _with_when(card, prep, cases, rubric)
+    replicates = _replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
+    return with_uncertainty(card, replicates, options)
+
+
+def _replicate_totals(
+    prep: Prepared,
+    rubric: Rubric,
+    as_of: dt.date,
+    options: Uncertainty,
+    cache: dict[int, tuple[Select, Selection]] | None = None,
+) -> np.ndarray:
+    """Totals (replicates x companies) of the bootstrap replicates of ``options``: the
+    evidence pass of :func:`score` (rules, missing-data policy, penalties, ``when`` cases)
+    on replicate-stacked selections, a block of replicates at a time, then the tree core
+    over the replicates axis."""
+    policies = rubric.policies
+    missing_of = _missing_policies(rubric)
+    indicators = rubric.indicators()
+    n = prep.n_companies
+    keys = record_keys(prep.ids)
+    cache = {} if cache is None else cache  # base selections, shared with the score card
+    out = np.full((options.replicates, n), np.nan)
+    step = block_size(len(prep.ids), n, options.replicates)
+    for first in range(0, options.replicates, step):
+        count = min(step, options.replicates - first)
+        reps = Replicates(keys, options.seed, first, count)
+        ctx = RuleContext(prep, as_of, policies.window, policies.decay, reps, cache)
+        score_of = {}
+        for info in indicators:
+            assert info.node.rule is not None
+            result = info.node.rule.compute(ctx)
+            used = np.bincount(result.used.company, minlength=ctx.n)
+            final, _ = indicator_score(result, used, missing_of[info.node.id])
+            score_of[info.node.id] = final.reshape(count, n)
+        effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
+        penalties = {
+            node: [(p.reshape(count, n), c.reshape(count, n)) for p, c in pairs]
+            for node, pairs in _penalties_by_node(effects).items()
+        }
+        chosen = {k: v.chosen.reshape(count, n) for k, v in when_cases(rubric, ctx).items()}
+        tree = aggregate_tree(rubric, score_of, cases=chosen, penalties=penalties, companies=n)
+        out[first : first + count] = tree.score[ROOT_ID]
+    return out
+
+
+def _with_when(
+    card: ScoreCard, prep: Prepared, cases: dict[str, WhenResult], rubric: Rubric
+) -> ScoreCard:
+    """Fill the nodes table's ``when`` (the case applied) and ``when_evidence_ids`` (the
+    records that made it apply) for nodes with ``when`` cases."""
+    if not cases:
+        return card
+    info = rubric.node_info()
+    nodes = card.nodes
+    when = nodes["when"].astype(object).to_numpy(copy=True)
+    evidence = nodes["when_evidence_ids"].to_numpy(dtype=object, copy=True)
+    position = pd.Index(prep.company_ids)
+    for node_id, res in cases.items():
+        node = info[node_id].node
+        assert node.when is not None
+        labels = np.array([c.id for c in node.when] + [None], dtype=object)
+        by_case = [provenance(prep, sel).ids for sel in res.selections]
+        rows = np.flatnonzero((nodes["node_id"] == node_id).to_numpy(dtype=bool))
+        company = position.get_indexer(nodes["company_id"].iloc[rows].to_numpy(dtype=object))
+        chosen = res.chosen[company]
+        when[rows] = labels[chosen]
+        for row, c, k in zip(rows.tolist(), company.tolist(), chosen.tolist(), strict=True):
+            evidence[row] = by_case[k][c] if k >= 0 else None
+    nodes["when"] = pd.array(when, dtype="string")
+    nodes["when_evidence_ids"] = pd.Series(evidence, index=nodes.index, dtype="object")
+    return card
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -340,6 +457,8 @@ def _card(
                     "score": score_of[node_id],
                     "score_before_penalties": before_of[node_id],
                     "coverage": coverage_of[node_id],
+                    "when": None,  # filled by _with_when for nodes with when cases
+                    "when_evidence_ids": None,
                 }
             )
             for node_id, parent, depth in node_rows

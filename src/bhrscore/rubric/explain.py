@@ -45,9 +45,10 @@ def explain(card: ScoreCard, company_id: str) -> str:
         f" (before penalties {_num(company['total_before_penalties'])}),"
         f" rank {company['rank'] if not pd.isna(company['rank']) else 'n/a'}"
         f" of {len(card.companies)}, coverage {_num(100 * company['coverage'], 0)}%",
+        *_uncertainty_lines(card, company),
         f"Rubric {meta.rubric_id} {meta.rubric_version} (sha256 {meta.rubric_hash[:12]}),"
         f" as of {meta.as_of.isoformat()}, evidence {meta.evidence_hash[:12]}",
-        f"Policies: missing={pol.missing}, total = {pol.aggregation} mean of the themes,"
+        f"Policies: missing={pol.missing}, total = {_how(pol.aggregation)} of the themes,"
         f" window={_window(pol)}, decay={_decay(pol)}",
         "",
     ]
@@ -61,25 +62,35 @@ def explain(card: ScoreCard, company_id: str) -> str:
                 how = node.aggregation or pol.aggregation
                 lines.append(
                     f"{pad}{node.id} — {node.title}: {_num(n['score'])}"
-                    f" (weight {w:g}; {how} of {len(node.children or [])} children;"
+                    f" ({_share(node, w, n['score'])}; {_how(how)} of"
+                    f" {len(node.children or [])} children;"
                     f" coverage {_num(100 * n['coverage'], 0)}%)"
                 )
+                _when_line(lines, node, n, pad)
                 _node_penalties(lines, pens, node.id, n, pad)
                 visit(node.children or [], depth + 1)
             else:
                 ind = inds.loc[node.id]
-                lines.append(f"{pad}{node.id} — {node.title}: {_num(ind['score'])} (weight {w:g})")
+                lines.append(
+                    f"{pad}{node.id} — {node.title}: {_num(ind['score'])}"
+                    f" ({_share(node, w, ind['score'])})"
+                )
                 lines.append(f"{pad}  rule: {node.rule.describe()}")
+                status = ind["status"] if "status" in ind.index else None
                 if bool(ind["missing"]):
                     lines.append(f"{pad}  no evidence: {_missing_text(rubric, node.id, ind)}")
+                elif status == "not_applicable" or pd.isna(ind["score"]):
+                    lines.append(
+                        f"{pad}  not applicable, from {ind['evidence_count']} record(s)"
+                        f" ({ind['status_mix']}): {_ids(tuple(ind['evidence_ids']))};"
+                        " left out of the denominator, weight re-distributed"
+                    )
                 else:
                     lines.append(
                         f"{pad}  raw {_num(ind['raw_value'], 4)} from"
                         f" {ind['evidence_count']} record(s) ({ind['status_mix']}):"
                         f" {_ids(tuple(ind['evidence_ids']))}"
                     )
-                    if pd.isna(ind["score"]):
-                        lines.append(f"{pad}  not applicable: left out, weight re-distributed")
 
     visit(rubric.tree, 1)
     total = nodes.loc[ROOT_ID]
@@ -88,6 +99,51 @@ def explain(card: ScoreCard, company_id: str) -> str:
     _node_penalties(lines, pens, ROOT_ID, total, "")
     lines.append(f"total: {_num(total['score'])}")
     return "\n".join(lines)
+
+
+def _uncertainty_lines(card: ScoreCard, company: Any) -> list[str]:
+    """The interval of the total and the rank interval, with the method behind them."""
+    options = card.meta.options.get("uncertainty") or {}
+    if not options.get("method") or "total_low" not in company.index:
+        return []
+    level = f"{100 * float(options['level']):g}%"
+    text = (
+        f"{level} interval of the total {_num(company['total_low'])}"
+        f" to {_num(company['total_high'])}"
+    )
+    if not pd.isna(company.get("rank_low", pd.NA)):
+        text += f", rank {company['rank_low']} to {company['rank_high']}"
+    return [
+        f"{text} ({options['method']}: {options['replicates']} replicates of the company's"
+        f" records, seed {options['seed']})"
+    ]
+
+
+def _how(name: str) -> str:
+    from .node_aggregations import node_aggregations
+
+    entry = node_aggregations().get(name)
+    return f"{name} ({entry.description.lower()})" if entry and entry.description else name
+
+
+def _share(node: Node, weight: float, score: Any) -> str:
+    """``weight 0.25`` or, for a node worth points, ``10 points, 6.50 earned``."""
+    if node.points is None:
+        return f"weight {weight:g}"
+    earned = "n/a" if pd.isna(score) else f"{float(score) * node.points / 100:.2f}"
+    return f"{node.points:g} points, {earned} earned"
+
+
+def _when_line(lines: list[str], node: Node, n: Any, pad: str) -> None:
+    if not node.when:
+        return
+    case = n.get("when", pd.NA)
+    if pd.isna(case):
+        lines.append(f"{pad}  weights: the node's own (no when case applies)")
+        return
+    evidence = n.get("when_evidence_ids")
+    ids = _ids(tuple(evidence)) if isinstance(evidence, tuple) else "n/a"
+    lines.append(f"{pad}  weights: when case {case}, because of {ids}")
 
 
 def _node_penalties(lines: list[str], pens: pd.DataFrame, node_id: str, n: Any, pad: str) -> None:

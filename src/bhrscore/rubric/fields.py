@@ -162,13 +162,36 @@ def _unknown_field(name: str, kinds: list[str]) -> str:
     return f"unknown field {name!r} for evidence kind {'/'.join(kinds)}"
 
 
+def _default_not_applicable(measure: Measure, kinds: list[str]) -> bool:
+    """Does the default ``not_applicable`` test (``answer: not_applicable``) apply here?"""
+    return measure.not_applicable is None and all("answer" in kind_fields(k) for k in kinds)
+
+
 def measure_problems(measure: Measure, kinds: list[str], path: str) -> Iterator[Problem]:
-    if measure.field is None or any(k not in evidence_kinds() for k in kinds):
+    if any(k not in evidence_kinds() for k in kinds):
+        return
+    if isinstance(measure.not_applicable, dict):
+        fields = fields_of(kinds)
+        for name, cond in measure.not_applicable.items():
+            info = fields.get(name)
+            if info is None:
+                yield f"{path}.not_applicable.{name}", _unknown_field(name, kinds)
+                continue
+            yield from condition_problems(info, cond, f"{path}.not_applicable.{name}")
+    if measure.field is None:
         return
     info = fields_of(kinds).get(measure.field)
     if info is None:
         yield f"{path}.field", _unknown_field(measure.field, kinds)
         return
+    if measure.values is not None and "not_applicable" in measure.values:
+        value = measure.values["not_applicable"]
+        if value != "exclude" and _default_not_applicable(measure, kinds):
+            yield (
+                f"{path}.values.not_applicable",
+                "an answer of not_applicable is always not applicable (left out of the"
+                " denominator); to score it, set measure.not_applicable: none",
+            )
     if measure.values is None:
         if info.type not in ("number", "bool"):
             yield (

@@ -22,12 +22,22 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
 from .fields import YAML_BOOL_HINT, Problem, select_problems
+from .node_aggregations import NODE_AGGREGATIONS
 from .rules import RuleField, RuleSpec
 from .spec import Decay, Select, Spec, Window
 
 ROOT_ID = "total"
 WEIGHT_TOLERANCE = 1e-6
-Aggregation = Literal["arithmetic", "geometric", "minimum"]
+#: A registered node aggregation (:mod:`.node_aggregations`): arithmetic, geometric, minimum,
+#: pooled, count_weighted, or one registered in Python.
+Aggregation = Annotated[
+    str,
+    Field(
+        description="A registered node aggregation: arithmetic, geometric, minimum, pooled,"
+        " count_weighted (or one registered with @node_aggregation)",
+        examples=["arithmetic", "geometric", "minimum", "pooled", "count_weighted"],
+    ),
+]
 MissingPolicy = Literal["zero", "exclude"]
 Weight = Annotated[float, Field(ge=0, le=1)]
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
@@ -89,18 +99,42 @@ class Policies(Spec):
     involvement_weights: InvolvementWeights = Field(default_factory=InvolvementWeights)
 
 
+class WhenCase(Spec):
+    """Alternative weights for a node's children, for the companies whose evidence meets
+    ``select`` (at least one record selected in the window, of positive weight). A node's
+    cases are tried in order; the first that holds applies, else the children's own weights.
+    Give ``weights`` (child id -> weight, summing to 1) or, when the children have
+    ``points``, ``points`` (child id -> points); children not listed get 0 (left out)."""
+
+    id: Slug
+    title: str | None = None
+    select: Select
+    weights: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    points: dict[str, Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> WhenCase:
+        if (self.weights is None) == (self.points is None):
+            raise ValueError("give exactly one of weights or points")
+        return self
+
+
 class Node(Spec):
     """A theme, sub-theme or indicator. A node has either ``children`` or a ``rule`` (then it
     is an indicator and needs a ``rationale``). ``weight`` is its share of the parent: give
-    it on all siblings (summing to 1) or on none (equal shares). ``missing`` overrides the
-    policy for the indicators below: ``zero``, ``exclude`` or a fixed score (e.g. 100 for
-    "no reprisal recorded")."""
+    it on all siblings (summing to 1) or on none (equal shares); or give ``points`` on all
+    siblings instead (a theme worth 10 points of 100: shares ``points / sum of points``).
+    ``aggregation`` names a registered node aggregation; ``when`` gives conditional weights
+    for the children. ``missing`` overrides the policy for the indicators below: ``zero``,
+    ``exclude`` or a fixed score (e.g. 100 for "no reprisal recorded")."""
 
     id: Slug
     title: str = Field(min_length=1)
     description: str | None = None
     weight: Weight | None = None
+    points: Annotated[float, Field(gt=0)] | None = None
     aggregation: Aggregation | None = None
+    when: list[WhenCase] | None = None
     missing: MissingPolicy | Annotated[float, Field(ge=0, le=100)] | None = None
     rationale: str | None = None
     standards: list[str] = Field(default_factory=list)
@@ -213,13 +247,88 @@ class Rubric(Spec):
 
 
 def effective_weights(nodes: list[Node]) -> list[float]:
-    """Given weights, or equal shares when no sibling gives one."""
+    """Given weights; or shares of the given points (``points / sum of points``); or equal
+    shares when no sibling gives either."""
+    if nodes and all(n.points is not None for n in nodes):
+        total = math.fsum(n.points for n in nodes if n.points is not None)
+        return [(n.points or 0.0) / total for n in nodes]
     if all(n.weight is None for n in nodes):
         return [1.0 / len(nodes)] * len(nodes) if nodes else []
     return [n.weight if n.weight is not None else math.nan for n in nodes]
 
 
+def case_weights(case: WhenCase, children: list[Node]) -> list[float]:
+    """A ``when`` case's effective weights for ``children`` (0 for children not listed;
+    points as shares of their sum)."""
+    given = case.points if case.points is not None else case.weights or {}
+    raw = [float(given.get(child.id, 0.0)) for child in children]
+    total = math.fsum(raw)
+    if case.points is not None:
+        return [r / total if total > 0 else 0.0 for r in raw]
+    return raw
+
+
+def _when_problems(node: Node, here: str) -> Iterator[Problem]:
+    if not node.when:
+        return
+    if node.children is None:
+        yield f"{here}.when", "an indicator has no children to weigh: give when on a theme"
+        return
+    ids = [c.id for c in node.children]
+    by_points = all(c.points is not None for c in node.children)
+    seen: set[str] = set()
+    for i, case in enumerate(node.when):
+        path = f"{here}.when[{i}]"
+        if case.id in seen:
+            yield f"{path}.id", f"duplicate when case id {case.id!r}"
+        seen.add(case.id)
+        yield from select_problems(case.select, f"{path}.select")
+        key = "points" if case.points is not None else "weights"
+        given = case.points if case.points is not None else case.weights or {}
+        if by_points and key == "weights":
+            yield f"{path}.weights", "the children have points: give the case's points"
+        elif not by_points and key == "points":
+            yield f"{path}.points", "the children have weights, not points: give weights"
+        for child_id in given:
+            if child_id not in ids:
+                yield (
+                    f"{path}.{key}.{child_id}",
+                    f"no child {child_id!r} (children: {', '.join(ids)})",
+                )
+        total = math.fsum(given.values())
+        if total <= 0:
+            yield f"{path}.{key}", "give at least one child a positive share"
+        elif key == "weights" and abs(total - 1.0) > WEIGHT_TOLERANCE:
+            yield (
+                f"{path}.weights",
+                f"weights must sum to 1 (within {WEIGHT_TOLERANCE:g}); they sum to {total:g}",
+            )
+
+
+def _aggregation_problems(node: Node, here: str, default: str) -> Iterator[Problem]:
+    if node.aggregation is not None and node.aggregation not in NODE_AGGREGATIONS:
+        yield f"{here}.aggregation", NODE_AGGREGATIONS.unknown(node.aggregation)
+    elif (node.aggregation or default) == "pooled" and node.children:
+        given = [i for i, c in enumerate(node.children) if c.weight is not None or c.points]
+        if given:
+            yield (
+                f"{here}.children[{given[0]}].weight",
+                "the children of a pooled node have no weight (every indicator beneath counts"
+                " once): leave weight and points out",
+            )
+
+
 def _weight_problems(nodes: list[Node], path: str) -> Iterator[Problem]:
+    both = [i for i, n in enumerate(nodes) if n.weight is not None and n.points is not None]
+    if both:
+        yield f"{path}[{both[0]}].points", "give weight or points, not both"
+        return
+    with_points = [n.points is not None for n in nodes]
+    if any(with_points):
+        if not all(with_points):
+            first = with_points.index(False)
+            yield f"{path}[{first}].points", "give points on every sibling or on none"
+        return
     given = [n.weight is not None for n in nodes]
     if not any(given):
         return
@@ -237,7 +346,9 @@ def _weight_problems(nodes: list[Node], path: str) -> Iterator[Problem]:
         )
 
 
-def _node_problems(nodes: list[Node], path: str, seen: dict[str, str]) -> Iterator[Problem]:
+def _node_problems(
+    nodes: list[Node], path: str, seen: dict[str, str], default: str
+) -> Iterator[Problem]:
     yield from _weight_problems(nodes, path)
     for i, node in enumerate(nodes):
         here = f"{path}[{i}]"
@@ -253,13 +364,17 @@ def _node_problems(nodes: list[Node], path: str, seen: dict[str, str]) -> Iterat
         if node.children is not None:
             if not node.children:
                 yield f"{here}.children", "give at least one child"
-            yield from _node_problems(node.children, f"{here}.children", seen)
+            yield from _aggregation_problems(node, here, default)
+            yield from _when_problems(node, here)
+            yield from _node_problems(node.children, f"{here}.children", seen, default)
         else:
             assert node.rule is not None
             if not node.rationale:
                 yield f"{here}.rationale", "an indicator needs a rationale"
             if node.aggregation is not None:
                 yield f"{here}.aggregation", "an indicator has no children to aggregate"
+            if node.when is not None:
+                yield f"{here}.when", "an indicator has no children to weigh: give when on a theme"
             yield from node.rule.problems(f"{here}.rule")
 
 
@@ -276,7 +391,17 @@ def _indicator_ids(nodes: list[Node]) -> set[str]:
 def rubric_problems(rubric: Rubric) -> Iterator[Problem]:
     """Every semantic problem of a structurally valid rubric, with its YAML path."""
     seen: dict[str, str] = {}
-    yield from _node_problems(rubric.tree, "tree", seen)
+    if rubric.policies.aggregation not in NODE_AGGREGATIONS:
+        yield "policies.aggregation", NODE_AGGREGATIONS.unknown(rubric.policies.aggregation)
+    elif rubric.policies.aggregation == "pooled":  # the root's children
+        given = [i for i, c in enumerate(rubric.tree) if c.weight is not None or c.points]
+        if given:
+            yield (
+                f"tree[{given[0]}].weight",
+                "the total is pooled (policies.aggregation): its children have no weight"
+                " (every indicator counts once); leave weight and points out",
+            )
+    yield from _node_problems(rubric.tree, "tree", seen, rubric.policies.aggregation)
     penalty_ids: set[str] = set()
     indicators = _indicator_ids(rubric.tree)
     for i, penalty in enumerate(rubric.penalties):

@@ -26,21 +26,32 @@ Users add a type without touching the engine (see ``docs/rubrics.md``)::
 from __future__ import annotations
 
 import datetime as dt
+import math
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BeforeValidator, Field, SerializeAsAny
 
+from ..evidence.registry import evidence_kinds
 from ..registry import Registry
 from .aggregates import AGGREGATES, Rows, aggregates
-from .fields import Problem, measure_problems, select_problems
+from .fields import Problem, fields_of, measure_problems, select_problems
+from .replicates import Replicates
 from .scales import Boolean, Identity, Linear, ScaleSpec, Thresholds, parse_scale
-from .selection import Prepared, Selection, measure_rows, select_rows
-from .spec import Decay, Measure, Select, Spec, Window
+from .selection import (
+    Prepared,
+    Selection,
+    as_float,
+    map_values,
+    measure_rows,
+    not_applicable_rows,
+    select_rows,
+)
+from .spec import Decay, Exclude, Measure, Select, Spec, Window
 
 ScaleField = Annotated[
     SerializeAsAny[Identity | Boolean | Linear | Thresholds | ScaleSpec],
@@ -65,19 +76,48 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may read: the prepared evidence, ``as_of`` and the rubric policies."""
+    """What a rule may read: the prepared evidence, ``as_of`` and the rubric policies.
+
+    Rules see ``n`` companies with codes ``0 .. n - 1`` and must read company codes from
+    their selections (``sel.company``), never from ``prepared.company``: when the score card's
+    uncertainty is computed, ``replicates`` is set and :meth:`select` returns
+    replicate-stacked selections (each row repeated by its bootstrap multiplicity, company
+    code ``replicate * companies + company``; see :mod:`.replicates`), so that ``n`` is
+    ``replicates x companies`` and every rule computes all replicates at once, unchanged.
+    """
 
     prepared: Prepared
     as_of: dt.date
     window: Window | None
     decay: Decay | None
+    replicates: Replicates | None = None
+    cache: dict[int, tuple[Select, Selection]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def companies(self) -> int:
+        """The number of companies (without replicates)."""
+        return self.prepared.n_companies
 
     @property
     def n(self) -> int:
-        return self.prepared.n_companies
+        """The number of company codes: companies, times replicates when stacked."""
+        count = self.replicates.count if self.replicates is not None else 1
+        return self.prepared.n_companies * count
 
     def select(self, select: Select) -> Selection:
-        return select_rows(self.prepared, select, self.as_of, self.window, self.decay)
+        """Rows meeting ``select`` (window, decay and weights applied), stacked over the
+        replicates when there are some."""
+        hit = self.cache.get(id(select))
+        if hit is not None and hit[0] is select:
+            base = hit[1]
+        else:  # the score card and its blocks of replicates share base selections
+            base = select_rows(self.prepared, select, self.as_of, self.window, self.decay)
+            self.cache[id(select)] = (select, base)
+        if self.replicates is None:
+            return base
+        return self.replicates.expand(base, self.companies)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
@@ -215,17 +255,205 @@ class SayDoGapRule(RuleSpec):
         return f"{claims} claims contradicted by {contra}: {self.aggregate}, scale {scale}"
 
 
+#: Answers of ``assessment`` records as disclosure benchmarks score them.
+DEFAULT_ANSWERS: dict[str, float | Exclude] = {
+    "yes": 100.0,
+    "partial": 50.0,
+    "no": 0.0,
+    "not_found": 0.0,
+    "not_applicable": "exclude",
+}
+
+
+class Element(Spec):
+    """One element of an :class:`ElementsRule`: the value of the element field (e.g. the
+    question id) that identifies its records, and its weight among the elements."""
+
+    id: str = Field(min_length=1)
+    title: str | None = None
+    weight: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+@rule_type("elements")
+class ElementsRule(RuleSpec):
+    """An indicator scored element by element, as KnowTheChain scores its indicators: each
+    element is answered by the selected records whose ``element_field`` (default
+    ``question_id``) is the element's id; its score is the ``aggregate`` (default
+    ``latest``) of the answers mapped through ``answers`` (default yes 100, partial 50,
+    no / not found 0, not applicable excluded), or of the numeric ``value_field`` when a
+    record gives a number instead of an answer. The indicator's raw value is the weighted
+    mean of the element scores: a not-applicable element leaves the denominator; an element
+    without any answer scores 0 (``unanswered: zero``, "not disclosed") or leaves the
+    denominator too (``unanswered: exclude``). A company without any answer to any element
+    is missing (the missing-data policy decides); one whose answered elements are all not
+    applicable (and whose unanswered ones are excluded) has no score: not applicable."""
+
+    type: Literal["elements"] = "elements"
+    select: Select
+    element_field: str = "question_id"
+    elements: list[Element] = Field(min_length=1)
+    answer_field: str = "answer"
+    answers: dict[str, float | Exclude] = Field(default_factory=lambda: dict(DEFAULT_ANSWERS))
+    value_field: str | None = "value"
+    unanswered: Literal["zero", "exclude"] = "zero"
+    aggregate: str = "latest"
+    scale: ScaleField = Field(default_factory=Identity)
+
+    def element_weights(self) -> np.ndarray:
+        given = [e.weight for e in self.elements]
+        if all(w is None for w in given):
+            return np.full(len(given), 1.0 / len(given))
+        return np.array([0.0 if w is None else w for w in given], dtype=float)
+
+    def compute(self, ctx: RuleContext) -> RuleResult:
+        ids = pd.Index([e.id for e in self.elements])
+        count = len(ids)
+        sel = ctx.select(self.select)
+        names = ctx.column(self.element_field, sel).astype("string")
+        element = ids.get_indexer(pd.Index(names))
+        sel = sel.take(element >= 0)
+        element = element[element >= 0].astype(np.int64)
+        value, applies = map_values(ctx.column(self.answer_field, sel), self.answers)
+        if self.value_field is not None:
+            number = as_float(ctx.column(self.value_field, sel))
+            value = np.where(np.isnan(value) & applies, number, value)
+        applies &= ~not_applicable_rows(ctx.prepared, sel.rows, Measure(constant=1.0))
+        keep = ~np.isnan(value) | ~applies
+        sel, element, value, applies = sel.take(keep), element[keep], value[keep], applies[keep]
+        cells = ctx.n * count  # (company code, element) pairs
+        rows = Rows(
+            sel.company * count + element,
+            value,
+            sel.weight,
+            ctx.prepared.day[sel.rows],
+            cells,
+            applies,
+        )
+        per_element = aggregates()[self.aggregate](rows).reshape(ctx.n, count)
+        answered = (np.bincount(rows.company, minlength=cells) > 0).reshape(ctx.n, count)
+        weights = self.element_weights()[None, :]
+        scored = answered & ~np.isnan(per_element)
+        counted = scored | (~answered if self.unanswered == "zero" else False)
+        num = (weights * np.where(scored, per_element, 0.0)).sum(axis=1)
+        den = (weights * counted).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw = np.where(answered.any(axis=1) & (den > 0), num / den, np.nan)
+        return RuleResult(raw=raw, score=self.scale.apply(raw), used=sel)
+
+    def problems(self, path: str) -> Iterator[Problem]:
+        yield from select_problems(self.select, f"{path}.select")
+        yield from _aggregate_problems(self.aggregate, f"{path}.aggregate")
+        yield from self.scale.problems(f"{path}.scale")
+        kinds = self.select.kinds()
+        if any(k not in evidence_kinds() for k in kinds):
+            return
+        fields = fields_of(kinds)
+        element = fields.get(self.element_field)
+        if element is None:
+            yield (
+                f"{path}.element_field",
+                f"unknown field {self.element_field!r} for {'/'.join(kinds)}",
+            )
+        elif element.type not in ("text", "category"):
+            yield f"{path}.element_field", f"{self.element_field} is not a text field"
+        answer = fields.get(self.answer_field)
+        if answer is None:
+            yield (
+                f"{path}.answer_field",
+                f"unknown field {self.answer_field!r} for {'/'.join(kinds)}",
+            )
+        elif answer.values is not None:
+            for key in self.answers:
+                if key not in answer.values:
+                    allowed = ", ".join(answer.values)
+                    yield (
+                        f"{path}.answers.{key}",
+                        f"{key!r} is not a value of {answer.name} ({allowed})",
+                    )
+        if self.answers.get("not_applicable", "exclude") != "exclude":
+            yield (
+                f"{path}.answers.not_applicable",
+                "an answer of not_applicable is always not applicable (out of the denominator)",
+            )
+        if self.value_field is not None:
+            value = fields.get(self.value_field)
+            if value is None or value.type != "number":
+                yield (
+                    f"{path}.value_field",
+                    f"{self.value_field!r} is not a numeric field of {'/'.join(kinds)}"
+                    " (value_field: null for none)",
+                )
+        seen: set[str] = set()
+        for i, e in enumerate(self.elements):
+            if e.id in seen:
+                yield f"{path}.elements[{i}].id", f"duplicate element {e.id!r}"
+            seen.add(e.id)
+        given = [e.weight is not None for e in self.elements]
+        if any(given) and not all(given):
+            first = given.index(False)
+            yield (
+                f"{path}.elements[{first}].weight",
+                "give a weight on every element or on none (equal shares)",
+            )
+        elif all(given):
+            total = math.fsum(e.weight or 0.0 for e in self.elements)
+            if abs(total - 1.0) > 1e-6:
+                yield (
+                    f"{path}.elements[0].weight",
+                    f"element weights must sum to 1 (within 1e-06); they sum to {total:g}",
+                )
+
+    def describe(self) -> str:
+        kinds = "/".join(self.select.kinds())
+        return (
+            f"{kinds}: {len(self.elements)} elements by {self.element_field}"
+            f" ({self.aggregate} answer each, unanswered {self.unanswered}),"
+            f" weighted mean, scale {self.scale.describe()}"
+        )
+
+
 def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
-    """Rows in any of ``parts``, in id order, each once (with its largest weight)."""
-    rows = np.unique(np.concatenate([p.rows for p in parts])) if parts else np.array([], int)
-    weight = np.zeros(len(rows))
+    """Rows in any of ``parts``, in id order, each (row, company code) as often as in the
+    part that holds it most often (once without replicates), with its largest weight.
+    Selections come sorted by (row, company code), so this merges runs: no hashing."""
+    n = max(ctx.n, 1)
+    keys, counts, weights = [], [], []
     for p in parts:
-        pos = np.searchsorted(rows, p.rows)
-        weight[pos] = np.maximum(weight[pos], p.weight)
-    return Selection(rows, ctx.prepared.company[rows], weight)
+        key = p.rows.astype(np.int64) * n + p.company
+        weight = p.weight
+        if len(key) > 1 and not bool(np.all(key[1:] >= key[:-1])):
+            order = np.argsort(key, kind="stable")
+            key, weight = key[order], weight[order]
+        k, c, w = _runs(key, weight)
+        keys.append(k)
+        counts.append(c)
+        weights.append(w)
+    if not keys:
+        empty = np.array([], dtype=np.int64)
+        return Selection(empty, empty, np.array([], dtype=float))
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")  # a merge of sorted runs
+    key, count, weight = key[order], np.concatenate(counts)[order], np.concatenate(weights)[order]
+    if len(key) == 0:
+        return Selection(key, key.copy(), weight)
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.maximum.reduceat(count, start)
+    weight = np.maximum.reduceat(weight, start)
+    take = np.repeat(start, count)
+    rows, company = np.divmod(key[take], n)
+    return Selection(rows, company, np.repeat(weight, count))
+
+
+def _runs(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct values of a sorted ``key``, how often each occurs, and its largest weight."""
+    if len(key) == 0:
+        return key, np.array([], dtype=np.int64), weight
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.diff(np.r_[start, len(key)])
+    return key[start], count, np.maximum.reduceat(weight, start)
 
 
 RuleField = Annotated[
-    SerializeAsAny[EvidenceRule | SayDoGapRule | RuleSpec],
+    SerializeAsAny[EvidenceRule | SayDoGapRule | ElementsRule | RuleSpec],
     BeforeValidator(parse_rule),
 ]

@@ -27,6 +27,14 @@ INDICATOR_COLUMNS: dict[str, str] = {
     "status_mix": "string",  # e.g. "alleged:2|verified:1" (sorted by status)
     "weight": "Float64",  # the indicator's weight within its parent
     "missing": "boolean",  # True when no evidence was selected
+    # What the score rests on (an open vocabulary; read it rather than ``score`` alone):
+    #   scored          the evidence gives a score
+    #   not_applicable  records say the indicator does not apply (e.g. an assessment answered
+    #                   not_applicable): no score, left out of the denominator whatever the
+    #                   missing-data policy, counted as covered; evidence_ids lists them
+    #   missing         no record: the missing-data policy sets the score (0, a fixed score,
+    #                   or none when excluded)
+    "status": "string",
 }
 
 #: company x node (themes, sub-themes, the root "total"): one row per pair.
@@ -38,6 +46,8 @@ NODE_COLUMNS: dict[str, str] = {
     "score": "Float64",  # after penalties and caps on this node
     "score_before_penalties": "Float64",
     "coverage": "Float64",  # share of the node's indicator weight with evidence, 0-1
+    "when": "string",  # id of the node's `when` case that set its weights (<NA>: its own)
+    "when_evidence_ids": "object",  # tuple[str, ...]: the records that made that case apply
 }
 
 #: one row per penalty applied to a company.
@@ -70,9 +80,13 @@ class ScoreCard:
 
     ``companies`` has one row per company: ``company_id``, ``name``, ``total``,
     ``total_before_penalties``, ``coverage``, ``rank`` (1 = best; ties share the lower rank),
-    one ``theme:<id>`` column per top-level node, and the company attributes from the
-    companies frame (``hq_country``, ``origin_country``, ``ultimate_parent_id``,
-    ``ownership``, ``sectors``, ``host_countries``).
+    ``total_low`` / ``total_high`` (the interval of the total, Float64) and ``rank_low`` /
+    ``rank_high`` (the rank interval, Int64; both from the bootstrap of
+    :mod:`bhrscore.rubric.uncertainty`, described in ``meta.options["uncertainty"]``; NA
+    when it is switched off, and the rank interval NA for companies without a rank), one
+    ``theme:<id>`` column per top-level node, and the company attributes from the companies
+    frame (``hq_country``, ``origin_country``, ``ultimate_parent_id``, ``ownership``,
+    ``sectors``, ``host_countries``).
     """
 
     companies: pd.DataFrame

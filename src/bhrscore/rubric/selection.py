@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .fields import kind_fields
 from .spec import Condition, Decay, Measure, Select, Where, Window
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -71,7 +72,7 @@ class Selection:
         return Selection(self.rows[mask], self.company[mask], self.weight[mask])
 
 
-def _as_float(series: pd.Series) -> np.ndarray:
+def as_float(series: pd.Series) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype):
         raise TypeError(f"{series.name} is not numeric")
     return np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
@@ -91,7 +92,7 @@ def _bound(value: Any) -> float:
 def _compare(col: pd.Series, test: str, value: Any) -> np.ndarray:
     if test in ("gt", "ge", "lt", "le"):
         is_date = pd.api.types.is_datetime64_any_dtype(col.dtype)
-        x = _as_day(col) if is_date else _as_float(col)
+        x = _as_day(col) if is_date else as_float(col)
         b = _bound(value)
         with np.errstate(invalid="ignore"):
             ops = {"gt": x > b, "ge": x >= b, "lt": x < b, "le": x <= b}
@@ -102,7 +103,7 @@ def _compare(col: pd.Series, test: str, value: Any) -> np.ndarray:
         if pd.api.types.is_datetime64_any_dtype(col.dtype):
             hit = np.isin(_as_day(col), [_bound(v) for v in values])
         elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-            hit = np.isin(_as_float(col), [float(v) for v in values])
+            hit = np.isin(as_float(col), [float(v) for v in values])
         else:
             hit = col.isin(values).to_numpy(dtype=bool, na_value=False)
         return (hit if test in ("eq", "in") else ~hit) & present
@@ -205,26 +206,52 @@ class Measured:
     applies: np.ndarray
 
 
+def not_applicable_rows(prep: Prepared, rows: np.ndarray, measure: Measure) -> np.ndarray:
+    """Which of ``rows`` meet the measure's ``not_applicable`` conditions. Only records of
+    kinds that have every field named can meet them (other kinds cannot say "not
+    applicable")."""
+    out = np.zeros(len(rows), dtype=bool)
+    where = measure.not_applicable_where()
+    if not where or len(rows) == 0 or any(name not in prep.frame.columns for name in where):
+        return out
+    codes = [i for i, k in enumerate(prep.kinds) if _kind_has(k, tuple(where))]
+    candidates = np.flatnonzero(np.isin(prep.kind_codes[rows], codes))
+    if len(candidates):
+        out[candidates] = _clause_mask(prep, rows[candidates], where)
+    return out
+
+
+def _kind_has(kind: str, names: tuple[str, ...]) -> bool:
+    try:
+        fields = kind_fields(kind)
+    except KeyError:  # a kind in the frame that is no longer registered
+        return False
+    return all(name in fields for name in names)
+
+
 def measure_rows(prep: Prepared, sel: Selection, measure: Measure) -> tuple[Selection, Measured]:
-    """Values of ``measure`` for the selected rows. Rows without a value (empty field, or a
-    value outside the map without a default) are dropped from the selection."""
+    """Values of ``measure`` for the selected rows. Not-applicable rows are kept with
+    ``applies`` False; other rows without a value (empty field, or a value outside the map
+    without a default) are dropped from the selection."""
     n = len(sel)
+    not_applicable = not_applicable_rows(prep, sel.rows, measure)
     if measure.constant is not None:
-        return sel, Measured(np.full(n, measure.constant, dtype=float), np.ones(n, dtype=bool))
+        return sel, Measured(np.full(n, measure.constant, dtype=float), ~not_applicable)
     assert measure.field is not None
     col = prep.column(measure.field, sel.rows)
     if measure.values is None:
-        value = _as_float(col.astype("Float64")) if col.dtype == "boolean" else _as_float(col)
+        value = as_float(col.astype("Float64")) if col.dtype == "boolean" else as_float(col)
         applies = np.ones(n, dtype=bool)
     else:
-        value, applies = _mapped(col, measure.values)
+        value, applies = map_values(col, measure.values)
+    applies &= ~not_applicable
     if measure.default is not None:
         value = np.where(np.isnan(value) & applies, measure.default, value)
     keep = ~np.isnan(value) | ~applies
     return sel.take(keep), Measured(value[keep], applies[keep])
 
 
-def _mapped(col: pd.Series, values: Mapping[str, float | str]) -> tuple[np.ndarray, np.ndarray]:
+def map_values(col: pd.Series, values: Mapping[str, float | str]) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = list(col.dtype.categories)
         table = np.array([_num(values.get(c)) for c in cats] + [np.nan])

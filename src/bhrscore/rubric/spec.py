@@ -129,19 +129,39 @@ class Select(Spec):
 Exclude = Literal["exclude"]
 
 
+#: The default ``not_applicable`` test of a measure: an ``assessment`` answered
+#: ``not_applicable`` is not applicable whatever the measure reads (kinds without an
+#: ``answer`` field never meet it).
+NOT_APPLICABLE_ANSWER = {"answer": "not_applicable"}
+
+
 class Measure(Spec):
     """The value of one record: a ``constant``, a numeric ``field`` (``benchmark_ratio``,
     ``targets``, ``gap.ratio`` ...), or the ``values`` a vocabulary ``field`` maps to.
-    In a map, ``exclude`` marks records that make the indicator not applicable (they are
-    listed as evidence but left out of the aggregate, except that ``latest`` is not applicable
-    when the most recent record is excluded; an indicator with only such records is excluded
-    and its weight re-distributed). Records whose field is empty, or whose value is
-    not in the map, get ``default``; without a default they are not used."""
+
+    **Not applicable** records are listed as evidence (and count as coverage) but left out of
+    the aggregate, except that ``latest`` is not applicable when the most recent record is;
+    an indicator with only such records has no score and its weight is re-distributed,
+    whatever the missing-data policy. A record is not applicable when it meets
+    ``not_applicable`` (field conditions as in ``where``; default ``{answer:
+    not_applicable}``: an assessment answered not applicable, for every measure, numeric or
+    mapped; ``none`` switches the default off), or when a ``values`` map sends its value to
+    ``exclude``. Records whose field is empty, or whose value is not in the map, get
+    ``default``; without a default they are not used."""
 
     constant: float | None = None
     field: str | None = None
     values: dict[str, float | Exclude] | None = None
     default: float | None = None
+    not_applicable: Where | Literal["none"] | None = None
+
+    def not_applicable_where(self) -> Where | None:
+        """The conditions that make a record not applicable (None: none)."""
+        if self.not_applicable == "none":
+            return None
+        if self.not_applicable is None:
+            return {k: Condition.model_validate(v) for k, v in NOT_APPLICABLE_ANSWER.items()}
+        return self.not_applicable
 
     @model_validator(mode="before")
     @classmethod
