@@ -27,10 +27,16 @@ from typing import Any
 
 #: The node aggregation: the mean over all scored indicators beneath a node.
 POOLED = "pooled"
-#: A company without a row for an indicator scores 0 on it (RDR publishes a score or N/A for
-#: every company and indicator; a missing row means nothing was disclosed), while
-#: ``not_applicable`` answers leave the denominator whatever this policy.
-MISSING = "zero"
+#: An indicator without a record is left out (``exclude``). RDR publishes a score or N/A for
+#: every company and indicator, and the importer refuses to write a bundle with a row it cannot
+#: map, so on an imported bundle the policy never changes a score; ``not_applicable`` answers
+#: leave the denominator whatever the policy. It matters for the score card's per-company
+#: bootstrap, which resamples each company's records: with one record per indicator, ``zero``
+#: would score every indicator a replicate leaves out as 0 (intervals wholly below the
+#: total), while ``exclude`` makes the interval say how much the total depends on which
+#: indicators are counted. Drop records from the bundle and the rubric ignores those
+#: indicators: keep it whole.
+MISSING = "exclude"
 RUBRIC_VERSION = "1.0.0"
 
 
