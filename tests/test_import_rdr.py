@@ -408,12 +408,19 @@ def test_missing_files_are_problems(src: Path) -> None:
         (["import", "nope", str(SRC_2022), "OUT", "--date", "2022-04-26"], "unknown importer"),
         (["import", "rdr", "no/such/dir", "OUT", "--date", "2022-04-26"], "no such file"),
         (["import", "rdr", str(FIXTURES), "OUT", "--date", "2022-04-26"], "no RDR release"),
+        (
+            ["import", "rdr", str(SRC_2022), "OUT", "--date", "2022-04-26", "--source-url", "x"],
+            "not an http(s) URL",
+        ),
+        (["import", "rdr", str(SRC_2022), "FILE", "--date", "2022-04-26"], "not a directory"),
     ],
 )
 def test_usage_errors_exit_2(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    places = {"OUT": str(tmp_path / "out"), "FILE": str(tmp_path / "file")}
+    args = [places.get(a, a) for a in args]
     code, _, err = run_cli(args, capsys)
     assert code == 2
     assert message in err

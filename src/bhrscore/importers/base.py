@@ -13,6 +13,7 @@ them by name (``bhrscore import NAME SRC OUT``). Writing is shared (:mod:`.write
 from __future__ import annotations
 
 import datetime as dt
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -149,4 +150,7 @@ def read_import(name: str, src: str | Path, options: ImportOptions | None = None
     path = Path(src)
     if not path.exists():
         raise ImporterError(f"{src}: no such file or directory")
+    url = (options or ImportOptions()).source_url
+    if url is not None and not re.fullmatch(r"https?://\S+", url):
+        raise ImporterError(f"source URL {url!r} is not an http(s) URL")
     return known[name]().read(path, options or ImportOptions())
