@@ -7,8 +7,19 @@ from pathlib import Path
 
 from .aggregates import Rows, aggregate, aggregates
 from .engine import score
-from .model import Node, Penalty, Policies, Rubric, RubricError, load_rubric, parse_rubric
+from .model import (
+    Node,
+    Penalty,
+    Policies,
+    Rubric,
+    RubricError,
+    WhenCase,
+    load_rubric,
+    parse_rubric,
+)
+from .node_aggregations import NodeInput, node_aggregation, node_aggregations
 from .rules import (
+    ElementsRule,
     EvidenceRule,
     RuleContext,
     RuleResult,
@@ -21,6 +32,8 @@ from .scales import ScaleSpec, scale_type, scale_types
 from .scorecard import ScoreCard, ScoreMeta
 from .selection import Selection
 from .spec import Condition, Decay, Measure, Select, Window
+from .tree import aggregate_tree
+from .uncertainty import Uncertainty
 
 DEFAULT_RUBRIC = "labour-rights.yaml"
 
@@ -39,9 +52,11 @@ def default_rubric() -> Rubric:
 __all__ = [
     "Condition",
     "Decay",
+    "ElementsRule",
     "EvidenceRule",
     "Measure",
     "Node",
+    "NodeInput",
     "Penalty",
     "Policies",
     "Rows",
@@ -56,12 +71,17 @@ __all__ = [
     "ScoreMeta",
     "Select",
     "Selection",
+    "Uncertainty",
+    "WhenCase",
     "Window",
     "aggregate",
+    "aggregate_tree",
     "aggregates",
     "default_rubric",
     "default_rubric_path",
     "load_rubric",
+    "node_aggregation",
+    "node_aggregations",
     "parse_rubric",
     "rule_type",
     "rule_types",

@@ -348,11 +348,11 @@ def score(
         evidence_hash,
     )
     card = _with_when(card, prep, cases, rubric)
-    replicates = _replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
+    replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
     return with_uncertainty(card, replicates, options)
 
 
-def _replicate_totals(
+def replicate_totals(
     prep: Prepared,
     rubric: Rubric,
     as_of: dt.date,

@@ -454,6 +454,8 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
             "ScaleSpec",
             "EvidenceRule",
             "SayDoGapRule",
+            "ElementsRule",
+            "WhenCase",
             "RuleSpec",
         ):
             continue  # pydantic's internal union/validator steps, not part of the file
