@@ -454,8 +454,8 @@ def test_import_again_replaces_the_bundle(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("USA", "US"), ("UK", "GB"), ("UAE", "AE"), ("GER", "DE"), ("South Korea", "KR"),
-     ("Russia", "RU"), ("Malaysia", "MY"), ("Atlantis", None), ("", None)],
+    [("USA", "US"), ("U.S.", "US"), ("UK", "GB"), ("UAE", "AE"), ("GER", "DE"),
+     ("South Korea", "KR"), ("Russia", "RU"), ("Malaysia", "MY"), ("Atlantis", None), ("", None)],
 )  # fmt: skip
 def test_country_spellings(name: str, code: str | None) -> None:
     assert country_code(name) == code

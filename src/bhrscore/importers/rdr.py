@@ -2,7 +2,9 @@
 
 RDR publishes each index's data in the ``csv/`` directory of a GitHub repository
 (``rankingdigitalrights/index2020``, ``index2022``; MIT licence), one file per table, named
-``YYYY-<table>.csv``. This importer reads
+``YYYY-<table>.csv``; the 2019 index came as other files, read by :mod:`.rdr2019`. The
+importer finds releases of both kinds in SRC (:func:`release_formats`). For ``YYYY-`` files it
+reads
 
 - ``YYYY-indicators.csv``: one row per company, index year and indicator or sub-indicator,
   with RDR's score (0-100, rounded to whole numbers) or ``NA`` (not applicable);
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +110,13 @@ CATEGORY_COLUMNS = ("Index", "Company", "Category", "Score")
 #: activities (63, web portals and data processing).
 SECTORS: dict[str, str] = {"telcos": "61", "platforms": "63"}
 #: RDR's spellings of home countries that are neither ISO codes nor ISO names.
-COUNTRY_ALIASES: dict[str, str] = {"UK": "GB", "UAE": "AE", "GER": "DE", "Russia": "RU"}
+COUNTRY_ALIASES: dict[str, str] = {
+    "UK": "GB",
+    "UAE": "AE",
+    "GER": "DE",
+    "Russia": "RU",
+    "U.S.": "US",
+}
 _BOOL = {"TRUE": True, "FALSE": False}
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 _TAGS = re.compile(r"<[^>]+>")
@@ -171,7 +179,7 @@ def _release_dir(src: Path) -> Path:
     return src
 
 
-def _license(folder: Path) -> tuple[str, str] | None:
+def licence_file(folder: Path) -> tuple[str, str] | None:
     """The release's licence file (in the csv directory or the repository above it)."""
     for where in (folder, folder.parent):
         for name in ("LICENSE", "LICENSE.md", "LICENSE.txt"):
@@ -319,30 +327,79 @@ def _scores(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 @importer("rdr")
 class RdrImporter(Importer):
-    """Ranking Digital Rights Corporate Accountability Index (CSV releases, 2020 and 2022
-    layouts)."""
+    """Ranking Digital Rights Corporate Accountability Index (CSV releases, 2019, 2020 and
+    2022 layouts)."""
 
     description = "Ranking Digital Rights Corporate Accountability Index CSV releases"
 
     def read(self, src: Path, options: ImportOptions) -> Imported:
-        folder = _release_dir(src)
-        releases = sorted(
-            m.group(1) for p in folder.iterdir() if (m := _RELEASE_FILE.match(p.name))
-        )
-        if not releases:
+        found: dict[str, tuple[ReleaseFormat, Path]] = {}
+        for fmt in release_formats():
+            for release, folder in fmt.find(src).items():
+                if release in found:
+                    raise ImporterError(
+                        f"{src}: release {release} is there in two layouts "
+                        f"({found[release][0].name}, {fmt.name}): point SRC at one of them"
+                    )
+                found[release] = (fmt, folder)
+        if not found:
+            layouts = "; ".join(f.description for f in release_formats())
+            raise ImporterError(f"{src}: no RDR release found ({layouts})")
+        release = options.release or sorted(found)[-1]
+        if release not in found:
             raise ImporterError(
-                f"{src}: no RDR release found (a file named YYYY-indicators.csv, in SRC or SRC/csv)"
+                f"{src}: no release {release!r} (found: {', '.join(sorted(found))})"
             )
-        release = options.release or releases[-1]
-        if release not in releases:
-            raise ImporterError(f"{src}: no release {release!r} (found: {', '.join(releases)})")
         if options.date is None:
             raise ImporterError(
                 "RDR's files carry no publication date: give the release's date "
                 "(--date YYYY-MM-DD); every record is dated to it"
             )
-        reader = _Reader(folder, release, options)
-        return _import(reader)
+        fmt, folder = found[release]
+        return fmt.read(folder, release, options)
+
+
+@dataclass(frozen=True)
+class ReleaseFormat:
+    """One way RDR published an index's data: how to find releases under SRC (release ->
+    folder) and how to read one."""
+
+    name: str
+    description: str
+    find: Callable[[Path], dict[str, Path]]
+    read: Callable[[Path, str, ImportOptions], Imported]
+
+
+def _csv_releases(src: Path) -> dict[str, Path]:
+    """The ``YYYY-indicators.csv`` releases (2020 and 2022 layouts) in SRC or SRC/csv."""
+    if src.is_file() and not _RELEASE_FILE.match(src.name):
+        return {}
+    folder = _release_dir(src)
+    return {m.group(1): folder for p in folder.iterdir() if (m := _RELEASE_FILE.match(p.name))}
+
+
+def _read_csv_release(folder: Path, release: str, options: ImportOptions) -> Imported:
+    return _import(_Reader(folder, release, options))
+
+
+def release_formats() -> tuple[ReleaseFormat, ...]:
+    """RDR's release formats, in the order they are looked for."""
+    from . import rdr2019
+
+    return (
+        ReleaseFormat(
+            "index CSV",
+            "a file named YYYY-indicators.csv, in SRC or SRC/csv",
+            _csv_releases,
+            _read_csv_release,
+        ),
+        ReleaseFormat(
+            "2019 summary",
+            "a file named RDRYYYY_02_Summary_Scores.csv, in SRC, SRC/csv_intro/data or SRC/data",
+            rdr2019.find_releases,
+            rdr2019.read_release,
+        ),
+    )
 
 
 def _import(r: _Reader) -> Imported:
@@ -371,7 +428,7 @@ def _import(r: _Reader) -> Imported:
     if len(regions):
         files["regions.yaml"] = _regions_yaml({str(k): list(v) for k, v in regions}, r)
     files[CLASS_FILE] = classes.to_csv(index=False, lineterminator="\n")
-    licence = _license(r.folder)
+    licence = licence_file(r.folder)
     if licence is not None:
         files["LICENSE"] = licence[1]
     else:

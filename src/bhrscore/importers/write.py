@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel
@@ -94,8 +94,14 @@ def _published_csv(imported: Imported) -> str:
         raise ValueError(f"published scores lack columns {missing}")
     frame = frame[list(PUBLISHED_COLUMNS)].sort_values(["company_id", "node"], kind="stable")
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g")
+    frame.to_csv(buf, index=False, lineterminator="\n", float_format=_shortest)
     return buf.getvalue()
+
+
+def _shortest(value: object) -> str:
+    """The shortest text that reads back as the same float (``48``, ``17.424242424242426``):
+    published scores are kept exactly as the publisher's file gave them."""
+    return repr(float(cast(float, value))).removesuffix(".0")
 
 
 def _yaml(doc: Any, header: str) -> str:
