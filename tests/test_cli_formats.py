@@ -19,6 +19,7 @@ from tests.conftest import run_cli as run
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "kazakhstan")
 RUBRIC = str(ROOT / "rubrics" / "labour-rights.yaml")
+RDR_FIXTURE = str(ROOT / "tests" / "fixtures" / "rdr" / "index2022")
 AS_OF = ["--as-of", "2026-11-23"]
 FAST = ["--resamples", "20", "--permutations", "20"]
 
@@ -35,6 +36,7 @@ def machine_args(tmp_path: Path) -> dict[str, list[str]]:
         "brief": ["brief", EXAMPLE, *AS_OF, "--out", str(tmp_path / "b.xlsx")],
         "template": ["template", "--out", str(tmp_path / "t.xlsx")],
         "schema": ["schema", "--out", str(tmp_path / "schemas")],
+        "import": ["import", "rdr", RDR_FIXTURE, str(tmp_path / "rdr"), "--date", "2022-04-26"],
     }
 
 

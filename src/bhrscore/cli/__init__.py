@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare:compare",
     "sensitivity": "sensitivity:sensitivity",
     "brief": "brief:brief",
+    "import": "import_bundle:import_bundle",
 }
 
 
@@ -34,6 +35,7 @@ SUMMARIES: dict[str, str] = {
     "check": "Validate rubric files and run their golden cases.",
     "compare": "Compare scores between groups of companies.",
     "diff": "Show how scores and ranks move between two rubric versions.",
+    "import": "Import a published benchmark dataset into an evidence bundle.",
     "schema": "Write JSON Schemas for companies, evidence and rubrics.",
     "score": "Score the companies of an evidence bundle with a rubric.",
     "sensitivity": "Rank stability under weight perturbations and alternative policies.",
