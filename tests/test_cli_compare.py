@@ -26,31 +26,88 @@ RUBRIC = str(ROOT / "rubrics" / "labour-rights.yaml")
 BASE = [EXAMPLE, "--rubric", RUBRIC, "--as-of", "2026-11-23"]
 
 
+def _flat(text: str) -> str:
+    """``text`` with every run of white space (line wraps included) as one space."""
+    return " ".join(text.split())
+
+
+def _example_companies() -> set[str]:
+    example = (ROOT / "examples" / "kazakhstan" / "companies.jsonl").read_text("utf-8")
+    return {json.loads(line)["id"] for line in example.splitlines() if line.strip()}
+
+
+def _insufficient(capsys: pytest.CaptureFixture[str]) -> set[str]:
+    """The example's companies the score card leaves unranked (insufficient evidence)."""
+    code, out, err = run(["score", *BASE, "--format", "json"], capsys)
+    assert code == 0, err
+    return {c["company_id"] for c in json.loads(out)["companies"] if not c["sufficient"]}
+
+
 def test_compare_table_shows_groups_n_and_small_group_warnings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = run(["compare", *BASE, "--by", "origin_group", "--evidence"], capsys)
+    args = ["compare", *BASE, "--by", "origin_group", "--resamples", "20"]
+    code, out, err = run([*args, "--format", "json"], capsys)
+    assert code == 0, err
+    groups = json.loads(out)["groups"]
+    code, out, err = run([*args, "--evidence"], capsys)
     assert code == 0
     assert "origin_group" in out
-    assert "western" in out
-    assert re.search(r"n=[1-4] < 5", out)  # some groups of the example are tiny
+    lines = out.splitlines()
+    for g in groups:
+        # the group's row of the score table (printed before the evidence table) shows its n
+        # and, when n is below min-n 5, says the group is unreliable
+        row = next(line for line in lines if line.split()[:2] == [g["group"], str(g["n"])])
+        assert ("n < 5: unreliable" in row) == (g["n"] < 5) == g["small_group"], row
+        if g["warning"]:
+            assert f"{g['group']}: {g['warning']}" in _flat(out)
+    # rubric 2.0.0 leaves most of the example unranked: the header and the group notes say
+    # how many companies each group left out
+    left = sum(g["n_insufficient"] for g in groups)
+    assert left == len(_insufficient(capsys)) > 0  # one origin group per company
+    assert f"Left out for insufficient evidence: {left} (company x group)" in _flat(out)
+    for g in groups:
+        k = g["n_insufficient"]
+        if k:
+            word = "company" if k == 1 else "companies"
+            assert f"{k} {word} with insufficient evidence left out" in g["warning"]
     assert "testimony" in out.lower()
-    assert "fewer than 5 companies" in err
+    small = sum(g["small_group"] for g in groups)
+    assert f"{small} group(s) have fewer than 5 companies" in err
     assert "Traceback" not in out + err
 
 
 def test_compare_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        ["compare", *BASE, "--format", "json", "--evidence", "--resamples", "50"], capsys
-    )
+    args = ["compare", *BASE, "--format", "json", "--resamples", "50"]
+    code, out, _ = run([*args, "--evidence"], capsys)
     assert code == 0
     doc = json.loads(out)
     assert doc["rubric"]["id"] == "labour-rights"
-    assert {g["group"] for g in doc["groups"]} >= {"western", "china", "domestic"}
-    small = {g["group"]: g["small_group"] for g in doc["groups"]}
-    assert small["domestic"]  # n = 3 < min-n 5
-    assert not small["western"]  # n = 5
+    assert doc["options"]["include_insufficient"] is False
+    groups = {g["group"]: g for g in doc["groups"]}
+    assert set(groups) >= {"western", "china", "domestic"}
+    counts = ("n", "n_missing", "n_low_coverage", "n_insufficient")
+    # every company of the example is in one origin group: scored or counted as left out
+    size = {k: sum(g[c] for c in counts) for k, g in groups.items()}
+    assert sum(size.values()) == len(_example_companies())
+    assert sum(g["n_insufficient"] for g in groups.values()) == len(_insufficient(capsys))
+    for g in groups.values():
+        assert g["small_group"] == (g["n"] < 5)  # min-n 5 counts scored companies only
     assert any(t["origin_group"] == "china" for t in doc["evidence"]["testimony"])
+    # --include-insufficient brings them in: each group's n grows by the companies left out
+    # before, and whether a group is small follows the larger n
+    code, out, _ = run([*args, "--include-insufficient"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["options"]["include_insufficient"] is True
+    included = {g["group"]: g for g in doc["groups"]}
+    assert set(included) == set(groups)
+    for k, g in included.items():
+        assert g["n_insufficient"] == 0
+        assert sum(g[c] for c in counts) == size[k]
+        assert g["n"] == groups[k]["n"] + groups[k]["n_insufficient"] - g["n_missing"]
+        assert g["small_group"] == (g["n"] < 5)
+        assert "insufficient evidence left out" not in (g["warning"] or "")
     code, out, _ = run(["compare", *BASE, "--format", "csv", "--table", "pairwise"], capsys)
     assert code == 0
     assert out.splitlines()[0].startswith("stratum,group_a,group_b,metric,n_a,n_b")
@@ -99,9 +156,7 @@ def test_sensitivity_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     doc = json.loads(out)
     assert doc["options"]["n"] == 5
-    example = (ROOT / "examples" / "kazakhstan" / "companies.jsonl").read_text("utf-8")
-    ids = {json.loads(line)["id"] for line in example.splitlines() if line.strip()}
-    assert {c["company_id"] for c in doc["companies"]} == ids
+    assert {c["company_id"] for c in doc["companies"]} == _example_companies()
     assert [r["scenario"] for r in doc["runs"]][:2] == ["base", "weights"]
     code, out, _ = run(["sensitivity", *BASE, "--runs", "3"], capsys)
     assert code == 0
@@ -112,7 +167,7 @@ def test_compare_evidence_window_follows_the_rubric(capsys: pytest.CaptureFixtur
     args = ["compare", *BASE, "--format", "json", "--evidence", "--resamples", "20"]
     code, out, _ = run(args, capsys)
     assert code == 0
-    # the rubric's window (15 years in labour-rights: 2011-11-23) ends at --as-of
+    # the rubric's window (20 years in labour-rights: from 2006-11-23) ends at --as-of
     window = load_rubric(RUBRIC).policies.window
     assert window is not None
     start = window.start(dt.date(2026, 11, 23)).isoformat()
@@ -198,6 +253,7 @@ def test_compare_header_names_the_grouping_used_and_where_hosts_came_from(
     assert doc["options"]["hosts"] == {"listed": 0, "evidence": 2, "unknown": 0}
     assert doc["options"]["include_insufficient"] is True
     code, out, _ = run(args, capsys)
+    out = _flat(out)  # descriptions wrap at the console width
     assert "relative to each host country" in out
     assert "Company hosts: 0 from host_countries, 2 from where their evidence happened" in out
     mine = tmp_path / "grouping" / "groups.yaml"
@@ -208,5 +264,6 @@ def test_compare_header_names_the_grouping_used_and_where_hosts_came_from(
     )
     code, out, err = run([*args, "--origin-groups", str(mine)], capsys)
     assert code == 0, err
+    out = _flat(out)
     assert "(Chinese capital against the rest), by origin country only" in out
     assert "relative to each host country" not in out

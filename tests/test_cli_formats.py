@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -69,15 +70,36 @@ def test_csv_format_prints_only_csv(
 
 
 def test_score_json_document(capsys: pytest.CaptureFixture[str]) -> None:
+    # Under labour-rights 2.0.0 (min_coverage 0.5) the example ranks only the companies whose
+    # coverage reaches 50%; which ones they are is the data's business, the layout is not:
+    # ranked companies first in rank order, then the others with rank null and the reason.
     code, out, _ = run(["score", EXAMPLE, *AS_OF, "--format", "json", "--explain", "OCC"], capsys)
     assert code == 0
     doc = json.loads(out)
     assert doc["meta"]["rubric_id"] == "labour-rights"
-    ranks = [c["rank"] for c in doc["companies"]]
-    ranked = [r for r in ranks if r is not None]
-    assert ranked == sorted(ranked)  # rank order, unranked companies last
-    assert ranks[: len(ranked)] == ranked
-    assert doc["companies"][0]["rank"] == 1
+    options = doc["meta"]["options"]
+    assert options["min_coverage"] == 0.5
+    rows = doc["companies"]
+    assert len(rows) == options["companies"]
+    ranked = [c for c in rows if c["rank"] is not None]
+    unranked = rows[len(ranked) :]
+    assert rows[: len(ranked)] == ranked  # ranked companies first
+    assert [c["rank"] for c in ranked] == sorted(c["rank"] for c in ranked)
+    for c in ranked:  # competition ranks of the totals among ranked companies: 1 = best
+        assert c["rank"] == 1 + sum(o["total"] > c["total"] for o in ranked)
+        assert c["sufficient"] is True
+        assert c["insufficient_reason"] is None
+        assert c["coverage"] >= 0.5 - 1e-9
+    for c in unranked:
+        assert c["rank"] is None
+        assert c["rank_low"] is None
+        assert c["rank_high"] is None
+        assert c["sufficient"] is False
+        assert c["coverage"] < 0.5
+        percent = math.floor(100 * c["coverage"] + 1e-9)  # shown rounded down
+        assert c["insufficient_reason"].startswith(f"coverage {percent}% < 50%")
+    assert [c["company_id"] for c in unranked] == sorted(c["company_id"] for c in unranked)
+    assert options["insufficient"] == len(unranked) > 0  # most of the example: not ranked
     assert set(doc["explanations"]) == {"occ"}  # OCC matched case-insensitively
     assert "Oil Construction Company (occ)" in doc["explanations"]["occ"]
 

@@ -33,7 +33,8 @@ def console(width: int) -> tuple[Console, io.StringIO]:
 
 def card_with_intervals() -> ScoreCard:
     """The example's score card extended with the columns other stages add: the total's
-    interval, the rank interval, and a company without sufficient evidence (rank NA)."""
+    interval and the rank interval (ranked companies only), with wagenborg (whatever the card
+    says of it) among the companies without sufficient evidence (rank NA) and a short reason."""
     import datetime as dt
 
     evidence = load_evidence(EXAMPLE, as_of=dt.date(2026, 11, 23))
@@ -41,18 +42,18 @@ def card_with_intervals() -> ScoreCard:
         evidence, load_rubric(ROOT / "rubrics" / "labour-rights.yaml"), dt.date(2026, 11, 23)
     )
     companies = card.companies.copy()
-    n = len(companies)
-    companies["total_low"] = companies["total"] - 12.345
-    companies["total_high"] = companies["total"] + 7.891
-    companies["rank_low"] = pd.array([1] * n, dtype="Int64")
-    companies["rank_high"] = pd.array([n] * n, dtype="Int64")
     last = companies.index[companies["company_id"] == "wagenborg"][0]
-    companies["sufficient"] = companies.index != last
-    reason = pd.Series(pd.NA, index=companies.index, dtype="string")
-    reason[last] = "fewer than 3 indicators with evidence"
-    companies["insufficient_reason"] = reason
+    companies["sufficient"] = companies["sufficient"].astype(bool)
+    companies.loc[last, "sufficient"] = False
+    companies["insufficient_reason"] = companies["insufficient_reason"].astype("string")
+    companies.loc[last, "insufficient_reason"] = "fewer than 3 indicators with evidence"
     companies["rank"] = companies["rank"].astype("Int64")
     companies.loc[last, "rank"] = pd.NA
+    ranked = companies["rank"].notna().to_numpy()
+    companies["total_low"] = companies["total"] - 12.345
+    companies["total_high"] = companies["total"] + 7.891
+    companies["rank_low"] = pd.array([1 if r else None for r in ranked], dtype="Int64")
+    companies["rank_high"] = pd.array([ranked.sum() if r else None for r in ranked], dtype="Int64")
     return dataclasses.replace(card, companies=companies)
 
 

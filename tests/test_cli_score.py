@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -140,7 +141,7 @@ def test_check_dir_skips_data_files_that_are_not_rubrics(
 def test_score_warns_when_every_record_is_outside_the_window(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # both records are dated 2025-06-01; the 15-year window for 2090-01-01 starts 2075-01-01
+    # both records are dated 2025-06-01; the 20-year window for 2090-01-01 starts 2070-01-01
     code, out, err = run(["score", str(bundle), "--as-of", "2090-01-01"], capsys)
     assert code == 0, err
     assert "warning: all 2 record(s) are outside the rubric's window for as-of 2090-01-01" in err
@@ -234,6 +235,82 @@ def test_score_explain(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     assert "Beta Fictional (beta): total" in out
     assert "e2" in out
+
+
+# Three themes of one indicator each; one record scores an indicator 100 (count, linear 0-1).
+COVERAGE_RUBRIC = """\
+id: fictional-coverage
+version: 1.0.0
+title: Three fictional themes
+policies: {missing: zero, min_coverage: 0.5}
+x-count: &count {aggregate: count, scale: {type: linear, lower: 0, upper: 1}}
+tree:
+  - {id: dialogue, title: Dialogue, rationale: test, weight: 0.5,
+     rule: {select: {kind: union_dialogue}, <<: *count}}
+  - {id: wages, title: Wages, rationale: test, weight: 0.3,
+     rule: {select: {kind: wage}, <<: *count}}
+  - {id: statements, title: Statements, rationale: test, weight: 0.2,
+     rule: {select: {kind: statement}, <<: *count}}
+"""
+
+
+def test_score_ranks_sufficient_companies_first_and_lists_the_others_after(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import company, record, write_jsonl
+
+    sure = {"status": "verified", "reliability": "high"}
+    evidence = [
+        # gamma: dialogue + wages -> coverage .5 + .3 = .8, total 50 + 30 = 80 -> rank 1
+        record("union_dialogue", "g-d", company_id="gamma", **sure),
+        record("wage", "g-w", company_id="gamma", **sure),
+        # alpha: wages + statements -> coverage .3 + .2 = .5 (reaches .5), total 50 -> rank 2
+        record("wage", "a-w", company_id="alpha", **sure),
+        record("statement", "a-s", company_id="alpha", **sure),
+        # delta: dialogue -> coverage .5, total 50: tied with alpha, rank 2 too
+        record("union_dialogue", "d-d", company_id="delta", **sure),
+        # epsilon: statements -> coverage .2 < .5: total 20 but no rank
+        record("statement", "e-s", company_id="epsilon", **sure),
+        # beta: nothing -> coverage 0, total 0, no rank
+    ]
+    ids = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    write_jsonl(tmp_path / "companies.jsonl", [company(c) for c in ids])
+    write_jsonl(tmp_path / "evidence.jsonl", evidence)
+    (tmp_path / "r.yaml").write_text(COVERAGE_RUBRIC, encoding="utf-8")
+    args = ["score", str(tmp_path), "--rubric", str(tmp_path / "r.yaml"), "--as-of", "2026-01-01"]
+    code, out, err = run([*args, "--format", "json"], capsys)
+    assert code == 0, err
+    rows = json.loads(out)["companies"]
+    # ranked by rank (ties by id), then the unranked by id, whatever their partial totals
+    got = [(c["company_id"], c["rank"], c["total"]) for c in rows]
+    assert got == [
+        ("gamma", 1, 80),
+        ("alpha", 2, 50),
+        ("delta", 2, 50),
+        ("beta", None, 0),
+        ("epsilon", None, 20),
+    ]
+    reasons = {c["company_id"]: c["insufficient_reason"] for c in rows}
+    assert reasons["beta"] == "coverage 0% < 50%: no evidence on dialogue, wages, statements"
+    assert reasons["epsilon"] == "coverage 20% < 50%: no evidence on dialogue, wages"
+    assert [reasons[c] for c in ("gamma", "alpha", "delta")] == [None, None, None]
+    code, out, _ = run([*args, "--format", "csv"], capsys)
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame["company_id"]) == ["gamma", "alpha", "delta", "beta", "epsilon"]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    heads = [line.split() for line in out.splitlines() if line[:1] in ("1", "2", "–")]
+    assert heads[:5] == [
+        ["1", "gamma"],
+        ["2", "alpha"],
+        ["2", "delta"],
+        ["–", "beta"],
+        ["–", "epsilon"],
+    ]
+    assert "2 companies with insufficient evidence (coverage below 50%) shown without a rank" in (
+        " ".join(out.split())
+    )
 
 
 def test_score_with_a_broken_rubric_exits_1(

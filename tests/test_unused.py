@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from bhrscore.rubric import load_rubric, score
@@ -29,8 +30,8 @@ def _card() -> object:
             ],
         ),
         rec("retaliation", "withdrawn", **THREAT, status="retracted"),
-        # the rubric's window is 15 years: from 2011-01-01
-        rec("retaliation", "ancient", **THREAT, date="2009-05-01"),
+        # the rubric's window is 20 years: from 2006-01-01 (checked in the test below)
+        rec("retaliation", "ancient", **THREAT, date="2004-05-01"),
         rec(
             "retaliation",
             "by-police",
@@ -54,6 +55,9 @@ def _card() -> object:
 
 
 def test_every_unused_record_has_its_reason() -> None:
+    window = RUBRIC.policies.window
+    assert window is not None
+    assert window.start(AS_OF) == dt.date(2006, 1, 1)  # 2026-01-01 less 20 years
     card = _card()
     unused = card.unused  # type: ignore[attr-defined]
     assert list(unused.columns) == list(UNUSED_COLUMNS)
@@ -72,7 +76,7 @@ def test_every_unused_record_has_its_reason() -> None:
         "mentions 2026-02-01, after the as-of date 2026-01-01: not known then"
     )
     assert detail["withdrawn"].startswith("status retracted, reliability high: weight 0")
-    assert "dated 2009-05-01, before the rubric's window (from 2011-01-01)" in detail["ancient"]
+    assert "dated 2004-05-01, before the rubric's window (from 2006-01-01)" in detail["ancient"]
     assert "company involvement directly_linked" in detail["by-police"]
     # b's screening for wages documents its null findings on pay (screened 0, covered): used
     assert "b-screen" not in got

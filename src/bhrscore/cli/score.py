@@ -79,13 +79,15 @@ def warn_after_as_of(cards: list[ScoreCard]) -> None:
 
 def insufficient_note(card: ScoreCard) -> None:
     """A line under the ranking saying how many companies are not ranked and why."""
+    from .render import print_indented
+
     count = int(card.meta.options.get("insufficient", 0))
     if count:
         share = 100 * float(card.meta.options.get("min_coverage", 0.0))
-        console.print(
+        print_indented(  # wrapped at the console width like the rest of the output
             f"{count} compan{'y' if count == 1 else 'ies'} with insufficient evidence (coverage"
             f" below {share:.0f}%) shown without a rank; --explain ID says what is missing",
-            markup=False,
+            0,
         )
 
 

@@ -564,8 +564,8 @@ def _write_rows_bulk(
                         out.links_skipped += 1
                     per_cell[k] = qfmt if is_formula_like(v) else None
             uses = [(k, per_cell[k]) for k in present]
-        for k, f in uses:
-            if f is not None and id(f) not in first_use:
+        for k, f in uses:  # a format shared by columns: its earliest cell, row-major
+            if f is not None and (id(f) not in first_use or (k, j) < first_use[id(f)][:2]):
                 first_use[id(f)] = (k, j, f)
         easy = simple[i0:i1] if simple is not None else [_is_simple(v) for v in vals]
         columns.append((code, j, vals, per_cell, fmt, easy))
