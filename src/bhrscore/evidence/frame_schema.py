@@ -89,7 +89,7 @@ class Obj:
     decidable: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ItemList:
     """A list of objects (``sources``): validated as a long table of items."""
 
@@ -103,7 +103,7 @@ class ItemList:
     decidable: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModelSchema:
     """Everything the columnar path knows about one model (a kind, a company, an item)."""
 
@@ -423,7 +423,7 @@ def model_schema(model: type[BaseModel]) -> ModelSchema:
 # --- the two tables ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableSchema:
     """The schemas of the models that share one table (evidence: one per kind)."""
 
