@@ -411,6 +411,18 @@ def _validate(
     n = cells.n
     bad = np.zeros(n, dtype=bool) if cells.undecided is None else cells.undecided.copy()
     bad |= codes < 0
+    masks: dict[tuple[int, ...], BoolArray] = {}
+
+    def of_kinds(ks: list[int]) -> BoolArray:
+        key = tuple(sorted(set(ks)))
+        if key not in masks:
+            masks[key] = (
+                np.ones(n, dtype=bool)
+                if len(key) == len(models) and not (codes < 0).any()
+                else np.isin(codes, key)
+            )
+        return masks[key]
+
     for k, model in enumerate(models):
         if not model.decidable:
             bad |= codes == k
@@ -446,7 +458,7 @@ def _validate(
             bad |= mask
     for path, owners in obj_owners.items():
         kinds = [k for _, k in owners]
-        bad |= present[path] & ~np.isin(codes, kinds)
+        bad |= present[path] & ~of_kinds(kinds)
         for obj, k in owners:
             if obj.required:
                 bad |= (codes == k) & ~present[path]
@@ -455,14 +467,14 @@ def _validate(
     for name, owners in leaf_owners.items():
         given = given_of[name]
         kinds = [k for _, k in owners]
-        bad |= given & ~np.isin(codes, kinds)
+        bad |= given & ~of_kinds(kinds)
         dtype = dtypes.get(name, "object" if owners[0][0].many else "string")
         groups: dict[Leaf, list[int]] = {}
         for leaf, k in owners:
             groups.setdefault(leaf, []).append(k)
         series: pd.Series | None = None
         for leaf, ks in groups.items():
-            rows = np.isin(codes, ks) if len(groups) > 1 else np.ones(n, dtype=bool)
+            rows = of_kinds(ks) if len(groups) > 1 else np.ones(n, dtype=bool)
             if leaf.many:
                 raw = cells.lists.get(name)
                 if raw is None:
@@ -475,7 +487,7 @@ def _validate(
                 )
                 ok = conv.ok
                 part = _series(conv, leaf, dtype, given & ok)
-            rows_k = np.isin(codes, ks)
+            rows_k = of_kinds(ks)
             if not leaf.decidable:
                 bad |= rows_k & given
             bad |= rows_k & given & ~ok
@@ -504,7 +516,7 @@ def _validate(
         count = np.bincount(got.owner, minlength=n) if len(got.owner) else np.zeros(n, np.int64)
         given = got.given if got.given is not None else count > 0
         kinds = [k for _, k in owners]
-        bad |= given & ~np.isin(codes, kinds)
+        bad |= given & ~of_kinds(kinds)
         for lst, k in owners:
             rows = codes == k
             if not lst.decidable:
@@ -538,7 +550,7 @@ def _validate(
         for scope, check in model.checks:
             seen.setdefault(id(check), (scope, check, []))[2].append(k)
     for scope, check, ks in seen.values():
-        rows = np.isin(codes, ks)
+        rows = of_kinds(ks)
         if not rows.any():
             continue
         if scope is not None:
@@ -612,6 +624,8 @@ def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[
 
 def take(parts: Parts, rows: IntArray, table: Table) -> Parts:
     """The parts of the given rows, renumbered 0..len(rows)-1."""
+    if len(rows) == len(parts.base) and (not len(rows) or rows[-1] == len(rows) - 1):
+        return parts  # every row, in order
     base = parts.base.iloc[rows].reset_index(drop=True)
     position = np.full(len(parts.base), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))

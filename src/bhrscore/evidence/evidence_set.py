@@ -40,14 +40,20 @@ class EvidenceSet:
     ) -> None:
         company_parts = parts_from_models(list(companies), "companies")
         evidence_parts = parts_from_models(list(evidence), "evidence")
-        self._init(company_parts, evidence_parts, report)
+        self._init(company_parts, evidence_parts, report, checked=False)
         self.__dict__["companies"] = tuple(companies)
         self.__dict__["evidence"] = tuple(evidence)
 
     def _init(
-        self, companies: Parts, evidence: Parts, report: ValidationReport | None
+        self,
+        companies: Parts,
+        evidence: Parts,
+        report: ValidationReport | None,
+        checked: bool,
     ) -> None:
-        self._frames = Frames(frame_of(companies, "companies"), frame_of(evidence, "evidence"))
+        self._frames = Frames(
+            frame_of(companies, "companies"), frame_of(evidence, "evidence"), values_checked=checked
+        )
         self._items: dict[str, Mapping[str, pd.DataFrame]] = {
             "companies": companies.items,
             "evidence": evidence.items,
@@ -60,7 +66,7 @@ class EvidenceSet:
     ) -> EvidenceSet:
         """A set from validated field columns and item tables (what the loader builds)."""
         self = cls.__new__(cls)
-        self._init(companies, evidence, report)
+        self._init(companies, evidence, report, checked=True)
         return self
 
     @cached_property

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 from typing import Any, Literal
@@ -316,7 +316,10 @@ def _derive(parts: Parts, table: Table) -> pd.DataFrame:
             items=parts.items,
         )
     out = dict(base.items())
-    kind = base["kind"].astype("string").to_numpy(dtype=object) if table == "evidence" else None
+    kind = None
+    if table == "evidence":
+        cats = list(base["kind"].cat.categories)
+        kind = np.asarray(cats + [None], dtype=object)[base["kind"].cat.codes.to_numpy()]
     groups: dict[int, tuple[DerivedColumn, list[str]]] = {}
     for name, model in schema.models.items():
         for derived in model.derived:
@@ -508,6 +511,11 @@ class Frames:
 
     companies: pd.DataFrame
     evidence: pd.DataFrame
+    values_checked: bool = field(default=False, compare=False, repr=False)
 
     def content_hash(self) -> str:
         return frame_hash(self.companies, self.evidence)
+
+    def mark_checked(self) -> None:
+        """Record that the values were checked (by the loader or by ``check_frames``)."""
+        object.__setattr__(self, "values_checked", True)

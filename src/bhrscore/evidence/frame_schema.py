@@ -41,7 +41,7 @@ PYDANTIC_WHITESPACE = (
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 #: whitespace Python's ``str.strip`` removes (a superset: adds the separators \x1c-\x1f)
-PYTHON_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+PYTHON_WHITESPACE = PYDANTIC_WHITESPACE + "\x1c\x1d\x1e\x1f"
 
 # Regex constructs whose meaning depends on Unicode tables (Rust regex, used by pydantic, and
 # RE2, used by Arrow, may disagree on them): values outside ASCII go to pydantic.

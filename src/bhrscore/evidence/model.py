@@ -280,10 +280,11 @@ def _item_count(view: FrameView, path: str) -> np.ndarray:
 def _first_item(view: FrameView, path: str, field: str) -> pd.Series:
     """The ``field`` of each row's first item (missing when the row has none)."""
     items = view.items(path)
-    first = items.drop_duplicates("owner")
-    out = first[field].iloc[:0].reindex(range(len(view)))
-    out.iloc[first["owner"].to_numpy(dtype=np.int64)] = first[field].to_numpy()
-    return out.reset_index(drop=True)
+    owner = items["owner"].to_numpy(dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+    index = np.full(len(view), -1, dtype=np.int64)
+    index[owner[first]] = first
+    return pd.Series(items[field].array.take(index, allow_fill=True))
 
 
 def _known_date(view: FrameView) -> pd.Series:

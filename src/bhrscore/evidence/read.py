@@ -195,8 +195,13 @@ def too_long(chars: int, limits: Limits) -> str:
 
 def line_offsets(data: bytes) -> IntArray:
     """Start offsets of the lines of ``data`` (split on ``\\n``) plus the end offset."""
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    ends = newlines + 1
+    found: list[int] = []
+    add, find = found.append, data.find
+    pos = find(b"\n")
+    while pos >= 0:  # one C-speed search per line, no byte-sized temporaries
+        add(pos)
+        pos = find(b"\n", pos + 1)
+    ends = np.array(found, dtype=np.int64) + 1
     if not len(data) or data.endswith(b"\n"):
         return np.concatenate([[0], ends]).astype(np.int64)
     return np.concatenate([[0], ends, [len(data)]]).astype(np.int64)

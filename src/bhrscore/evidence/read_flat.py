@@ -157,6 +157,7 @@ def _strip(col: pa.Array) -> pa.Array:
 
 def _split(col: pa.Array) -> pa.Array:
     """A list cell -> its items, each stripped, empty items dropped (as ``nest`` does)."""
+    col = _strip(col)
     parts = pc.split_pattern(col, LIST_DELIMITER)
     flat = pc.utf8_trim(pc.list_flatten(parts), characters=PYTHON_WHITESPACE)
     owner = np.asarray(pc.list_parent_indices(parts).to_numpy(), dtype=np.int64)

@@ -218,7 +218,7 @@ def _struct_fields(
 ) -> list[pa.Field]:
     """Fields directly under ``prefix`` (dotted names relative to the model)."""
     out: dict[str, pa.Field] = {}
-    depth = prefix.count(".") + (1 if prefix else 0)
+    depth = prefix.count(".")
     for name, leaf in leaves.items():
         if name.startswith(prefix) and name.count(".") == depth:
             key = name.split(".")[-1]
@@ -431,7 +431,7 @@ def _python_lines(
     """Parse lines ``which`` with Python: problems, nested dicts, and the lines that conform
     to the schema (they still go into columns)."""
     for line_no in which:
-        i = record_of_line[int(line_no)]
+        i = record_of_line.get(int(line_no), int(line_no))
         raw = data[offsets[line_no] : offsets[line_no + 1]]
         text = raw.decode("utf-8", errors="surrogateescape")
         row = int(line_no) + 1
@@ -504,11 +504,17 @@ def read_jsonl(
         raw = body[offsets[line_no] : offsets[line_no + 1]]
         if not raw.decode("utf-8", errors="surrogateescape").strip():
             blank.add(int(line_no))
-    record_lines = np.array(
-        [ln for ln in range(n_lines) if good[ln] or ln not in blank], dtype=np.int64
-    ) if blank or len(other) else np.arange(n_lines, dtype=np.int64)
+    if blank or len(other):
+        record_lines = np.array(
+            [ln for ln in range(n_lines) if good[ln] or ln not in blank], dtype=np.int64
+        )
+    else:
+        record_lines = np.arange(n_lines, dtype=np.int64)
     batch = Batch(tbl, file, len(record_lines), rows=record_lines + 1)
-    record_of_line = {int(ln): i for i, ln in enumerate(record_lines)}
+    identity = len(record_lines) == n_lines
+    record_of_line: dict[int, int] = (
+        {} if identity else {int(ln): i for i, ln in enumerate(record_lines)}
+    )
     good_lines = np.flatnonzero(good)
     slow_lines = np.array([ln for ln in other if int(ln) not in blank], dtype=np.int64)
     arrow_table: pa.Table | None = None
@@ -537,10 +543,14 @@ def read_jsonl(
         body, offsets, slow_lines, file, tbl, limits, batch, record_of_line, conforming
     )
     if arrow_table is not None:
-        good_text = pc.take(lines, pa.array(good_lines))
-        cells = cells_from_arrow(arrow_table, tbl, good_text)
-        batch.cells = cells
-        batch.cell_rows = np.array([record_of_line[int(ln)] for ln in good_lines], np.int64)
+        all_good = len(good_lines) == n_lines
+        good_text = lines if all_good else pc.take(lines, pa.array(good_lines))
+        batch.cells = cells_from_arrow(arrow_table, tbl, good_text)
+        batch.cell_rows = (
+            good_lines
+            if identity
+            else np.array([record_of_line[int(ln)] for ln in good_lines], np.int64)
+        )
     elif conforming:
         batch.cells, batch.cell_rows = _cells_from_records(conforming, tbl)
 

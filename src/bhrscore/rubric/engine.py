@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
+from ..evidence.frame_check import check_frames
 from ..evidence.vocab import Involvement, Reliability, Status
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
 from .rules import RuleContext
@@ -221,6 +222,7 @@ def score(
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
+    check_frames(frames)
     policies = rubric.policies
     prep = prepare(frames, policies)
     ctx = RuleContext(prep, as_of, policies.window, policies.decay)
