@@ -272,12 +272,20 @@ def _convert_scalar(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -
 # --- converted values -> frame Series --------------------------------------------------------
 
 
+def string_series(values: pa.Array) -> pd.Series:
+    """A pandas ``string`` Series from a pyarrow string array (no copy through Python
+    objects where pandas stores strings in pyarrow, as it does from pandas 3)."""
+    if pd.StringDtype().storage == "pyarrow":
+        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())))
+    return pd.Series(values.to_pylist(), dtype="string")  # pragma: no cover - pandas < 3
+
+
 def _series(conv: Converted, leaf: Leaf, dtype: Any, keep: BoolArray) -> pd.Series:
     """Frame values where ``keep`` (given and certainly valid), missing elsewhere."""
     n = len(keep)
     if leaf.type == "str":
         values = _take_valid(conv.values, keep) if not keep.all() else conv.values
-        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())))
+        return string_series(values)
     if leaf.type == "choice":
         cats = list(dtype.categories)
         remap = np.array([cats.index(c) for c in (leaf.choices or ())] + [-1], dtype=np.int64)

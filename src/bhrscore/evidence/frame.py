@@ -170,7 +170,14 @@ def company_dtypes() -> dict[str, Any]:
 
 def base_dtypes(table: Table) -> dict[str, Any]:
     """The columns of ``table`` that hold fields (frame names)."""
-    return base_evidence_dtypes() if table == "evidence" else _base_company_dtypes()
+    if table == "evidence":
+        return base_evidence_dtypes()
+    return dict(_cached_company_base())
+
+
+@lru_cache(maxsize=1)
+def _cached_company_base() -> tuple[tuple[str, Any], ...]:
+    return tuple(_base_company_dtypes().items())
 
 
 def table_dtypes(table: Table) -> dict[str, Any]:
@@ -179,8 +186,12 @@ def table_dtypes(table: Table) -> dict[str, Any]:
 
 def item_dtypes(table: Table, path: str) -> dict[str, Any]:
     """Column -> dtype of the long table of the list of objects at ``path``."""
-    lst = table_schema(table).lists[path]
-    return {"owner": "int64", **_scalar_columns(lst.item.model)}
+    return dict(_item_dtypes(table_schema(table).lists[path].item.model))
+
+
+@lru_cache(maxsize=32)
+def _item_dtypes(model: type[BaseModel]) -> tuple[tuple[str, Any], ...]:
+    return (("owner", "int64"), *_scalar_columns(model).items())
 
 
 def item_paths(table: Table) -> tuple[str, ...]:

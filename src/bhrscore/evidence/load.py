@@ -299,6 +299,9 @@ def _accepted(
             accepted[i] = True  # rejected by the reader: not validated further
         for i in np.flatnonzero(~accepted).tolist():
             raw = batch.raw(i)
+            if raw.problems:  # found while building the record (e.g. a JSON limit)
+                record_problems[offset + i] = raw.problems
+                continue
             model, errs = parse_company(raw) if table == "companies" else parse_evidence(raw)
             if model is not None and not errs:
                 errs = frame_problems(model, raw)

@@ -65,7 +65,8 @@ class Batch:
     data: dict[int, dict[str, Any]] = field(default_factory=dict)
     cells: Cells | None = None
     cell_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    build: Callable[[int], dict[str, Any]] | None = None  # record -> nested dict
+    # record -> (nested dict, problems found building it, e.g. a limit of the JSON parser)
+    build: Callable[[int], tuple[dict[str, Any], list[Problem]]] | None = None
 
     def row(self, i: int) -> int | None:
         return int(self.rows[i]) if self.rows is not None else None
@@ -76,8 +77,10 @@ class Batch:
     def raw(self, i: int) -> RawRecord:
         """Record ``i`` as pydantic will see it, with where it came from."""
         data = self.data.get(i)
+        problems = list(self.problems.get(i, ()))
         if data is None:
-            data = self.build(i) if self.build is not None and i not in self.problems else {}
+            data, found = ({}, []) if self.build is None or problems else self.build(i)
+            problems += found
         return RawRecord(
             self.table,
             data,
@@ -85,7 +88,7 @@ class Batch:
             row=self.row(i),
             sheet=self.sheet,
             pointer=self.pointer(i),
-            problems=list(self.problems.get(i, ())),
+            problems=problems,
             columns=self.letters,
         )
 

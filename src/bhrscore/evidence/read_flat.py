@@ -49,28 +49,43 @@ from .report import Problem, shorten
 
 #: unknown columns named one by one in problems; beyond, one problem names a few and counts
 MAX_NAMED_COLUMNS = 5
+#: wider CSV files are parsed by Python's csv module (pyarrow's cost grows with columns)
+MAX_ARROW_COLUMNS = 2_000
 
 
 @dataclass
 class FlatRows:
-    """The records of a flat table: raw cell text column by column, row numbers, and the
-    problems found while reading each record (records with problems hold no cells)."""
+    """The records of a flat table: raw cell text, row numbers, and the problems found while
+    reading each record (records with problems hold no cells).
+
+    The cells are one string array in column-major order (``width`` columns of ``n`` rows),
+    so that checks over many columns (a header may name 200,000) are single operations and
+    a column is a zero-copy slice.
+    """
 
     header: list[str]
-    columns: list[pa.Array]  # one per header position, string, null where no cell
+    matrix: pa.Array
     rows: IntArray
     problems: dict[int, list[Problem]] = field(default_factory=dict)
     letters: list[str] | None = None
-    _lists: list[list[Any]] | None = None
+    _values: list[Any] | None = None
 
     @property
     def n(self) -> int:
         return len(self.rows)
 
+    @property
+    def width(self) -> int:
+        return len(self.header)
+
+    def column(self, j: int) -> pa.Array:
+        return self.matrix.slice(j * self.n, self.n)
+
     def cells(self, i: int) -> list[Any]:
-        if self._lists is None:
-            self._lists = [col.to_pylist() for col in self.columns]
-        return [col[i] for col in self._lists]
+        if self._values is None:
+            self._values = self.matrix.to_pylist()
+        n = self.n
+        return [self._values[j * n + i] for j in range(self.width)]
 
 
 def _np(mask: Any) -> np.ndarray:
@@ -185,7 +200,7 @@ def _cells(
     for i, name in enumerate(kept):
         if not name:
             continue
-        col = rows.columns[i]
+        col = rows.column(i)
         col = col.take(take) if n != rows.n else col
         parts = name.split(".")
         digits = [j for j, p in enumerate(parts) if p.isdigit()]
@@ -256,15 +271,12 @@ def flat_batches(
     ok = np.ones(rows.n, dtype=bool)
     for i in batch.problems:
         ok[i] = False
-    hit = np.zeros(rows.n, dtype=bool)
-    per_column: list[tuple[int, np.ndarray]] = []
-    for i in unknown_at:
-        given = _np(pc.not_equal(_strip_empty(rows.columns[i]), ""))
-        per_column.append((i, given))
-        hit |= given
+    filled = _filled(rows, list(unknown_at))  # (columns, rows)
+    hit = filled.any(axis=0) if len(unknown_at) else np.zeros(rows.n, dtype=bool)
     with_problems = np.flatnonzero(ok & (hit | bool(missing)))
+    positions = list(unknown_at)
     for r in with_problems:
-        found = [unknown_at[i] for i, given in per_column if given[r]]
+        found = [unknown_at[positions[j]] for j in np.flatnonzero(filled[:, r])]
         batch.problems[int(r)] = list(dict.fromkeys(found)) + list(missing)
     # cells too long for the limit (checked here for every reader)
     ok[with_problems] = False
@@ -273,7 +285,7 @@ def flat_batches(
     batch.cells = _cells(rows, ok, kept, layout, duplicated)
     batch.cell_rows = np.flatnonzero(ok).astype(np.int64)
     plan = RowPlan.for_header(kept, layout.lists)
-    batch.build = lambda i: plan.nest(rows.cells(i))
+    batch.build = lambda i: (plan.nest(rows.cells(i)), [])
     if with_problems.size:  # rows rejected for their columns still show their data
         for r in with_problems:
             batch.data[int(r)] = plan.nest(rows.cells(int(r)))
@@ -281,34 +293,50 @@ def flat_batches(
         result.batches.append(batch)
 
 
+def _filled(rows: FlatRows, which: list[int]) -> np.ndarray:
+    """(len(which), n): whether each of the columns ``which`` holds a value in each row,
+    computed on all columns at once (a header may name 200,000 unknown columns)."""
+    n = rows.n
+    if not which or not n:
+        return np.zeros((len(which), n), dtype=bool)
+    given = _np(pc.not_equal(_strip_empty(rows.matrix), "")).reshape(rows.width, n)
+    return given[which]
+
+
 def _strip_empty(col: pa.Array) -> pa.Array:
     return pc.fill_null(pc.utf8_trim(col, characters=PYTHON_WHITESPACE), "")
 
 
 def _long_cells(
-    columns: list[pa.Array], header: list[str], limits: Limits, file: str, sheet: str | None,
-    rows: IntArray, letters: list[str] | None, problems: dict[int, list[Problem]],
+    matrix: pa.Array,
+    header: list[str],
+    limits: Limits,
+    file: str,
+    sheet: str | None,
+    rows: IntArray,
+    letters: list[str] | None,
+    problems: dict[int, list[Problem]],
 ) -> None:
     """A problem for every cell over ``Limits.max_field_chars`` (its row is rejected)."""
-    for j, col in enumerate(columns):
-        if not len(col):
-            continue
-        longest = pc.max(pc.binary_length(col)).as_py()
-        if longest is None or longest <= limits.max_field_chars:
-            continue
-        length = pc.utf8_length(col)
-        for r in np.flatnonzero(_np(pc.greater(length, limits.max_field_chars))):
-            problems.setdefault(int(r), []).append(
-                problem(
-                    file,
-                    "too-long",
-                    too_long(int(length[int(r)].as_py()), limits),
-                    row=int(rows[r]),
-                    sheet=sheet,
-                    field=header[j] if j < len(header) else None,
-                    column=letters[j] if letters else None,
-                )
+    n = len(rows)
+    if not len(matrix) or not n:
+        return
+    longest = pc.max(pc.binary_length(matrix)).as_py()
+    if longest is None or longest <= limits.max_field_chars:
+        return
+    length = pc.fill_null(pc.utf8_length(matrix), 0).to_numpy().reshape(len(header), n)
+    for j, r in zip(*np.nonzero(length > limits.max_field_chars), strict=True):
+        problems.setdefault(int(r), []).append(
+            problem(
+                file,
+                "too-long",
+                too_long(int(length[j, r]), limits),
+                row=int(rows[r]),
+                sheet=sheet,
+                field=header[j],
+                column=letters[j] if letters else None,
             )
+        )
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -372,7 +400,8 @@ def _regular(body: bytes, width: int) -> tuple[IntArray, bool] | None:
     return line_of.astype(np.int64), spans
 
 
-def _pyarrow_csv(body: bytes, width: int, spans: bool) -> list[pa.Array] | None:
+def _pyarrow_csv(body: bytes, width: int, spans: bool) -> pa.Array | None:
+    """The cells, column-major (see :class:`FlatRows`); None if pyarrow skipped a row."""
     import pyarrow.csv as pcsv
 
     invalid = [0]
@@ -399,16 +428,16 @@ def _pyarrow_csv(body: bytes, width: int, spans: bool) -> list[pa.Array] | None:
         return None
     if invalid[0]:
         return None
-    return [table.column(i).combine_chunks() for i in range(width)]
+    chunks = [chunk for i in range(width) for chunk in table.column(i).chunks]
+    return pa.concat_arrays(chunks) if chunks else pa.nulls(0, pa.string())
 
 
-def _blank(columns: list[pa.Array], n: int) -> np.ndarray:
-    blank = np.ones(n, dtype=bool)
-    for col in columns:
-        blank &= ~_np(pc.not_equal(_strip_empty(col), ""))
-        if not blank.any():
-            break
-    return blank
+def _blank(matrix: pa.Array, width: int, n: int) -> np.ndarray:
+    """Rows whose every cell is empty or white space (skipped, as empty lines are)."""
+    if not n:
+        return np.zeros(0, dtype=bool)
+    given = _np(pc.not_equal(_strip_empty(matrix), "")).reshape(width, n)
+    return ~given.any(axis=0)
 
 
 def read_csv(
@@ -471,18 +500,21 @@ def _fast_csv(body: bytes, file: str, limits: Limits, result: ReadResult) -> Fla
     if scan is None:
         return None
     line_of, spans = scan
-    columns = _pyarrow_csv(body, len(header), spans)
-    if columns is None or (columns and len(columns[0]) != len(line_of)):
+    width = len(header)
+    if width > MAX_ARROW_COLUMNS:
+        return None  # pyarrow's cost grows with columns; Python's csv with cells
+    matrix = _pyarrow_csv(body, width, spans)
+    if matrix is None or len(matrix) != width * len(line_of):
         return None
     n = len(line_of)
-    blank = _blank(columns, n) if n else np.zeros(0, dtype=bool)
+    blank = _blank(matrix, width, n)
     if blank.any():
-        keep = pa.array(np.flatnonzero(~blank))
-        columns = [c.take(keep) for c in columns]
-        line_of = line_of[~blank]
+        keep = np.flatnonzero(~blank)
+        matrix = matrix.take(pa.array((np.arange(width)[:, None] * n + keep).ravel()))
+        line_of = line_of[keep]
     problems: dict[int, list[Problem]] = {}
-    _long_cells(columns, header, limits, file, None, line_of, None, problems)
-    return FlatRows(header, columns, line_of, problems)
+    _long_cells(matrix, header, limits, file, None, line_of, None, problems)
+    return FlatRows(header, matrix, line_of, problems)
 
 
 class _FieldLimit:
@@ -600,16 +632,14 @@ def collect(
             kept.append([None] * width)
             continue
         kept.append(row_cells)
-    columns = [
-        pa.array([row[j] for row in kept], type=pa.string()) for j in range(width)
-    ] if kept else [pa.nulls(0, pa.string()) for _ in range(width)]
+    matrix = pa.array([row[j] for j in range(width) for row in kept], type=pa.string())
     rows = np.array(numbers, dtype=np.int64)
     long_problems: dict[int, list[Problem]] = {}
-    _long_cells(columns, header, limits, file, sheet, rows, letters, long_problems)
+    _long_cells(matrix, header, limits, file, sheet, rows, letters, long_problems)
     for i, found in long_problems.items():
         if i not in problems:
             problems[i] = found
-    return FlatRows(header, columns, rows, problems, letters)
+    return FlatRows(header, matrix, rows, problems, letters)
 
 
 def _joined_text(cells: list[Any]) -> str:

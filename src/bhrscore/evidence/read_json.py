@@ -406,6 +406,8 @@ def _np_mask(mask: Any) -> np.ndarray:
 
 # --- JSON Lines ----------------------------------------------------------------------------
 
+#: lines with more opening brackets than this are parsed by Python (pyarrow recurses)
+ARROW_SAFE_DEPTH = 2_000
 _NULL_VALUE = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:\s*null')
 
 
@@ -491,6 +493,23 @@ def read_jsonl(
     if n_lines and not body.endswith(b"\n"):
         closes[-1] = body.endswith(b"}")
     good = starts & closes
+    try:  # pyarrow does not check the UTF-8 of strings: lines with bad bytes go to Python
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        for line_no in np.flatnonzero(good):
+            try:
+                body[offsets[line_no] : offsets[line_no + 1]].decode("utf-8")
+            except UnicodeDecodeError:
+                good[line_no] = False
+    # pyarrow recurses into nested values: lines that could nest deeply go to Python, which
+    # applies the depth limit (a line cannot nest deeper than it has opening brackets)
+    long_lines = np.flatnonzero(
+        good & (np.diff(offsets) > ARROW_SAFE_DEPTH)
+    )
+    for line_no in long_lines:
+        raw = body[offsets[line_no] : offsets[line_no + 1]]
+        if raw.count(b"[") + raw.count(b"{") > ARROW_SAFE_DEPTH:
+            good[line_no] = False
     if b"null" in body:
         safe = _null_safe(table_schema(tbl))
         with_null = np.flatnonzero(good & _np_mask(pc.match_substring(lines, b"null")))
@@ -554,11 +573,13 @@ def read_jsonl(
     elif conforming:
         batch.cells, batch.cell_rows = _cells_from_records(conforming, tbl)
 
-    def build(i: int) -> dict[str, Any]:
+    def build(i: int) -> tuple[dict[str, Any], list[Problem]]:
         line_no = int(record_lines[i])
         text = body[offsets[line_no] : offsets[line_no + 1]].decode("utf-8", "surrogateescape")
         value, issues, fatal = parse_json(text, limits)
-        return value if isinstance(value, dict) and fatal is None else {}
+        if fatal is not None or not isinstance(value, dict):  # pragma: no cover - parsed before
+            return {}, [problem(file, "json-syntax", "invalid JSON", row=line_no + 1)]
+        return value, [issue_problem(x, file, row=line_no + 1) for x in issues]
 
     batch.build = build
     if batch.n == 0 and not result.problems:
