@@ -330,12 +330,13 @@ def test_valid_synthetic_records_take_the_columnar_path(tmp_path: Path, monkeypa
         out = tmp_path / fmt
         write_evidence(synthetic_evidence(5, 200, seed=3), out, format=fmt)
         calls: list[str] = []
-        monkeypatch.setattr(
-            load_module, "parse_evidence", lambda raw: calls.append(raw.file) or (None, [])
-        )
-        monkeypatch.setattr(
-            load_module, "parse_company", lambda raw: calls.append(raw.file) or (None, [])
-        )
+
+        def count(raw: Any, calls: list[str] = calls) -> tuple[None, list[Any]]:
+            calls.append(raw.file)
+            return None, []
+
+        monkeypatch.setattr(load_module, "parse_evidence", count)
+        monkeypatch.setattr(load_module, "parse_company", count)
         ev = load_evidence(out)
         monkeypatch.undo()
         assert calls == []

@@ -29,7 +29,11 @@ def _duplicates(table: str, items: Sequence[Located[Any]]) -> list[Finding]:
         if key in first:
             where = first[key].problem("", "").where
             out.append(
-                (table, i, item.problem("duplicate-id", f"id is already used at {where}", "id", key))
+                (
+                    table,
+                    i,
+                    item.problem("duplicate-id", f"id is already used at {where}", "id", key),
+                )
             )
         else:
             first[key] = item

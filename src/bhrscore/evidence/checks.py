@@ -61,7 +61,8 @@ def cross_check(name: str, table: TableName) -> Callable[[CheckFn], CheckFn]:
 
 
 def _ids(frame: pd.DataFrame, column: str = "id") -> np.ndarray:
-    return frame[column].astype("string").to_numpy(dtype=object, na_value=None)
+    values: np.ndarray = frame[column].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    return values
 
 
 def _duplicates(table: TableName, ctx: CheckContext) -> list[Finding]:
@@ -145,7 +146,7 @@ def unknown_or_cyclic_parent(ctx: CheckContext) -> list[Finding]:
         while node is not None and node in parent_of and node not in seen:
             seen.append(node)
             node = parent_of[node]
-        cycle = " -> ".join([*seen[seen.index(node) :], node]) if node in seen else pid
+        cycle = " -> ".join([*seen[seen.index(node) :], str(node)]) if node in seen else str(pid)
         out.append(
             (
                 "companies",
@@ -179,7 +180,11 @@ def unknown_company(ctx: CheckContext) -> list[Finding]:
             else "names a company that is not in the companies file"
         )
         out.append(
-            ("evidence", int(i), locate.problem(int(i), "unknown-company", why, "company_id", value))
+            (
+                "evidence",
+                int(i),
+                locate.problem(int(i), "unknown-company", why, "company_id", value),
+            )
         )
     return out
 

@@ -26,7 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .frame import COMPANY_RENAMES, Parts, Table, base_dtypes, item_dtypes
-from .frame_schema import NO_DEFAULT, PYDANTIC_WHITESPACE, Leaf, ModelSchema, table_schema
+from .frame_schema import (
+    NO_DEFAULT,
+    PYDANTIC_WHITESPACE,
+    ItemList,
+    Leaf,
+    ModelSchema,
+    table_schema,
+)
 from .hooks import FrameView, as_mask
 
 BoolArray = npt.NDArray[np.bool_]
@@ -157,7 +164,8 @@ def _days_in_month(year: IntArray, month: IntArray) -> IntArray:
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     table = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
     days = table[np.clip(month - 1, 0, 11)]
-    return days + ((month == 2) & leap)
+    out: IntArray = days + ((month == 2) & leap)
+    return out
 
 
 def _convert_date(raw: pa.Array) -> Converted:
@@ -345,9 +353,11 @@ def _tuples(items: pa.Array, lengths: IntArray, keep: BoolArray) -> tuple[pd.Ser
             owner = np.repeat(np.arange(n), lengths)
             bad[owner[holds]] = True
     joined = pc.binary_join(lists, _LIST_JOIN)
-    encoded = pc.dictionary_encode(joined).combine_chunks() if isinstance(
-        joined, pa.ChunkedArray
-    ) else pc.dictionary_encode(joined)
+    encoded = (
+        pc.dictionary_encode(joined).combine_chunks()
+        if isinstance(joined, pa.ChunkedArray)
+        else pc.dictionary_encode(joined)
+    )
     uniques = encoded.dictionary.to_pylist()
     shared = np.empty(len(uniques) + 1, dtype=object)
     shared[: len(uniques)] = [tuple(u.split(_LIST_JOIN)) if u else () for u in uniques]
@@ -439,7 +449,7 @@ def _validate(
         for name, leaf in model.leaves.items():
             leaf_owners.setdefault(name, []).append((leaf, k))
     # objects: presence (JSON: the object itself; flat: any value under it)
-    obj_owners: dict[str, list[tuple[Any, int]]] = {}
+    obj_owners: dict[str, list[tuple[Any, int]]] = {}  # path -> (Obj, kind)
     for k, model in enumerate(models):
         for path, obj in model.objects.items():
             obj_owners.setdefault(path, []).append((obj, k))
@@ -467,8 +477,8 @@ def _validate(
     for path, owners in obj_owners.items():
         kinds = [k for _, k in owners]
         bad |= present[path] & ~of_kinds(kinds)
-        for obj, k in owners:
-            if obj.required:
+        for spec, k in owners:
+            if spec.required:
                 bad |= (codes == k) & ~present[path]
     # leaves: convert, then extra values, required values and defaults per kind group
     columns: dict[str, pd.Series] = {}
@@ -516,16 +526,15 @@ def _validate(
     for path in cells.items:
         if path not in list_owners:
             bad |= np.bincount(cells.items[path].owner, minlength=n) > 0
-    for path, owners in list_owners.items():
-        lst0 = owners[0][0]
+    for path, holders in list_owners.items():
+        lst0: ItemList = holders[0][0]
         got = cells.items.get(path)
         if got is None:
             got = Items(np.zeros(0, np.int64), np.zeros(0, bool), Cells(0, cells.flavor))
         count = np.bincount(got.owner, minlength=n) if len(got.owner) else np.zeros(n, np.int64)
         given = got.given if got.given is not None else count > 0
-        kinds = [k for _, k in owners]
-        bad |= given & ~of_kinds(kinds)
-        for lst, k in owners:
+        bad |= given & ~of_kinds([k for _, k in holders])
+        for lst, k in holders:
             rows = codes == k
             if not lst.decidable:
                 bad |= rows & given
@@ -550,9 +559,7 @@ def _validate(
         item_frame = pd.DataFrame({"owner": got.owner, **sub.columns})
         items_out[path] = item_frame
     # frame checks (the twins of the model validators)
-    view = FrameView(
-        {name: s for name, s in columns.items()}, n, present=present, items=items_out
-    )
+    view = FrameView(dict(columns), n, present=present, items=items_out)
     seen: dict[int, tuple[str | None, Any, list[int]]] = {}
     for k, model in enumerate(models):
         for scope, check in model.checks:
@@ -615,18 +622,14 @@ def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[
     item_types = {path: item_dtypes(table, path) for path in schema.lists}
     result = _validate(cells, models, codes, dtypes, item_types, limits)
     ok = ~result.bad
-    base = pd.DataFrame(
-        {name: result.columns[name] for name in dtypes if name in result.columns}
-    )
+    base = pd.DataFrame({name: result.columns[name] for name in dtypes if name in result.columns})
     for name, dtype in dtypes.items():
         if name not in base:
             base[name] = pd.Series([None] * n, dtype="object").astype(dtype)
     base = base[list(dtypes)]
     if table == "companies":
         base = base.rename(columns=COMPANY_RENAMES)
-    items = {
-        path: frame.astype(item_types[path]) for path, frame in result.items.items()
-    }
+    items = {path: frame.astype(item_types[path]) for path, frame in result.items.items()}
     return Parts(base.reset_index(drop=True), items), ok
 
 

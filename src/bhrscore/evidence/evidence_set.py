@@ -134,7 +134,7 @@ class EvidenceSet:
 def _owned_by(long: pd.DataFrame, position: int) -> pd.DataFrame:
     mine = long[long["owner"].to_numpy() == position].copy()
     mine["owner"] = 0
-    return mine
+    return pd.DataFrame(mine)
 
 
 def _counter(col: pd.Series) -> Counter[str]:

@@ -36,6 +36,7 @@ from .vocab import SourceType
 
 Table = Literal["companies", "evidence"]
 
+
 class _DerivedEvidence(Mapping[str, Any]):
     """Derived evidence columns other than the first source's, name -> dtype, read live from
     the registered kinds (``effective_date``, ``known_date``, ``benchmark_ratio`` ...)."""
@@ -231,7 +232,8 @@ def typed_column(values: Sequence[Any], dtype: Any) -> pd.Series:
     if isinstance(dtype, str) and dtype == "object":
         return raw.map(lambda v: v if isinstance(v, tuple) else ()).astype("object")
     if isinstance(dtype, str) and dtype.startswith("datetime64"):
-        return pd.Series(pd.to_datetime(raw, errors="raise")).astype(dtype)
+        out: pd.Series = pd.Series(pd.to_datetime(raw, errors="raise")).astype(dtype)  # type: ignore[call-overload]
+        return out
     return raw.astype(dtype)
 
 
@@ -322,7 +324,10 @@ def _derive(parts: Parts, table: Table) -> pd.DataFrame:
     view = FrameView({c: base[c] for c in base.columns}, n, items=parts.items)
     if table == "companies":
         view = FrameView(
-            {**{c: base[c] for c in base.columns}, "origin_country": base["origin_country_explicit"]},
+            {
+                **{c: base[c] for c in base.columns},
+                "origin_country": base["origin_country_explicit"],
+            },
             n,
             items=parts.items,
         )
@@ -330,7 +335,7 @@ def _derive(parts: Parts, table: Table) -> pd.DataFrame:
     kind = None
     if table == "evidence":
         cats = list(base["kind"].cat.categories)
-        kind = np.asarray(cats + [None], dtype=object)[base["kind"].cat.codes.to_numpy()]
+        kind = np.asarray([*cats, None], dtype=object)[base["kind"].cat.codes.to_numpy()]
     groups: dict[int, tuple[DerivedColumn, list[str]]] = {}
     for name, model in schema.models.items():
         for derived in model.derived:
@@ -357,10 +362,12 @@ def _as_dtype(values: pd.Series, dtype: Any, n: int) -> pd.Series:
     if len(values) != n:
         raise ValueError(f"a derived column has {len(values)} values for {n} rows")
     if isinstance(dtype, str) and dtype.startswith("datetime64"):
-        return pd.Series(pd.to_datetime(values)).astype(dtype)
+        dated: pd.Series = pd.Series(pd.to_datetime(values)).astype(dtype)  # type: ignore[call-overload]
+        return dated
     if isinstance(dtype, str) and dtype in ("Float64", "Int64"):
         numeric = pd.to_numeric(values.astype("object").where(values.notna(), None))
-        return pd.Series(numeric, dtype="float64" if dtype == "Float64" else None).astype(dtype)
+        typed: pd.Series = pd.Series(numeric, dtype="float64" if dtype == "Float64" else None)
+        return typed.astype(dtype)  # type: ignore[call-overload,no-any-return]
     return values.astype(dtype)
 
 
@@ -463,12 +470,12 @@ def models_from(frame: pd.DataFrame, items: Mapping[str, pd.DataFrame], table: T
         cols = [c for c in long.columns if c != "owner"]
         by_owner: dict[int, list[dict[str, Any]]] = {}
         for rec in long.astype(object).to_dict("records"):
-            by_owner.setdefault(int(rec["owner"]), []).append(_nest(rec, cols))
+            by_owner.setdefault(int(rec["owner"]), []).append(_nest(rec, cols))  # type: ignore[arg-type]
         grouped[path] = by_owner
     kinds = evidence_kinds()
     out = []
     for position, row in enumerate(rows):
-        data = _nest(row, names)
+        data = _nest(row, names)  # type: ignore[arg-type]
         if table == "companies":
             for old, new in COMPANY_RENAMES.items():
                 if new in data:

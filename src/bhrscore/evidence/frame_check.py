@@ -42,7 +42,7 @@ def _dtype_problem(name: str, col: pd.Series, expected: Any) -> str | None:
     exp = str(expected)
     ok = {
         "string": isinstance(actual, pd.StringDtype),
-        "object": actual == object,
+        "object": actual == np.dtype(object),
         "boolean": pd.api.types.is_bool_dtype(actual),
         "Int64": pd.api.types.is_integer_dtype(actual),
         "Float64": pd.api.types.is_float_dtype(actual) or pd.api.types.is_integer_dtype(actual),
@@ -55,10 +55,9 @@ def _dtype_problem(name: str, col: pd.Series, expected: Any) -> str | None:
 
 
 def _non_tuples(name: str, col: pd.Series) -> str | None:
-    values = col.array
-    if not len(values):
+    if not len(col):
         return None
-    kinds = pd.api.types.infer_dtype(values, skipna=False)
+    kinds = pd.api.types.infer_dtype(col.to_numpy(), skipna=False)
     if kinds in ("string", "empty", "integer", "floating", "boolean", "datetime", "date"):
         return f"column {name!r} must hold tuples of values (one tuple per row), not {kinds}s"
     return None
@@ -70,7 +69,9 @@ def _schema_problems(frame: pd.DataFrame, table: Literal["companies", "evidence"
     out: list[str] = []
     missing = [c for c in expected if c not in frame.columns]
     if missing:
-        out.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+        out.append(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+        )
     for name, dtype in expected.items():
         if name not in frame.columns:
             continue
@@ -115,7 +116,9 @@ def _required(frame: pd.DataFrame, table: Literal["companies", "evidence"]) -> l
             for kind, model in schema.models.items()
             if name in model.leaves
             and not model.leaves[name].nullable
-            and (model.leaves[name].required or model.leaves[name].default not in (NO_DEFAULT, None))
+            and (
+                model.leaves[name].required or model.leaves[name].default not in (NO_DEFAULT, None)
+            )
         ]
         if not owners:
             continue
@@ -135,13 +138,15 @@ def _codes(frame: pd.DataFrame, table: Literal["companies", "evidence"]) -> list
     """String columns whose model checks codes (countries, currencies) hold known codes."""
     out: list[str] = []
     for name, leaf in table_schema(table).leaves.items():
-        frame_name = "origin_country_explicit" if (table, name) == ("companies", "origin_country") else name
+        frame_name = (
+            "origin_country_explicit" if (table, name) == ("companies", "origin_country") else name
+        )
         if not leaf.checks or leaf.many or frame_name not in frame.columns:
             continue
         col = frame[frame_name]
         values = pa.array(col.array) if isinstance(col.dtype, pd.StringDtype) else None
         if values is None:
-            values = pa.array(col.astype("string").to_numpy(dtype=object, na_value=None))
+            values = pa.array(col.astype("string").to_numpy(dtype=object, na_value=None))  # type: ignore[call-overload]
         values = values.drop_null()
         if not len(values):
             continue

@@ -368,7 +368,11 @@ class _Walker:
             )
         if kind in ("bool", "date"):
             return Leaf(
-                **{**base.__dict__, "type": kind, "decidable": decidable and set(node) <= _PLAIN_KEYS}
+                **{
+                    **base.__dict__,
+                    "type": kind,
+                    "decidable": decidable and set(node) <= _PLAIN_KEYS,
+                }
             )
         if kind == "enum":
             members = node.get("members", [])

@@ -100,7 +100,10 @@ class FrameView:
             return as_mask(col.notna())
         children = [c for c in self._columns if c.startswith(full + ".")]
         if children:
-            return np.logical_or.reduce([self.has(c[len(self._prefix) :]) for c in children])
+            found: BoolArray = np.logical_or.reduce(
+                [self.has(c[len(self._prefix) :]) for c in children]
+            )
+            return found
         raise KeyError(f"no column or object {full!r} in the frame")
 
     def items(self, path: str) -> pd.DataFrame:

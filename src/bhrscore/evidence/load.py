@@ -334,7 +334,9 @@ def _model_columns(parts: Parts, table: Table) -> pd.DataFrame:
 
 def _known_date(parts: Parts) -> pd.Series:
     schema = table_schema("evidence")
-    view = FrameView({c: parts.base[c] for c in parts.base.columns}, len(parts.base), items=parts.items)
+    view = FrameView(
+        {c: parts.base[c] for c in parts.base.columns}, len(parts.base), items=parts.items
+    )
     for model in schema.models.values():
         for derived in model.derived:
             if derived.name == "known_date":

@@ -224,9 +224,7 @@ class EvidenceBase(Model):
             DerivedColumn("source_count", "Int64", lambda v: _item_count(v, "sources")),
             DerivedColumn("source_url", "string", lambda v: first(v, "sources", "url")),
             DerivedColumn("source_title", "string", lambda v: first(v, "sources", "title")),
-            DerivedColumn(
-                "source_publisher", "string", lambda v: first(v, "sources", "publisher")
-            ),
+            DerivedColumn("source_publisher", "string", lambda v: first(v, "sources", "publisher")),
             DerivedColumn(
                 "source_type",
                 pd.CategoricalDtype([t.value for t in SourceType]),

@@ -179,10 +179,9 @@ def _split(col: pa.Array) -> pa.Array:
     keep = _np(pc.not_equal(flat, ""))
     counts = np.bincount(owner[keep], minlength=len(col))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    lists = pa.ListArray.from_arrays(
+    return pa.ListArray.from_arrays(
         pa.array(offsets, pa.int32()), flat.filter(pa.array(keep)), mask=col.is_null()
     )
-    return lists
 
 
 def _canonical_index(part: str) -> bool:
@@ -195,7 +194,8 @@ def _cells(
     """The records at ``keep`` as cells for the columnar validator."""
     take = pa.array(np.flatnonzero(keep))
     n = int(keep.sum())
-    cells = Cells(n, "flat", undecided=np.full(n, undecided, dtype=bool))
+    undecided_rows = np.full(n, undecided, dtype=bool)
+    cells = Cells(n, "flat", undecided=undecided_rows)
     slots: dict[tuple[str, str], dict[str, pa.Array]] = {}
     for i, name in enumerate(kept):
         if not name:
@@ -207,7 +207,7 @@ def _cells(
         if digits:
             j = digits[0]
             if not _canonical_index(parts[j]) or len(digits) > 1:
-                cells.undecided[:] = True
+                undecided_rows[:] = True
                 continue
             path = ".".join(parts[:j])
             slots.setdefault((path, parts[j]), {})[".".join(parts[j + 1 :])] = _strip(col)
@@ -223,22 +223,25 @@ def _cells(
         slot_of: list[np.ndarray] = []
         columns: dict[str, list[pa.Array]] = {}
         names = sorted({name for _, values in found for name in values})
-        for index, values in sorted(found, key=lambda x: x[0]):
+        for slot, values in sorted(found, key=lambda x: x[0]):
             present = np.logical_or.reduce(
-                [np.asarray(v.is_valid().to_numpy(zero_copy_only=False), bool) for v in values.values()]
+                [
+                    np.asarray(v.is_valid().to_numpy(zero_copy_only=False), bool)
+                    for v in values.values()
+                ]
             )
             where = np.flatnonzero(present)
             owners.append(where)
-            slot_of.append(np.full(len(where), index))
+            slot_of.append(np.full(len(where), slot))
             pick = pa.array(where)
             for name in names:
                 col = values.get(name)
                 columns.setdefault(name, []).append(
                     col.take(pick) if col is not None else pa.nulls(len(where), pa.string())
                 )
-        owner = np.concatenate(owners) if owners else np.zeros(0, np.int64)
-        slot = np.concatenate(slot_of) if slot_of else np.zeros(0, np.int64)
-        order = np.lexsort((slot, owner))
+        owner: np.ndarray = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+        slot_no: np.ndarray = np.concatenate(slot_of) if slot_of else np.zeros(0, np.int64)
+        order = np.lexsort((slot_no, owner))
         item = Cells(len(owner), "flat")
         for name in names:
             joined = pa.concat_arrays(columns[name]) if columns[name] else pa.nulls(0, pa.string())
@@ -265,7 +268,9 @@ def flat_batches(
     header = rows.header
     problems, unknown_at, missing = _header_problems(header, layout, file, sheet, allow_unknown)
     result.problems += problems
-    letters = {name: rows.letters[i] for i, name in enumerate(header) if name} if rows.letters else {}
+    letters = (
+        {name: rows.letters[i] for i, name in enumerate(header) if name} if rows.letters else {}
+    )
     batch = Batch(table, file, rows.n, sheet=sheet, rows=rows.rows, letters=letters)
     batch.problems = {i: list(p) for i, p in rows.problems.items()}
     ok = np.ones(rows.n, dtype=bool)
@@ -437,7 +442,7 @@ def _blank(matrix: pa.Array, width: int, n: int) -> np.ndarray:
     if not n:
         return np.zeros(0, dtype=bool)
     given = _np(pc.not_equal(_strip_empty(matrix), "")).reshape(width, n)
-    return ~given.any(axis=0)
+    return np.asarray(~given.any(axis=0), dtype=bool)
 
 
 def read_csv(
@@ -747,7 +752,7 @@ def read_xlsx(
     try:
         if not _has_formulas(path):
             sheets = _calamine_sheets(path)
-    except Exception:  # calamine cannot read it: openpyxl reports why  # noqa: BLE001
+    except Exception:  # calamine cannot read it: openpyxl reports why
         sheets = None
     if sheets is None:
         return _read_openpyxl(path, table, layout, limits, allow_unknown)
@@ -770,9 +775,7 @@ def _calamine_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
         return [
             (
                 name,
-                wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                if name in data
-                else [],
+                wb.get_sheet_by_name(name).to_python(skip_empty_area=False) if name in data else [],
             )
             for name in names
         ]
@@ -849,7 +852,7 @@ def _read_openpyxl(
     result = ReadResult()
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many types for corrupt files  # noqa: BLE001
+    except Exception as exc:  # openpyxl raises many types for corrupt files
         result.problems.append(problem(file, "bad-workbook", f"cannot read workbook: {exc}"))
         return result
     try:

@@ -366,9 +366,7 @@ def _fill_cells(
                 unknown.keys.add(key)
 
 
-def cells_from_arrow(
-    table: pa.Table, schema_table: Table, lines: pa.Array | None = None
-) -> Cells:
+def cells_from_arrow(table: pa.Table, schema_table: Table, lines: pa.Array | None = None) -> Cells:
     """A pyarrow table read with :func:`arrow_schema` -> :class:`Cells`. Rows holding an
     unknown key are left to pydantic; where a key's rows cannot be told (its values are
     ``null``), the rows whose line mentions the key (or holds an escape) are."""
@@ -443,9 +441,7 @@ def _python_lines(
         value, issues, fatal = parse_json(text, limits)
         if fatal is not None:
             shown = shorten(text.rstrip("\r\n")) if fatal.code == "json-syntax" else None
-            batch.problems[i] = [
-                problem(file, fatal.code, fatal.message, row=row, value=shown)
-            ]
+            batch.problems[i] = [problem(file, fatal.code, fatal.message, row=row, value=shown)]
             continue
         if not isinstance(value, dict):
             batch.problems[i] = [
@@ -503,9 +499,7 @@ def read_jsonl(
                 good[line_no] = False
     # pyarrow recurses into nested values: lines that could nest deeply go to Python, which
     # applies the depth limit (a line cannot nest deeper than it has opening brackets)
-    long_lines = np.flatnonzero(
-        good & (np.diff(offsets) > ARROW_SAFE_DEPTH)
-    )
+    long_lines = np.flatnonzero(good & (np.diff(offsets) > ARROW_SAFE_DEPTH))
     for line_no in long_lines:
         raw = body[offsets[line_no] : offsets[line_no + 1]]
         if raw.count(b"[") + raw.count(b"{") > ARROW_SAFE_DEPTH:
@@ -538,8 +532,12 @@ def read_jsonl(
     slow_lines = np.array([ln for ln in other if int(ln) not in blank], dtype=np.int64)
     arrow_table: pa.Table | None = None
     if len(good_lines):
-        data = body if len(good_lines) == n_lines else b"".join(
-            body[offsets[ln] : offsets[ln + 1]].rstrip(b"\r\n") + b"\n" for ln in good_lines
+        data = (
+            body
+            if len(good_lines) == n_lines
+            else b"".join(
+                body[offsets[ln] : offsets[ln + 1]].rstrip(b"\r\n") + b"\n" for ln in good_lines
+            )
         )
         try:
             arrow_table = pj.read_json(
@@ -558,9 +556,7 @@ def read_jsonl(
         # pyarrow refused the file: every line through Python, conforming ones into columns
         slow_lines = np.sort(np.concatenate([slow_lines, good_lines])).astype(np.int64)
         good_lines = np.zeros(0, dtype=np.int64)
-    _python_lines(
-        body, offsets, slow_lines, file, tbl, limits, batch, record_of_line, conforming
-    )
+    _python_lines(body, offsets, slow_lines, file, tbl, limits, batch, record_of_line, conforming)
     if arrow_table is not None:
         all_good = len(good_lines) == n_lines
         good_text = lines if all_good else pc.take(lines, pa.array(good_lines))
@@ -613,7 +609,9 @@ def _records(
 ) -> None:
     if not isinstance(items, list):
         result.problems.append(
-            problem(file, "not-a-list", f"expected a list of {table} records", pointer=pointer or "/")
+            problem(
+                file, "not-a-list", f"expected a list of {table} records", pointer=pointer or "/"
+            )
         )
         return
     batch = Batch(table, file, len(items), pointer_base=pointer)
@@ -635,7 +633,9 @@ def _records(
         found = [x for x in issues_of if x.path[:1] == (str(i),)]
         if found:
             batch.problems[i] = [
-                issue_problem(Issue(x.path[1:], x.code, x.message, x.value), file, pointer=f"{pointer}/{i}")
+                issue_problem(
+                    Issue(x.path[1:], x.code, x.message, x.value), file, pointer=f"{pointer}/{i}"
+                )
                 for x in found
             ]
             continue

@@ -93,8 +93,13 @@ class Wage(EvidenceBase):
         return (
             FrameCheck(
                 "give at least one of amount, arrears, gap or relative_to_peers",
-                lambda v: ~(
-                    v.has("amount") | v.has("arrears") | v.has("gap") | v.has("relative_to_peers")
+                lambda v: (
+                    ~(
+                        v.has("amount")
+                        | v.has("arrears")
+                        | v.has("gap")
+                        | v.has("relative_to_peers")
+                    )
                 ),
             ),
             FrameCheck(
