@@ -45,6 +45,8 @@ MIN_YEAR, MAX_YEAR = 1678, 2261
 _FLAT_INT = r"^-?(0|[1-9][0-9]{0,17})$"
 _FLAT_FLOAT = r"^-?(0|[1-9][0-9]{0,300})(\.[0-9]{1,300})?([eE][-+]?[0-9]{1,3})?$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MIN_DAY = int((np.datetime64(f"{MIN_YEAR}-01-01") - np.datetime64("1970-01-01")).astype(int))
+_MAX_DAY = int((np.datetime64(f"{MAX_YEAR}-12-31") - np.datetime64("1970-01-01")).astype(int))
 _LIST_JOIN = "\x1f"
 
 
@@ -176,6 +178,18 @@ def _convert_date(raw: pa.Array) -> Converted:
     if not _is_text(raw):
         return Converted(empty, np.zeros(n, dtype=bool))
     shaped = _np(pc.match_substring_regex(raw, _ISO_DATE))
+    if (shaped | ~_given(raw, n)).all():
+        # every value is shaped like a date: Arrow's strict cast checks the calendar
+        try:
+            days = pc.cast(raw, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            days = None
+        if days is not None:
+            days = np.nan_to_num(np.asarray(days, dtype=np.float64), nan=0).astype(np.int64)
+            ok = shaped & (days >= _MIN_DAY) & (days <= _MAX_DAY)
+            values = days.astype("datetime64[D]").astype("datetime64[ns]")
+            values[~ok] = np.datetime64("NaT")
+            return Converted(values, ok)
     safe = pc.if_else(pa.array(shaped), raw, pa.scalar("1970-01-01"))
     safe = pc.fill_null(safe, "1970-01-01")
     year = pc.cast(pc.utf8_slice_codeunits(safe, 0, 4), pa.int64()).to_numpy()

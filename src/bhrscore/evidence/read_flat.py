@@ -419,7 +419,7 @@ def _pyarrow_csv(body: bytes, width: int, spans: bool) -> pa.Array | None:
     try:
         table = pcsv.read_csv(
             io.BytesIO(body),
-            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=spans, invalid_row_handler=handler, ignore_empty_lines=True
             ),
@@ -439,10 +439,16 @@ def _pyarrow_csv(body: bytes, width: int, spans: bool) -> pa.Array | None:
 
 def _blank(matrix: pa.Array, width: int, n: int) -> np.ndarray:
     """Rows whose every cell is empty or white space (skipped, as empty lines are)."""
-    if not n:
-        return np.zeros(0, dtype=bool)
-    given = _np(pc.not_equal(_strip_empty(matrix), "")).reshape(width, n)
-    return np.asarray(~given.any(axis=0), dtype=bool)
+    blank = np.ones(n, dtype=bool)
+    for j in range(width):  # most rows show a value in their first columns
+        rest = np.flatnonzero(blank)
+        if not len(rest):
+            break
+        col = matrix.slice(j * n, n)
+        if len(rest) < n:
+            col = col.take(pa.array(rest))
+        blank[rest] = ~_np(pc.not_equal(_strip_empty(col), ""))
+    return blank
 
 
 def read_csv(
