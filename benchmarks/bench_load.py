@@ -53,7 +53,8 @@ def frame_bytes(frame: Any) -> int:
             values = col.to_numpy()
             shared = {id(v): v for v in values}
             total += 8 * len(values) + sum(
-                sys.getsizeof(v) + sum(sys.getsizeof(x) for x in v) if isinstance(v, tuple)
+                sys.getsizeof(v) + sum(sys.getsizeof(x) for x in v)
+                if isinstance(v, tuple)
                 else sys.getsizeof(v)
                 for v in shared.values()
             )
@@ -233,8 +234,10 @@ def main() -> None:
             print(lines[-1], flush=True)
             if fmt == "xlsx":
                 slow = measure("openpyxl", paths[fmt], 1)
-                print(f"{'':<22} {'':>9}  {'':>9}  {'':>10}  {'':>10} | {'openpyxl read-only':<22} "
-                      f"{slow['seconds']:7.2f} s  {slow['peak_mb']:7.0f} MB |")
+                print(
+                    f"{'':<22} {'':>9}  {'':>9}  {'':>10}  {'':>10} | {'openpyxl read-only':<22} "
+                    f"{slow['seconds']:7.2f} s  {slow['peak_mb']:7.0f} MB |"
+                )
         if args.million:
             big = make_million(paths["jsonl"], root / "million")
             ours = measure("bhrscore", big, 1)

@@ -239,3 +239,31 @@ def test_long_json_strings_and_csv_cells_are_located(tmp_path: Path) -> None:
     )
     ev = lenient(flat, limits=limits)
     assert codes(ev) == [(3, "too-long", "region")]
+
+
+def test_json_lines_read_in_chunks_give_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large files are read chunk by chunk; line numbers, problems and records do not depend
+    on where the chunks end (here every few hundred bytes, mid-line)."""
+    from bhrscore.evidence import read_json
+
+    lines = [json.dumps(record(id=f"r{i}")) for i in range(12)]
+    lines[3] = '{"id": "broken", '
+    lines[7] = ""
+    lines[9] = json.dumps(record(id="r9", status="rumoured"))
+    body = "\ufeff" + "\r\n".join(lines)  # BOM, CRLF, no final newline
+    write_jsonl(tmp_path / "companies.jsonl", [company()])
+    (tmp_path / "evidence.jsonl").write_text(body, encoding="utf-8")
+    whole = lenient(tmp_path)
+    monkeypatch.setattr(read_json, "CHUNK_BYTES", 300)
+    chunked = lenient(tmp_path)
+    assert chunked.report.problems == whole.report.problems
+    assert [(p.row, p.code) for p in chunked.report.problems] == [
+        (None, "bom"),
+        (4, "json-syntax"),
+        (10, "invalid"),
+    ]
+    assert [e.id for e in chunked.evidence] == [e.id for e in whole.evidence]
+    assert len(chunked.evidence) == 9
+    assert chunked.report.rejected[0].row == 4

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -180,13 +180,16 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
 
 
 def read_all(
-    found: list[tuple[Path, Table | None]], limits: Limits, allow_unknown: bool
-) -> tuple[list[Batch], list[Problem]]:
-    """Every file's batches (in file order) and file-level problems."""
+    found: list[tuple[Path, Table | None]],
+    limits: Limits,
+    allow_unknown: bool,
+    problems: list[Problem],
+) -> Iterator[Batch]:
+    """Every file's batches, in file order, one at a time (large JSON Lines files come in
+    chunks, so that only one chunk's raw data is in memory); file-level problems are
+    appended to ``problems`` as they are found."""
     lay = layouts()
     by_suffix = readers()
-    batches: list[Batch] = []
-    problems: list[Problem] = []
     for path, table in found:
         suffix = path.suffix.lower()
         reader = by_suffix[suffix]
@@ -199,12 +202,11 @@ def read_all(
             layout = None
         try:
             result = reader(path, table, layout, limits, **kwargs)
+            yield from result.batches
         except OSError as exc:
             problems.append(Problem(str(path), f"cannot be read: {exc}", code="unreadable-file"))
             continue
-        batches += result.batches
         problems += result.problems
-    return batches, problems
 
 
 # --- where records are -------------------------------------------------------------------
@@ -264,36 +266,38 @@ class _Table:
     locator: _Locator
 
 
-def _accepted(
-    table: Table,
-    batches: list[Batch],
-    offsets: list[int],
-    record_problems: dict[int, list[Problem]],
-    limits: Limits,
-    engine: Engine,
-) -> _Table:
-    pieces: list[tuple[Parts, np.ndarray]] = []
-    batch_of: list[np.ndarray] = []
-    index_of: list[np.ndarray] = []
-    fast = FastLimits(max_chars=limits.max_field_chars, max_digits=limits.max_integer_digits)
-    slow_models: list[Any] = []
-    slow_seq: list[int] = []
-    slow_batch: list[int] = []
-    slow_index: list[int] = []
-    for b_idx, batch in enumerate(batches):
-        if batch.table != table:
-            continue
-        offset = offsets[b_idx]
+@dataclass
+class _Accepting:
+    """Collects one table's accepted records batch by batch."""
+
+    table: Table
+    limits: Limits
+    pieces: list[tuple[Parts, np.ndarray]] = field(default_factory=list)
+    batch_of: list[np.ndarray] = field(default_factory=list)
+    index_of: list[np.ndarray] = field(default_factory=list)
+    slow_models: list[Any] = field(default_factory=list)
+    slow_seq: list[int] = field(default_factory=list)
+    slow_batch: list[int] = field(default_factory=list)
+    slow_index: list[int] = field(default_factory=list)
+
+    def add(
+        self, batch: Batch, b_idx: int, offset: int, record_problems: dict[int, list[Problem]]
+    ) -> None:
+        """Validate one batch: whole columns first, pydantic for the rest."""
+        table = self.table
         for i, found in batch.problems.items():
             record_problems[offset + i] = list(found)
         accepted = np.zeros(batch.n, dtype=bool)
-        if engine == "columnar" and batch.cells is not None and batch.cells.n:
+        if batch.cells is not None and batch.cells.n:
+            fast = FastLimits(
+                max_chars=self.limits.max_field_chars, max_digits=self.limits.max_integer_digits
+            )
             parts, ok = validate(batch.cells, table, fast)
             rows = np.flatnonzero(ok)
             if len(rows):
-                pieces.append((take(parts, rows, table), offset + batch.cell_rows[rows]))
-                batch_of.append(np.full(len(rows), b_idx))
-                index_of.append(batch.cell_rows[rows])
+                self.pieces.append((take(parts, rows, table), offset + batch.cell_rows[rows]))
+                self.batch_of.append(np.full(len(rows), b_idx))
+                self.index_of.append(batch.cell_rows[rows])
                 accepted[batch.cell_rows[rows]] = True
         for i in batch.problems:
             accepted[i] = True  # rejected by the reader: not validated further
@@ -308,21 +312,24 @@ def _accepted(
             if errs:
                 record_problems[offset + i] = errs
                 continue
-            slow_models.append(model)
-            slow_seq.append(offset + i)
-            slow_batch.append(b_idx)
-            slow_index.append(i)
-    if slow_models:
-        pieces.append((parts_from_models(slow_models, table), np.array(slow_seq, np.int64)))
-        batch_of.append(np.array(slow_batch, np.int64))
-        index_of.append(np.array(slow_index, np.int64))
-    seq_all = np.concatenate([s for _, s in pieces]) if pieces else np.zeros(0, np.int64)
-    order = np.argsort(seq_all, kind="stable")
-    parts = concat_parts(pieces, table)
-    b_all = np.concatenate(batch_of) if batch_of else np.zeros(0, np.int64)
-    i_all = np.concatenate(index_of) if index_of else np.zeros(0, np.int64)
-    locator = _Locator(batches, b_all[order], i_all[order])
-    return _Table(parts, seq_all[order], locator)
+            self.slow_models.append(model)
+            self.slow_seq.append(offset + i)
+            self.slow_batch.append(b_idx)
+            self.slow_index.append(i)
+
+    def finish(self, batches: list[Batch]) -> _Table:
+        pieces, batch_of, index_of = self.pieces, self.batch_of, self.index_of
+        if self.slow_models:
+            slow = parts_from_models(self.slow_models, self.table)
+            pieces.append((slow, np.array(self.slow_seq, np.int64)))
+            batch_of.append(np.array(self.slow_batch, np.int64))
+            index_of.append(np.array(self.slow_index, np.int64))
+        seq_all = np.concatenate([s for _, s in pieces]) if pieces else np.zeros(0, np.int64)
+        order = np.argsort(seq_all, kind="stable")
+        parts = concat_parts(pieces, self.table)
+        b_all = np.concatenate(batch_of) if batch_of else np.zeros(0, np.int64)
+        i_all = np.concatenate(index_of) if index_of else np.zeros(0, np.int64)
+        return _Table(parts, seq_all[order], _Locator(batches, b_all[order], i_all[order]))
 
 
 def _model_columns(parts: Parts, table: Table) -> pd.DataFrame:
@@ -394,19 +401,30 @@ def load_evidence(
     report = ValidationReport()
     found, problems = discover(paths)
     report.files = [str(p) for p, _ in found]
-    batches, file_problems = read_all(found, limits, allow_unknown_fields)
-    report.add(problems + file_problems)
+    file_problems: list[Problem] = []
+    stream = read_all(found, limits, allow_unknown_fields, file_problems)
     if engine == "records":
         from ._reference import validate_records
 
+        batches = list(stream)
+        report.add(problems + file_problems)
         return validate_records(batches, report, strict=strict, as_of=as_of)
 
-    offsets = list(np.cumsum([0] + [b.n for b in batches[:-1]])) if batches else []
+    batches = []
+    offsets: list[int] = []
     record_problems: dict[int, list[Problem]] = {}
-    for b in batches:
-        report.read[b.table] += b.n
-    companies = _accepted("companies", batches, offsets, record_problems, limits, engine)
-    evidence = _accepted("evidence", batches, offsets, record_problems, limits, engine)
+    accepting = {t: _Accepting(t, limits) for t in ("companies", "evidence")}
+    offset = 0
+    for batch in stream:
+        batches.append(batch)
+        offsets.append(offset)
+        report.read[batch.table] += batch.n
+        accepting[batch.table].add(batch, len(batches) - 1, offset, record_problems)
+        batch.release()  # keep where records are, not their raw data
+        offset += batch.n
+    report.add(problems + file_problems)
+    companies = accepting["companies"].finish(batches)
+    evidence = accepting["evidence"].finish(batches)
     set_problems: list[Problem] = []
     locate = {"companies": companies.locator, "evidence": evidence.locator}
     ctx = CheckContext(

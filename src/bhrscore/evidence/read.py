@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,6 +66,14 @@ class Batch:
     cell_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # record -> (nested dict, problems found building it, e.g. a limit of the JSON parser)
     build: Callable[[int], tuple[dict[str, Any], list[Problem]]] | None = None
+    releasers: list[Callable[[], None]] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Drop the columns and raw data once validated (records are rebuilt from the file
+        if a problem needs them later)."""
+        self.cells = None
+        for release in self.releasers:
+            release()
 
     def row(self, i: int) -> int | None:
         return int(self.rows[i]) if self.rows is not None else None
@@ -94,10 +102,17 @@ class Batch:
 
 @dataclass
 class ReadResult:
-    """Batches and file-level problems of one file."""
+    """Batches and file-level problems of one file. ``batches`` may be a generator (JSON
+    Lines come in chunks): ``problems`` is complete once it is exhausted."""
 
-    batches: list[Batch] = field(default_factory=list)
+    batches: Iterable[Batch] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def add(self, batch: Batch) -> None:
+        """Append a batch (readers that build all their batches at once)."""
+        if not isinstance(self.batches, list):
+            self.batches = list(self.batches)
+        self.batches.append(batch)
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,7 @@ def flat_batches(
         for r in with_problems:
             batch.data[int(r)] = plan.nest(rows.cells(int(r)))
     if batch.n:
-        result.batches.append(batch)
+        result.add(batch)
 
 
 def _filled(rows: FlatRows, which: list[int]) -> np.ndarray:

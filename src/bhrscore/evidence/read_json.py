@@ -427,6 +427,7 @@ def _python_lines(
     batch: Batch,
     record_of_line: dict[int, int],
     conforming: list[tuple[int, dict[str, Any]]],
+    lines_before: int = 0,
 ) -> None:
     """Parse lines ``which`` with Python: problems, nested dicts, and the lines that conform
     to the schema (they still go into columns)."""
@@ -434,7 +435,7 @@ def _python_lines(
         i = record_of_line.get(int(line_no), int(line_no))
         raw = data[offsets[line_no] : offsets[line_no + 1]]
         text = raw.decode("utf-8", errors="surrogateescape")
-        row = int(line_no) + 1
+        row = int(line_no) + 1 + lines_before
         if (msg := bad_bytes(text)) is not None:
             batch.problems[i] = [problem(file, "encoding", msg, row=row)]
             continue
@@ -462,6 +463,11 @@ def _python_lines(
             conforming.append((i, value))
 
 
+#: JSON Lines are read in chunks of about this many bytes (whole lines), so that only one
+#: chunk's raw data and columns are in memory besides the frames being built
+CHUNK_BYTES = 64 * 1024**2
+
+
 def read_jsonl(
     path: Path,
     table: Table | None,
@@ -470,15 +476,65 @@ def read_jsonl(
     allow_unknown: bool = False,
 ) -> ReadResult:
     """One JSON object per line; blank lines are skipped; line numbers count from 1. An empty
-    file holds no records (a warning, not an error)."""
+    file holds no records (a warning, not an error). The batches are read lazily, chunk by
+    chunk."""
     file = str(path)
     limits = limits or Limits()
     tbl: Table = table or "evidence"
     result = ReadResult()
-    body, problems = check_bom(path.read_bytes(), file)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    rest, problems = check_bom(head, file)
     result.problems += problems
-    if body is None:
+    if rest is None:
         return result
+    result.batches = _jsonl_chunks(path, file, tbl, limits, len(head) - len(rest), result)
+    return result
+
+
+def _jsonl_chunks(
+    path: Path, file: str, tbl: Table, limits: Limits, start: int, result: ReadResult
+) -> Iterator[Batch]:
+    records = 0
+    lines_before = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        position = start
+        carry = b""
+        while True:
+            block = fh.read(CHUNK_BYTES)
+            data = carry + block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            elif not data:
+                break
+            batch = _jsonl_chunk(path, file, tbl, limits, data, position, lines_before)
+            position += len(data)
+            lines_before += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            records += batch.n
+            if batch.n:
+                yield batch
+            if not block:
+                break
+    if not records and not [p for p in result.problems if p.severity == "error"]:
+        result.problems.append(problem(file, "empty-file", "file is empty", severity="warning"))
+
+
+def _jsonl_chunk(
+    path: Path,
+    file: str,
+    tbl: Table,
+    limits: Limits,
+    body: bytes,
+    position: int,
+    lines_before: int,
+) -> Batch:
+    """One chunk of whole lines: the lines pyarrow can read into columns, the others parsed by
+    Python (``lines_before``: lines of the file before the chunk, for row numbers)."""
     offsets = line_offsets(body)
     n_lines = len(offsets) - 1
     lines = pa.LargeBinaryArray.from_buffers(
@@ -523,7 +579,7 @@ def read_jsonl(
         )
     else:
         record_lines = np.arange(n_lines, dtype=np.int64)
-    batch = Batch(tbl, file, len(record_lines), rows=record_lines + 1)
+    batch = Batch(tbl, file, len(record_lines), rows=record_lines + 1 + lines_before)
     identity = len(record_lines) == n_lines
     record_of_line: dict[int, int] = (
         {} if identity else {int(ln): i for i, ln in enumerate(record_lines)}
@@ -556,7 +612,18 @@ def read_jsonl(
         # pyarrow refused the file: every line through Python, conforming ones into columns
         slow_lines = np.sort(np.concatenate([slow_lines, good_lines])).astype(np.int64)
         good_lines = np.zeros(0, dtype=np.int64)
-    _python_lines(body, offsets, slow_lines, file, tbl, limits, batch, record_of_line, conforming)
+    _python_lines(
+        body,
+        offsets,
+        slow_lines,
+        file,
+        tbl,
+        limits,
+        batch,
+        record_of_line,
+        conforming,
+        lines_before,
+    )
     if arrow_table is not None:
         all_good = len(good_lines) == n_lines
         good_text = lines if all_good else pc.take(lines, pa.array(good_lines))
@@ -569,22 +636,26 @@ def read_jsonl(
     elif conforming:
         batch.cells, batch.cell_rows = _cells_from_records(conforming, tbl)
 
+    held: dict[str, bytes] = {"body": body}
+    starts_at = position + offsets[record_lines]
+    ends_at = position + offsets[record_lines + 1]
+
     def build(i: int) -> tuple[dict[str, Any], list[Problem]]:
-        line_no = int(record_lines[i])
-        text = body[offsets[line_no] : offsets[line_no + 1]].decode("utf-8", "surrogateescape")
-        value, issues, fatal = parse_json(text, limits)
+        row = int(record_lines[i]) + 1 + lines_before
+        if "body" in held:
+            raw = held["body"][int(starts_at[i] - position) : int(ends_at[i] - position)]
+        else:  # released after validation: read the line again
+            with open(path, "rb") as fh:
+                fh.seek(int(starts_at[i]))
+                raw = fh.read(int(ends_at[i] - starts_at[i]))
+        value, issues, fatal = parse_json(raw.decode("utf-8", "surrogateescape"), limits)
         if fatal is not None or not isinstance(value, dict):  # pragma: no cover - parsed before
-            return {}, [problem(file, "json-syntax", "invalid JSON", row=line_no + 1)]
-        return value, [issue_problem(x, file, row=line_no + 1) for x in issues]
+            return {}, [problem(file, "json-syntax", "invalid JSON", row=row)]
+        return value, [issue_problem(x, file, row=row) for x in issues]
 
     batch.build = build
-    if batch.n == 0 and not result.problems:
-        text = body.decode("utf-8", errors="surrogateescape")
-        if not text.strip():
-            result.problems.append(problem(file, "empty-file", "file is empty", severity="warning"))
-    if batch.n:
-        result.batches.append(batch)
-    return result
+    batch.releasers.append(held.clear)
+    return batch
 
 
 def _cells_from_records(
@@ -644,7 +715,7 @@ def _records(
     if conforming:
         batch.cells, batch.cell_rows = _cells_from_records(conforming, table)
     if batch.n:
-        result.batches.append(batch)
+        result.add(batch)
 
 
 def read_json(
