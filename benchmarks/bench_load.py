@@ -223,7 +223,8 @@ def main() -> None:
             ("XLSX", "xlsx", "calamine"),
         ]
         print(
-            f"\n{'format':<22} {'records':>9}  {'bhrscore':>9}  {'peak RSS':>10}  {'frame+items':>13} | "
+            f"\n{'format':<22} {'records':>9}  {'bhrscore':>9}  {'peak RSS':>10}  "
+            f"{'frame+items':>13} | "
             f"{'floor (same file)':<22} {'time':>9}  {'peak RSS':>10} | ratio"
         )
         lines = []
