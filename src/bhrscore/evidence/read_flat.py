@@ -366,14 +366,25 @@ def _delimiter_problem(header: list[str], file: str) -> Problem | None:
     return None
 
 
+def _positions(body: bytes, byte: bytes) -> IntArray:
+    """Offsets of ``byte`` in ``body`` (one C-speed search per hit, no byte-sized arrays)."""
+    found: list[int] = []
+    add, find = found.append, body.find
+    pos = find(byte)
+    while pos >= 0:
+        add(pos)
+        pos = find(byte, pos + 1)
+    return np.array(found, dtype=np.int64)
+
+
 def _regular(body: bytes, width: int) -> tuple[IntArray, bool] | None:
     """Row numbers of the records after the header, and whether a value spans lines, when
     pyarrow and Python's csv module read the bytes alike; None otherwise."""
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return None
     b = np.frombuffer(body, dtype=np.uint8)
-    newlines = np.flatnonzero(b == 10)
-    quotes = np.flatnonzero(b == 34)
+    newlines = _positions(body, b"\n")
+    quotes = _positions(body, b'"') if b'"' in body else np.zeros(0, dtype=np.int64)
     spans = False
     if len(quotes):
         if len(quotes) % 2:
