@@ -28,6 +28,8 @@ from .analysis import (
 )
 from .evidence.evidence_set import EvidenceSet
 from .evidence.frame import Frames
+from .evidence.frame_check import check_frames
+from .evidence.hooks import DerivedColumn, FrameCheck, VectorCheck
 from .evidence.kinds import Assessment, Retaliation, Statement, UnionDialogue, Wage
 from .evidence.load import load_evidence
 from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
@@ -60,10 +62,12 @@ __all__ = [
     "Company",
     "CompanyResponse",
     "Comparison",
+    "DerivedColumn",
     "EvidenceBase",
     "EvidenceComparison",
     "EvidenceSet",
     "EvidenceValidationError",
+    "FrameCheck",
     "Frames",
     "GroupSubject",
     "Limits",
@@ -78,9 +82,11 @@ __all__ = [
     "Statement",
     "UnionDialogue",
     "ValidationReport",
+    "VectorCheck",
     "Wage",
     "__version__",
     "aggregate",
+    "check_frames",
     "compare",
     "compare_evidence",
     "default_rubric",
