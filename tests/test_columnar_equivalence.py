@@ -99,11 +99,21 @@ BAD_VALUES: list[tuple[str, Any]] = [
     ("event", "strike"),
     ("kind", "grievance"),
     ("kind", None),
+    # group-level testimony about a sector (a code, a number, a near miss)
+    ("group", {"description": "Fictional companies", "sector": "61"}),
+    ("group", {"description": "Fictional companies", "sector": 6}),
+    ("group", {"description": "Fictional companies", "sector": " J "}),
+    ("group", {"description": "Fictional companies", "sector": "6l"}),
 ]
 BAD_COMPANY_VALUES: list[tuple[str, Any]] = [
     ("parent_id", "ghost"),
     ("hq_country", "XX"),
     ("sectors", ["oil-gas", "bogus"]),
+    ("sectors", ["J", "61", "oilfield-services"]),
+    ("sectors", [6, "06"]),
+    ("sectors", [" 09 "]),
+    ("sectors", ["j"]),
+    ("sectors", "oil-gas"),
     ("name", ""),
     ("identifiers", {"lei": "bad"}),
     ("aliases", ["A", "B"]),

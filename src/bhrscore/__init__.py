@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .evidence.evidence_set import EvidenceSet
     from .evidence.frame import Frames
     from .evidence.frame_check import check_frames
-    from .evidence.hooks import DerivedColumn, FrameCheck, VectorCheck
+    from .evidence.hooks import DerivedColumn, FrameCheck, TextUnchanged, VectorCheck
     from .evidence.kinds import (
         Assessment,
         Retaliation,
@@ -111,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "SheetEntry": ".export",
     "Source": ".evidence.model",
     "Statement": ".evidence.kinds",
+    "TextUnchanged": ".evidence.hooks",
     "Uncertainty": ".rubric",
     "UnionDialogue": ".evidence.kinds",
     "ValidationReport": ".evidence.report",
@@ -195,6 +196,7 @@ __all__ = [
     "SheetEntry",
     "Source",
     "Statement",
+    "TextUnchanged",
     "Uncertainty",
     "UnionDialogue",
     "ValidationReport",

@@ -27,7 +27,8 @@ class EvidenceSet:
     Build one with :func:`bhrscore.load_evidence`, or from models
     (``EvidenceSet(companies, evidence)``; pass ``sector_vocabulary`` when the models use
     sector codes of a bundle's ``vocabulary.yaml``). ``sector_vocabulary`` is the vocabulary
-    the records were validated with; models built from the frames use it.
+    the records were validated with; models built from the frames, and
+    :func:`~bhrscore.check_frames`, use it.
 
     >>> from bhrscore import load_evidence
     >>> evidence = load_evidence("examples/kazakhstan")  # doctest: +SKIP
@@ -64,7 +65,10 @@ class EvidenceSet:
         #: was built (the loader's: the packaged codes plus the bundle's vocabulary.yaml)
         self.sector_vocabulary = active_sector_vocabulary()
         self._frames = Frames(
-            frame_of(companies, "companies"), frame_of(evidence, "evidence"), values_checked=checked
+            frame_of(companies, "companies"),
+            frame_of(evidence, "evidence"),
+            values_checked=checked,
+            sector_vocabulary=self.sector_vocabulary,
         )
         self._items: dict[str, Mapping[str, pd.DataFrame]] = {
             "companies": companies.items,

@@ -32,6 +32,7 @@ from .frame_schema import table_schema
 from .hooks import DerivedColumn, FrameView
 from .model import Company, EvidenceBase
 from .registry import evidence_kinds, kinds_version
+from .sectors import SectorVocabulary
 from .vocab import SourceType
 
 Table = Literal["companies", "evidence"]
@@ -525,11 +526,15 @@ class Frames:
     """The two frames the engine reads. Build them with :meth:`EvidenceSet.frames`, or
     directly (e.g. the synthetic generator) with the dtypes of :func:`evidence_dtypes` and
     :func:`company_dtypes`; :func:`bhrscore.evidence.frame_check.check_frames` says whether
-    a pair is fit for scoring."""
+    a pair is fit for scoring.
+
+    ``sector_vocabulary`` is the sector vocabulary the records were validated with (an
+    :class:`EvidenceSet` records the bundle's); ``None``: the one in effect when checked."""
 
     companies: pd.DataFrame
     evidence: pd.DataFrame
     values_checked: bool = field(default=False, compare=False, repr=False)
+    sector_vocabulary: SectorVocabulary | None = field(default=None, compare=False, repr=False)
 
     def content_hash(self) -> str:
         return frame_hash(self.companies, self.evidence)

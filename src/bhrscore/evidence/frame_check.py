@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from .frame import Frames, company_dtypes, evidence_dtypes
 from .frame_schema import NO_DEFAULT, table_schema
+from .sectors import active_sector_vocabulary, use_sector_vocabulary
 
 MAX_LISTED = 10
 
@@ -134,16 +135,22 @@ def _required(frame: pd.DataFrame, table: Literal["companies", "evidence"]) -> l
     return out
 
 
+def _items(col: pd.Series) -> pd.Series:
+    """The values of a column of tuples, one row per item (empty tuples give none)."""
+    return pd.Series(col.explode().dropna().to_numpy(dtype=object), dtype="object")
+
+
 def _codes(frame: pd.DataFrame, table: Literal["companies", "evidence"]) -> list[str]:
-    """String columns whose model checks codes (countries, currencies) hold known codes."""
+    """Text columns, and columns of tuples of text, whose model checks codes (countries,
+    currencies, sectors) hold known codes."""
     out: list[str] = []
     for name, leaf in table_schema(table).leaves.items():
         frame_name = (
             "origin_country_explicit" if (table, name) == ("companies", "origin_country") else name
         )
-        if not leaf.checks or leaf.many or frame_name not in frame.columns:
+        if not leaf.checks or frame_name not in frame.columns:
             continue
-        col = frame[frame_name]
+        col = _items(frame[frame_name]) if leaf.many else frame[frame_name]
         values = pa.array(col.array) if isinstance(col.dtype, pd.StringDtype) else None
         if values is None:
             values = pa.array(col.astype("string").to_numpy(dtype=object, na_value=None))  # type: ignore[call-overload]
@@ -180,8 +187,13 @@ def check_frames(frames: Frames) -> None:
             continue
         problems += [f"{table} frame: {p}" for p in _schema_problems(frame, table)]  # type: ignore[arg-type]
     if not problems and not frames.values_checked:
-        for table, frame in (("companies", frames.companies), ("evidence", frames.evidence)):
-            problems += [f"{table} frame: {p}" for p in _data_problems(frame, table)]  # type: ignore[arg-type]
+        # sector codes are those of the vocabulary the records were validated with
+        vocabulary = frames.sector_vocabulary
+        with use_sector_vocabulary(
+            vocabulary if vocabulary is not None else active_sector_vocabulary()
+        ):
+            for table, frame in (("companies", frames.companies), ("evidence", frames.evidence)):
+                problems += [f"{table} frame: {p}" for p in _data_problems(frame, table)]  # type: ignore[arg-type]
     if not problems and not frames.values_checked:
         company_ids = frames.companies["id"]
         named = frames.evidence["company_id"].dropna()

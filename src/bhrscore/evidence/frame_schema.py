@@ -4,7 +4,8 @@ The models' core schemas (what pydantic itself validates with) are walked once p
 types, vocabularies (enums, literals), patterns, lengths, bounds, required fields, defaults,
 nested objects and lists of objects. What is code is read from the hooks of :mod:`.hooks`:
 model validators through ``frame_checks()``, ``AfterValidator`` through ``VectorCheck``
-metadata. Anything the walk does not understand (a ``BeforeValidator``, a union type, a
+metadata, a ``BeforeValidator`` that leaves text alone through ``TextUnchanged`` metadata.
+Anything the walk does not understand (an unmarked ``BeforeValidator``, a union type, a
 validator without a twin, a strict field) is marked *undecidable*: rows holding it are always
 validated by pydantic. The columnar validator (:mod:`.columnar`) only ever accepts what this
 schema can vouch for, so it is a sufficient condition for pydantic's acceptance.
@@ -23,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .hooks import VECTOR_CHECK_KEY, DerivedColumn, FrameCheck, VectorCheck
+from .hooks import TEXT_UNCHANGED_KEY, VECTOR_CHECK_KEY, DerivedColumn, FrameCheck, VectorCheck
 
 LeafType = Literal["str", "int", "float", "bool", "date", "choice"]
 
@@ -325,15 +326,21 @@ class _Walker:
     def _leaf(self, name: str, parent: str | None, node: Any, config: Mapping[str, Any]) -> Leaf:
         checks: tuple[VectorCheck, ...] = ()
         decidable = True
+        text_only = False  # a BeforeValidator marked TextUnchanged: only for text fields
         node = self.resolve(node)
-        while node.get("type") in ("function-after",):
-            marks = node.get("metadata", {}).get(VECTOR_CHECK_KEY)
-            if marks:
+        while node.get("type") in ("function-after", "function-before"):
+            metadata = node.get("metadata", {})
+            if node["type"] == "function-before":
+                text_only = True
+                decidable = decidable and bool(metadata.get(TEXT_UNCHANGED_KEY))
+            elif marks := metadata.get(VECTOR_CHECK_KEY):
                 checks += tuple(marks)
             else:
                 decidable = False
             node = self.resolve(node["schema"])
         kind = node.get("type")
+        if text_only and kind != "str":
+            decidable = False
         base = Leaf(name, parent, "str", checks=checks, decidable=decidable)
         if kind == "str":
             if set(node) - _STR_KEYS:

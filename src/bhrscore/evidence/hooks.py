@@ -10,8 +10,12 @@ vocabularies, patterns, bounds, required fields) is read from their core schema 
 - :class:`DerivedColumn`: a column computed from the others (``benchmark_ratio``), declared by
   the classmethod ``derived_columns()``; every frame gets it, however the records arrived.
 - :class:`VectorCheck`: Annotated metadata, placed after an ``AfterValidator``, holding the
-  vectorised twin of that validator (country and currency codes). A validator without a twin
-  sends the values of its column through pydantic.
+  vectorised twin of that validator (country, currency and sector codes). A validator without
+  a twin sends the values of its column through pydantic.
+- :class:`TextUnchanged`: Annotated metadata, placed after a ``BeforeValidator`` that returns
+  text as it is and only converts values of other types (sector codes: the number 6 becomes
+  ``"06"``). The columnar path accepts text only, so it may skip such a validator; a
+  ``BeforeValidator`` without the mark sends the values of its column through pydantic.
 
 A check only decides which rows need pydantic: it must fail every row the model would refuse
 (it may fail more; pydantic then has the last word and words the message).
@@ -155,6 +159,36 @@ class VectorCheck:
 
 
 VECTOR_CHECK_KEY = "bhrscore_vector_check"
+
+
+@dataclass(frozen=True)
+class TextUnchanged:
+    """Annotated metadata: the ``BeforeValidator`` placed before it returns text unchanged.
+
+    Such a validator only converts values of other types (a JSON or spreadsheet number 6 to
+    the sector code ``"06"``). The columnar path accepts a text column's values only when they
+    arrived as text (anything else goes to pydantic), so it may skip the validator and still
+    accept only what pydantic accepts, with the same value::
+
+        SectorCode = Annotated[
+            str, BeforeValidator(number_to_code), TextUnchanged(),
+            AfterValidator(known_code), VectorCheck(in_sector_vocabulary),
+        ]
+
+    Only for text fields: on any other type the field stays undecidable.
+    """
+
+    description: str = ""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        if schema.get("type") != "function-before":
+            raise TypeError("TextUnchanged() must follow a BeforeValidator")
+        schema.setdefault("metadata", {})[TEXT_UNCHANGED_KEY] = True
+        return schema
+
+
+TEXT_UNCHANGED_KEY = "bhrscore_text_unchanged"
 
 
 def in_vocabulary(values: Callable[[], Iterable[str]], description: str) -> VectorCheck:
