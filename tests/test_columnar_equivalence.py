@@ -104,6 +104,10 @@ BAD_VALUES: list[tuple[str, Any]] = [
     ("group", {"description": "Fictional companies", "sector": 6}),
     ("group", {"description": "Fictional companies", "sector": " J "}),
     ("group", {"description": "Fictional companies", "sector": "6l"}),
+    # screening topics (and, on other kinds, a field they do not have)
+    ("topics", []),
+    ("topics", ["wages", "bogus"]),
+    ("topics", ["retaliation", "statements"]),
 ]
 BAD_COMPANY_VALUES: list[tuple[str, Any]] = [
     ("parent_id", "ghost"),

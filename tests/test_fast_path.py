@@ -1,5 +1,5 @@
-"""Sector codes take the columnar fast path (their twins), and pydantic still decides, and
-words, everything the twins cannot vouch for."""
+"""Sector codes and screenings take the columnar fast path (their twins), and pydantic still
+decides, and words, everything the twins cannot vouch for."""
 
 from __future__ import annotations
 
@@ -159,3 +159,41 @@ def test_check_frames_reads_lists_of_codes() -> None:
         companies[column] = pd.Series([value] * len(companies), dtype=object)
         with pytest.raises(ValueError, match=f"column '{column}' holds .* codes: {shown}"):
             check_frames(Frames(companies, frames.evidence))
+
+
+# --- screening ------------------------------------------------------------------------------
+
+
+def test_screenings_take_the_fast_path_and_their_rule_has_a_twin(
+    tmp_path: Path, pydantic_calls: list[str]
+) -> None:
+    assert evidence_schema().models["screening"].decidable
+    write_jsonl(tmp_path / "companies.jsonl", [company()])
+    write_jsonl(
+        tmp_path / "evidence.jsonl",
+        [
+            record("screening", id="s-ok", topics=["retaliation", "wages"]),
+            record(
+                "screening",
+                id="s-group",
+                company_id=None,
+                group={"description": "Fictional group"},
+            ),
+            record(
+                "screening",
+                id="s-response",
+                company_response={"status": "responded", "date": "2024-03-01"},
+            ),
+            record("screening", id="s-empty", topics=[]),
+            record("screening", id="s-bogus", topics=["wages", "bogus"]),
+        ],
+    )
+    ev = load_evidence(tmp_path, strict=False)
+    assert pydantic_calls == ["s-group", "s-response", "s-empty", "s-bogus"]
+    assert ev.frames().evidence["id"].tolist() == ["s-ok"]
+    assert ev.frames().evidence["topics"].tolist() == [("retaliation", "wages")]
+    messages = {p.row: p.message for p in ev.report.errors}
+    assert "a screening is of one company" in messages[2]
+    assert "no company_response to record" in messages[3]
+    assert sorted(messages) == [2, 3, 4, 5]
+    assert_same(tmp_path)
