@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from bhrscore.evidence.load import load_evidence
@@ -60,19 +61,34 @@ def test_parent_cycle(bundle: Any) -> None:
     assert [c.id for c in ev.companies] == ["acme"]
 
 
-def test_dates_after_as_of(bundle: Any) -> None:
+def test_dates_after_as_of_are_kept_with_one_warning(bundle: Any) -> None:
+    # Scoring the past: records that mention a later date are kept (the engine leaves out
+    # what was not known at as_of) and one warning counts them, instead of one error each.
     late = record(
         id="late",
         date="2025-01-02",
         sources=[{"url": "https://example.org", "title": "t", "published": "2025-02-01"}],
     )
-    path = bundle(evidence=[record(id="ok", date="2025-01-01"), late])
+    later = record(
+        id="later",
+        date="2024-06-01",
+        company_response={"status": "responded", "date": "2025-03-01"},
+    )
+    path = bundle(evidence=[record(id="ok", date="2025-01-01"), late, later])
     ev = load_evidence(path, strict=False, as_of=dt.date(2025, 1, 1))
-    assert errors(ev) == [
-        ("after-as-of", "date", "2025-01-02"),
-        ("after-as-of", "sources.0.published", "2025-02-01"),
-    ]
-    assert load_evidence(path, as_of=dt.date(2025, 3, 1)).report.ok
+    assert errors(ev) == []
+    [warning] = ev.report.warnings
+    assert warning.code == "after-as-of"
+    assert warning.message.startswith("2 records mention a date after the as-of date 2025-01-01")
+    assert "'late'" in warning.message  # the first one is named, and located
+    assert warning.row == 2
+    assert [e.id for e in ev.evidence] == ["ok", "late", "later"]
+    known = ev.frames().evidence.set_index("id")["known_date"]
+    # the latest date each record mentions: its own date, a source's publication, a response
+    assert known["ok"] == pd.Timestamp("2025-01-01")
+    assert known["late"] == pd.Timestamp("2025-02-01")
+    assert known["later"] == pd.Timestamp("2025-03-01")
+    assert load_evidence(path, as_of=dt.date(2025, 3, 1)).report.warnings == []
 
 
 def test_strict_mode_raises_with_every_problem(bundle: Any) -> None:

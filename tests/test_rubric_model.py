@@ -319,3 +319,43 @@ def test_rubric_json_schema_renders() -> None:
 
     schema = json.loads(render("rubric.schema.json"))
     assert "tree" in schema["properties"]
+
+
+def test_rubric_fields_follow_kinds_registered_later(tmp_path: Path) -> None:
+    import datetime as dt
+    from typing import Literal
+
+    from bhrscore.evidence.hooks import DerivedColumn
+    from bhrscore.evidence.model import EvidenceBase
+    from bhrscore.evidence.registry import KINDS, evidence_kind
+    from bhrscore.rubric.fields import kind_fields
+
+    data = _base()
+    data["tree"][1]["rule"]["select"] = {"kind": "petition", "where": {"days_open": {"gt": 30}}}
+    assert "unknown evidence kind 'petition'" in _errors(tmp_path, data)
+    assert "petition" not in kind_fields("union_dialogue")["kind"].values  # cached now
+
+    @evidence_kind("petition")
+    class Petition(EvidenceBase):
+        kind: Literal["petition"] = "petition"
+        opened: dt.date
+        closed: dt.date | None = None
+
+        @classmethod
+        def derived_columns(cls) -> tuple[DerivedColumn, ...]:
+            days = DerivedColumn(
+                "days_open", "Int64", lambda v: (v["closed"] - v["opened"]).dt.days
+            )
+            return (days,)
+
+    try:
+        assert "petition" in kind_fields("union_dialogue")["kind"].values
+        assert kind_fields("petition")["days_open"].type == "number"  # its derived column
+        assert kind_fields("petition")["opened"].type == "date"
+        path = tmp_path / "petition.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        assert [i.node.id for i in load_rubric(path).indicators()] == ["a1", "b"]
+    finally:
+        KINDS.unregister("petition")
+    assert "petition" not in kind_fields("union_dialogue")["kind"].values
+    assert "unknown evidence kind 'petition'" in _errors(tmp_path, data)

@@ -126,3 +126,35 @@ def test_a_known_date_column_is_read_when_the_frame_has_one() -> None:
     ev["known_date"] = pd.NaT
     card = score(type(frames)(frames.companies, ev), RUBRIC, dt.date(2016, 1, 1))
     assert card.meta.options["records_after_as_of"] == 2
+
+
+def test_loaded_frames_know_a_record_from_its_latest_source(tmp_path: Path) -> None:
+    # The loader's known_date reads every source: d-2015's second source is published on
+    # 2017-03-01, after as-of 2016-01-01, while the frame's source_published keeps only the
+    # first source (2015-07-01) -- so only the known_date column can tell it was not known.
+    sources = [
+        {"url": "https://example.org/first", "title": "Fictional", "published": "2015-07-01"},
+        {"url": "https://example.org/second", "title": "Fictional", "published": "2017-03-01"},
+    ]
+    records = [r.model_dump(mode="json", exclude_none=True) for r in _records()]
+    records[0]["sources"] = sources
+    (tmp_path / "companies.jsonl").write_text(
+        "".join(json.dumps({"id": c, "name": f"Fictional {c.upper()}"}) + "\n" for c in "ab")
+    )
+    (tmp_path / "evidence.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    evidence = bhrscore.load_evidence(tmp_path)
+    frame = evidence.frames().evidence.set_index("id")
+    assert frame.loc["d-2015", "source_published"] == pd.Timestamp("2015-07-01")
+    assert frame.loc["d-2015", "known_date"] == pd.Timestamp("2017-03-01")
+    card = score(evidence, RUBRIC, dt.date(2016, 1, 1))
+    # d-2015 (known 2017), s-2019 and r-2024 are all later than 2016-01-01: nothing is scored
+    assert card.meta.options["records_after_as_of"] == 3
+    assert card.meta.options["records_scored"] == 0
+    unused = card.unused.set_index("evidence_id")
+    assert unused.loc["d-2015", "reason"] == "not_known"
+    # as of 2017-03-01 the record is known and scored (its recognition: dialogue-record 100)
+    later = score(evidence, RUBRIC, dt.date(2017, 3, 1)).indicators
+    assert (
+        later.set_index(["company_id", "indicator_id"]).loc[("a", "dialogue-record"), "score"]
+        == 100
+    )

@@ -23,6 +23,13 @@ class Registry(Generic[T]):
         self.what = what
         self._declared = declared
         self._items: dict[str, T] = {}
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """Changes whenever an item is added or removed: caches derived from the registry
+        key on it, so that a plug-in registered after first use is seen."""
+        return self._version
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator: register the decorated class or function under ``name``."""
@@ -37,14 +44,17 @@ class Registry(Generic[T]):
                     raise TypeError(
                         f"{owner} must declare {self._declared}: Literal[{name!r}] = {name!r}"
                     )
-            self._items[name] = item
+            if self._items.get(name) is not item:
+                self._items[name] = item
+                self._version += 1
             return item
 
         return add
 
     def unregister(self, name: str) -> None:
         """Remove ``name`` (for tests and for plug-ins that replace a built-in)."""
-        self._items.pop(name, None)
+        if self._items.pop(name, None) is not None:
+            self._version += 1
 
     def view(self) -> Mapping[str, T]:
         """A read-only view, in registration order."""

@@ -623,6 +623,16 @@ def _evidence_frame(
         "source_type": _cat(source_type, cat["source_type"]),
         "source_published": _dates(published, np.ones(n, dtype=bool)),
         "effective_date": _dates(effective, np.ones(n, dtype=bool)),
+        "known_date": _dates(
+            np.maximum.reduce(
+                [
+                    np.where(is_period & period_open, period_start, event_day),
+                    published,
+                    np.where(response_dated, response_day, published),
+                ]
+            ),
+            np.ones(n, dtype=bool),
+        ),
         "benchmark_ratio": _nullable(benchmark_ratio, with_benchmark, "Float64"),
     }
     missing = set(dtypes) - set(data)
@@ -735,6 +745,7 @@ def _nested(row: Mapping[Hashable, Any], skip: frozenset[str]) -> dict[str, Any]
 _EVIDENCE_SKIP = frozenset(
     {
         "effective_date",
+        "known_date",
         "benchmark_ratio",
         "source_count",
         "source_url",

@@ -1,30 +1,48 @@
-"""Cross-record validation: rules that need more than one record to decide.
+"""Cross-record validation: rules that need more than one record to decide, vectorised.
 
-Each rule is a function registered with :func:`cross_check`; it receives the records that
-passed per-record validation and returns ``(table, index, problem)`` triples naming the
-records it rejects. Company rules run first; evidence rules see only accepted companies.
+Each rule is a function registered with :func:`cross_check`; it receives the field columns
+of the records that passed per-record validation (:class:`CheckContext`) and returns
+findings ``(table, position, problem)``: an error rejects the record at ``position`` of its
+table; a warning with position ``None`` is about the whole set. Company rules run first;
+evidence rules see only the accepted companies.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from .model import Company, EvidenceBase
-from .parse import Located
+import numpy as np
+import pandas as pd
+
 from .report import Problem
 
-Finding = tuple[Literal["companies", "evidence"], int, Problem]
+TableName = Literal["companies", "evidence"]
+Finding = tuple[TableName, int | None, Problem]
+
+
+class Locator(Protocol):
+    """Words a problem about a record, located where the user will look for it."""
+
+    def problem(
+        self, position: int, code: str, message: str, field: str | None = None, value: Any = None
+    ) -> Problem: ...
+
+    def where(self, position: int) -> str: ...
 
 
 @dataclass(frozen=True)
 class CheckContext:
-    companies: Sequence[Located[Company]]
-    evidence: Sequence[Located[EvidenceBase]]
+    """What the rules see: field columns (model names) of the records accepted so far."""
+
+    companies: pd.DataFrame
+    evidence: pd.DataFrame
     as_of: dt.date | None
+    locate: Mapping[str, Locator]
     rejected_company_ids: frozenset[str] = frozenset()
+    known_date: pd.Series | None = None  # per evidence row: the latest date it mentions
 
 
 CheckFn = Callable[[CheckContext], list[Finding]]
@@ -32,7 +50,7 @@ COMPANY_CHECKS: dict[str, CheckFn] = {}
 EVIDENCE_CHECKS: dict[str, CheckFn] = {}
 
 
-def cross_check(name: str, table: Literal["companies", "evidence"]) -> Callable[[CheckFn], CheckFn]:
+def cross_check(name: str, table: TableName) -> Callable[[CheckFn], CheckFn]:
     """Register a cross-record rule for ``table``."""
 
     def register(fn: CheckFn) -> CheckFn:
@@ -42,51 +60,77 @@ def cross_check(name: str, table: Literal["companies", "evidence"]) -> Callable[
     return register
 
 
-def _duplicates(
-    table: Literal["companies", "evidence"], items: Sequence[Located[Any]]
-) -> list[Finding]:
-    first: dict[str, Located[Any]] = {}
-    out: list[Finding] = []
-    for i, item in enumerate(items):
-        key = item.model.id
-        if key in first:
-            out.append(
-                (
-                    table,
-                    i,
-                    item.problem(
-                        "duplicate-id",
-                        f"id is already used at {first[key].problem('', '').where}",
-                        "id",
-                        key,
-                    ),
-                )
-            )
-        else:
-            first[key] = item
-    return out
+def _ids(frame: pd.DataFrame, column: str = "id") -> np.ndarray:
+    values: np.ndarray = frame[column].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    return values
+
+
+def _duplicates(table: TableName, ctx: CheckContext) -> list[Finding]:
+    frame = ctx.companies if table == "companies" else ctx.evidence
+    ids = pd.Series(_ids(frame))
+    later = np.flatnonzero(ids.duplicated(keep="first").to_numpy())
+    if not len(later):
+        return []
+    first = pd.Series(np.arange(len(ids))).groupby(ids.to_numpy()).transform("first").to_numpy()
+    locate = ctx.locate[table]
+    return [
+        (
+            table,
+            int(i),
+            locate.problem(
+                int(i),
+                "duplicate-id",
+                f"id is already used at {locate.where(int(first[i]))}",
+                "id",
+                ids.iloc[i],
+            ),
+        )
+        for i in later
+    ]
 
 
 @cross_check("duplicate-company-id", "companies")
 def duplicate_company_ids(ctx: CheckContext) -> list[Finding]:
-    return _duplicates("companies", ctx.companies)
+    return _duplicates("companies", ctx)
 
 
 @cross_check("parent", "companies")
 def unknown_or_cyclic_parent(ctx: CheckContext) -> list[Finding]:
-    """Parents must exist, and following parent_id must end at a company without parent."""
-    parent = {c.model.id: c.model.parent_id for c in ctx.companies}
+    """Parents must exist, and following parent_id must end at a company without parent.
+
+    Vectorised: each company points at its parent's row (the last company with that id),
+    roots and companies with unknown parents at themselves; after log2(n) doublings of the
+    pointers every acyclic chain has reached its root, so a pointer that does not rest on a
+    root marks a chain ending in a cycle."""
+    frame = ctx.companies
+    n = len(frame)
+    if not n:
+        return []
+    ids = _ids(frame)
+    parents = _ids(frame, "parent_id")
+    last = pd.Series(np.arange(n), index=ids).groupby(level=0).last()
+    has_parent = np.array([p is not None for p in parents], dtype=bool)
+    target = last.reindex(pd.Index(parents, dtype=object)).to_numpy()
+    known = has_parent & ~pd.isna(target)
+    unknown = has_parent & ~known
+    step = np.arange(n)
+    step[known] = target[known].astype(np.int64)
+    jump = step.copy()
+    for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
+        jump = jump[jump]
+    cyclic = known & (step[jump] != jump)
+    locate = ctx.locate["companies"]
     out: list[Finding] = []
-    for i, item in enumerate(ctx.companies):
-        pid = item.model.parent_id
-        if pid is None:
-            continue
-        if pid not in parent:
+    parent_of: dict[str, str | None] | None = None
+    for i in np.flatnonzero(unknown | cyclic):
+        pid = parents[i]
+        if unknown[i]:
             out.append(
                 (
                     "companies",
-                    i,
-                    item.problem(
+                    int(i),
+                    locate.problem(
+                        int(i),
                         "unknown-parent",
                         "parent company is not in the companies file",
                         "parent_id",
@@ -95,73 +139,83 @@ def unknown_or_cyclic_parent(ctx: CheckContext) -> list[Finding]:
                 )
             )
             continue
-        seen = [item.model.id]
+        if parent_of is None:
+            parent_of = dict(zip(ids, parents, strict=True))
+        seen = [ids[i]]
         node: str | None = pid
-        while node is not None and node in parent and node not in seen:
+        while node is not None and node in parent_of and node not in seen:
             seen.append(node)
-            node = parent[node]
-        if node is not None and node in seen:
-            cycle = " -> ".join([*seen[seen.index(node) :], node])
-            out.append(
-                (
-                    "companies",
-                    i,
-                    item.problem(
-                        "parent-cycle", f"parent chain is a cycle: {cycle}", "parent_id", pid
-                    ),
-                )
+            node = parent_of[node]
+        cycle = " -> ".join([*seen[seen.index(node) :], str(node)]) if node in seen else str(pid)
+        out.append(
+            (
+                "companies",
+                int(i),
+                locate.problem(
+                    int(i), "parent-cycle", f"parent chain is a cycle: {cycle}", "parent_id", pid
+                ),
             )
+        )
     return out
 
 
 @cross_check("duplicate-evidence-id", "evidence")
 def duplicate_evidence_ids(ctx: CheckContext) -> list[Finding]:
-    return _duplicates("evidence", ctx.evidence)
+    return _duplicates("evidence", ctx)
 
 
 @cross_check("company", "evidence")
 def unknown_company(ctx: CheckContext) -> list[Finding]:
-    known = {c.model.id for c in ctx.companies}
+    cid = pd.Series(_ids(ctx.evidence, "company_id"), dtype=object)
+    known = set(_ids(ctx.companies))
+    given = cid.notna().to_numpy()
+    missing = given & ~cid.isin(known).to_numpy()
+    locate = ctx.locate["evidence"]
     out: list[Finding] = []
-    for i, item in enumerate(ctx.evidence):
-        cid = item.model.company_id
-        if cid is None or cid in known:
-            continue
+    for i in np.flatnonzero(missing):
+        value = cid.iloc[i]
         why = (
             "names a company that was rejected (see the companies' problems)"
-            if cid in ctx.rejected_company_ids
+            if value in ctx.rejected_company_ids
             else "names a company that is not in the companies file"
         )
-        out.append(("evidence", i, item.problem("unknown-company", why, "company_id", cid)))
+        out.append(
+            (
+                "evidence",
+                int(i),
+                locate.problem(int(i), "unknown-company", why, "company_id", value),
+            )
+        )
     return out
 
 
 @cross_check("after-as-of", "evidence")
 def after_as_of(ctx: CheckContext) -> list[Finding]:
-    """No date in a record may lie after the assessment date."""
-    if ctx.as_of is None:
+    """Records mentioning a date after ``as_of`` are kept (scores as of that date leave them
+    out, see the ``known_date`` column); one warning counts them."""
+    if ctx.as_of is None or ctx.known_date is None or not len(ctx.known_date):
         return []
-    out: list[Finding] = []
-    for i, item in enumerate(ctx.evidence):
-        e = item.model
-        dates: list[tuple[str, dt.date | None]] = [("date", e.date)]
-        if e.period is not None:
-            dates += [("period.start", e.period.start), ("period.end", e.period.end)]
-        dates += [(f"sources.{j}.published", s.published) for j, s in enumerate(e.sources)]
-        if e.company_response is not None:
-            dates.append(("company_response.date", e.company_response.date))
-        for field, value in dates:
-            if value is not None and value > ctx.as_of:
-                out.append(
-                    (
-                        "evidence",
-                        i,
-                        item.problem(
-                            "after-as-of",
-                            f"date is after the as-of date {ctx.as_of}",
-                            field,
-                            value.isoformat(),
-                        ),
-                    )
-                )
-    return out
+    late = np.flatnonzero(
+        (ctx.known_date > pd.Timestamp(ctx.as_of)).to_numpy(dtype=bool, na_value=False)
+    )
+    if not len(late):
+        return []
+    first = int(late[0])
+    ids = _ids(ctx.evidence)
+    message = (
+        f"{len(late):,} record{'s' if len(late) != 1 else ''} mention a date after the as-of "
+        f"date {ctx.as_of} (first: id {ids[first]!r}); "
+        f"such records are kept, and scores as of {ctx.as_of} leave out what was not known "
+        "by then"
+    )
+    located = ctx.locate["evidence"].problem(first, "after-as-of", message)
+    warning = Problem(
+        file=located.file,
+        message=message,
+        code="after-as-of",
+        row=located.row,
+        sheet=located.sheet,
+        pointer=located.pointer,
+        severity="warning",
+    )
+    return [("evidence", None, warning)]

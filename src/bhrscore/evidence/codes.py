@@ -11,6 +11,8 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, Field
 
+from .hooks import in_vocabulary
+
 
 @cache
 def country_codes() -> frozenset[str]:
@@ -45,6 +47,7 @@ CountryCode = Annotated[
         json_schema_extra={"enum": sorted(country_codes())},
     ),
     AfterValidator(check_country),
+    in_vocabulary(country_codes, "ISO 3166-1 alpha-2 code"),
 ]
 CurrencyCode = Annotated[
     str,
@@ -54,4 +57,5 @@ CurrencyCode = Annotated[
         json_schema_extra={"enum": sorted(currency_codes())},
     ),
     AfterValidator(check_currency),
+    in_vocabulary(currency_codes, "ISO 4217 code"),
 ]

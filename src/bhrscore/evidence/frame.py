@@ -4,29 +4,62 @@ Column names are the flat names of :mod:`.flat` (``union.status``, ``benchmark.a
 the CSV layout, rubric field references and frames use one vocabulary. Dtypes are fixed:
 vocabularies are categoricals with all their values as categories, dates are ``datetime64``,
 numbers are nullable (``Float64``, ``Int64``), booleans ``boolean``, text ``string`` and
-lists of values tuples. Derived columns (``effective_date``, ``benchmark_ratio``,
-``ultimate_parent_id``, ``origin_country``, the first source) are computed here, never typed.
+lists of values tuples. Derived columns are computed here, never typed: those every kind
+declares through ``derived_columns()`` (the first source, ``effective_date``, ``known_date``,
+wage's ``benchmark_ratio`` ...) and, for companies, ``ultimate_parent_id``, ``parent_depth``
+and the resolved ``origin_country``.
+
+Lists of objects (``sources``) are kept beside the frames as long tables (one row per item,
+``owner`` = the record's row), so that the frames hold everything the models hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
 from .flat import Column, columns
-from .model import Company, EvidenceBase, Source
-from .registry import evidence_kinds
+from .frame_schema import table_schema
+from .hooks import DerivedColumn, FrameView
+from .model import Company, EvidenceBase
+from .registry import evidence_kinds, kinds_version
+from .sectors import SectorVocabulary
 from .vocab import SourceType
 
+Table = Literal["companies", "evidence"]
+
+
+class _DerivedEvidence(Mapping[str, Any]):
+    """Derived evidence columns other than the first source's, name -> dtype, read live from
+    the registered kinds (``effective_date``, ``known_date``, ``benchmark_ratio`` ...)."""
+
+    def _current(self) -> dict[str, Any]:
+        return {
+            name: dtype
+            for name, dtype in evidence_dtypes().items()
+            if name not in base_evidence_dtypes() and name not in SOURCE_COLUMNS
+        }
+
+    def __getitem__(self, name: str) -> Any:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+#: the columns describing each record's first source (derived from ``sources``)
 SOURCE_COLUMNS: dict[str, Any] = {
     "source_count": "Int64",
     "source_url": "string",
@@ -35,15 +68,14 @@ SOURCE_COLUMNS: dict[str, Any] = {
     "source_type": pd.CategoricalDtype([v.value for v in SourceType]),
     "source_published": "datetime64[ns]",
 }
-DERIVED_EVIDENCE: dict[str, Any] = {
-    "effective_date": "datetime64[ns]",
-    "benchmark_ratio": "Float64",
-}
+DERIVED_EVIDENCE: Mapping[str, Any] = _DerivedEvidence()
 DERIVED_COMPANY: dict[str, Any] = {
     "ultimate_parent_id": "string",
     "origin_country": "string",
     "parent_depth": "Int64",
 }
+#: companies-frame names of model fields whose frame name differs
+COMPANY_RENAMES = {"origin_country": "origin_country_explicit"}
 
 
 def dtype_for(column: Column) -> Any:
@@ -68,81 +100,291 @@ def _scalar_columns(model: type[BaseModel]) -> dict[str, Any]:
     return {c.name: dtype_for(c) for c in columns(model) if c.shape != "model_list"}
 
 
-@cache
-def evidence_dtypes() -> dict[str, Any]:
-    """Column -> dtype of the evidence frame, over all registered kinds."""
+def _derived_union(models: Iterable[type[BaseModel]]) -> dict[str, DerivedColumn]:
+    from .frame_schema import model_schema
+
+    out: dict[str, DerivedColumn] = {}
+    for model in models:
+        for derived in model_schema(model).derived:
+            seen = out.get(derived.name)
+            if seen is not None and str(pd.api.types.pandas_dtype(seen.dtype)) != str(
+                pd.api.types.pandas_dtype(derived.dtype)
+            ):
+                raise TypeError(f"derived column {derived.name!r} has two types across kinds")
+            out.setdefault(derived.name, derived)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _base_evidence_dtypes(version: int) -> tuple[tuple[str, Any], ...]:
+    kinds = evidence_kinds()
     dtypes: dict[str, Any] = {}
-    for model in evidence_kinds().values():
+    for model in kinds.values():
         for name, dtype in _scalar_columns(model).items():
             if name == "kind":
-                dtype = pd.CategoricalDtype(list(evidence_kinds()))
+                dtype = pd.CategoricalDtype(list(kinds))
             if name in dtypes and str(dtypes[name]) != str(dtype):
                 raise TypeError(f"evidence column {name!r} has two types across kinds")
             dtypes[name] = dtype
-    return {**dtypes, **SOURCE_COLUMNS, **DERIVED_EVIDENCE}
+    return tuple(dtypes.items())
 
 
-@cache
+@lru_cache(maxsize=8)
+def _evidence_dtypes(version: int) -> tuple[tuple[str, Any], ...]:
+    base = dict(_base_evidence_dtypes(version))
+    for name, derived in _derived_union(evidence_kinds().values()).items():
+        if name in base:
+            raise TypeError(f"derived column {name!r} is also a field")
+        base[name] = derived.dtype
+    return tuple(base.items())
+
+
+def evidence_dtypes() -> dict[str, Any]:
+    """Column -> dtype of the evidence frame, over all registered kinds (follows the
+    registry: a kind registered later adds its columns)."""
+    return dict(_evidence_dtypes(kinds_version()))
+
+
+def base_evidence_dtypes() -> dict[str, Any]:
+    """The evidence columns that hold fields (no derived columns)."""
+    return dict(_base_evidence_dtypes(kinds_version()))
+
+
+@lru_cache(maxsize=1)
+def _company_dtypes() -> tuple[tuple[str, Any], ...]:
+    dtypes = _base_company_dtypes()
+    for name, derived in _derived_union([Company]).items():
+        dtypes[name] = derived.dtype
+    return tuple({**dtypes, **DERIVED_COMPANY}.items())
+
+
+def _base_company_dtypes() -> dict[str, Any]:
+    dtypes = _scalar_columns(Company)
+    for old, new in COMPANY_RENAMES.items():
+        dtypes[new] = dtypes.pop(old)
+    return dtypes
+
+
 def company_dtypes() -> dict[str, Any]:
     """Column -> dtype of the companies frame."""
-    dtypes = _scalar_columns(Company)
-    dtypes["origin_country_explicit"] = dtypes.pop("origin_country")
-    return {**dtypes, "source_count": "Int64", **DERIVED_COMPANY}
+    return dict(_company_dtypes())
 
 
-def _flat_row(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A ``model_dump`` dict -> flat columns. ``model_dump`` yields plain dicts and lists, so
-    exact type checks suffice (much faster than ABC ``isinstance`` checks per value)."""
+def base_dtypes(table: Table) -> dict[str, Any]:
+    """The columns of ``table`` that hold fields (frame names)."""
+    if table == "evidence":
+        return base_evidence_dtypes()
+    return dict(_cached_company_base())
+
+
+@lru_cache(maxsize=1)
+def _cached_company_base() -> tuple[tuple[str, Any], ...]:
+    return tuple(_base_company_dtypes().items())
+
+
+def table_dtypes(table: Table) -> dict[str, Any]:
+    return evidence_dtypes() if table == "evidence" else company_dtypes()
+
+
+def item_dtypes(table: Table, path: str) -> dict[str, Any]:
+    """Column -> dtype of the long table of the list of objects at ``path``."""
+    return dict(_item_dtypes(table_schema(table).lists[path].item.model))
+
+
+@lru_cache(maxsize=32)
+def _item_dtypes(model: type[BaseModel]) -> tuple[tuple[str, Any], ...]:
+    return (("owner", "int64"), *_scalar_columns(model).items())
+
+
+def item_paths(table: Table) -> tuple[str, ...]:
+    return tuple(table_schema(table).lists)
+
+
+# --- models -> frames ----------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is list:
+        return tuple(v.value if isinstance(v, Enum) else v for v in value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _flat_row(data: dict[str, Any], lists: frozenset[str], prefix: str = "") -> dict[str, Any]:
+    """A ``model_dump`` dict -> flat columns, lists of objects left out. ``model_dump``
+    yields plain dicts and lists, so exact type checks suffice."""
     row: dict[str, Any] = {}
     for key, value in data.items():
-        kind = type(value)
-        if kind is dict:
-            row.update(_flat_row(value, f"{prefix}{key}."))
-        elif kind is list:
-            row[prefix + key] = tuple(v.value if isinstance(v, Enum) else v for v in value)
-        elif isinstance(value, Enum):
-            row[prefix + key] = value.value
+        name = prefix + key
+        if name in lists:
+            continue
+        if type(value) is dict:
+            row.update(_flat_row(value, lists, f"{name}."))
         else:
-            row[prefix + key] = value
+            row[name] = _plain(value)
     return row
 
 
-def _first_source(sources: Sequence[Source]) -> dict[str, Any]:
-    first = sources[0] if sources else None
-    return {
-        "source_count": len(sources),
-        "source_url": first.url if first else None,
-        "source_title": first.title if first else None,
-        "source_publisher": first.publisher if first else None,
-        "source_type": first.type.value if first else None,
-        "source_published": first.published if first else None,
-    }
+def typed_column(values: Sequence[Any], dtype: Any) -> pd.Series:
+    """Python values (``None`` = missing) -> a Series of ``dtype``."""
+    raw = pd.Series(list(values), dtype="object")
+    if isinstance(dtype, str) and dtype == "object":
+        return raw.map(lambda v: v if isinstance(v, tuple) else ()).astype("object")
+    if isinstance(dtype, str) and dtype.startswith("datetime64"):
+        out: pd.Series = pd.Series(pd.to_datetime(raw, errors="raise")).astype(dtype)  # type: ignore[call-overload]
+        return out
+    return raw.astype(dtype)
 
 
-def _typed(rows: list[dict[str, Any]], dtypes: Mapping[str, Any]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=list(dtypes)) if rows else None
-    data = {}
+def typed_frame(rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, Any]) -> pd.DataFrame:
+    """Flat rows -> a frame with exactly ``dtypes`` (missing values where a row has none)."""
+    data = {name: typed_column([r.get(name) for r in rows], dt_) for name, dt_ in dtypes.items()}
+    frame = pd.DataFrame(data)
+    if not rows:
+        frame = frame.iloc[:0]
+    return frame.reset_index(drop=True)
+
+
+@dataclass
+class Parts:
+    """A table's field columns (frame names) and its lists of objects, before derivation."""
+
+    base: pd.DataFrame
+    items: dict[str, pd.DataFrame]
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+def parts_from_models(models: Sequence[BaseModel], table: Table) -> Parts:
+    """Models -> field columns and item tables (one Python step per record: for records
+    that pydantic validated, and for sets built from models)."""
+    paths = item_paths(table)
+    lists = frozenset(paths)
+    rows = []
+    item_rows: dict[str, list[dict[str, Any]]] = {p: [] for p in paths}
+    for position, model in enumerate(models):
+        dumped = model.model_dump()
+        rows.append(_flat_row(dumped, lists))
+        for path in paths:
+            node: Any = dumped
+            for part in path.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            for item in node or ():
+                item_rows[path].append({"owner": position, **_flat_row(item, frozenset())})
+    if table == "companies":
+        for row in rows:
+            for old, new in COMPANY_RENAMES.items():
+                row[new] = row.pop(old, None)
+    base = typed_frame(rows, base_dtypes(table))
+    items = {p: typed_frame(item_rows[p], item_dtypes(table, p)) for p in paths}
+    return Parts(base, items)
+
+
+def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Parts:
+    """Join parts, putting rows in the order of their sequence numbers."""
+    dtypes = base_dtypes(table)
+    paths = item_paths(table)
+    pieces = [(p, np.asarray(s, dtype=np.int64)) for p, s in pieces if len(p)]
+    if not pieces:
+        empty = typed_frame([], dtypes)
+        return Parts(empty, {p: typed_frame([], item_dtypes(table, p)) for p in paths})
+    if len(pieces) == 1 and np.all(np.diff(pieces[0][1]) > 0):
+        return pieces[0][0]
+    seq = np.concatenate([s for _, s in pieces])
+    order = np.argsort(seq, kind="stable")
+    base = pd.concat([p.base for p, _ in pieces], ignore_index=True)
+    base = base.iloc[order].reset_index(drop=True)
     for name, dtype in dtypes.items():
-        raw = frame[name] if frame is not None else pd.Series([], dtype="object")
-        if dtype == "object":
-            data[name] = raw.map(lambda v: v if isinstance(v, tuple) else ()).astype("object")
-        elif dtype == "datetime64[ns]":
-            data[name] = pd.to_datetime(raw, errors="raise").astype("datetime64[ns]")
+        if str(base[name].dtype) != str(dtype):
+            base[name] = base[name].astype(dtype)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    items = {}
+    for path in paths:
+        offset = 0
+        frames = []
+        for part, _ in pieces:
+            item = part.items[path].copy()
+            item["owner"] = position[item["owner"].to_numpy(dtype=np.int64) + offset]
+            frames.append(item)
+            offset += len(part)
+        joined = pd.concat(frames, ignore_index=True)
+        joined = joined.sort_values("owner", kind="stable").reset_index(drop=True)
+        items[path] = joined.astype(item_dtypes(table, path))
+    return Parts(base, items)
+
+
+def _derive(parts: Parts, table: Table) -> pd.DataFrame:
+    """The frame of ``table``: field columns plus every derived column, in frame order."""
+    base = parts.base
+    n = len(base)
+    schema = table_schema(table)
+    view = FrameView({c: base[c] for c in base.columns}, n, items=parts.items)
+    if table == "companies":
+        view = FrameView(
+            {
+                **{c: base[c] for c in base.columns},
+                "origin_country": base["origin_country_explicit"],
+            },
+            n,
+            items=parts.items,
+        )
+    out = dict(base.items())
+    kind = None
+    if table == "evidence":
+        cats = list(base["kind"].cat.categories)
+        kind = np.asarray([*cats, None], dtype=object)[base["kind"].cat.codes.to_numpy()]
+    groups: dict[int, tuple[DerivedColumn, list[str]]] = {}
+    for name, model in schema.models.items():
+        for derived in model.derived:
+            groups.setdefault(id(derived), (derived, []))[1].append(name)
+    dtypes = table_dtypes(table)
+    for derived, kinds in groups.values():
+        values = pd.Series(derived.compute(view)).reset_index(drop=True)
+        values = _as_dtype(values, dtypes[derived.name], n)
+        if kind is not None and len(kinds) < len(schema.models):
+            values = values.mask(~np.isin(kind, kinds))
+        if derived.name in out and kind is not None:
+            out[derived.name] = out[derived.name].where(~np.isin(kind, kinds), values)
         else:
-            data[name] = raw.astype(dtype)
-    return pd.DataFrame(data)
+            out[derived.name] = values
+    if table == "companies":
+        frame = pd.DataFrame(out)
+        resolved = resolve_parents(frame).astype(DERIVED_COMPANY)
+        return resolved[list(company_dtypes())]
+    frame = pd.DataFrame(out)
+    return frame[list(dtypes)]
+
+
+def _as_dtype(values: pd.Series, dtype: Any, n: int) -> pd.Series:
+    if len(values) != n:
+        raise ValueError(f"a derived column has {len(values)} values for {n} rows")
+    if isinstance(dtype, str) and dtype.startswith("datetime64"):
+        dated: pd.Series = pd.Series(pd.to_datetime(values)).astype(dtype)  # type: ignore[call-overload]
+        return dated
+    if isinstance(dtype, str) and dtype in ("Float64", "Int64"):
+        numeric = pd.to_numeric(values.astype("object").where(values.notna(), None))
+        typed: pd.Series = pd.Series(numeric, dtype="float64" if dtype == "Float64" else None)
+        return typed.astype(dtype)  # type: ignore[call-overload,no-any-return]
+    return values.astype(dtype)
+
+
+def frame_of(parts: Parts, table: Table) -> pd.DataFrame:
+    """Field columns and items -> the typed frame of ``table`` with its derived columns."""
+    return _derive(parts, table)
 
 
 def evidence_frame(records: Iterable[EvidenceBase]) -> pd.DataFrame:
     """One row per evidence record with the dtypes of :func:`evidence_dtypes`."""
-    rows = []
-    for record in records:
-        row = _flat_row(record.model_dump(exclude={"sources"}))
-        row.update(_first_source(record.sources))
-        row["effective_date"] = record.effective_date
-        row.update(record.derived())
-        rows.append(row)
-    return _typed(rows, evidence_dtypes())
+    return frame_of(parts_from_models(list(records), "evidence"), "evidence")
+
+
+def company_frame(companies: Iterable[Company]) -> pd.DataFrame:
+    """One row per company with the dtypes of :func:`company_dtypes`."""
+    return frame_of(parts_from_models(list(companies), "companies"), "companies")
 
 
 MAX_PARENT_DEPTH = 64
@@ -183,18 +425,76 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def company_frame(companies: Iterable[Company]) -> pd.DataFrame:
-    """One row per company with the dtypes of :func:`company_dtypes`."""
-    rows = []
-    for company in companies:
-        row = _flat_row(company.model_dump(exclude={"sources"}))
-        row["origin_country_explicit"] = row.pop("origin_country")
-        row["source_count"] = len(company.sources)
-        rows.append(row)
-    base = {k: v for k, v in company_dtypes().items() if k not in DERIVED_COMPANY}
-    frame = _typed(rows, base)
-    resolved = resolve_parents(frame).astype(DERIVED_COMPANY)
-    return resolved[list(company_dtypes())]
+# --- frames -> models (on demand) ---------------------------------------------------------
+
+
+def _python(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).date()
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _nest(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for name in names:
+        value = _python(row[name])
+        if value is None or value == []:
+            continue
+        node = nested
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
+
+
+def models_from(frame: pd.DataFrame, items: Mapping[str, pd.DataFrame], table: Table) -> list[Any]:
+    """Rebuild the validated models from a frame and its item tables."""
+    names = list(base_dtypes(table))
+    rows = frame[names].astype(object).to_dict("records")
+    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for path, long in items.items():
+        cols = [c for c in long.columns if c != "owner"]
+        by_owner: dict[int, list[dict[str, Any]]] = {}
+        for rec in long.astype(object).to_dict("records"):
+            by_owner.setdefault(int(rec["owner"]), []).append(_nest(rec, cols))  # type: ignore[arg-type]
+        grouped[path] = by_owner
+    kinds = evidence_kinds()
+    out = []
+    for position, row in enumerate(rows):
+        data = _nest(row, names)  # type: ignore[arg-type]
+        if table == "companies":
+            for old, new in COMPANY_RENAMES.items():
+                if new in data:
+                    data[old] = data.pop(new)
+        for path, by_owner in grouped.items():
+            found = by_owner.get(position)
+            if found:
+                node = data
+                *parents, leaf = path.split(".")
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[leaf] = found
+        model = Company if table == "companies" else kinds[str(row["kind"])]
+        out.append(model.model_validate(data))
+    return out
+
+
+# --- hashing and the Frames pair ----------------------------------------------------------
 
 
 def _column_digest(col: pd.Series) -> bytes:
@@ -225,10 +525,20 @@ def frame_hash(*frames: pd.DataFrame) -> str:
 class Frames:
     """The two frames the engine reads. Build them with :meth:`EvidenceSet.frames`, or
     directly (e.g. the synthetic generator) with the dtypes of :func:`evidence_dtypes` and
-    :func:`company_dtypes`."""
+    :func:`company_dtypes`; :func:`bhrscore.evidence.frame_check.check_frames` says whether
+    a pair is fit for scoring.
+
+    ``sector_vocabulary`` is the sector vocabulary the records were validated with (an
+    :class:`EvidenceSet` records the bundle's); ``None``: the one in effect when checked."""
 
     companies: pd.DataFrame
     evidence: pd.DataFrame
+    values_checked: bool = field(default=False, compare=False, repr=False)
+    sector_vocabulary: SectorVocabulary | None = field(default=None, compare=False, repr=False)
 
     def content_hash(self) -> str:
         return frame_hash(self.companies, self.evidence)
+
+    def mark_checked(self) -> None:
+        """Record that the values were checked (by the loader or by ``check_frames``)."""
+        object.__setattr__(self, "values_checked", True)

@@ -5,40 +5,72 @@ A bundle is a directory holding ``companies.<ext>`` and one or more ``evidence*.
 (``<ext>`` one of json, jsonl, csv, xlsx) or a ``bundle.json``/``bundle.xlsx``; a workbook with
 ``Companies`` and ``Evidence`` sheets; or a JSON file ``{"companies": [...], "evidence":
 [...]}``. Several paths may be given.
+
+Validation is columnar (:mod:`.columnar`): whole columns are checked at once against the frame
+schema derived from the models, and only the records it cannot vouch for go through pydantic,
+which words their problems. ``engine="records"`` validates every record with pydantic (the
+reference the columnar path is tested against; same report, same records).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .checks import COMPANY_CHECKS, EVIDENCE_CHECKS, CheckContext
+import numpy as np
+import pandas as pd
+
+from .checks import COMPANY_CHECKS, EVIDENCE_CHECKS, CheckContext, Finding
+from .columnar import Limits as FastLimits
+from .columnar import take, validate
 from .evidence_set import EvidenceSet
 from .flat import columns
+from .frame import (
+    COMPANY_RENAMES,
+    Parts,
+    Table,
+    concat_parts,
+    parts_from_models,
+)
+from .frame_schema import table_schema
+from .hooks import FrameView
 from .model import Company, EvidenceBase
-from .parse import Located, parse_company, parse_evidence
-from .read import FLAT_FORMATS, READERS, Layout, Limits, RawRecord, Table
-from .registry import evidence_kinds
-from .report import EvidenceValidationError, Problem, Rejected, ValidationReport
+from .parse import frame_problems, parse_company, parse_evidence
+from .read import FLAT_FORMATS, READERS, Batch, Layout, Limits, RawRecord, readers
+from .registry import evidence_kinds, kinds_version
+from .report import EvidenceValidationError, Problem, Rejected, ValidationReport, shorten
 from .sectors import bundle_sector_vocabulary, use_sector_vocabulary
 
 PathLike = str | os.PathLike[str]
+Engine = Literal["columnar", "records"]
 
 
 def layouts() -> dict[str, Layout]:
     """The flat layouts of the two tables (evidence: the union over all kinds)."""
-    evidence_cols = {c.name: c for model in evidence_kinds().values() for c in columns(model)}
-    base = {c.name for c in columns(EvidenceBase)}
-    required = [c for c in evidence_cols.values() if c.name in base]
-    lay = Layout.from_columns(list(evidence_cols.values()))
-    req = Layout.from_columns(required).required
-    return {
-        "companies": Layout.from_columns(list(columns(Company))),
-        "evidence": Layout(lay.known, req, lay.lists),
-    }
+    return dict(_layouts(kinds_version()))
+
+
+_LAYOUTS: dict[int, dict[str, Layout]] = {}
+
+
+def _layouts(version: int) -> dict[str, Layout]:
+    if version not in _LAYOUTS:
+        evidence_cols = {c.name: c for m in evidence_kinds().values() for c in columns(m)}
+        base = {c.name for c in columns(EvidenceBase)}
+        required = [c for c in evidence_cols.values() if c.name in base]
+        lay = Layout.from_columns(list(evidence_cols.values()))
+        req = Layout.from_columns(required).required
+        _LAYOUTS.clear()
+        _LAYOUTS[version] = {
+            "companies": Layout.from_columns(list(columns(Company))),
+            "evidence": Layout(lay.known, req, lay.lists),
+        }
+    return _LAYOUTS[version]
 
 
 def _table_of(path: Path) -> Table | None:
@@ -50,17 +82,53 @@ def _table_of(path: Path) -> Table | None:
     return None
 
 
+def _not_regular(path: Path) -> str | None:
+    """Why a directory entry named like a data file cannot be read (None: a regular file).
+    Never opens the entry, so a FIFO cannot block."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISLNK(mode):
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            if exc.errno is not None and exc.errno == 40:  # ELOOP
+                return "is a symbolic link that loops; it was not read"
+            return "is a symbolic link to nothing (dangling); it was not read"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a data file"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO (named pipe), not a regular file; it was not read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file; it was not read"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file; it was not read"
+    return "is not a regular file; it was not read"
+
+
 def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]], list[Problem]]:
-    """The data files named by ``paths`` and the table each holds (None: a bundle file)."""
+    """The data files named by ``paths`` and the table each holds (None: a bundle file).
+    Entries named like data files that are not regular files (dangling or looping symlinks,
+    FIFOs, devices) are errors: nothing is left out silently."""
     found: list[tuple[Path, Table | None]] = []
     problems: list[Problem] = []
     for given in paths:
         path = Path(given)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise FileNotFoundError(2, "No such file or directory", str(path))
         if path.is_dir():
-            data = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in READERS)
-            if not data:
+            entries = sorted(p for p in path.iterdir() if p.suffix.lower() in READERS)
+            data = []
+            for p in entries:
+                why = _not_regular(p)
+                if why is None:
+                    data.append(p)
+                elif why != "is a directory, not a data file" or _table_of(p) is not None:
+                    problems.append(Problem(str(p), why, code="unreadable-file"))
+            if not data and not problems:
                 problems.append(Problem(str(path), "no data files", code="empty-bundle"))
             for p in data:
                 table = _table_of(p)
@@ -94,6 +162,8 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
                     code="unsupported-format",
                 )
             )
+        elif (why := _not_regular(path)) is not None:
+            problems.append(Problem(str(path), why, code="unreadable-file"))
         else:
             table = _table_of(path)
             bundle_like = path.suffix.lower() in {".xlsx", ".json"} and table is None
@@ -110,37 +180,197 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
     return found, problems
 
 
-def _read(
+def read_all(
     found: list[tuple[Path, Table | None]],
     limits: Limits,
     allow_unknown: bool,
-) -> tuple[list[RawRecord], list[Problem]]:
+    problems: list[Problem],
+) -> Iterator[Batch]:
+    """Every file's batches, in file order, one at a time (large JSON Lines files come in
+    chunks, so that only one chunk's raw data is in memory); file-level problems are
+    appended to ``problems`` as they are found."""
     lay = layouts()
-    records: list[RawRecord] = []
-    problems: list[Problem] = []
+    by_suffix = readers()
     for path, table in found:
-        reader = READERS[path.suffix.lower()]
+        suffix = path.suffix.lower()
+        reader = by_suffix[suffix]
         kwargs: dict[str, Any] = {}
-        if path.suffix.lower() in FLAT_FORMATS:
+        if suffix in FLAT_FORMATS:
             kwargs["allow_unknown"] = allow_unknown
             # a workbook may hold both tables whatever its name; other files hold one
-            layout: Any = lay if table is None or path.suffix.lower() == ".xlsx" else lay[table]
+            layout: Any = lay if table is None or suffix == ".xlsx" else lay[table]
         else:
             layout = None
-        result = reader(path, table, layout, limits, **kwargs)
-        records += result.records
+        try:
+            result = reader(path, table, layout, limits, **kwargs)
+            yield from result.batches
+        except OSError as exc:
+            problems.append(Problem(str(path), f"cannot be read: {exc}", code="unreadable-file"))
+            continue
         problems += result.problems
-    return records, problems
 
 
-def _unique(problems: Iterable[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    out = []
-    for p in problems:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
+# --- where records are -------------------------------------------------------------------
+
+
+@dataclass
+class _Locator:
+    """Locates the records of one table by their batch and position in it."""
+
+    batches: list[Batch]
+    batch: np.ndarray  # per record: index into batches
+    index: np.ndarray  # per record: position in its batch
+
+    def raw(self, position: int) -> RawRecord:
+        b = self.batches[int(self.batch[position])]
+        return b.raw(int(self.index[position]))
+
+    def _located(self, position: int) -> tuple[Batch, int]:
+        return self.batches[int(self.batch[position])], int(self.index[position])
+
+    def problem(
+        self, position: int, code: str, message: str, field: str | None = None, value: Any = None
+    ) -> Problem:
+        b, i = self._located(position)
+        pointer = b.pointer(i)
+        if pointer is not None and field:
+            pointer += "/" + field.replace(".", "/")
+        return Problem(
+            file=b.file,
+            code=code,
+            message=message,
+            row=b.row(i),
+            sheet=b.sheet,
+            pointer=pointer,
+            field=field,
+            value=shorten(value),
+            column=b.letters.get(field) if field else None,
+        )
+
+    def where(self, position: int) -> str:
+        return self.problem(position, "", "").where
+
+
+def _select(locator: _Locator, keep: np.ndarray) -> _Locator:
+    return _Locator(locator.batches, locator.batch[keep], locator.index[keep])
+
+
+# --- the columnar path ----------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    """One table's accepted records and where each came from, in reading order."""
+
+    parts: Parts
+    seq: np.ndarray  # global reading order
+    locator: _Locator
+
+
+@dataclass
+class _Accepting:
+    """Collects one table's accepted records batch by batch."""
+
+    table: Table
+    limits: Limits
+    pieces: list[tuple[Parts, np.ndarray]] = field(default_factory=list)
+    batch_of: list[np.ndarray] = field(default_factory=list)
+    index_of: list[np.ndarray] = field(default_factory=list)
+    slow_models: list[Any] = field(default_factory=list)
+    slow_seq: list[int] = field(default_factory=list)
+    slow_batch: list[int] = field(default_factory=list)
+    slow_index: list[int] = field(default_factory=list)
+
+    def add(
+        self, batch: Batch, b_idx: int, offset: int, record_problems: dict[int, list[Problem]]
+    ) -> None:
+        """Validate one batch: whole columns first, pydantic for the rest."""
+        table = self.table
+        for i, found in batch.problems.items():
+            record_problems[offset + i] = list(found)
+        accepted = np.zeros(batch.n, dtype=bool)
+        if batch.cells is not None and batch.cells.n:
+            fast = FastLimits(
+                max_chars=self.limits.max_field_chars, max_digits=self.limits.max_integer_digits
+            )
+            parts, ok = validate(batch.cells, table, fast)
+            rows = np.flatnonzero(ok)
+            if len(rows):
+                self.pieces.append((take(parts, rows, table), offset + batch.cell_rows[rows]))
+                self.batch_of.append(np.full(len(rows), b_idx))
+                self.index_of.append(batch.cell_rows[rows])
+                accepted[batch.cell_rows[rows]] = True
+        for i in batch.problems:
+            accepted[i] = True  # rejected by the reader: not validated further
+        for i in np.flatnonzero(~accepted).tolist():
+            raw = batch.raw(i)
+            if raw.problems:  # found while building the record (e.g. a JSON limit)
+                record_problems[offset + i] = raw.problems
+                continue
+            model, errs = parse_company(raw) if table == "companies" else parse_evidence(raw)
+            if model is not None and not errs:
+                errs = frame_problems(model, raw)
+            if errs:
+                record_problems[offset + i] = errs
+                continue
+            self.slow_models.append(model)
+            self.slow_seq.append(offset + i)
+            self.slow_batch.append(b_idx)
+            self.slow_index.append(i)
+
+    def finish(self, batches: list[Batch]) -> _Table:
+        pieces, batch_of, index_of = self.pieces, self.batch_of, self.index_of
+        if self.slow_models:
+            slow = parts_from_models(self.slow_models, self.table)
+            pieces.append((slow, np.array(self.slow_seq, np.int64)))
+            batch_of.append(np.array(self.slow_batch, np.int64))
+            index_of.append(np.array(self.slow_index, np.int64))
+        seq_all = np.concatenate([s for _, s in pieces]) if pieces else np.zeros(0, np.int64)
+        order = np.argsort(seq_all, kind="stable")
+        parts = concat_parts(pieces, self.table)
+        b_all = np.concatenate(batch_of) if batch_of else np.zeros(0, np.int64)
+        i_all = np.concatenate(index_of) if index_of else np.zeros(0, np.int64)
+        return _Table(parts, seq_all[order], _Locator(batches, b_all[order], i_all[order]))
+
+
+def _model_columns(parts: Parts, table: Table) -> pd.DataFrame:
+    """Field columns under the models' names (the companies frame renames one)."""
+    if table == "companies":
+        return parts.base.rename(columns={v: k for k, v in COMPANY_RENAMES.items()})
+    return parts.base
+
+
+def _known_date(parts: Parts) -> pd.Series:
+    schema = table_schema("evidence")
+    view = FrameView(
+        {c: parts.base[c] for c in parts.base.columns}, len(parts.base), items=parts.items
+    )
+    for model in schema.models.values():
+        for derived in model.derived:
+            if derived.name == "known_date":
+                return pd.Series(pd.to_datetime(pd.Series(derived.compute(view))))
+    return pd.Series(pd.NaT, index=range(len(parts.base)))
+
+
+def _run_checks(
+    checks: Iterable[Any],
+    ctx: CheckContext,
+    table: Table,
+    tbl: _Table,
+    record_problems: dict[int, list[Problem]],
+    report_problems: list[Problem],
+) -> np.ndarray:
+    bad = np.zeros(len(tbl.seq), dtype=bool)
+    for check in checks:
+        findings: list[Finding] = check(ctx)
+        for _table, position, found in findings:
+            if position is None:
+                report_problems.append(found)
+                continue
+            record_problems.setdefault(int(tbl.seq[position]), []).append(found)
+            if found.severity == "error":
+                bad[position] = True
+    return bad
 
 
 def load_evidence(
@@ -149,13 +379,15 @@ def load_evidence(
     as_of: dt.date | None = None,
     allow_unknown_fields: bool = False,
     limits: Limits | None = None,
+    engine: Engine = "columnar",
 ) -> EvidenceSet:
     """Load and validate an evidence bundle.
 
     Every problem of every file is collected. In strict mode (the default) any error raises
     :class:`EvidenceValidationError` carrying the whole report. In lenient mode
     (``strict=False``) the valid records are returned and the rejected ones are listed in
-    ``evidence_set.report.rejected``; ``valid + rejected == read`` for each table.
+    ``evidence_set.report.rejected``; ``valid + rejected == read`` for each table. Records
+    mentioning a date after ``as_of`` are kept, with one warning that counts them.
 
     >>> from bhrscore import load_evidence
     >>> ev = load_evidence("examples/kazakhstan", as_of=dt.date(2026, 11, 23))  # doctest: +SKIP
@@ -164,10 +396,21 @@ def load_evidence(
     """
     if not paths:
         raise ValueError("give at least one path")
-    # Sector codes are checked against the packaged ones plus the bundles' vocabulary.yaml.
+    if engine not in ("columnar", "records"):
+        raise ValueError(f"unknown engine {engine!r}; use 'columnar' or 'records'")
+    # Sector codes are checked against the packaged ones plus the bundles' vocabulary.yaml;
+    # both engines (and the cross-record checks) read it from the context variable.
     vocabulary, vocabulary_problems = bundle_sector_vocabulary(paths)
     with use_sector_vocabulary(vocabulary):
-        return _load(paths, strict, as_of, allow_unknown_fields, limits, vocabulary_problems)
+        return _load(
+            paths,
+            strict,
+            as_of,
+            allow_unknown_fields,
+            limits or Limits(),
+            engine,
+            vocabulary_problems,
+        )
 
 
 def _load(
@@ -175,76 +418,112 @@ def _load(
     strict: bool,
     as_of: dt.date | None,
     allow_unknown_fields: bool,
-    limits: Limits | None,
+    limits: Limits,
+    engine: Engine,
     vocabulary_problems: list[Problem],
 ) -> EvidenceSet:
+    """The body of :func:`load_evidence`, run with the bundle's sector vocabulary in effect."""
     report = ValidationReport()
     found, problems = discover(paths)
     problems += vocabulary_problems
     report.files = [str(p) for p, _ in found]
-    raws, file_problems = _read(found, limits or Limits(), allow_unknown_fields)
-    report.add(problems + file_problems)
+    file_problems: list[Problem] = []
+    stream = read_all(found, limits, allow_unknown_fields, file_problems)
+    if engine == "records":
+        from ._reference import validate_records
 
+        batches = list(stream)
+        report.add(problems + file_problems)
+        return validate_records(batches, report, strict=strict, as_of=as_of)
+
+    batches = []
+    offsets: list[int] = []
     record_problems: dict[int, list[Problem]] = {}
-    companies: list[Located[Company]] = []
-    company_raw_idx: list[int] = []
-    evidence: list[Located[EvidenceBase]] = []
-    evidence_raw_idx: list[int] = []
-    for idx, raw in enumerate(raws):
-        report.read[raw.table] += 1
-        if raw.problems:
-            record_problems[idx] = list(raw.problems)
-            continue
-        if raw.table == "companies":
-            company, errs = parse_company(raw)
-            if company is not None:
-                companies.append(Located(company, raw))
-                company_raw_idx.append(idx)
-        else:
-            record, errs = parse_evidence(raw)
-            if record is not None:
-                evidence.append(Located(record, raw))
-                evidence_raw_idx.append(idx)
-        if errs:
-            record_problems[idx] = errs
-
-    ctx = CheckContext(companies, evidence, as_of)
-    bad_companies: set[int] = set()
-    for check in COMPANY_CHECKS.values():
-        for _table, i, problem in check(ctx):
-            record_problems.setdefault(company_raw_idx[i], []).append(problem)
-            bad_companies.add(i)
-    kept_companies = [c for i, c in enumerate(companies) if i not in bad_companies]
-    rejected_ids = frozenset(c.model.id for i, c in enumerate(companies) if i in bad_companies)
-    ctx = CheckContext(kept_companies, evidence, as_of, rejected_ids)
-    bad_evidence: set[int] = set()
-    for check in EVIDENCE_CHECKS.values():
-        for _table, i, problem in check(ctx):
-            record_problems.setdefault(evidence_raw_idx[i], []).append(problem)
-            bad_evidence.add(i)
-    kept_evidence = [e for i, e in enumerate(evidence) if i not in bad_evidence]
-
-    for idx in sorted(record_problems):
-        raw = raws[idx]
-        report.rejected.append(
-            Rejected(
-                raw.file,
-                raw.data,
-                tuple(record_problems[idx]),
-                raw.row,
-                raw.sheet,
-                raw.pointer,
-                raw.table,
-            )
-        )
-        report.add(record_problems[idx])
-    report.problems = _unique(report.problems)
-    report.valid["companies"] = len(kept_companies)
-    report.valid["evidence"] = len(kept_evidence)
+    accepting = {t: _Accepting(t, limits) for t in ("companies", "evidence")}
+    offset = 0
+    for batch in stream:
+        batches.append(batch)
+        offsets.append(offset)
+        report.read[batch.table] += batch.n
+        accepting[batch.table].add(batch, len(batches) - 1, offset, record_problems)
+        batch.release()  # keep where records are, not their raw data
+        offset += batch.n
+    report.add(problems + file_problems)
+    companies = accepting["companies"].finish(batches)
+    evidence = accepting["evidence"].finish(batches)
+    set_problems: list[Problem] = []
+    locate = {"companies": companies.locator, "evidence": evidence.locator}
+    ctx = CheckContext(
+        _model_columns(companies.parts, "companies"),
+        evidence.parts.base,
+        as_of,
+        locate,
+    )
+    bad_companies = _run_checks(
+        COMPANY_CHECKS.values(), ctx, "companies", companies, record_problems, set_problems
+    )
+    ids = companies.parts.base["id"].astype("string").to_numpy(dtype=object)
+    rejected_ids = frozenset(str(i) for i in ids[bad_companies])
+    kept_c = np.flatnonzero(~bad_companies)
+    company_parts = take(companies.parts, kept_c, "companies")
+    ctx = CheckContext(
+        _model_columns(company_parts, "companies"),
+        evidence.parts.base,
+        as_of,
+        locate,
+        rejected_ids,
+        _known_date(evidence.parts) if as_of is not None else None,
+    )
+    bad_evidence = _run_checks(
+        EVIDENCE_CHECKS.values(), ctx, "evidence", evidence, record_problems, set_problems
+    )
+    evidence_parts = take(evidence.parts, np.flatnonzero(~bad_evidence), "evidence")
+    _finish_report(report, batches, offsets, record_problems, set_problems)
+    report.valid["companies"] = len(company_parts)
+    report.valid["evidence"] = len(evidence_parts)
     for table in ("companies", "evidence"):
         assert report.valid[table] + report.rejected_count(table) == report.read[table]
     if strict and not report.ok:
         raise EvidenceValidationError(report)
-    return EvidenceSet(
-        tuple(c.model for c in kept_companies), tuple(e.model for e in kept_evidence), report
-    )
+    return EvidenceSet.from_parts(company_parts, evidence_parts, report)
+
+
+def _finish_report(
+    report: ValidationReport,
+    batches: list[Batch],
+    offsets: list[int],
+    record_problems: dict[int, list[Problem]],
+    set_problems: list[Problem],
+) -> None:
+    """Rejected records in reading order, their problems, then problems about the set."""
+    starts = np.array(offsets, dtype=np.int64)
+    for idx in sorted(record_problems):
+        b_idx = int(np.searchsorted(starts, idx, side="right") - 1)
+        batch = batches[b_idx]
+        raw = batch.raw(idx - int(starts[b_idx]))
+        found = record_problems[idx]
+        if any(p.severity == "error" for p in found):
+            report.rejected.append(
+                Rejected(
+                    raw.file,
+                    raw.data,
+                    tuple(found),
+                    raw.row,
+                    raw.sheet,
+                    raw.pointer,
+                    raw.table,
+                )
+            )
+        report.add(found)
+    report.add(set_problems)
+    report.problems = unique(report.problems)
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out

@@ -8,11 +8,14 @@ in :mod:`bhrscore.evidence.kinds` and register themselves (see :mod:`.registry`)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .codes import CountryCode
+from .hooks import DerivedColumn, FrameCheck, FrameView
 from .sectors import SectorCode
 from .vocab import (
     Ownership,
@@ -39,7 +42,13 @@ ListItem = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^|]*$"
 
 
 class Model(BaseModel):
-    """Base for all bhrscore models: unknown fields are errors, values are stripped."""
+    """Base for all bhrscore models: unknown fields are errors, values are stripped.
+
+    Two class-level hooks describe a model to the columnar path (see :mod:`.hooks`):
+    :meth:`frame_checks` (the vectorised twins of the model's own validators) and
+    :meth:`derived_columns` (columns computed from its fields). Override them in the class
+    that declares the validators or derived values.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -48,6 +57,16 @@ class Model(BaseModel):
         use_enum_values=False,
         validate_default=True,
     )
+
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        """Vectorised twins of the validators this class declares (none here)."""
+        return ()
+
+    @classmethod
+    def derived_columns(cls) -> tuple[DerivedColumn, ...]:
+        """Columns computed from this model's fields (none here)."""
+        return ()
 
 
 class Source(Model):
@@ -81,6 +100,10 @@ class Period(Model):
         if self.end is not None and self.end < self.start:
             raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
         return self
+
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (FrameCheck("period ends before it starts", lambda v: v["end"] < v["start"]),)
 
 
 class GroupSubject(Model):
@@ -137,6 +160,20 @@ class Company(Model):
             raise ValueError("a company cannot be its own parent (parent_id == id)")
         return self
 
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (
+            FrameCheck("a company cannot be its own parent", lambda v: v["parent_id"] == v["id"]),
+        )
+
+    @classmethod
+    def derived_columns(cls) -> tuple[DerivedColumn, ...]:
+        return (
+            DerivedColumn(
+                "source_count", "Int64", lambda v: _item_count(v, "sources"), "number of sources"
+            ),
+        )
+
 
 class EvidenceBase(Model):
     """Fields shared by every evidence kind.
@@ -171,6 +208,48 @@ class EvidenceBase(Model):
             raise ValueError("give a date or a period")
         return self
 
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (
+            FrameCheck(
+                "give exactly one of company_id or group",
+                lambda v: v.has("company_id") == v.has("group"),
+            ),
+            FrameCheck("give a date or a period", lambda v: ~v.has("date") & ~v.has("period")),
+        )
+
+    @classmethod
+    def derived_columns(cls) -> tuple[DerivedColumn, ...]:
+        """The first source, the date used for windows (``effective_date``) and the latest date
+        the record mentions (``known_date``: what was known by then)."""
+        first = _first_item
+        return (
+            DerivedColumn("source_count", "Int64", lambda v: _item_count(v, "sources")),
+            DerivedColumn("source_url", "string", lambda v: first(v, "sources", "url")),
+            DerivedColumn("source_title", "string", lambda v: first(v, "sources", "title")),
+            DerivedColumn("source_publisher", "string", lambda v: first(v, "sources", "publisher")),
+            DerivedColumn(
+                "source_type",
+                pd.CategoricalDtype([t.value for t in SourceType]),
+                lambda v: first(v, "sources", "type"),
+            ),
+            DerivedColumn(
+                "source_published", "datetime64[ns]", lambda v: first(v, "sources", "published")
+            ),
+            DerivedColumn(
+                "effective_date",
+                "datetime64[ns]",
+                lambda v: v["date"].fillna(v["period.end"]).fillna(v["period.start"]),
+                "date, else the period's end, else its start",
+            ),
+            DerivedColumn(
+                "known_date",
+                "datetime64[ns]",
+                _known_date,
+                "the latest date the record mentions (date, period, sources, response)",
+            ),
+        )
+
     @property
     def effective_date(self) -> dt.date:
         """The date used for windows and decay: ``date``, else the period's end, else start."""
@@ -179,8 +258,13 @@ class EvidenceBase(Model):
         assert self.period is not None
         return self.period.end or self.period.start
 
+    @property
+    def known_date(self) -> dt.date:
+        """The latest date the record mentions: what was known by then (frame column)."""
+        return self.latest_date()
+
     def latest_date(self) -> dt.date:
-        """The latest date mentioned by the record (checked against ``as_of``)."""
+        """The latest date mentioned by the record (the frame column ``known_date``)."""
         dates = [self.date, *(s.published for s in self.sources)]
         if self.period is not None:
             dates += [self.period.start, self.period.end]
@@ -188,6 +272,28 @@ class EvidenceBase(Model):
             dates.append(self.company_response.date)
         return max(d for d in dates if d is not None)
 
-    def derived(self) -> dict[str, Any]:
-        """Values computed from the record (never typed in); kinds extend this."""
-        return {}
+
+def _item_count(view: FrameView, path: str) -> np.ndarray:
+    owners = view.items(path)["owner"].to_numpy(dtype=np.int64)
+    return np.bincount(owners, minlength=len(view))
+
+
+def _first_item(view: FrameView, path: str, field: str) -> pd.Series:
+    """The ``field`` of each row's first item (missing when the row has none)."""
+    items = view.items(path)
+    owner = items["owner"].to_numpy(dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+    index = np.full(len(view), -1, dtype=np.int64)
+    index[owner[first]] = first
+    return pd.Series(items[field].array.take(index, allow_fill=True))
+
+
+def _known_date(view: FrameView) -> pd.Series:
+    dates = [view["date"], view["period.start"], view["period.end"]]
+    dates.append(view["company_response.date"])
+    items = view.items("sources")
+    published = items.groupby("owner")["published"].max()
+    dates.append(published.reindex(range(len(view))).reset_index(drop=True))
+    # NaT is the smallest int64, so the maximum skips it unless a row has no date at all
+    stacked = np.stack([d.to_numpy(dtype="datetime64[ns]").view(np.int64) for d in dates])
+    return pd.Series(stacked.max(axis=0).view("datetime64[ns]"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -127,3 +128,39 @@ def parse_evidence(raw: RawRecord) -> tuple[EvidenceBase | None, list[Problem]]:
         return model.model_validate(raw.data), []
     except ValidationError as exc:
         return None, problems_from(exc, raw, f"kind {kind!r}")
+
+
+# Frames hold integers as int64 and dates as datetime64[ns]; pydantic accepts more.
+_INT_RANGE = (-(2**63), 2**63 - 1)
+_DATE_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 11))
+
+
+def _out_of_range(value: Any, path: tuple[str, ...]) -> list[tuple[str, Any, str]]:
+    if isinstance(value, BaseModel):
+        found: list[tuple[str, Any, str]] = []
+        for name in type(value).model_fields:
+            found += _out_of_range(getattr(value, name), (*path, name))
+        return found
+    if isinstance(value, list | tuple):
+        found = []
+        for i, item in enumerate(value):
+            found += _out_of_range(item, (*path, str(i)))
+        return found
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int) and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+        return [(".".join(path), value, f"number is too large (at most {_INT_RANGE[1]:,})")]
+    if isinstance(value, dt.date) and not _DATE_RANGE[0] <= value <= _DATE_RANGE[1]:
+        low, high = _DATE_RANGE
+        return [(".".join(path), value.isoformat(), f"date must lie between {low} and {high}")]
+    return []
+
+
+def frame_problems(model: BaseModel, raw: RawRecord) -> list[Problem]:
+    """Values pydantic accepts but the frames cannot hold (integers beyond int64, dates
+    outside 1677-2262), as problems of the record."""
+    located = Located(model, raw)
+    return [
+        located.problem("out-of-range", message, field, value)
+        for field, value, message in _out_of_range(model, ())
+    ]

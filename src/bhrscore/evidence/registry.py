@@ -25,3 +25,9 @@ def evidence_kinds() -> Mapping[str, type[EvidenceBase]]:
     from . import kinds  # noqa: F401  (importing registers the built-in kinds)
 
     return KINDS.view()
+
+
+def kinds_version() -> int:
+    """Changes whenever a kind is registered or removed (caches key on it)."""
+    evidence_kinds()
+    return KINDS.version

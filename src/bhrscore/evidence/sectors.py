@@ -18,8 +18,11 @@ validation context (``context={"sector_vocabulary": vocabulary}``) when one is g
 from a context variable that :func:`bhrscore.load_evidence` sets, for the duration of
 loading, to the packaged codes plus the bundle's ``vocabulary.yaml``
 (:func:`use_sector_vocabulary`); outside loading it is the packaged vocabulary. The context
-variable lets any validation path (record by record with pydantic, or column by column with
-:func:`check_sector_codes`) see the same codes without passing them through every call.
+variable lets any validation path (record by record with pydantic, column by column in the
+columnar loader through the ``VectorCheck`` twin of :data:`SectorCode`, or
+:func:`check_sector_codes`) see the same codes without passing them through every call. An
+:class:`~bhrscore.EvidenceSet` keeps the vocabulary it was loaded with
+(``sector_vocabulary``), for the models it builds later and for ``check_frames``.
 
 **Grouping.** Comparisons group a code by what it stands for, not by how it was written:
 ``sector`` by the ISIC division (a section when the code stands for a whole section; a code
@@ -48,6 +51,7 @@ import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from .flat import LIST_DELIMITER
+from .hooks import TextUnchanged, in_vocabulary
 from .report import Problem
 
 #: The packaged classification file (``bhrscore/data/isic4.yaml``).
@@ -433,7 +437,10 @@ SectorCode = Annotated[
     ),
     # after the Field, so that the schema keeps the pattern; still runs before str checks
     BeforeValidator(_number_to_code),
+    TextUnchanged("numbers become division codes; text is left as it is"),
     AfterValidator(_known_code),
+    # the columnar loader's twin of _known_code: codes of the vocabulary in effect
+    in_vocabulary(lambda: active_sector_vocabulary().entries, "sector code"),
 ]
 
 

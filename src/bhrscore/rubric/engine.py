@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames
+from ..evidence.frame_check import check_frames
 from ..evidence.vocab import Involvement, Reliability, Status
 from .known import known_at
 from .model import ROOT_ID, NodeInfo, Penalty, Policies, Rubric
@@ -385,6 +386,7 @@ def score(
         raise TypeError("as_of must be a datetime.date")
     options = resolve_uncertainty(uncertainty)
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
+    check_frames(frames)
     policies = rubric.policies
     prep = prepare(frames, policies, as_of)
     ctx = RuleContext(prep, as_of, policies.window, policies.decay)

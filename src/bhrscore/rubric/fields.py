@@ -10,12 +10,15 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
+
+import pandas as pd
 
 from ..evidence.flat import columns
-from ..evidence.frame import DERIVED_EVIDENCE, SOURCE_COLUMNS
-from ..evidence.registry import evidence_kinds
+from ..evidence.frame import SOURCE_COLUMNS
+from ..evidence.frame_schema import model_schema
+from ..evidence.registry import evidence_kinds, kinds_version
 from ..evidence.vocab import SourceType
 from .spec import Condition, Measure, Select
 
@@ -46,9 +49,28 @@ def _info(name: str, tp: object, shape: str) -> FieldInfo:
     return FieldInfo(name, "text")
 
 
-@cache
 def kind_fields(kind: str) -> Mapping[str, FieldInfo]:
-    """Fields of one evidence kind (raises ``KeyError`` for an unknown kind)."""
+    """Fields of one evidence kind (raises ``KeyError`` for an unknown kind). Follows the
+    kind registry: a kind registered (or replaced) later is seen, as are its derived columns."""
+    return _kind_fields(kind, kinds_version())
+
+
+def _derived_info(name: str, dtype: Any) -> FieldInfo:
+    """A derived column's field, typed from its frame dtype."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return FieldInfo(name, "category", tuple(str(c) for c in dtype.categories))
+    text = str(dtype)
+    if "datetime" in text:
+        return FieldInfo(name, "date")
+    if text in ("string", "object"):
+        return FieldInfo(name, "text")
+    if text in ("bool", "boolean"):
+        return FieldInfo(name, "bool")
+    return FieldInfo(name, "number")
+
+
+@lru_cache(maxsize=256)
+def _kind_fields(kind: str, version: int) -> Mapping[str, FieldInfo]:
     model = evidence_kinds()[kind]
     out: dict[str, FieldInfo] = {}
     for col in columns(model):
@@ -64,9 +86,11 @@ def kind_fields(kind: str) -> Mapping[str, FieldInfo]:
             tp = "date"
         out[name] = FieldInfo(name, tp)
     out["source_type"] = FieldInfo("source_type", "category", tuple(v.value for v in SourceType))
-    for name, dtype in DERIVED_EVIDENCE.items():
-        if hasattr(model, name):  # a kind provides a derived column through a property
-            out[name] = FieldInfo(name, "date" if "datetime" in str(dtype) else "number")
+    # the columns this kind derives (derived_columns(): effective_date, known_date, wage's
+    # benchmark_ratio ...); the first source's columns are typed above
+    for derived in model_schema(model).derived:
+        if derived.name not in out:
+            out[derived.name] = _derived_info(derived.name, derived.dtype)
     return out
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from ..hooks import FrameCheck
 from ..model import EvidenceBase, Slug
 from ..registry import evidence_kind
 from ..vocab import AssessmentAnswer
@@ -31,3 +32,12 @@ class Assessment(EvidenceBase):
         if (self.answer is None) == (self.value is None):
             raise ValueError("give exactly one of answer or value")
         return self
+
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (
+            FrameCheck(
+                "give exactly one of answer or value",
+                lambda v: v.has("answer") == v.has("value"),
+            ),
+        )

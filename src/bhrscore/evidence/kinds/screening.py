@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..hooks import FrameCheck
 from ..model import EvidenceBase
 from ..registry import evidence_kind
 from ..vocab import ScreeningTopic
@@ -56,3 +57,11 @@ class Screening(EvidenceBase):
                 "a screening found no allegation, so there is no company_response to record"
             )
         return self
+
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        """The columnar twin of :meth:`_one_company` (the loader's fast path)."""
+        return (
+            FrameCheck("a screening is of one company", lambda v: v.has("group")),
+            FrameCheck("a screening has no company_response", lambda v: v.has("company_response")),
+        )

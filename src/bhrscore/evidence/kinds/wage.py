@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 from ..codes import CurrencyCode
+from ..hooks import DerivedColumn, FrameCheck
 from ..model import EvidenceBase, Model
 from ..registry import evidence_kind
 from ..vocab import PayPeriod, PeerLevel, WageBenchmarkType, WageGapType
@@ -34,6 +35,15 @@ class Arrears(Model):
         if self.amount is None and self.days is None and self.workers_affected is None:
             raise ValueError("arrears need at least one of amount, days or workers_affected")
         return self
+
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (
+            FrameCheck(
+                "arrears need at least one of amount, days or workers_affected",
+                lambda v: ~(v.has("amount") | v.has("days") | v.has("workers_affected")),
+            ),
+        )
 
 
 class WageGap(Model):
@@ -78,12 +88,48 @@ class Wage(EvidenceBase):
             raise ValueError("a wage amount needs its pay_period (hour, day, week, month, year)")
         return self
 
+    @classmethod
+    def frame_checks(cls) -> tuple[FrameCheck, ...]:
+        return (
+            FrameCheck(
+                "give at least one of amount, arrears, gap or relative_to_peers",
+                lambda v: (
+                    ~(
+                        v.has("amount")
+                        | v.has("arrears")
+                        | v.has("gap")
+                        | v.has("relative_to_peers")
+                    )
+                ),
+            ),
+            FrameCheck(
+                "a benchmark needs the wage amount",
+                lambda v: v.has("benchmark") & ~v.has("amount"),
+            ),
+            FrameCheck(
+                "amounts need a currency",
+                lambda v: (v.has("amount") | v.has("arrears.amount")) & ~v.has("currency"),
+            ),
+            FrameCheck(
+                "a wage amount needs its pay_period",
+                lambda v: v.has("amount") & ~v.has("pay_period"),
+            ),
+        )
+
+    @classmethod
+    def derived_columns(cls) -> tuple[DerivedColumn, ...]:
+        return (
+            DerivedColumn(
+                "benchmark_ratio",
+                "Float64",
+                lambda v: v["amount"] / v["benchmark.amount"],
+                "wage divided by its benchmark (1.0 = at the benchmark)",
+            ),
+        )
+
     @property
     def benchmark_ratio(self) -> float | None:
         """Wage divided by its benchmark (1.0 = at the benchmark)."""
         if self.benchmark is None or self.amount is None:
             return None
         return self.amount / self.benchmark.amount
-
-    def derived(self) -> dict[str, Any]:
-        return {"benchmark_ratio": self.benchmark_ratio}

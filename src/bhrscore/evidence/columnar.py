@@ -1,0 +1,667 @@
+"""Validate whole columns at once against the frame schema of :mod:`.frame_schema`.
+
+Readers hand over :class:`Cells`: one table's records column by column, as read (text cells
+of CSV/XLSX, or typed JSON values). :func:`validate` converts every column to its frame dtype
+and decides, per row, whether the row is *certainly valid*: every value has the right type,
+is in its vocabulary, matches its pattern, length and bounds, required fields are there,
+nothing is given that the kind does not have, and the kinds' frame checks pass. Such rows go
+straight into the frames. Every other row (invalid, or merely doubtful: an unusual number
+format, a non-ASCII value under a Unicode-sensitive pattern, an undecidable validator) goes
+through pydantic, which is authoritative and words the messages.
+
+The acceptance test is a sufficient condition for pydantic's acceptance with the same values;
+the property tests compare this path with the record-by-record one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .frame import COMPANY_RENAMES, Parts, Table, base_dtypes, item_dtypes
+from .frame_schema import (
+    NO_DEFAULT,
+    PYDANTIC_WHITESPACE,
+    ItemList,
+    Leaf,
+    ModelSchema,
+    table_schema,
+)
+from .hooks import FrameView, as_mask
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+Flavor = Literal["flat", "json"]
+
+# datetime64[ns] holds 1677-09-21 .. 2262-04-11; whole years inside that range are accepted
+MIN_YEAR, MAX_YEAR = 1678, 2261
+_FLAT_INT = r"^-?(0|[1-9][0-9]{0,17})$"
+_FLAT_FLOAT = r"^-?(0|[1-9][0-9]{0,300})(\.[0-9]{1,300})?([eE][-+]?[0-9]{1,3})?$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MIN_DAY = int((np.datetime64(f"{MIN_YEAR}-01-01") - np.datetime64("1970-01-01")).astype(int))
+_MAX_DAY = int((np.datetime64(f"{MAX_YEAR}-12-31") - np.datetime64("1970-01-01")).astype(int))
+_LIST_JOIN = "\x1f"
+
+
+@dataclass
+class Items:
+    """The items of one list of objects (``sources``), one row per item in owner order."""
+
+    owner: IntArray
+    valid: BoolArray  # False: the item itself is null (``[null]`` in JSON)
+    cells: Cells
+    given: BoolArray | None = None  # per owner row: the list is given (JSON ``[]`` counts)
+
+
+@dataclass
+class Cells:
+    """One table's records as read, column by column (leaf names of the frame schema)."""
+
+    n: int
+    flavor: Flavor
+    values: dict[str, pa.Array] = field(default_factory=dict)
+    lists: dict[str, pa.Array] = field(default_factory=dict)  # list<...> per row
+    present: dict[str, BoolArray] = field(default_factory=dict)  # objects (JSON only)
+    items: dict[str, Items] = field(default_factory=dict)
+    undecided: BoolArray | None = None  # rows that must go to pydantic whatever their values
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the fast path must leave to pydantic (and the readers' checks)."""
+
+    max_chars: int = 131_072
+    max_digits: int = 18
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _given(raw: pa.Array | None, n: int) -> BoolArray:
+    if raw is None or pa.types.is_null(raw.type):
+        return np.zeros(n, dtype=bool)
+    return np.asarray(raw.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _np(mask: Any) -> BoolArray:
+    """A pyarrow boolean array (nulls = False) -> numpy."""
+    if isinstance(mask, pa.ChunkedArray):
+        mask = mask.combine_chunks()
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _is_text(raw: pa.Array) -> bool:
+    return bool(pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type))
+
+
+def _null_strings(n: int) -> pa.Array:
+    return pa.nulls(n, pa.string())
+
+
+def _take_valid(values: pa.Array, valid: BoolArray) -> pa.Array:
+    """``values`` with entries where not ``valid`` set to null."""
+    return pc.if_else(pa.array(valid), values, pa.scalar(None, values.type))
+
+
+# --- value conversion: raw column -> (frame values, certainly valid) -------------------------
+
+
+@dataclass
+class Converted:
+    values: Any  # pyarrow array (string/choice codes/...) or numpy
+    ok: BoolArray  # value certainly valid (meaningful where given)
+
+
+def _convert_str(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> Converted:
+    n = len(raw)
+    if pa.types.is_null(raw.type):
+        return Converted(_null_strings(n), np.ones(n, dtype=bool))
+    if not _is_text(raw):
+        return Converted(_null_strings(n), np.zeros(n, dtype=bool))
+    s = raw
+    if flavor == "json" and leaf.strip:
+        s = pc.utf8_trim(s, characters=PYDANTIC_WHITESPACE)
+    ok = np.ones(n, dtype=bool)
+    longest = pc.max(pc.binary_length(s)).as_py() if n else 0
+    if longest is not None and longest > limits.max_chars:
+        ok &= _np(pc.less_equal(pc.utf8_length(s), limits.max_chars))
+    if leaf.min_length is not None or leaf.max_length is not None:
+        length = pc.utf8_length(s)
+        if leaf.min_length is not None:
+            ok &= _np(pc.greater_equal(length, leaf.min_length))
+        if leaf.max_length is not None:
+            ok &= _np(pc.less_equal(length, leaf.max_length))
+    if leaf.pattern is not None:
+        try:
+            ok &= _np(pc.match_substring_regex(s, leaf.pattern))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ok[:] = False  # a pattern RE2 cannot run: pydantic decides
+        if leaf.unicode_sensitive:
+            ok &= _np(pc.string_is_ascii(s))
+    for check in leaf.checks:
+        ok &= _np(check.accepts(pc.fill_null(s, "")))
+    return Converted(s, ok)
+
+
+def _convert_choice(raw: pa.Array, leaf: Leaf) -> Converted:
+    n = len(raw)
+    choices = list(leaf.choices or ())
+    if pa.types.is_null(raw.type) or not choices:
+        return Converted(pa.nulls(n, pa.int32()), np.zeros(n, dtype=bool))
+    if not _is_text(raw):
+        return Converted(pa.nulls(n, pa.int32()), np.zeros(n, dtype=bool))
+    codes = pc.index_in(raw, value_set=pa.array(choices, pa.string()))
+    ok = np.asarray(codes.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return Converted(codes, ok)
+
+
+def _days_in_month(year: IntArray, month: IntArray) -> IntArray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    table = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    days = table[np.clip(month - 1, 0, 11)]
+    out: IntArray = days + ((month == 2) & leap)
+    return out
+
+
+def _convert_date(raw: pa.Array) -> Converted:
+    n = len(raw)
+    empty = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if pa.types.is_null(raw.type):
+        return Converted(empty, np.ones(n, dtype=bool))
+    if not _is_text(raw):
+        return Converted(empty, np.zeros(n, dtype=bool))
+    shaped = _np(pc.match_substring_regex(raw, _ISO_DATE))
+    if (shaped | ~_given(raw, n)).all():
+        # every value is shaped like a date: Arrow's strict cast checks the calendar
+        try:
+            days = pc.cast(raw, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            days = None
+        if days is not None:
+            days = np.nan_to_num(np.asarray(days, dtype=np.float64), nan=0).astype(np.int64)
+            ok = shaped & (days >= _MIN_DAY) & (days <= _MAX_DAY)
+            values = days.astype("datetime64[D]").astype("datetime64[ns]")
+            values[~ok] = np.datetime64("NaT")
+            return Converted(values, ok)
+    safe = pc.if_else(pa.array(shaped), raw, pa.scalar("1970-01-01"))
+    safe = pc.fill_null(safe, "1970-01-01")
+    year = pc.cast(pc.utf8_slice_codeunits(safe, 0, 4), pa.int64()).to_numpy()
+    month = pc.cast(pc.utf8_slice_codeunits(safe, 5, 7), pa.int64()).to_numpy()
+    day = pc.cast(pc.utf8_slice_codeunits(safe, 8, 10), pa.int64()).to_numpy()
+    ok = shaped & (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12)
+    ok &= (day >= 1) & (day <= _days_in_month(year, month))
+    y = np.where(ok, year, 1970)
+    m = np.where(ok, month, 1)
+    d = np.where(ok, day, 1)
+    stamp = (
+        (y - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+        + (m - 1).astype("timedelta64[M]")
+    ).astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    values = stamp.astype("datetime64[ns]")
+    values[~ok] = np.datetime64("NaT")
+    return Converted(values, ok)
+
+
+def _bounds_ok(values: Any, bounds: tuple[tuple[str, float], ...]) -> BoolArray:
+    ok = np.ones(len(values), dtype=bool)
+    for op, bound in bounds:
+        with np.errstate(invalid="ignore"):
+            if op == "gt":
+                ok &= values > bound
+            elif op == "ge":
+                ok &= values >= bound
+            elif op == "lt":
+                ok &= values < bound
+            elif op == "le":
+                ok &= values <= bound
+    return ok
+
+
+def _convert_int(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> Converted:
+    n = len(raw)
+    if pa.types.is_null(raw.type):
+        return Converted(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if flavor == "flat" and _is_text(raw):
+        shaped = _np(pc.match_substring_regex(raw, _FLAT_INT))
+        safe = pc.fill_null(pc.if_else(pa.array(shaped), raw, pa.scalar("0")), "0")
+        values = pc.cast(safe, pa.int64()).to_numpy()
+        ok = shaped
+    elif pa.types.is_integer(raw.type):
+        values = pc.fill_null(pc.cast(raw, pa.int64()), 0).to_numpy()
+        ok = np.ones(n, dtype=bool)
+        if limits.max_digits < 19:
+            ok &= np.abs(values) < 10**limits.max_digits
+    else:
+        return Converted(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
+    ok &= _bounds_ok(values, leaf.bounds)
+    return Converted(values, ok)
+
+
+def _convert_float(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> Converted:
+    n = len(raw)
+    if pa.types.is_null(raw.type):
+        return Converted(np.zeros(n), np.ones(n, dtype=bool))
+    if flavor == "flat" and _is_text(raw):
+        shaped = _np(pc.match_substring_regex(raw, _FLAT_FLOAT))
+        safe = pc.fill_null(pc.if_else(pa.array(shaped), raw, pa.scalar("0")), "0")
+        values = pc.cast(safe, pa.float64()).to_numpy()
+        ok = shaped & np.isfinite(values)
+    elif pa.types.is_floating(raw.type) or pa.types.is_integer(raw.type):
+        values = pc.fill_null(pc.cast(raw, pa.float64()), 0.0).to_numpy()
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(values) & ~((values == 0) & np.signbit(values))
+            ok &= np.abs(values) < 10.0**limits.max_digits
+    else:
+        return Converted(np.zeros(n), np.zeros(n, dtype=bool))
+    ok &= _bounds_ok(values, leaf.bounds)
+    return Converted(values, ok)
+
+
+def _convert_bool(raw: pa.Array, flavor: Flavor) -> Converted:
+    n = len(raw)
+    if pa.types.is_null(raw.type):
+        return Converted(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    if flavor == "flat" and _is_text(raw):
+        true = _np(pc.equal(raw, "true"))
+        false = _np(pc.equal(raw, "false"))
+        return Converted(true, true | false)
+    if pa.types.is_boolean(raw.type):
+        return Converted(_np(raw), np.ones(n, dtype=bool))
+    return Converted(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+
+
+def _convert_scalar(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> Converted:
+    if leaf.type == "str":
+        return _convert_str(raw, leaf, flavor, limits)
+    if leaf.type == "choice":
+        return _convert_choice(raw, leaf)
+    if leaf.type == "date":
+        return _convert_date(raw)
+    if leaf.type == "int":
+        return _convert_int(raw, leaf, flavor, limits)
+    if leaf.type == "float":
+        return _convert_float(raw, leaf, flavor, limits)
+    return _convert_bool(raw, flavor)
+
+
+# --- converted values -> frame Series --------------------------------------------------------
+
+
+def string_series(values: pa.Array) -> pd.Series:
+    """A pandas ``string`` Series from a pyarrow string array (no copy through Python
+    objects where pandas stores strings in pyarrow, as it does from pandas 3)."""
+    if pd.StringDtype().storage == "pyarrow":
+        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())))
+    return pd.Series(values.to_pylist(), dtype="string")  # pragma: no cover - pandas < 3
+
+
+def _series(conv: Converted, leaf: Leaf, dtype: Any, keep: BoolArray) -> pd.Series:
+    """Frame values where ``keep`` (given and certainly valid), missing elsewhere."""
+    n = len(keep)
+    if leaf.type == "str":
+        values = _take_valid(conv.values, keep) if not keep.all() else conv.values
+        return string_series(values)
+    if leaf.type == "choice":
+        cats = list(dtype.categories)
+        remap = np.array([cats.index(c) for c in (leaf.choices or ())] + [-1], dtype=np.int64)
+        codes = pc.fill_null(conv.values, len(remap) - 1).to_numpy(zero_copy_only=False)
+        codes = np.where(keep, remap[np.asarray(codes, dtype=np.int64)], -1)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+    if leaf.type == "date":
+        values = np.where(keep, conv.values, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
+        return pd.Series(values)
+    if leaf.type == "int":
+        return pd.Series(pd.arrays.IntegerArray(np.asarray(conv.values, dtype=np.int64), ~keep))
+    if leaf.type == "float":
+        return pd.Series(pd.arrays.FloatingArray(np.asarray(conv.values, dtype=np.float64), ~keep))
+    return pd.Series(pd.arrays.BooleanArray(np.asarray(conv.values, dtype=bool), ~keep[:n]))
+
+
+def _fill(series: pd.Series, rows: BoolArray, leaf: Leaf) -> pd.Series:
+    """``series`` with the leaf's default where ``rows``."""
+    if leaf.default is NO_DEFAULT or leaf.default is None or not rows.any():
+        return series
+    if leaf.many:
+        default = tuple(leaf.default)
+        if default == ():
+            return series  # missing lists already hold ()
+        out = series.to_numpy(dtype=object, copy=True)
+        filler = np.empty(int(rows.sum()), dtype=object)
+        filler[:] = [default] * len(filler)
+        out[rows] = filler
+        return pd.Series(out, dtype=object)
+    return series.where(~rows, leaf.default)
+
+
+# --- lists of values --------------------------------------------------------------------------
+
+
+def _list_parts(raw: pa.Array) -> tuple[pa.Array, IntArray, IntArray, BoolArray]:
+    """Flattened items, owner of each item, item count per row, row given."""
+    given = np.asarray(raw.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    lengths = pc.fill_null(pc.list_value_length(raw), 0).to_numpy().astype(np.int64)
+    flat = pc.list_flatten(raw)
+    owner = np.repeat(np.arange(len(raw), dtype=np.int64), lengths)
+    return flat, owner, lengths, given
+
+
+def _tuples(items: pa.Array, lengths: IntArray, keep: BoolArray) -> tuple[pd.Series, BoolArray]:
+    """Rows' items as shared tuples (one tuple object per distinct list); rows whose items
+    hold the join character are reported as not representable."""
+    n = len(lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    if pa.types.is_null(items.type):
+        items = pa.nulls(len(items), pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items.cast(pa.string()))
+    bad = np.zeros(n, dtype=bool)
+    if len(items):
+        holds = _np(pc.match_substring(items, _LIST_JOIN))
+        if holds.any():
+            owner = np.repeat(np.arange(n), lengths)
+            bad[owner[holds]] = True
+    joined = pc.binary_join(lists, _LIST_JOIN)
+    encoded = (
+        pc.dictionary_encode(joined).combine_chunks()
+        if isinstance(joined, pa.ChunkedArray)
+        else pc.dictionary_encode(joined)
+    )
+    uniques = encoded.dictionary.to_pylist()
+    shared = np.empty(len(uniques) + 1, dtype=object)
+    shared[: len(uniques)] = [tuple(u.split(_LIST_JOIN)) if u else () for u in uniques]
+    shared[len(uniques)] = ()
+    idx = pc.fill_null(encoded.indices, len(uniques)).to_numpy(zero_copy_only=False)
+    idx = np.where(keep & (lengths > 0), np.asarray(idx, dtype=np.int64), len(uniques))
+    return pd.Series(shared[idx], dtype=object), bad
+
+
+def _convert_many(
+    raw: pa.Array | None, leaf: Leaf, flavor: Flavor, limits: Limits, n: int
+) -> tuple[pd.Series, BoolArray, BoolArray]:
+    """(tuples, given, certainly valid) for a list-of-values leaf."""
+    if raw is None or pa.types.is_null(raw.type):
+        empty = np.empty(n, dtype=object)
+        empty[:] = [()] * n
+        return pd.Series(empty, dtype=object), np.zeros(n, bool), np.ones(n, bool)
+    if not (pa.types.is_list(raw.type) or pa.types.is_large_list(raw.type)):
+        empty = np.empty(n, dtype=object)
+        empty[:] = [()] * n
+        given = _given(raw, n)
+        return pd.Series(empty, dtype=object), given, ~given
+    flat, owner, lengths, given = _list_parts(raw)
+    item_leaf = Leaf(**{**leaf.__dict__, "many": False})
+    conv = _convert_scalar(flat, item_leaf, flavor, limits)
+    item_ok = conv.ok & _given(flat, len(flat))
+    ok = np.ones(n, dtype=bool)
+    if len(owner):
+        ok &= np.bincount(owner[~item_ok], minlength=n) == 0
+    if leaf.list_min is not None:
+        ok &= lengths >= leaf.list_min
+    if leaf.list_max is not None:
+        ok &= lengths <= leaf.list_max
+    if leaf.type == "str":
+        items = conv.values
+    elif leaf.type == "choice":
+        items = pc.take(pa.array(list(leaf.choices or ()), pa.string()), conv.values)
+    else:  # lists of numbers or dates: no such field today; pydantic decides
+        return _convert_many_generic(n, given)
+    tuples, unrepresentable = _tuples(items, lengths, given & ok)
+    return tuples, given, ok & ~unrepresentable
+
+
+def _convert_many_generic(n: int, given: BoolArray) -> tuple[pd.Series, BoolArray, BoolArray]:
+    empty = np.empty(n, dtype=object)
+    empty[:] = [()] * n
+    return pd.Series(empty, dtype=object), given, ~given
+
+
+# --- the model walk -------------------------------------------------------------------------
+
+
+@dataclass
+class _Result:
+    columns: dict[str, pd.Series]
+    bad: BoolArray
+    items: dict[str, pd.DataFrame]
+    present: dict[str, BoolArray]
+
+
+def _validate(
+    cells: Cells,
+    models: list[ModelSchema],
+    codes: IntArray,
+    dtypes: Mapping[str, Any],
+    item_types: Mapping[str, Mapping[str, Any]],
+    limits: Limits,
+) -> _Result:
+    n = cells.n
+    bad = np.zeros(n, dtype=bool) if cells.undecided is None else cells.undecided.copy()
+    bad |= codes < 0
+    masks: dict[tuple[int, ...], BoolArray] = {}
+
+    def of_kinds(ks: list[int]) -> BoolArray:
+        key = tuple(sorted(set(ks)))
+        if key not in masks:
+            masks[key] = (
+                np.ones(n, dtype=bool)
+                if len(key) == len(models) and not (codes < 0).any()
+                else np.isin(codes, key)
+            )
+        return masks[key]
+
+    for k, model in enumerate(models):
+        if not model.decidable:
+            bad |= codes == k
+    leaf_owners: dict[str, list[tuple[Leaf, int]]] = {}
+    for k, model in enumerate(models):
+        for name, leaf in model.leaves.items():
+            leaf_owners.setdefault(name, []).append((leaf, k))
+    # objects: presence (JSON: the object itself; flat: any value under it)
+    obj_owners: dict[str, list[tuple[Any, int]]] = {}  # path -> (Obj, kind)
+    for k, model in enumerate(models):
+        for path, obj in model.objects.items():
+            obj_owners.setdefault(path, []).append((obj, k))
+    given_of: dict[str, BoolArray] = {}
+    for name, owners in leaf_owners.items():
+        leaf0 = owners[0][0]
+        raw = cells.lists.get(name) if leaf0.many else cells.values.get(name)
+        if leaf0.many and raw is None:
+            raw = cells.values.get(name)  # a scalar where a list belongs: pydantic decides
+        given_of[name] = _given(raw, n)
+    for name, raw in [*cells.values.items(), *cells.lists.items()]:
+        if name not in leaf_owners:  # a value no kind has: pydantic words it
+            bad |= _given(raw, n)
+    present: dict[str, BoolArray] = {}
+    for path in obj_owners:
+        if cells.flavor == "json" and path in cells.present:
+            present[path] = cells.present[path]
+        else:
+            prefix = path + "."
+            under = [g for name, g in given_of.items() if name.startswith(prefix)]
+            present[path] = np.logical_or.reduce(under) if under else np.zeros(n, dtype=bool)
+    for path, mask in cells.present.items():
+        if path not in obj_owners:
+            bad |= mask
+    for path, owners in obj_owners.items():
+        kinds = [k for _, k in owners]
+        bad |= present[path] & ~of_kinds(kinds)
+        for spec, k in owners:
+            if spec.required:
+                bad |= (codes == k) & ~present[path]
+    # leaves: convert, then extra values, required values and defaults per kind group
+    columns: dict[str, pd.Series] = {}
+    for name, owners in leaf_owners.items():
+        given = given_of[name]
+        kinds = [k for _, k in owners]
+        bad |= given & ~of_kinds(kinds)
+        dtype = dtypes.get(name, "object" if owners[0][0].many else "string")
+        groups: dict[Leaf, list[int]] = {}
+        for leaf, k in owners:
+            groups.setdefault(leaf, []).append(k)
+        series: pd.Series | None = None
+        for leaf, ks in groups.items():
+            rows = of_kinds(ks) if len(groups) > 1 else np.ones(n, dtype=bool)
+            if leaf.many:
+                raw = cells.lists.get(name)
+                if raw is None:
+                    raw = cells.values.get(name)
+                part, _given_k, ok = _convert_many(raw, leaf, cells.flavor, limits, n)
+            else:
+                raw = cells.values.get(name)
+                conv = _convert_scalar(
+                    raw if raw is not None else pa.nulls(n), leaf, cells.flavor, limits
+                )
+                ok = conv.ok
+                part = _series(conv, leaf, dtype, given & ok)
+            rows_k = of_kinds(ks)
+            if not leaf.decidable:
+                bad |= rows_k & given
+            bad |= rows_k & given & ~ok
+            materialized = _materialized(leaf.parent, rows_k, present, models, codes)
+            missing = rows_k & materialized & ~given
+            if leaf.required:
+                bad |= missing
+            part = _fill(part, missing, leaf)
+            series = part if series is None else series.where(~rows, part)
+        assert series is not None
+        columns[name] = series
+    # lists of objects
+    items_out: dict[str, pd.DataFrame] = {}
+    list_owners: dict[str, list[tuple[Any, int]]] = {}
+    for k, model in enumerate(models):
+        for path, lst in model.lists.items():
+            list_owners.setdefault(path, []).append((lst, k))
+    for path in cells.items:
+        if path not in list_owners:
+            bad |= np.bincount(cells.items[path].owner, minlength=n) > 0
+    for path, holders in list_owners.items():
+        lst0: ItemList = holders[0][0]
+        got = cells.items.get(path)
+        if got is None:
+            got = Items(np.zeros(0, np.int64), np.zeros(0, bool), Cells(0, cells.flavor))
+        count = np.bincount(got.owner, minlength=n) if len(got.owner) else np.zeros(n, np.int64)
+        given = got.given if got.given is not None else count > 0
+        bad |= given & ~of_kinds([k for _, k in holders])
+        for lst, k in holders:
+            rows = codes == k
+            if not lst.decidable:
+                bad |= rows & given
+            if lst.required:
+                bad |= rows & ~given
+            if lst.list_min is not None:
+                bad |= rows & given & (count < lst.list_min)
+            if lst.list_max is not None:
+                bad |= rows & (count > lst.list_max)
+        item_codes = np.zeros(len(got.owner), dtype=np.int64)
+        sub = _validate(
+            got.cells,
+            [lst0.item],
+            item_codes,
+            item_types[path],
+            {},
+            limits,
+        )
+        item_bad = sub.bad | ~got.valid
+        if len(got.owner):
+            bad |= np.bincount(got.owner[item_bad], minlength=n) > 0
+        item_frame = pd.DataFrame({"owner": got.owner, **sub.columns})
+        items_out[path] = item_frame
+    # frame checks (the twins of the model validators)
+    view = FrameView(dict(columns), n, present=present, items=items_out)
+    seen: dict[int, tuple[str | None, Any, list[int]]] = {}
+    for k, model in enumerate(models):
+        for scope, check in model.checks:
+            seen.setdefault(id(check), (scope, check, []))[2].append(k)
+    for scope, check, ks in seen.values():
+        rows = of_kinds(ks)
+        if not rows.any():
+            continue
+        if scope is not None:
+            rows &= _materialized(scope, rows, present, models, codes, include_self=True)
+            failing = check.failing(view.scope(scope))
+        else:
+            failing = check.failing(view)
+        bad |= rows & failing
+    return _Result(columns, bad, items_out, present)
+
+
+def _materialized(
+    path: str | None,
+    rows: BoolArray,
+    present: Mapping[str, BoolArray],
+    models: list[ModelSchema],
+    codes: IntArray,
+    include_self: bool = True,
+) -> BoolArray:
+    """Rows where the object at ``path`` exists (given, or created by its default)."""
+    if path is None:
+        return np.ones(len(rows), dtype=bool)
+    out = present.get(path, np.zeros(len(rows), dtype=bool)).copy()
+    for k, model in enumerate(models):
+        obj = model.objects.get(path)
+        if obj is not None and obj.materialized:
+            out |= codes == k
+    parent = path.rsplit(".", 1)[0] if "." in path else None
+    if parent is not None:
+        out &= _materialized(parent, rows, present, models, codes)
+    return out
+
+
+def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[Parts, BoolArray]:
+    """Typed field columns and item tables for every row, and which rows are certainly
+    valid (only those rows' values are meaningful)."""
+    limits = limits or Limits()
+    schema = table_schema(table)
+    models = list(schema.models.values())
+    n = cells.n
+    if table == "evidence":
+        raw = cells.values.get("kind")
+        if raw is None or not _is_text(raw):
+            codes = np.full(n, -1, dtype=np.int64)
+        else:
+            found = pc.index_in(raw, value_set=pa.array(list(schema.kinds), pa.string()))
+            codes = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
+    else:
+        codes = np.zeros(n, dtype=np.int64)
+    dtypes = dict(base_dtypes(table))
+    if table == "companies":
+        for old, new in COMPANY_RENAMES.items():
+            dtypes[old] = dtypes.pop(new)
+    item_types = {path: item_dtypes(table, path) for path in schema.lists}
+    result = _validate(cells, models, codes, dtypes, item_types, limits)
+    ok = ~result.bad
+    base = pd.DataFrame({name: result.columns[name] for name in dtypes if name in result.columns})
+    for name, dtype in dtypes.items():
+        if name not in base:
+            base[name] = pd.Series([None] * n, dtype="object").astype(dtype)
+    base = base[list(dtypes)]
+    if table == "companies":
+        base = base.rename(columns=COMPANY_RENAMES)
+    items = {path: frame.astype(item_types[path]) for path, frame in result.items.items()}
+    return Parts(base.reset_index(drop=True), items), ok
+
+
+def take(parts: Parts, rows: IntArray, table: Table) -> Parts:
+    """The parts of the given rows, renumbered 0..len(rows)-1."""
+    if len(rows) == len(parts.base) and (not len(rows) or rows[-1] == len(rows) - 1):
+        return parts  # every row, in order
+    base = parts.base.iloc[rows].reset_index(drop=True)
+    position = np.full(len(parts.base), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    items = {}
+    for path, long in parts.items.items():
+        owner = long["owner"].to_numpy(dtype=np.int64)
+        keep = position[owner] >= 0 if len(owner) else np.zeros(0, dtype=bool)
+        kept = long.loc[keep].copy()
+        kept["owner"] = position[owner[keep]]
+        items[path] = kept.reset_index(drop=True).astype(item_dtypes(table, path))
+    return Parts(base, items)
+
+
+__all__ = ["Cells", "Items", "Limits", "as_mask", "take", "validate"]
