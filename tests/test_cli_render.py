@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def numbers_of(card: ScoreCard) -> list[str]:
         out += [fmt_num(row[t]) for t in themes]
         out.append(span(row["total_low"], row["total_high"]))
         out.append(span(row["rank_low"], row["rank_high"], digits=0))
-        out.append(f"{100 * float(row['coverage']):.0f}%")
+        # coverage in whole percent rounded down, as the insufficiency reasons write it
+        out.append(f"{math.floor(100 * float(row['coverage']) + 1e-9)}%")
     return out
 
 

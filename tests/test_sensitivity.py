@@ -254,3 +254,29 @@ def test_floored_geometric_run_keeps_the_planted_gap(rubric: Rubric, frames: Fra
     assert len(china) == 3
     assert (china["diff_aggregation"] < 0).all()  # china scores lower, geometric or not
     assert china["sign_kept"].all()
+
+
+def test_group_differences_leave_out_companies_with_insufficient_evidence() -> None:
+    from bhrscore.evidence.model import Company
+
+    from .rubric_support import AS_OF
+    from .rubric_support import rubric as make_rubric
+
+    rubric3, evidence = _three_companies()
+    rubric3 = make_rubric(
+        [node.model_dump(exclude_none=True) for node in rubric3.tree],
+        missing="zero",
+        min_coverage=0.5,
+    )
+    hq = {"a": "DE", "b": "DE", "c": "FR"}
+    companies = tuple(
+        Company(id=c.id, name=c.name, hq_country=hq[c.id]) for c in evidence.companies
+    )
+    evidence = EvidenceSet(companies=companies, evidence=evidence.evidence)
+    result = sensitivity(evidence, rubric3, AS_OF, n=0, by="hq_country")
+    # b has no evidence (coverage 0 < 0.5): unranked, and out of DE's mean, as in compare().
+    # DE = {a} = 50 (not (50 + 40) / 2 = 45 with b); FR = {c} = 60; DE - FR = -10
+    pair = result.groups.set_index(["group_a", "group_b"]).loc[("DE", "FR")]
+    assert (pair["n_a"], pair["n_b"]) == (1, 1)
+    assert pair["base_diff"] == pytest.approx(-10.0)
+    assert result.companies.set_index("company_id")["base_rank"].isna()["b"]

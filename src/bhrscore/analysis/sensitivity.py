@@ -13,7 +13,9 @@ the spirit of the OECD/JRC *Handbook on Constructing Composite Indicators*.
 
 and reports each company's median rank and rank interval, each run's Spearman rank correlation
 with the base ranking, and whether group differences (by origin group by default) keep their
-sign. Column contracts: :data:`COMPANY_COLUMNS`, :data:`RUN_COLUMNS`, :data:`GROUP_SIGN_COLUMNS`.
+sign (group means leave out companies with insufficient evidence, as :func:`compare` does by
+default; they are unranked in every run). Column contracts: :data:`COMPANY_COLUMNS`,
+:data:`RUN_COLUMNS`, :data:`GROUP_SIGN_COLUMNS`.
 
 **Policy alternatives that say nothing.** As in the OECD/JRC handbook, the geometric alternative
 floors indicator scores at :data:`GEOMETRIC_FLOOR` (1 point of 100) before a geometric mean
@@ -532,8 +534,9 @@ def sensitivity(
         ["base_rank", "company_id"], kind="stable", na_position="last"
     )
     judged = [r for r in scenario_runs.values() if r not in left_out]
+    # Group means, like compare()'s default, leave out companies with insufficient evidence.
     groups = _group_signs(
-        card, totals_frame, weight_runs, scenario_runs, judged, by_keys, origin_groups, level
+        card, ranked_totals, weight_runs, scenario_runs, judged, by_keys, origin_groups, level
     )
     options = {
         "n": n,

@@ -146,7 +146,7 @@ def ranked_table(card: ScoreCard, top: int | None, console: Console | None = Non
             cells.append(span(row["total_low"], row["total_high"]))
         cells += [fmt_num(row[t]) for t in themes]
         cells += [
-            "-" if is_missing(row["coverage"]) else f"{100 * float(row['coverage']):.0f}%",
+            _percent(row["coverage"]),
             str(int(pen.get(row["company_id"], 0))),
         ]
         if has_rank_interval:
@@ -194,7 +194,7 @@ def trend_table(table: pd.DataFrame, top: int | None, console: Console | None = 
         for d in dates:
             r = cells.loc[(company, d)]
             rank = "-" if is_missing(r["rank"]) else str(int(r["rank"]))
-            coverage = "-" if is_missing(r["coverage"]) else f"{100 * float(r['coverage']):.0f}%"
+            coverage = _percent(r["coverage"])
             row.append(f"{fmt_num(r['total'])} ({rank}, {coverage})")
         rows.append(row)
     print_table(
@@ -349,3 +349,10 @@ def write_trend(table: pd.DataFrame, cards: list[ScoreCard], prefix: Path, fmt: 
     meta_path = prefix.with_name(f"{prefix.name}.trend.meta.json")
     atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return [*written, meta_path]
+
+
+def _percent(coverage: Any) -> str:
+    """Coverage as whole percent rounded down, as the insufficiency reasons write it."""
+    from ..rubric.sufficiency import percent_floor
+
+    return "-" if is_missing(coverage) else f"{percent_floor(float(coverage))}%"

@@ -159,6 +159,7 @@ def _print_text(
         f"{seed}){'' if no_policies else ' + alternative missing-data policy and aggregation'}; "
         f"method {result.options['method']}",
         markup=False,
+        soft_wrap=False,
     )
     pct = round(100 * level)
     columns = [Column("company", "id", key=True)]
@@ -172,7 +173,7 @@ def _print_text(
             fmt_num(r.base_total),
             _int(r.base_rank),
             fmt_num(r.median_rank, 0),
-            f"{fmt_num(r.rank_low, 0)}-{fmt_num(r.rank_high, 0)}",
+            _range(r.rank_low, r.rank_high, 0, "-"),
             _int(r.rank_missing),
             _int(r.rank_aggregation),
         ]
@@ -185,20 +186,25 @@ def _print_text(
             f"Spearman rank correlation with the base ranking over the weight runs: median "
             f"{weights.median():.3f}, min {weights.min():.3f}",
             markup=False,
+            soft_wrap=False,
         )
     for r in result.runs[result.runs["scenario"].isin(["missing", "aggregation"])].itertuples():
-        console.print(f"{safe(r.label)}: Spearman {fmt_num(r.spearman, 3)}", markup=False)
+        console.print(
+            f"{safe(r.label)}: Spearman {fmt_num(r.spearman, 3)}", markup=False, soft_wrap=False
+        )
     floor = result.options.get("geometric_floor")
     if floor is not None:
         console.print(
             f"aggregation: geometric floors indicator scores at {fmt_num(floor)} (OECD/JRC "
             "handbook practice: one indicator at 0 does not zero the total)",
             markup=False,
+            soft_wrap=False,
         )
     if (result.runs["label"] == "missing: exclude").any():
         console.print(
             "missing: exclude leaves companies without any scored evidence unranked (-)",
             markup=False,
+            soft_wrap=False,
         )
     _print_left_out(result.runs)
     if not result.groups.empty:
@@ -216,7 +222,7 @@ def _print_text(
                 [
                     f"{g.group_a} - {g.group_b}",
                     fmt_num(g.base_diff),
-                    f"{fmt_num(g.diff_low)}..{fmt_num(g.diff_high)}",
+                    _range(g.diff_low, g.diff_high, 1, ".."),
                     _pct(g.same_sign_share),
                     fmt_num(g.diff_missing),
                     fmt_num(g.diff_aggregation),
@@ -235,6 +241,7 @@ def _print_left_out(runs: pd.DataFrame) -> None:
             f"{len(weights)} weight run(s) degenerate: left out of the rank intervals, the "
             "group ranges and 'kept'",
             markup=False,
+            soft_wrap=False,
             style="yellow",
         )
     for r in flagged[flagged["scenario"] != "weights"].itertuples(index=False):
@@ -243,6 +250,7 @@ def _print_left_out(runs: pd.DataFrame) -> None:
             "a total, "
             f"{_pct(r.modal_share)} of them at one value): shown, but left out of 'kept'",
             markup=False,
+            soft_wrap=False,
             style="yellow",
         )
 
@@ -253,3 +261,10 @@ def _pct(value: Any) -> str:
 
 def _int(value: object) -> str:
     return "-" if value is None or value is pd.NA else str(value)
+
+
+def _range(low: Any, high: Any, digits: int, sep: str) -> str:
+    """``low-high``, or a single ``-`` when there is no interval (an unranked company)."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return "-"
+    return f"{fmt_num(low, digits)}{sep}{fmt_num(high, digits)}"

@@ -25,6 +25,11 @@ def _percent(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def percent_floor(value: float) -> int:
+    """One coverage as whole percent, rounded down like the reasons (``0.499`` -> 49)."""
+    return math.floor(100 * value + TOLERANCE)
+
+
 def sufficiency(
     coverage: np.ndarray, themes: list[tuple[str, np.ndarray]], min_coverage: float
 ) -> tuple[np.ndarray, pd.Series]:
