@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bhrscore validate examples/kazakhstan
 	$(BIN)/bhrscore score examples/kazakhstan --as-of 2026-11-23 --out out/scorecard
-	$(BIN)/bhrscore compare examples/kazakhstan --as-of 2026-11-23 --by origin_group
+	@echo; echo "== What is recorded, by origin group (every record; Wilson intervals)"
+	$(BIN)/bhrscore compare examples/kazakhstan --as-of 2026-11-23 --by origin_group --evidence --since 2006-01-01
+	@echo; echo "== Scores by origin group: PARTIAL totals, companies with insufficient evidence included"
+	$(BIN)/bhrscore compare examples/kazakhstan --as-of 2026-11-23 --by origin_group --include-insufficient
 	$(BIN)/bhrscore brief examples/kazakhstan --as-of 2026-11-23 --out out/briefing.xlsx
 
 ## test: set up and run the whole test suite (including notebooks)
