@@ -428,14 +428,49 @@ def _import(r: _Reader) -> Imported:
     if len(regions):
         files["regions.yaml"] = _regions_yaml({str(k): list(v) for k, v in regions}, r)
     files[CLASS_FILE] = classes.to_csv(index=False, lineterminator="\n")
-    licence = licence_file(r.folder)
+    return finish_import(
+        r.folder,
+        r.report,
+        release=r.release,
+        layout=layout.name if layout else None,
+        date=r.date.isoformat() if r.date else None,
+        source_url=r.base_url,
+        read=r.files,
+        precision="whole numbers (RDR rounds published scores)",
+        companies=companies,
+        evidence=evidence,
+        catalogue=catalogue,
+        published=published,
+        files=files,
+    )
+
+
+def finish_import(
+    folder: Path,
+    report: ValidationReport,
+    *,
+    release: str,
+    layout: str | None,
+    date: str | None,
+    source_url: Any,
+    read: Any,
+    precision: str,
+    companies: list[Company],
+    evidence: list[Any],
+    catalogue: list[Indicator],
+    published: pd.DataFrame,
+    files: dict[str, str],
+) -> Imported:
+    """The bundle of an RDR release, whatever its layout: the licence beside the release (a
+    warning when there is none), the manifest that says what was read and how, the rubric."""
+    licence = licence_file(folder)
     if licence is not None:
         files["LICENSE"] = licence[1]
     else:
-        r.report.add(
+        report.add(
             [
                 Problem(
-                    str(r.folder),
+                    str(folder),
                     "no LICENSE file found next to the release: check the publisher's terms "
                     "before sharing the bundle",
                     code="no-licence",
@@ -443,39 +478,35 @@ def _import(r: _Reader) -> Imported:
                 )
             ]
         )
-    n_na = sum(1 for e in evidence if getattr(e, "answer", None) is not None)
     manifest = {
         "importer": "rdr",
         "publisher": PUBLISHER,
-        "release": r.release,
-        "layout": layout.name if layout else None,
-        "date": r.date.isoformat() if r.date else None,
-        "source_url": r.base_url,
+        "release": release,
+        "layout": layout,
+        "date": date,
+        "source_url": source_url,
         "licence_file": licence[0].rsplit("/", 1)[-1] if licence else None,
-        "files": r.files,
+        "files": read,
         "counts": {
             "companies": len(companies),
             "records": len(evidence),
-            "not_applicable": n_na,
+            "not_applicable": sum(1 for e in evidence if getattr(e, "answer", None) is not None),
             "indicators_scored_by_rubric": len(catalogue),
         },
-        "warnings": [f"{Path(p.file).name}: {p.message}" for p in r.report.warnings],
-        "published_scores": {
-            "file": "published/scores.csv",
-            "precision": "whole numbers (RDR rounds published scores)",
-        },
+        "warnings": [f"{Path(p.file).name}: {p.message}" for p in report.warnings],
+        "published_scores": {"file": "published/scores.csv", "precision": precision},
     }
     return Imported(
         importer="rdr",
-        release=r.release,
-        layout=layout.name if layout else "unknown",
+        release=release,
+        layout=layout or "unknown",
         companies=tuple(companies),
         evidence=tuple(evidence),
-        rubric=rdr_rubric(r.release, catalogue),
+        rubric=rdr_rubric(release, catalogue),
         published=published,
         files=files,
         manifest=manifest,
-        report=r.report,
+        report=report,
     )
 
 

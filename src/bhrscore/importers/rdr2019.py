@@ -47,7 +47,7 @@ from ..evidence.read import decode
 from ..evidence.report import Problem, ValidationReport, shorten
 from ..evidence.vocab import AssessmentAnswer, Reliability, SourceType, Status
 from .base import PUBLISHED_COLUMNS, Imported, ImporterError, ImportOptions
-from .rdr_method import CATEGORIES, Indicator, rdr_rubric
+from .rdr_method import CATEGORIES, Indicator
 from .table import LINE, SourceTable, read_table, row_problems
 
 PUBLISHER = "Ranking Digital Rights"
@@ -594,55 +594,20 @@ def _imported(
     catalogue: list[Indicator],
     published: pd.DataFrame,
 ) -> Imported:
-    from .rdr import CLASS_FILE, licence_file
+    from .rdr import CLASS_FILE, finish_import
 
-    files: dict[str, str] = {CLASS_FILE: classes.to_csv(index=False, lineterminator="\n")}
-    licence = licence_file(r.folder)
-    if licence is not None:
-        files["LICENSE"] = licence[1]
-    else:
-        r.report.add(
-            [
-                Problem(
-                    str(r.folder),
-                    "no LICENSE file found next to the release: check the publisher's terms "
-                    "before sharing the bundle",
-                    code="no-licence",
-                    severity="warning",
-                )
-            ]
-        )
-    n_na = sum(1 for e in evidence if e.answer is not None)
-    manifest = {
-        "importer": "rdr",
-        "publisher": PUBLISHER,
-        "release": r.release,
-        "layout": LAYOUT,
-        "date": r.date.isoformat(),
-        "source_url": r.base or dict(DEFAULT_URLS),
-        "licence_file": licence[0].rsplit("/", 1)[-1] if licence else None,
-        "files": r.files,
-        "counts": {
-            "companies": len(companies),
-            "records": len(evidence),
-            "not_applicable": n_na,
-            "indicators_scored_by_rubric": len(catalogue),
-        },
-        "warnings": [f"{Path(p.file).name}: {p.message}" for p in r.report.warnings],
-        "published_scores": {
-            "file": "published/scores.csv",
-            "precision": "unrounded, as in the summary file (the total and G, FoE, P columns)",
-        },
-    }
-    return Imported(
-        importer="rdr",
+    return finish_import(
+        r.folder,
+        r.report,
         release=r.release,
         layout=LAYOUT,
-        companies=tuple(companies),
-        evidence=tuple(evidence),
-        rubric=rdr_rubric(r.release, catalogue),
+        date=r.date.isoformat(),
+        source_url=r.base or dict(DEFAULT_URLS),
+        read=r.files,
+        precision="unrounded, as in the summary file (the total and G, FoE, P columns)",
+        companies=companies,
+        evidence=list(evidence),
+        catalogue=catalogue,
         published=published,
-        files=files,
-        manifest=manifest,
-        report=r.report,
+        files={CLASS_FILE: classes.to_csv(index=False, lineterminator="\n")},
     )
