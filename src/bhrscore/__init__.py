@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         published_vs_scored,
         read_published,
     )
+    from .match import MismatchError
     from .rubric import (
         Rubric,
         RubricError,
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
         score,
     )
     from .rubric.trend import trend
+    from .run import AssessmentRun, assess
     from .synthetic import synthetic_evidence, synthetic_frames
 
     __version__: str
@@ -96,6 +98,7 @@ if TYPE_CHECKING:
 #: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
 _EXPORTS: dict[str, str] = {
     "Assessment": ".evidence.kinds",
+    "AssessmentRun": ".run",
     "BriefingInputs": ".export",
     "BriefingResult": ".export",
     "Company": ".evidence.model",
@@ -115,6 +118,7 @@ _EXPORTS: dict[str, str] = {
     "Importer": ".importers",
     "ImporterError": ".importers",
     "Limits": ".evidence.read",
+    "MismatchError": ".match",
     "OriginGroups": ".analysis",
     "Problem": ".evidence.report",
     "Retaliation": ".evidence.kinds",
@@ -134,6 +138,7 @@ _EXPORTS: dict[str, str] = {
     "VectorCheck": ".evidence.hooks",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
+    "assess": ".run",
     "briefing_sheet": ".export",
     "check_frames": ".evidence.frame_check",
     "companion_path": ".export",
@@ -190,6 +195,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Assessment",
+    "AssessmentRun",
     "BriefingInputs",
     "BriefingResult",
     "Company",
@@ -209,6 +215,7 @@ __all__ = [
     "Importer",
     "ImporterError",
     "Limits",
+    "MismatchError",
     "OriginGroups",
     "Problem",
     "Retaliation",
@@ -229,6 +236,7 @@ __all__ = [
     "Wage",
     "__version__",
     "aggregate",
+    "assess",
     "briefing_sheet",
     "check_frames",
     "companion_path",

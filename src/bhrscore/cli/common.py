@@ -97,6 +97,7 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     its traceback (with a line saying so)."""
     from ..evidence.report import EvidenceValidationError
     from ..io import OutputError
+    from ..match import MismatchError
 
     try:
         # Without standalone mode click returns the code of ``click.exceptions.Exit``.
@@ -110,7 +111,7 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except EvidenceValidationError as exc:
+    except (EvidenceValidationError, MismatchError) as exc:
         err_console.print(f"error: {safe(str(exc))}", markup=False)
         sys.exit(EXIT_DATA)
     except OutputError as exc:  # a bad output path (2) or a failed write, e.g. a full disk (1)
