@@ -76,7 +76,7 @@ def test_run_steps_are_logged(run: AssessmentRun, tmp_path: Path) -> None:
 
 
 def test_run_rejects_a_datetime(frames: Frames, rubric: Rubric) -> None:
-    with pytest.raises(TypeError, match="datetime.date"):
+    with pytest.raises(TypeError, match=r"datetime\.date"):
         assess(frames, rubric, dt.datetime(2025, 1, 1))  # type: ignore[arg-type]
 
 
@@ -84,7 +84,7 @@ def test_briefing_refuses_evidence_the_card_was_not_scored_from(
     run: AssessmentRun, other_frames: Frames, tmp_path: Path
 ) -> None:
     target = tmp_path / "mismatch.xlsx"
-    with pytest.raises(MismatchError, match="write_briefing: .*evidence hash"):
+    with pytest.raises(MismatchError, match=r"write_briefing: .*evidence hash"):
         write_briefing(run.score(), target, evidence=other_frames)
     assert not target.exists()  # nothing half-written
     assert isinstance(MismatchError("x"), ValueError)
@@ -97,7 +97,7 @@ def test_sensitivity_refuses_a_base_of_another_rubric_or_date(
     other_rubric = rubric.model_copy(update={"version": "99.0.0"})
     with pytest.raises(MismatchError, match="rubric"):
         sensitivity(frames, other_rubric, AS_OF, n=0, policies=False, base=base)
-    with pytest.raises(MismatchError, match="as of 2025-12-31.*2024-06-30"):
+    with pytest.raises(MismatchError, match=r"as of 2025-12-31.*2024-06-30"):
         sensitivity(frames, rubric, dt.date(2024, 6, 30), n=0, policies=False, base=base)
     with pytest.raises(MismatchError, match="evidence hash"):
         sensitivity(other_frames, rubric, AS_OF, n=0, policies=False, base=base)
