@@ -127,7 +127,8 @@ def importer(name: str) -> Callable[[ImporterT], ImporterT]:
 
 #: Entry-point group through which installed packages provide importers: a package declares
 #: ``[project.entry-points."bhrscore.importers"] mybench = "mypkg.importer"`` and loading
-#: that module registers its importer.
+#: that module registers its importer. (Packages may as well use the general ``bhrscore.plugins``
+#: group of :mod:`bhrscore.plugins`, which can register importers among other things.)
 ENTRY_POINT_GROUP = "bhrscore.importers"
 
 
@@ -136,9 +137,11 @@ def importers() -> Mapping[str, type[Importer]]:
     (entry points of :data:`ENTRY_POINT_GROUP`) and any registered in this process."""
     from . import rdr  # noqa: F401  (importing registers the built-in importers)
 
+    from ..plugins import load_entry
+
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name not in IMPORTERS:
-            entry.load()
+            load_entry(entry, ENTRY_POINT_GROUP, call=False)  # a broken one: a warning
     return IMPORTERS.view()
 
 
