@@ -63,7 +63,7 @@ def load_entry(entry: EntryPoint, group: str, *, call: bool = True) -> PluginSta
         loaded = entry.load()
         if call and callable(loaded) and not isinstance(loaded, types.ModuleType | type):
             loaded()
-    except Exception as exc:  # noqa: BLE001  (a broken plug-in must not stop bhrscore)
+    except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         warnings.warn(
             f"bhrscore plug-in {name!r} ({value}, entry point group {group}) was not loaded: "

@@ -87,6 +87,7 @@ from .evidence.frame import (
     evidence_dtypes,
     resolve_parents,
 )
+from .evidence.hooks import FrameView
 from .evidence.model import Company, EvidenceBase
 from .evidence.registry import evidence_kinds
 from .evidence.vocab import (
@@ -411,11 +412,24 @@ def _plugin_columns(
             full = out.get(column)
             if full is None:
                 full = pd.Series([None] * n, dtype=object).astype(dtypes[column])
-            placed = pd.Series(np.asarray(values, dtype=object), index=rows)
-            full = full.astype(object)
-            full.iloc[rows] = placed.to_numpy()
-            out[column] = full.astype(dtypes[column])
+            out[column] = _placed(full, rows, values, dtypes[column])
+        own = {c: out[c].iloc[rows].reset_index(drop=True) for c in columns}
+        if "derived_columns" in vars(model):  # the kind's own derived values, as frames get
+            view = FrameView(own, len(rows))
+            for derived in model.derived_columns():
+                full = out.get(derived.name)
+                if full is None:
+                    full = pd.Series([None] * n, dtype=object).astype(dtypes[derived.name])
+                values = pd.Series(derived.compute(view)).to_numpy(dtype=object)
+                out[derived.name] = _placed(full, rows, values, dtypes[derived.name])
     return out
+
+
+def _placed(full: pd.Series, rows: IntArray, values: Any, dtype: Any) -> pd.Series:
+    """``full`` with ``values`` at positions ``rows``, as ``dtype``."""
+    merged = full.astype(object).to_numpy(copy=True)
+    merged[rows] = np.asarray(values, dtype=object)
+    return pd.Series(merged).replace({np.nan: None}).astype(dtype)
 
 
 def _kind_codes(rng: np.random.Generator, cn: BoolArray, group: BoolArray, e: float) -> IntArray:

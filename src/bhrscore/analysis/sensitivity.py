@@ -422,8 +422,8 @@ def sensitivity(
     card of other evidence, another rubric or another as-of date is a
     :class:`~bhrscore.match.MismatchError`.
     """
-    from ..rubric import score
     from ..match import check_card
+    from ..rubric import score
 
     if base is not None:
         check_card(base, what="sensitivity", evidence=evidence, rubric=rubric, as_of=as_of)

@@ -135,9 +135,8 @@ ENTRY_POINT_GROUP = "bhrscore.importers"
 def importers() -> Mapping[str, type[Importer]]:
     """The registered importers, by name: the built-in ones, those of installed packages
     (entry points of :data:`ENTRY_POINT_GROUP`) and any registered in this process."""
-    from . import rdr  # noqa: F401  (importing registers the built-in importers)
-
     from ..plugins import load_entry
+    from . import rdr  # noqa: F401  (importing registers the built-in importers)
 
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name not in IMPORTERS:
