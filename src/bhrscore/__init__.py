@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         write_briefing,
         write_template,
     )
+    from .export.book import Sheet, Table, TableColumn
     from .export.tables import write_scorecard
     from .importers import (
         Imported,
@@ -128,9 +129,12 @@ _EXPORTS: dict[str, str] = {
     "Screening": ".evidence.kinds",
     "SectorVocabulary": ".evidence.sectors",
     "Sensitivity": ".analysis",
+    "Sheet": ".export.book",
     "SheetEntry": ".export",
     "Source": ".evidence.model",
     "Statement": ".evidence.kinds",
+    "Table": ".export.book",
+    "TableColumn": ".export.book",
     "TextUnchanged": ".evidence.hooks",
     "Uncertainty": ".rubric",
     "UnionDialogue": ".evidence.kinds",
@@ -225,9 +229,12 @@ __all__ = [
     "Screening",
     "SectorVocabulary",
     "Sensitivity",
+    "Sheet",
     "SheetEntry",
     "Source",
     "Statement",
+    "Table",
+    "TableColumn",
     "TextUnchanged",
     "Uncertainty",
     "UnionDialogue",
