@@ -80,9 +80,10 @@ def _disabled() -> bool:
 
 
 def load_plugins() -> tuple[PluginStatus, ...]:
-    """Load every ``bhrscore.plugins`` entry point, once per process (later calls return the
-    first call's statuses). The built-in evidence kinds are registered first, so plug-in kinds
-    always follow them."""
+    """Load every ``bhrscore.plugins`` entry point, once per process, and say what happened
+    to each (later calls return the first call's statuses; the registries call this
+    themselves, so users need it only to list the plug-ins). The built-in evidence kinds are
+    registered first, so plug-in kinds always follow them."""
     if _state["loaded"]:
         statuses: tuple[PluginStatus, ...] = _state["statuses"]
         return statuses
@@ -95,11 +96,6 @@ def load_plugins() -> tuple[PluginStatus, ...]:
     result = tuple(load_entry(entry, ENTRY_POINT_GROUP) for entry in found)
     _state["statuses"] = result
     return result
-
-
-def plugins() -> tuple[PluginStatus, ...]:
-    """The ``bhrscore.plugins`` entry points found, loaded or not (loads them if needed)."""
-    return load_plugins()
 
 
 def ensure_plugins() -> None:
