@@ -63,3 +63,22 @@ def test_docs_name_no_missing_files() -> None:
             if not any(p.exists() for p in candidates):
                 missing.add(f"{name}: {ref}")
     assert missing == set()
+
+
+def test_contributing_tree_names_every_module() -> None:
+    """docs/contributing.md matches the code: every module and package under src/bhrscore
+    is named in its layout (a new module needs a line there)."""
+    text = (ROOT / "docs" / "contributing.md").read_text("utf-8")
+    tree = text.split("## Layout", 1)[1].split("## Public and internal", 1)[0]
+    src = ROOT / "src" / "bhrscore"
+    unnamed = set()
+    for path in src.rglob("*.py"):
+        if path.name == "__init__.py" or "kinds" in path.parts:
+            continue
+        stem = path.stem
+        if not re.search(rf"(?<![\w]){re.escape(stem)}(?:\.py)?(?![\w])", tree):
+            unnamed.add(str(path.relative_to(src)))
+    for package in (p for p in src.iterdir() if p.is_dir() and (p / "__init__.py").exists()):
+        if f"{package.name}/" not in tree:
+            unnamed.add(f"{package.name}/")
+    assert unnamed == set()
