@@ -23,6 +23,8 @@ import pytest
 from bhrscore import plugins as plugins_module
 from bhrscore.plugins import ENTRY_POINT_GROUP, PluginWarning, load_entry, load_plugins
 
+pytest_plugins = ["pytester"]
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin-example"
 DEMO = EXAMPLE / "demo"
 
@@ -189,3 +191,32 @@ def test_a_class_or_module_entry_is_not_called() -> None:
     status = load_entry(FakeEntry("thing", "pkg:Thing", Thing), ENTRY_POINT_GROUP)  # type: ignore[arg-type]
     assert status.ok
     assert status.error is None
+
+
+HARASSMENT_CASES = """
+as_of: 2025-06-30
+defaults:
+  country: KZ
+  summary: Fictional.
+  sources: [{url: "https://example.org/x", title: Fictional}]
+  status: verified
+  reliability: high
+  date: 2025-03-01
+companies: [{id: a, name: A Fictional Drilling}]
+cases:
+  - name: half-resolved
+    evidence: [{kind: harassment, id: h1, company_id: a, complaints: 10, resolved: 5}]
+    expect: {a: {total: 50}}   # share_resolved 5 / 10 = 0.5 on linear 0..1 -> 50
+"""
+
+
+def test_the_pytest_plugin_sees_an_installed_plugin(
+    site: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makefile(".yaml", harassment=(DEMO / "rubric.yaml").read_text("utf-8"))
+    pytester.makefile(".cases.yaml", harassment=HARASSMENT_CASES)
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    monkeypatch.delenv("BHRSCORE_NO_PLUGINS", raising=False)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*harassment.cases.yaml::half-resolved PASSED*"])
