@@ -117,3 +117,31 @@ def test_cli_shows_a_mismatch_without_traceback(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert "does not match its inputs" in err
     assert "Traceback" not in err
+
+
+def test_the_docs_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "run.md").read_text("utf-8")
+    code = re.search(r"```python\n(.*?)```", doc, re.S)
+    assert code is not None
+    text = (
+        code.group(1)
+        .replace('"examples/kazakhstan"', repr(str(root / "examples" / "kazakhstan")))
+        .replace('"rubrics/labour-rights.yaml"', repr(str(root / "rubrics" / "labour-rights.yaml")))
+        .replace('"out/briefing.xlsx"', repr(str(tmp_path / "briefing.xlsx")))
+        .replace("n=100", "n=5")  # fewer perturbations: the same code path, faster
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(text, "docs/run.md", "exec"), namespace)
+    assert (tmp_path / "briefing.xlsx").exists()
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in printed] == [
+        "inputs",
+        "score",
+        "compare",
+        "sensitivity",
+        "brief",
+        "trend",
+    ]
