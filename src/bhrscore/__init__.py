@@ -1,7 +1,10 @@
 """bhrscore: corporate accountability scoring on labour rights.
 
 The public API follows the pipeline: load and validate evidence, score it with a rubric,
-compare groups, export.
+compare groups, export. It is exactly the names in ``__all__``, importable from ``bhrscore``;
+the modules below it are internal and may change. ``assess(evidence, rubric, as_of)`` carries
+one set of inputs through every step. Installed plug-ins (entry-point group
+``bhrscore.plugins``) are loaded on first use of any registry.
 
 >>> import datetime as dt
 >>> from bhrscore import load_evidence, load_rubric, score, compare, write_briefing
