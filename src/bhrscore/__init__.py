@@ -95,7 +95,6 @@ if TYPE_CHECKING:
         Select,
         Uncertainty,
         aggregate,
-        aggregates,
         default_rubric,
         load_rubric,
         node_aggregation,
@@ -103,6 +102,7 @@ if TYPE_CHECKING:
         scale_type,
         score,
     )
+    from .rubric.aggregates import aggregates
     from .rubric.trend import trend
     from .run import AssessmentRun, assess
     from .synthetic import DEFAULT_AS_OF, synthetic_evidence, synthetic_frames
@@ -167,7 +167,7 @@ _EXPORTS: dict[str, str] = {
     "VectorCheck": ".evidence.hooks",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
-    "aggregates": ".rubric",
+    "aggregates": ".rubric.aggregates",
     "assess": ".run",
     "briefing_sheet": ".export",
     "check_frames": ".evidence.frame_check",
