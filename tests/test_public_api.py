@@ -25,7 +25,7 @@ def test_every_exported_name_exists() -> None:
         "sensitivity",
         "write_briefing",
     ):
-        assert name in bhrscore.__all__  # the stages DESIGN.md promises
+        assert name in bhrscore.__all__  # the stages docs/contributing.md describes
 
 
 def test_version_comes_from_the_package_metadata() -> None:

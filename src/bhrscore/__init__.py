@@ -1,7 +1,10 @@
 """bhrscore: corporate accountability scoring on labour rights.
 
 The public API follows the pipeline: load and validate evidence, score it with a rubric,
-compare groups, export.
+compare groups, export. It is exactly the names in ``__all__``, importable from ``bhrscore``;
+the modules below it are internal and may change. ``assess(evidence, rubric, as_of)`` carries
+one set of inputs through every step. Installed plug-ins (entry-point group
+``bhrscore.plugins``) are loaded on first use of any registry.
 
 >>> import datetime as dt
 >>> from bhrscore import load_evidence, load_rubric, score, compare, write_briefing
@@ -62,8 +65,10 @@ if TYPE_CHECKING:
         write_briefing,
         write_template,
     )
+    from .export.book import Sheet, Table, TableColumn
     from .export.tables import write_scorecard
     from .importers import (
+        PUBLISHED_COLUMNS,
         Imported,
         Importer,
         ImporterError,
@@ -74,10 +79,20 @@ if TYPE_CHECKING:
         published_vs_scored,
         read_published,
     )
+    from .importers.table import read_table, row_problems
+    from .match import MismatchError
+    from .plugins import PluginStatus, PluginWarning, load_plugins
     from .rubric import (
+        NodeInput,
+        Rows,
         Rubric,
         RubricError,
+        RuleContext,
+        RuleResult,
+        RuleSpec,
+        ScaleSpec,
         ScoreCard,
+        Select,
         Uncertainty,
         aggregate,
         default_rubric,
@@ -87,8 +102,10 @@ if TYPE_CHECKING:
         scale_type,
         score,
     )
+    from .rubric.aggregates import aggregates
     from .rubric.trend import trend
-    from .synthetic import synthetic_evidence, synthetic_frames
+    from .run import AssessmentRun, assess
+    from .synthetic import DEFAULT_AS_OF, synthetic_evidence, synthetic_frames
 
     __version__: str
 
@@ -96,11 +113,13 @@ if TYPE_CHECKING:
 #: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
 _EXPORTS: dict[str, str] = {
     "Assessment": ".evidence.kinds",
+    "AssessmentRun": ".run",
     "BriefingInputs": ".export",
     "BriefingResult": ".export",
     "Company": ".evidence.model",
     "CompanyResponse": ".evidence.model",
     "Comparison": ".analysis",
+    "DEFAULT_AS_OF": ".synthetic",
     "DerivedColumn": ".evidence.hooks",
     "EvidenceBase": ".evidence.model",
     "EvidenceComparison": ".analysis",
@@ -115,18 +134,32 @@ _EXPORTS: dict[str, str] = {
     "Importer": ".importers",
     "ImporterError": ".importers",
     "Limits": ".evidence.read",
+    "MismatchError": ".match",
+    "NodeInput": ".rubric",
     "OriginGroups": ".analysis",
+    "PUBLISHED_COLUMNS": ".importers",
+    "PluginStatus": ".plugins",
+    "PluginWarning": ".plugins",
     "Problem": ".evidence.report",
     "Retaliation": ".evidence.kinds",
+    "Rows": ".rubric",
     "Rubric": ".rubric",
     "RubricError": ".rubric",
+    "RuleContext": ".rubric",
+    "RuleResult": ".rubric",
+    "RuleSpec": ".rubric",
+    "ScaleSpec": ".rubric",
     "ScoreCard": ".rubric",
     "Screening": ".evidence.kinds",
     "SectorVocabulary": ".evidence.sectors",
+    "Select": ".rubric",
     "Sensitivity": ".analysis",
+    "Sheet": ".export.book",
     "SheetEntry": ".export",
     "Source": ".evidence.model",
     "Statement": ".evidence.kinds",
+    "Table": ".export.book",
+    "TableColumn": ".export.book",
     "TextUnchanged": ".evidence.hooks",
     "Uncertainty": ".rubric",
     "UnionDialogue": ".evidence.kinds",
@@ -134,6 +167,8 @@ _EXPORTS: dict[str, str] = {
     "VectorCheck": ".evidence.hooks",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
+    "aggregates": ".rubric.aggregates",
+    "assess": ".run",
     "briefing_sheet": ".export",
     "check_frames": ".evidence.frame_check",
     "companion_path": ".export",
@@ -147,12 +182,15 @@ _EXPORTS: dict[str, str] = {
     "importer": ".importers",
     "load_evidence": ".evidence.load",
     "load_origin_groups": ".analysis",
+    "load_plugins": ".plugins",
     "load_rubric": ".rubric",
     "load_sector_vocabulary": ".evidence.sectors",
     "node_aggregation": ".rubric",
     "prepare_briefing": ".export",
     "published_vs_scored": ".importers",
     "read_published": ".importers",
+    "read_table": ".importers.table",
+    "row_problems": ".importers.table",
     "rule_type": ".rubric",
     "scale_type": ".rubric",
     "score": ".rubric",
@@ -189,7 +227,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_AS_OF",
+    "PUBLISHED_COLUMNS",
     "Assessment",
+    "AssessmentRun",
     "BriefingInputs",
     "BriefingResult",
     "Company",
@@ -209,18 +250,31 @@ __all__ = [
     "Importer",
     "ImporterError",
     "Limits",
+    "MismatchError",
+    "NodeInput",
     "OriginGroups",
+    "PluginStatus",
+    "PluginWarning",
     "Problem",
     "Retaliation",
+    "Rows",
     "Rubric",
     "RubricError",
+    "RuleContext",
+    "RuleResult",
+    "RuleSpec",
+    "ScaleSpec",
     "ScoreCard",
     "Screening",
     "SectorVocabulary",
+    "Select",
     "Sensitivity",
+    "Sheet",
     "SheetEntry",
     "Source",
     "Statement",
+    "Table",
+    "TableColumn",
     "TextUnchanged",
     "Uncertainty",
     "UnionDialogue",
@@ -229,6 +283,8 @@ __all__ = [
     "Wage",
     "__version__",
     "aggregate",
+    "aggregates",
+    "assess",
     "briefing_sheet",
     "check_frames",
     "companion_path",
@@ -242,12 +298,15 @@ __all__ = [
     "importer",
     "load_evidence",
     "load_origin_groups",
+    "load_plugins",
     "load_rubric",
     "load_sector_vocabulary",
     "node_aggregation",
     "prepare_briefing",
     "published_vs_scored",
     "read_published",
+    "read_table",
+    "row_problems",
     "rule_type",
     "scale_type",
     "score",

@@ -47,6 +47,9 @@ class RubricCasesFile(pytest.File):
     """A golden-case file: one item per case."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from .plugins import ensure_plugins
+
+        ensure_plugins()  # installed plug-ins' kinds, rule types and scales, before parsing
         try:
             case_file = load_case_file(self.path)
             rubric = load_rubric(rubric_path_for(self.path, case_file.rubric))

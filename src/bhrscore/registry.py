@@ -1,6 +1,7 @@
-"""One registry mechanism for everything users can plug in: evidence kinds, rule types, scales
-and aggregates. Registering is a decorator; lookups of unknown names fail with the known ones
-listed."""
+"""One registry mechanism for everything users can plug in: evidence kinds, rule types, scales,
+aggregates, node aggregations, briefing sheets and importers. Registering is a decorator;
+lookups of unknown names fail with the known ones listed. The first lookup in any registry
+loads the installed plug-ins (:mod:`bhrscore.plugins`), so their names are seen everywhere."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from types import MappingProxyType
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def _discover() -> None:
+    """Load installed plug-ins on first use of any registry (once per process)."""
+    from .plugins import ensure_plugins
+
+    ensure_plugins()
 
 
 class Registry(Generic[T]):
@@ -29,6 +37,7 @@ class Registry(Generic[T]):
     def version(self) -> int:
         """Changes whenever an item is added or removed: caches derived from the registry
         key on it, so that a plug-in registered after first use is seen."""
+        _discover()
         return self._version
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -58,21 +67,26 @@ class Registry(Generic[T]):
 
     def view(self) -> Mapping[str, T]:
         """A read-only view, in registration order."""
+        _discover()
         return MappingProxyType(self._items)
 
     def unknown(self, name: object) -> str:
         """The message for a name that is not registered."""
+        _discover()
         return f"unknown {self.what} {name!r} (known: {', '.join(self._items)})"
 
     def lookup(self, name: object) -> T:
         """The item registered as ``name``; ``ValueError`` listing the known names if none."""
+        _discover()
         item = self._items.get(name) if isinstance(name, str) else None
         if item is None:
             raise ValueError(self.unknown(name))
         return item
 
     def __contains__(self, name: object) -> bool:
+        _discover()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
+        _discover()
         return iter(self._items)

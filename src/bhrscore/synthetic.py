@@ -82,10 +82,12 @@ from .evidence.evidence_set import EvidenceSet
 from .evidence.frame import (
     DERIVED_COMPANY,
     Frames,
+    base_evidence_dtypes,
     company_dtypes,
     evidence_dtypes,
     resolve_parents,
 )
+from .evidence.hooks import FrameView
 from .evidence.model import Company, EvidenceBase
 from .evidence.registry import evidence_kinds
 from .evidence.vocab import (
@@ -370,10 +372,70 @@ def _company_frame(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, IntA
     return resolved[list(dtypes)], host
 
 
+def _kind_weight(name: str, model: type[EvidenceBase]) -> float:
+    """A built-in kind's fixed weight; a plug-in kind's ``synthetic_weight`` when it can
+    ``synthesize`` records, else 0 (never generated)."""
+    if name in KIND_WEIGHTS:
+        return KIND_WEIGHTS[name]
+    if _synthesizes(model):
+        return float(model.synthetic_weight)
+    return 0.0
+
+
+def _synthesizes(model: type[EvidenceBase]) -> bool:
+    """Whether ``model`` overrides :meth:`EvidenceBase.synthesize`."""
+    return model.synthesize.__func__ is not EvidenceBase.synthesize.__func__  # type: ignore[attr-defined]
+
+
+def _plugin_columns(
+    rng: np.random.Generator, kind: IntArray, dtypes: Mapping[str, Any]
+) -> dict[str, pd.Series]:
+    """Columns of the records of kinds that are not built in, from their ``synthesize``
+    (one call per kind with all its rows: vectorised)."""
+    out: dict[str, pd.Series] = {}
+    n = len(kind)
+    for code, (name, model) in enumerate(evidence_kinds().items()):
+        if name in KIND_WEIGHTS or not _synthesizes(model):
+            continue
+        rows = np.flatnonzero(kind == code)
+        if not len(rows):
+            continue
+        columns = model.synthesize(rng, len(rows)) or {}
+        for column, values in columns.items():
+            if column not in dtypes:
+                raise ValueError(f"{name}.synthesize returned unknown column {column!r}")
+            if len(values) != len(rows):
+                raise ValueError(
+                    f"{name}.synthesize returned {len(values)} values of {column!r} for "
+                    f"{len(rows)} records"
+                )
+            full = out.get(column)
+            if full is None:
+                full = pd.Series([None] * n, dtype=object).astype(dtypes[column])
+            out[column] = _placed(full, rows, values, dtypes[column])
+        own = {c: out[c].iloc[rows].reset_index(drop=True) for c in columns}
+        if "derived_columns" in vars(model):  # the kind's own derived values, as frames get
+            view = FrameView(own, len(rows))
+            for derived in model.derived_columns():
+                full = out.get(derived.name)
+                if full is None:
+                    full = pd.Series([None] * n, dtype=object).astype(dtypes[derived.name])
+                values = pd.Series(derived.compute(view)).to_numpy(dtype=object)
+                out[derived.name] = _placed(full, rows, values, dtypes[derived.name])
+    return out
+
+
+def _placed(full: pd.Series, rows: IntArray, values: Any, dtype: Any) -> pd.Series:
+    """``full`` with ``values`` at positions ``rows``, as ``dtype``."""
+    merged = full.astype(object).to_numpy(copy=True)
+    merged[rows] = np.asarray(values, dtype=object)
+    return pd.Series(merged).replace({np.nan: None}).astype(dtype)
+
+
 def _kind_codes(rng: np.random.Generator, cn: BoolArray, group: BoolArray, e: float) -> IntArray:
     """Kind index per record (registration order) with the planted retaliation effect."""
     kinds = list(evidence_kinds())
-    base = np.array([KIND_WEIGHTS.get(k, 0.0) for k in kinds])
+    base = np.array([_kind_weight(k, model) for k, model in evidence_kinds().items()])
     cn_weights = base.copy()
     cn_weights[kinds.index("retaliation")] *= max(0.0, 1.0 + 2.0 * e)
     group_mask = np.array([k in ("union_dialogue", "wage") for k in kinds], dtype=float)
@@ -635,8 +697,10 @@ def _evidence_frame(
         ),
         "benchmark_ratio": _nullable(benchmark_ratio, with_benchmark, "Float64"),
     }
+    # kinds registered besides the built-in ones: their own columns from ``synthesize``
+    data.update(_plugin_columns(rng, kind, dtypes))
     missing = set(dtypes) - set(data)
-    if missing:  # a kind registered after this module was written: leave its columns empty
+    if missing:  # a kind that does not synthesize records: leave its columns empty
         for name in missing:
             data[name] = pd.Series([None] * n, dtype=object).astype(dtypes[name])
     frame = pd.DataFrame({name: data[name] for name in dtypes})
@@ -796,8 +860,13 @@ def _company_model(row: Mapping[Hashable, Any]) -> Company:
     return Company.model_validate(data)
 
 
-def _evidence_model(row: Mapping[Hashable, Any]) -> EvidenceBase:
-    data = _nested(row, _EVIDENCE_SKIP)
+def _derived_evidence_columns() -> frozenset[str]:
+    """Columns of the evidence frame that no model field holds (derived by any kind)."""
+    return frozenset(evidence_dtypes()) - frozenset(base_evidence_dtypes())
+
+
+def _evidence_model(row: Mapping[Hashable, Any], skip: frozenset[str]) -> EvidenceBase:
+    data = _nested(row, skip)
     data["sources"] = _evidence_sources(row)
     return evidence_kinds()[str(row["kind"])].model_validate(data)
 
@@ -805,7 +874,8 @@ def _evidence_model(row: Mapping[Hashable, Any]) -> EvidenceBase:
 def frames_to_models(frames: Frames) -> tuple[tuple[Company, ...], tuple[EvidenceBase, ...]]:
     """Convert synthetic frames to validated models (raises ``ValidationError`` if invalid)."""
     companies = tuple(_company_model(r) for r in frames.companies.to_dict("records"))
-    evidence = tuple(_evidence_model(r) for r in frames.evidence.to_dict("records"))
+    skip = _EVIDENCE_SKIP | _derived_evidence_columns()
+    evidence = tuple(_evidence_model(r, skip) for r in frames.evidence.to_dict("records"))
     return companies, evidence
 
 

@@ -420,9 +420,15 @@ def sensitivity(
     aggregation. Ranks are summarised at ``level`` (e.g. 0.9: the 5th-95th percentile of a
     company's rank over all runs). Group sign stability is reported for the groups of ``by``
     (keys as in :func:`bhrscore.analysis.compare.compare`). Deterministic for ``seed``.
-    ``base`` may pass an already computed score card of ``rubric`` to save one scoring.
+    ``base`` may pass an already computed score card of ``rubric`` to save one scoring; a
+    card of other evidence, another rubric or another as-of date is a
+    :class:`~bhrscore.match.MismatchError`.
     """
+    from ..match import check_card
     from ..rubric import score
+
+    if base is not None:
+        check_card(base, what="sensitivity", evidence=evidence, rubric=rubric, as_of=as_of)
 
     if n < 0:
         raise SensitivityError(f"n must be 0 or more, not {n}")

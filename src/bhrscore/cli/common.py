@@ -92,12 +92,33 @@ def existing_path(path: str) -> Path:
     return p
 
 
+def _show_plugin_warnings() -> None:
+    """Plug-in warnings (:class:`bhrscore.plugins.PluginWarning`) as one ``warning:`` line on
+    stderr, like the CLI's other messages; other warnings are shown as Python shows them."""
+    import warnings
+
+    shown = warnings.showwarning
+    if getattr(shown, "bhrscore_plugins", False):
+        return  # installed already
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any) -> None:
+        if category.__name__ == "PluginWarning":
+            err_console.print(f"warning: {safe(str(message))}", markup=False)
+        else:
+            shown(message, category, filename, lineno, *a, **k)
+
+    setattr(show, "bhrscore_plugins", True)  # noqa: B010
+    warnings.showwarning = show
+
+
 def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     """Run a click command; known user errors exit cleanly, anything else is a bug and keeps
     its traceback (with a line saying so)."""
     from ..evidence.report import EvidenceValidationError
     from ..io import OutputError
+    from ..match import MismatchError
 
+    _show_plugin_warnings()
     try:
         # Without standalone mode click returns the code of ``click.exceptions.Exit``.
         result = command.main(args=argv, prog_name="bhrscore", standalone_mode=False)  # type: ignore[attr-defined]
@@ -110,7 +131,7 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except EvidenceValidationError as exc:
+    except (EvidenceValidationError, MismatchError) as exc:
         err_console.print(f"error: {safe(str(exc))}", markup=False)
         sys.exit(EXIT_DATA)
     except OutputError as exc:  # a bad output path (2) or a failed write, e.g. a full disk (1)

@@ -8,7 +8,8 @@ in :mod:`bhrscore.evidence.kinds` and register themselves (see :mod:`.registry`)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -217,6 +218,26 @@ class EvidenceBase(Model):
             ),
             FrameCheck("give a date or a period", lambda v: ~v.has("date") & ~v.has("period")),
         )
+
+    #: relative frequency of this kind among the records of :mod:`bhrscore.synthetic` (used
+    #: only for kinds that define :meth:`synthesize`; the built-in kinds have fixed weights)
+    synthetic_weight: ClassVar[float] = 0.10
+
+    @classmethod
+    def example(cls) -> dict[str, Any] | None:
+        """One clearly fictional record of this kind for the evidence-entry template, as
+        JSON-like data: ``date``, ``summary`` and the kind's own fields (the template adds the
+        shared subject, country, region, status, reliability and source, and may be overridden
+        here, e.g. ``status``). ``None``: the template has no example row for the kind."""
+        return None
+
+    @classmethod
+    def synthesize(cls, rng: np.random.Generator, n: int) -> Mapping[str, Any] | None:
+        """The kind's own columns for ``n`` fictional records in :mod:`bhrscore.synthetic`:
+        flat column name (``union.status``) -> ``n`` values (array or Series), drawn with
+        ``rng`` only (vectorised, deterministic). The generator fills the shared columns
+        (subject, dates, sources, status, ...) itself. ``None``: the kind is not generated."""
+        return None
 
     @classmethod
     def derived_columns(cls) -> tuple[DerivedColumn, ...]:

@@ -306,90 +306,25 @@ def example_companies() -> list[Company]:
     ]
 
 
-def _example_evidence_data() -> dict[str, dict[str, Any]]:
-    common: dict[str, Any] = {
-        "company_id": "example-operating",
-        "country": "KZ",
-        "region": "Example Region",
-        "status": "alleged",
-        "reliability": "medium",
-        "sources": [_SOURCE],
-    }
-    return {
-        "union_dialogue": {
-            **common,
-            "date": "2025-03-01",
-            "summary": "EXAMPLE (fictional): the union's request for talks went unanswered.",
-            "union": {"name": "Example Workers' Union", "status": "independent"},
-            "event": "request_ignored",
-            "outcome": "pending",
-            "workers_covered": 400,
-        },
-        "wage": {
-            **common,
-            "date": "2025-02-01",
-            "summary": "EXAMPLE (fictional): monthly pay below the living-wage benchmark.",
-            "amount": 250000,
-            "currency": "KZT",
-            "pay_period": "month",
-            "benchmark": {"type": "living_wage", "amount": 350000},
-            "workers_affected": 120,
-        },
-        "retaliation": {
-            **common,
-            "date": "2025-02-20",
-            "summary": "EXAMPLE (fictional): a union leader was dismissed after a strike.",
-            "action": "dismissal",
-            "target_role": "union_leader",
-            "targets": 1,
-            "actor": "company",
-            "company_involvement": "caused",
-            "trigger": "strike",
-            "remedy": "none",
-            "sensitive": True,
-            "persons": ["Example Person"],
-            "company_response": {"status": "no_response"},
-        },
-        "statement": {
-            **common,
-            "date": "2025-01-15",
-            "status": "verified",
-            "summary": "EXAMPLE (fictional): human rights policy commits to freedom of "
-            "association.",
-            "statement_type": "policy_commitment",
-            "topics": ["freedom_of_association", "collective_bargaining"],
-            "standards": ["ilo_c87", "ilo_c98"],
-            "strength": "explicit",
-        },
-        "assessment": {
-            **common,
-            "date": "2025-01-31",
-            "status": "verified",
-            "summary": "EXAMPLE (fictional): no grievance mechanism disclosed.",
-            "framework": "example-benchmark",
-            "question_id": "grievance-1",
-            "answer": "not_found",
-        },
-        "screening": {
-            **common,
-            "date": "2025-03-31",
-            "period": {"start": "2022-01-01", "end": "2025-03-31"},
-            "status": "verified",
-            "summary": "EXAMPLE (fictional): news archives and union statements searched for"
-            " reprisals and unpaid wages; none found.",
-            "topics": ["retaliation", "wage_arrears"],
-        },
-    }
+#: fields every example record shares (a kind's ``example()`` may override them)
+_EXAMPLE_COMMON: dict[str, Any] = {
+    "company_id": "example-operating",
+    "country": "KZ",
+    "region": "Example Region",
+    "status": "alleged",
+    "reliability": "medium",
+    "sources": [_SOURCE],
+}
 
 
 def example_evidence() -> list[EvidenceBase]:
-    """One fictional, valid evidence record per registered kind (kinds without an example
-    are skipped)."""
-    data = _example_evidence_data()
+    """One fictional, valid evidence record per registered kind, from each kind's
+    ``example()`` (kinds without an example are skipped)."""
     out = []
     for kind, model in evidence_kinds().items():
-        if kind in data:
-            record = {"kind": kind, "id": f"example-{kind}-1", **data[kind]}
+        data = model.example()
+        if data is not None:
+            record = {"kind": kind, "id": f"example-{kind}-1", **_EXAMPLE_COMMON, **data}
             out.append(model.model_validate(record))
     return out
 

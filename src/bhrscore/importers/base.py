@@ -127,18 +127,20 @@ def importer(name: str) -> Callable[[ImporterT], ImporterT]:
 
 #: Entry-point group through which installed packages provide importers: a package declares
 #: ``[project.entry-points."bhrscore.importers"] mybench = "mypkg.importer"`` and loading
-#: that module registers its importer.
+#: that module registers its importer. (Packages may as well use the general ``bhrscore.plugins``
+#: group of :mod:`bhrscore.plugins`, which can register importers among other things.)
 ENTRY_POINT_GROUP = "bhrscore.importers"
 
 
 def importers() -> Mapping[str, type[Importer]]:
     """The registered importers, by name: the built-in ones, those of installed packages
     (entry points of :data:`ENTRY_POINT_GROUP`) and any registered in this process."""
+    from ..plugins import load_entry
     from . import rdr  # noqa: F401  (importing registers the built-in importers)
 
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name not in IMPORTERS:
-            entry.load()
+            load_entry(entry, ENTRY_POINT_GROUP, call=False)  # a broken one: a warning
     return IMPORTERS.view()
 
 

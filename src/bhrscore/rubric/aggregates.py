@@ -89,6 +89,7 @@ def aggregate(name: str, *, sees_excluded: bool = False) -> Callable[[AggregateF
 
 
 def aggregates() -> Mapping[str, AggregateFn]:
+    """The registered aggregates (``any``, ``count``, ``mean``, ...), by name."""
     return AGGREGATES.view()
 
 

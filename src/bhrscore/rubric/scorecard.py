@@ -1,6 +1,6 @@
 """The :class:`ScoreCard`: everything ``score`` computed, with provenance.
 
-Tables are long DataFrames with fixed columns (documented below and in ``docs/scorecard.md``)
+Tables are long DataFrames with fixed columns (documented below)
 so that exports, comparisons and the briefing read one structure.
 """
 

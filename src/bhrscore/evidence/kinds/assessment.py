@@ -6,7 +6,7 @@ answer per company and question, sourced to the disclosure it rests on.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import model_validator
 
@@ -41,3 +41,15 @@ class Assessment(EvidenceBase):
                 lambda v: v.has("answer") == v.has("value"),
             ),
         )
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-01-31",
+            "status": "verified",
+            "summary": "EXAMPLE (fictional): no grievance mechanism disclosed.",
+            "framework": "example-benchmark",
+            "question_id": "grievance-1",
+            "answer": "not_found",
+        }

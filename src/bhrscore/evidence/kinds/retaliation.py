@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -24,3 +24,21 @@ class Retaliation(EvidenceBase):
     company_involvement: Involvement | None = None
     trigger: Trigger | None = None
     remedy: Remedy | None = None
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-02-20",
+            "summary": "EXAMPLE (fictional): a union leader was dismissed after a strike.",
+            "action": "dismissal",
+            "target_role": "union_leader",
+            "targets": 1,
+            "actor": "company",
+            "company_involvement": "caused",
+            "trigger": "strike",
+            "remedy": "none",
+            "sensitive": True,
+            "persons": ["Example Person"],
+            "company_response": {"status": "no_response"},
+        }

@@ -8,7 +8,7 @@ record is how that look is documented, with the same provenance as any other rec
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -65,3 +65,15 @@ class Screening(EvidenceBase):
             FrameCheck("a screening is of one company", lambda v: v.has("group")),
             FrameCheck("a screening has no company_response", lambda v: v.has("company_response")),
         )
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-03-31",
+            "period": {"start": "2022-01-01", "end": "2025-03-31"},
+            "status": "verified",
+            "summary": "EXAMPLE (fictional): news archives and union statements searched for"
+            " reprisals and unpaid wages; none found.",
+            "topics": ["retaliation", "wage_arrears"],
+        }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -20,3 +20,17 @@ class Statement(EvidenceBase):
     topics: list[StatementTopic] = Field(default_factory=list)
     standards: list[Standard] = Field(default_factory=list)
     strength: Strength | None = None
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-01-15",
+            "status": "verified",
+            "summary": "EXAMPLE (fictional): human rights policy commits to freedom of "
+            "association.",
+            "statement_type": "policy_commitment",
+            "topics": ["freedom_of_association", "collective_bargaining"],
+            "standards": ["ilo_c87", "ilo_c98"],
+            "strength": "explicit",
+        }

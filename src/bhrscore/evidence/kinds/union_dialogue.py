@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -27,3 +27,15 @@ class UnionDialogue(EvidenceBase):
     event: DialogueEvent
     outcome: DialogueOutcome | None = None
     workers_covered: int | None = Field(default=None, ge=0)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-03-01",
+            "summary": "EXAMPLE (fictional): the union's request for talks went unanswered.",
+            "union": {"name": "Example Workers' Union", "status": "independent"},
+            "event": "request_ignored",
+            "outcome": "pending",
+            "workers_covered": 400,
+        }

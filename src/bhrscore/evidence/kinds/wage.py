@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
@@ -133,3 +133,16 @@ class Wage(EvidenceBase):
         if self.benchmark is None or self.amount is None:
             return None
         return self.amount / self.benchmark.amount
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A fictional example row for the evidence-entry template."""
+        return {
+            "date": "2025-02-01",
+            "summary": "EXAMPLE (fictional): monthly pay below the living-wage benchmark.",
+            "amount": 250000,
+            "currency": "KZT",
+            "pay_period": "month",
+            "benchmark": {"type": "living_wage", "amount": 350000},
+            "workers_affected": 120,
+        }

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from ...io import atomic_paths, scratch_dir
+from ...match import check_card
 from ..book import Sheet, render
 from ..tables import write_table_file
 from .inputs import BriefingInputs
@@ -97,8 +98,12 @@ def write_briefing(
     The workbook and the companion are written atomically (temporary file, then rename): a
     failure leaves no file at ``path``.
 
+    ``evidence`` given as an ``EvidenceSet`` or ``Frames`` must be what ``scorecard`` was
+    scored from (same content hash), else :class:`~bhrscore.match.MismatchError`.
+
     >>> write_briefing(card, "out/briefing.xlsx", evidence=ev)  # doctest: +SKIP
     """
+    check_card(scorecard, what="write_briefing", evidence=evidence)
     target = Path(path)
     if overflow_format not in ("csv", "parquet"):
         raise ValueError(f"overflow_format must be 'csv' or 'parquet', not {overflow_format!r}")

@@ -1,0 +1,105 @@
+"""Plug-ins from installed packages, through the ``bhrscore.plugins`` entry-point group.
+
+A package extends bhrscore without anyone editing bhrscore: it declares, in its
+``pyproject.toml``::
+
+    [project.entry-points."bhrscore.plugins"]
+    harassment = "example_plugin"            # a module: importing it registers things
+    # or  harassment = "example_plugin:register"   # a callable, called with no arguments
+
+and the module registers what it brings with the usual decorators (``@evidence_kind``,
+``@rule_type``, ``@scale_type``, ``@aggregate``, ``@node_aggregation``, ``@briefing_sheet``,
+``@importer``). See ``docs/plugins.md`` and ``examples/plugin-example/``.
+
+Discovery happens once per process and lazily: on the first use of any registry (see
+:class:`bhrscore.registry.Registry`), so the library, the CLI and the pytest plugin all see the
+same plug-ins, and ``import bhrscore`` stays cheap. A plug-in that fails to import or to
+register gives a :class:`PluginWarning` naming it and is skipped; it never stops bhrscore. Set
+the environment variable ``BHRSCORE_NO_PLUGINS=1`` to load none.
+
+The older ``bhrscore.importers`` group (importers only) keeps working through
+:func:`load_entry`, with the same warnings.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import warnings
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+#: the entry-point group of bhrscore plug-ins
+ENTRY_POINT_GROUP = "bhrscore.plugins"
+#: set (to anything but "" or "0") to load no plug-ins
+DISABLE_VARIABLE = "BHRSCORE_NO_PLUGINS"
+
+
+class PluginWarning(UserWarning):
+    """A plug-in could not be loaded (it is skipped; the message names it and says why)."""
+
+
+@dataclass(frozen=True)
+class PluginStatus:
+    """What happened to one entry point: ``ok``, or the ``error`` it raised."""
+
+    name: str
+    value: str
+    group: str
+    ok: bool
+    error: str | None = None
+
+
+_state: dict[str, Any] = {"loaded": False, "statuses": ()}
+
+
+def load_entry(entry: EntryPoint, group: str, *, call: bool = True) -> PluginStatus:
+    """Load one entry point; a callable it names is called with no arguments when ``call``.
+    Any exception becomes a :class:`PluginWarning` and a failed status (never a traceback)."""
+    name = getattr(entry, "name", "?")
+    value = getattr(entry, "value", "?")
+    try:
+        loaded = entry.load()
+        if call and callable(loaded) and not isinstance(loaded, types.ModuleType | type):
+            loaded()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        warnings.warn(
+            f"bhrscore plug-in {name!r} ({value}, entry point group {group}) was not loaded: "
+            f"{error}",
+            PluginWarning,
+            stacklevel=2,
+        )
+        return PluginStatus(name, value, group, False, error)
+    return PluginStatus(name, value, group, True)
+
+
+def _disabled() -> bool:
+    return os.environ.get(DISABLE_VARIABLE, "") not in ("", "0")
+
+
+def load_plugins() -> tuple[PluginStatus, ...]:
+    """Load every ``bhrscore.plugins`` entry point, once per process, and say what happened
+    to each (later calls return the first call's statuses; the registries call this
+    themselves, so users need it only to list the plug-ins). The built-in evidence kinds are
+    registered first, so plug-in kinds always follow them."""
+    if _state["loaded"]:
+        statuses: tuple[PluginStatus, ...] = _state["statuses"]
+        return statuses
+    _state["loaded"] = True  # before loading: a plug-in that uses a registry must not recurse
+    if _disabled():
+        return ()
+    from .evidence import kinds  # noqa: F401  (built-in kinds keep their places)
+
+    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    result = tuple(load_entry(entry, ENTRY_POINT_GROUP) for entry in found)
+    _state["statuses"] = result
+    return result
+
+
+def ensure_plugins() -> None:
+    """Load the plug-ins unless that has happened (cheap after the first call; the registries
+    call it on every lookup)."""
+    if not _state["loaded"]:
+        load_plugins()
