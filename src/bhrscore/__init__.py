@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         published_vs_scored,
         read_published,
     )
+    from .plot import plot_coverage, plot_groups, plot_ranks, plot_trend
     from .rubric import (
         Rubric,
         RubricError,
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
         scale_type,
         score,
     )
+    from .rubric.explain import Explanation
     from .rubric.trend import trend
     from .synthetic import synthetic_evidence, synthetic_frames
 
@@ -106,6 +108,7 @@ _EXPORTS: dict[str, str] = {
     "EvidenceComparison": ".analysis",
     "EvidenceSet": ".evidence.evidence_set",
     "EvidenceValidationError": ".evidence.report",
+    "Explanation": ".rubric.explain",
     "FrameCheck": ".evidence.hooks",
     "Frames": ".evidence.frame",
     "GroupSubject": ".evidence.model",
@@ -150,6 +153,10 @@ _EXPORTS: dict[str, str] = {
     "load_rubric": ".rubric",
     "load_sector_vocabulary": ".evidence.sectors",
     "node_aggregation": ".rubric",
+    "plot_coverage": ".plot",
+    "plot_groups": ".plot",
+    "plot_ranks": ".plot",
+    "plot_trend": ".plot",
     "prepare_briefing": ".export",
     "published_vs_scored": ".importers",
     "read_published": ".importers",
@@ -200,6 +207,7 @@ __all__ = [
     "EvidenceComparison",
     "EvidenceSet",
     "EvidenceValidationError",
+    "Explanation",
     "FrameCheck",
     "Frames",
     "GroupSubject",
@@ -245,6 +253,10 @@ __all__ = [
     "load_rubric",
     "load_sector_vocabulary",
     "node_aggregation",
+    "plot_coverage",
+    "plot_groups",
+    "plot_ranks",
+    "plot_trend",
     "prepare_briefing",
     "published_vs_scored",
     "read_published",

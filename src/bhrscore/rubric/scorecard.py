@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
+    from .explain import Explanation
     from .model import Rubric
 
 #: company x indicator: one row per pair, for every company in the evidence set.
@@ -159,10 +160,18 @@ class ScoreCard:
     def company_ids(self) -> list[str]:
         return [str(c) for c in self.companies["company_id"]]
 
-    def explain(self, company_id: str) -> str:
+    def explain(self, company_id: str) -> Explanation:
         """A readable account of how ``company_id``'s total was reached: theme scores and
         weights, indicator scores with their evidence ids, penalties, sufficiency, and the
-        company's records the score did not use, with the reason (see :mod:`.explain`)."""
+        company's records the score did not use, with the reason (see :mod:`.explain`; an
+        :class:`~.explain.Explanation` is that text, with an HTML display in notebooks)."""
         from .explain import explain
 
         return explain(self, company_id)
+
+    def _repr_html_(self) -> str:
+        """The companies table in notebooks (ranked first), with intervals, coverage and why
+        a company is not ranked (see :mod:`bhrscore.display`)."""
+        from ..display import scorecard_html
+
+        return scorecard_html(self)
