@@ -144,6 +144,10 @@ def test_plot_groups_on_a_real_comparison_labels_every_stratum() -> None:
     ax = plot_groups(cmp)
     labels = _labels(ax)
     assert len(labels) == len(cmp.groups)
+    sub = plot_groups(cmp, strata=[str(cmp.groups["stratum"].iloc[0])])
+    assert len(_labels(sub)) == int((cmp.groups["stratum"] == cmp.groups["stratum"].iloc[0]).sum())
+    with pytest.raises(KeyError, match="no stratum 'nope'"):
+        plot_groups(cmp, strata=["nope"])
     for stratum, group, n in zip(
         cmp.groups["stratum"], cmp.groups["group"], cmp.groups["n"], strict=True
     ):

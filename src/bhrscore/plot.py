@@ -16,6 +16,7 @@ them apart, greyed, without a position; :func:`plot_coverage` greys their bars; 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,14 +72,28 @@ def _percent(level: float) -> str:
 
 
 def plot_groups(
-    comparison: Comparison, *, ax: Axes | None = None, title: str | None = None
+    comparison: Comparison,
+    *,
+    strata: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
 ) -> Axes:
     """Group means of a :class:`~bhrscore.Comparison` with their bootstrap intervals, one
     row per group (and stratum), labelled with n. A group without an interval (fewer than
     ``min_n_interval`` companies) shows its mean alone, a small group (``small_group``) in
     grey, a group without any score only its label. Rows are sorted by stratum, then mean
-    (highest first), then group."""
+    (highest first), then group. ``strata`` keeps only those strata of a comparison made
+    ``within`` a key (e.g. ``["06", "09"]`` for two sectors)."""
     groups = comparison.groups.copy()
+    if strata is not None:
+        known = set(groups["stratum"].astype(str))
+        unknown = [s for s in strata if s not in known]
+        if unknown:
+            raise KeyError(
+                f"no stratum {', '.join(map(repr, unknown))} in the comparison"
+                f" (strata: {', '.join(sorted(known))})"
+            )
+        groups = groups[groups["stratum"].astype(str).isin(list(strata))]
     groups["_mean"] = _float(groups["mean"])
     groups = groups.sort_values(
         ["stratum", "_mean", "group"], ascending=[True, False, True], na_position="last"
@@ -93,9 +108,9 @@ def plot_groups(
         ax.plot(mean[shown], y[shown], "o", color=colour, zorder=3)
         bar = shown & ~np.isnan(low) & ~np.isnan(high)
         ax.hlines(y[bar], low[bar], high[bar], color=colour, linewidth=2, zorder=2)
-    strata = groups["stratum"].astype("string").fillna("all")
+    stratum_of = groups["stratum"].astype("string").fillna("all")
     labels = []
-    for stratum, group, n, m in zip(strata, groups["group"], groups["n"], mean, strict=True):
+    for stratum, group, n, m in zip(stratum_of, groups["group"], groups["n"], mean, strict=True):
         where = str(group) if stratum == "all" else f"{stratum}: {group}"
         n_text = "?" if pd.isna(n) else str(int(n))
         labels.append(f"{where} (n={n_text}{', no score' if math.isnan(m) else ''})")

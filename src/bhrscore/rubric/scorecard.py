@@ -169,6 +169,15 @@ class ScoreCard:
 
         return explain(self, company_id)
 
+    def __repr__(self) -> str:
+        """A one-line summary (the tables are in ``companies``, ``nodes``, ...)."""
+        meta = self.meta
+        ranked = int(self.companies["rank"].notna().sum()) if "rank" in self.companies else 0
+        return (
+            f"<ScoreCard {meta.rubric_id} {meta.rubric_version} as of {meta.as_of.isoformat()}:"
+            f" {len(self.companies)} companies, {ranked} ranked>"
+        )
+
     def _repr_html_(self) -> str:
         """The companies table in notebooks (ranked first), with intervals, coverage and why
         a company is not ranked (see :mod:`bhrscore.display`)."""
