@@ -4,15 +4,16 @@
 functions here, so Jupyter shows them as tables. The markup is plain, well-formed XHTML (no
 script, no style sheet, no entity other than XML's own) and every text from data (company
 names, rubric titles, reasons, warnings) is escaped with :func:`html.escape`: a company named
-``<script>`` shows as text. Long tables are cut at :data:`MAX_ROWS` rows, saying how many were
-left out; the full tables stay in the objects (``card.companies``, ``comparison.groups``).
+``<script>`` shows as text. Long tables are cut at :data:`MAX_ROWS` rows (only those are
+formatted), saying how many were left out; the full tables stay in the objects
+(``card.companies``, ``comparison.groups``).
 """
 
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -66,23 +67,20 @@ def rank_interval(low: Any, high: Any) -> str:
 
 def table(
     headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
+    rows: Sequence[Sequence[str]],
     styles: Sequence[str] = (),
-    limit: int | None = MAX_ROWS,
+    total: int | None = None,
 ) -> str:
     """An HTML table of already escaped cells (headers are escaped here). ``styles`` gives
     each row ``""``, ``"grey"`` (e.g. a company that is not ranked) or ``"bold"`` (a theme
-    row). At most ``limit`` rows, then a note of how many were left out (``None``: all)."""
+    row). ``total`` is the number of rows of the whole table when ``rows`` are its first
+    ones: a note says how many were left out."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
-    total = 0
     for i, row in enumerate(rows):
-        total += 1
-        if limit is not None and i >= limit:
-            continue
         tr = _ROW[styles[i] if i < len(styles) else ""]
         body.append(tr + "".join(f"<td>{value}</td>" for value in row) + "</tr>")
-    left = 0 if limit is None else max(0, total - limit)
+    left = 0 if total is None else max(0, total - len(rows))
     note = f"<p><i>{left} more rows not shown.</i></p>" if left else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
@@ -109,8 +107,8 @@ def scorecard_html(card: ScoreCard) -> str:
         f" {int(insufficient.sum())} with insufficient evidence (not ranked)"
     )
     rows = []
-    records: list[dict[Any, Any]] = comp.to_dict("records")
-    for r, short in zip(records, insufficient, strict=True):
+    records: list[dict[Any, Any]] = comp.head(MAX_ROWS).to_dict("records")
+    for r, short in zip(records, insufficient[:MAX_ROWS], strict=True):
         reason = r.get("insufficient_reason")
         rows.append(
             [
@@ -135,7 +133,7 @@ def scorecard_html(card: ScoreCard) -> str:
         "not ranked because",
     ]
     styles = ["grey" if x else "" for x in insufficient]
-    return f"<div>{paragraph(head)}{table(headers, rows, styles)}</div>"
+    return f"<div>{paragraph(head)}{table(headers, rows, styles, len(comp))}</div>"
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -158,7 +156,7 @@ def comparison_html(comparison: Comparison) -> str:
             percent(r["coverage_mean"]),
             esc(r["warning"]) if not _missing(r["warning"]) else "",
         ]
-        for _, r in groups.iterrows()
+        for _, r in groups.head(MAX_ROWS).iterrows()
     ]
     level = groups["ci_level"].dropna().unique()
     ci = f"{100 * float(level[0]):g}% interval" if len(level) == 1 else "interval"
@@ -169,6 +167,7 @@ def comparison_html(comparison: Comparison) -> str:
             [*lead, "group", "n", "mean", ci, "median", "coverage", "warning"],
             g_rows,
             ["grey" if x else "" for x in groups["small_group"].astype("boolean").fillna(False)],
+            len(groups),
         ),
     ]
     pairs = comparison.pairwise
@@ -185,7 +184,7 @@ def comparison_html(comparison: Comparison) -> str:
                 esc(r["significant"]),
                 esc(r["warning"]) if not _missing(r["warning"]) else "",
             ]
-            for _, r in pairs.iterrows()
+            for _, r in pairs.head(MAX_ROWS).iterrows()
         ]
         correction = esc(pairs["correction"].iloc[0])
         parts.append(
@@ -202,6 +201,7 @@ def comparison_html(comparison: Comparison) -> str:
                     "warning",
                 ],
                 p_rows,
+                total=len(pairs),
             )
         )
     return f"<div>{''.join(parts)}</div>"
@@ -268,5 +268,5 @@ def _explanation_tables(card: ScoreCard, company_id: str) -> str:
             )
             styles.append("")
     headers = ["node", "title", "score", "basis", "coverage", "records"]
-    parts.append(table(headers, rows, styles, limit=None))
+    parts.append(table(headers, rows, styles))
     return "".join(parts)
