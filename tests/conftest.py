@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Plots in tests draw off screen; bhrscore.plot itself never picks a backend.
+os.environ["MPLBACKEND"] = "Agg"
 
 SOURCE = {
     "url": "https://example.org/report",

@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     )
     from .importers.table import read_table, row_problems
     from .match import MismatchError
+    from .plot import plot_coverage, plot_groups, plot_ranks, plot_trend
     from .plugins import PluginStatus, PluginWarning, load_plugins
     from .rubric import (
         NodeInput,
@@ -103,6 +104,7 @@ if TYPE_CHECKING:
         score,
     )
     from .rubric.aggregates import aggregates
+    from .rubric.explain import Explanation
     from .rubric.trend import trend
     from .run import AssessmentRun, assess
     from .synthetic import DEFAULT_AS_OF, synthetic_evidence, synthetic_frames
@@ -125,6 +127,7 @@ _EXPORTS: dict[str, str] = {
     "EvidenceComparison": ".analysis",
     "EvidenceSet": ".evidence.evidence_set",
     "EvidenceValidationError": ".evidence.report",
+    "Explanation": ".rubric.explain",
     "FrameCheck": ".evidence.hooks",
     "Frames": ".evidence.frame",
     "GroupSubject": ".evidence.model",
@@ -186,6 +189,10 @@ _EXPORTS: dict[str, str] = {
     "load_rubric": ".rubric",
     "load_sector_vocabulary": ".evidence.sectors",
     "node_aggregation": ".rubric",
+    "plot_coverage": ".plot",
+    "plot_groups": ".plot",
+    "plot_ranks": ".plot",
+    "plot_trend": ".plot",
     "prepare_briefing": ".export",
     "published_vs_scored": ".importers",
     "read_published": ".importers",
@@ -241,6 +248,7 @@ __all__ = [
     "EvidenceComparison",
     "EvidenceSet",
     "EvidenceValidationError",
+    "Explanation",
     "FrameCheck",
     "Frames",
     "GroupSubject",
@@ -302,6 +310,10 @@ __all__ = [
     "load_rubric",
     "load_sector_vocabulary",
     "node_aggregation",
+    "plot_coverage",
+    "plot_groups",
+    "plot_ranks",
+    "plot_trend",
     "prepare_briefing",
     "published_vs_scored",
     "read_published",

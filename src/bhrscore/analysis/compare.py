@@ -196,6 +196,12 @@ class Comparison:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def _repr_html_(self) -> str:
+        """Groups and pairs as tables in notebooks (see :mod:`bhrscore.display`)."""
+        from ..display import comparison_html
+
+        return comparison_html(self)
+
 
 _HOST_WORDS = {
     "listed": "from host_countries",

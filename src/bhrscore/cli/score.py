@@ -299,7 +299,7 @@ def score(
         table = trend_frame(cards, frames) if len(cards) > 1 else None
         # every --explain id is checked before anything is printed
         wanted = [resolve_company(c, card.company_ids()) for c in explain_ids]
-        explain = {c: card.explain(c) for c in wanted}
+        explain = {c: str(card.explain(c)) for c in wanted}
         if out:
             step("Writing the score card")
             if table is not None:

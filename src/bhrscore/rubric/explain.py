@@ -28,8 +28,39 @@ def _ids(ids: tuple[str, ...]) -> str:
     return shown + (f" … (+{len(ids) - MAX_IDS})" if len(ids) > MAX_IDS else "")
 
 
-def explain(card: ScoreCard, company_id: str) -> str:
-    """Theme scores and weights, indicator scores with their evidence ids, penalties."""
+class Explanation(str):
+    """The text of :func:`explain`, with a rich display in notebooks.
+
+    It *is* that text (a ``str`` subclass): ``print()``, ``in``, ``splitlines()`` and
+    comparisons behave as before, and ``str(explanation)`` is exactly the text. Jupyter shows
+    ``_repr_html_`` instead: a headline with the total, its interval, the rank and its
+    interval, coverage and why the company is not ranked, one row per theme and indicator with
+    its score and ``basis``, and the full text (every piece escaped). The HTML holds nothing
+    the text and the score card's tables do not.
+    """
+
+    card: ScoreCard | None
+    company_id: str
+
+    def __new__(cls, text: str, card: ScoreCard | None = None, company_id: str = "") -> Explanation:
+        self = super().__new__(cls, text)
+        self.card = card
+        self.company_id = company_id
+        return self
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text display: the text itself, not its quoted ``repr``."""
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        from ..display import explanation_html
+
+        return explanation_html(str(self), self.card, self.company_id)
+
+
+def explain(card: ScoreCard, company_id: str) -> Explanation:
+    """Theme scores and weights, indicator scores with their evidence ids, penalties (an
+    :class:`Explanation`: the text, with an HTML display in notebooks)."""
     row = card.companies.loc[card.companies["company_id"] == company_id]
     if row.empty:
         raise KeyError(f"no company {company_id!r} in this score card")
@@ -91,7 +122,7 @@ def explain(card: ScoreCard, company_id: str) -> str:
     _node_penalties(lines, pens, ROOT_ID, total, "")
     lines.append(f"total: {_num(total['score'])}")
     lines += _unused_text(card, company_id)
-    return "\n".join(lines)
+    return Explanation("\n".join(lines), card, company_id)
 
 
 def _sufficiency(company: Any) -> list[str]:

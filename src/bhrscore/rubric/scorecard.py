@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
+    from .explain import Explanation
     from .model import Rubric
 
 #: company x indicator: one row per pair, for every company in the evidence set.
@@ -159,10 +160,27 @@ class ScoreCard:
     def company_ids(self) -> list[str]:
         return [str(c) for c in self.companies["company_id"]]
 
-    def explain(self, company_id: str) -> str:
+    def explain(self, company_id: str) -> Explanation:
         """A readable account of how ``company_id``'s total was reached: theme scores and
         weights, indicator scores with their evidence ids, penalties, sufficiency, and the
-        company's records the score did not use, with the reason (see :mod:`.explain`)."""
+        company's records the score did not use, with the reason (see :mod:`.explain`; an
+        :class:`~.explain.Explanation` is that text, with an HTML display in notebooks)."""
         from .explain import explain
 
         return explain(self, company_id)
+
+    def __repr__(self) -> str:
+        """A one-line summary (the tables are in ``companies``, ``nodes``, ...)."""
+        meta = self.meta
+        ranked = int(self.companies["rank"].notna().sum()) if "rank" in self.companies else 0
+        return (
+            f"<ScoreCard {meta.rubric_id} {meta.rubric_version} as of {meta.as_of.isoformat()}:"
+            f" {len(self.companies)} companies, {ranked} ranked>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The companies table in notebooks (ranked first), with intervals, coverage and why
+        a company is not ranked (see :mod:`bhrscore.display`)."""
+        from ..display import scorecard_html
+
+        return scorecard_html(self)
