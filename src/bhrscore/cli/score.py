@@ -20,7 +20,7 @@ from .common import (
     output_path,
 )
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import RUBRIC, load_bundle, load_rubric_option, resolve_company
+from .inputs import PERSONAL_DATA, RUBRIC, load_bundle, load_rubric_option, resolve_company
 from .progress import QUIET, steps
 from .safe_text import safe
 

@@ -15,7 +15,8 @@ followed by combining marks, invisible format characters or their percent-encode
 NFC, NFD, NFKC, upper, lower, accent-less and percent-encoded spellings all match the same
 pattern, applied to the text as it is (no normalised copy whose positions would have to be
 mapped back). Tokens may be separated by white space, ``- _ . + '``, their percent-encodings,
-or nothing at all (``MukhtarUmbetov``), so the same pattern finds names in free text, URL
+or nothing where a capital starts the next token (``MukhtarUmbetov``; ``mukhtarumbetov`` is
+not matched), and may come in either order (surname first), so the same pattern finds names in free text, URL
 slugs (``mukhtar-umbetov``, ``mukhtar_umbetov``, ``Mukhtar%20Umbetov``) and record ids
 (``ud-mukhtar-umbetov-2021``). A match must start and end at a word edge: not inside a run
 of letters, except where a capital starts a camel-case part.
@@ -157,8 +158,8 @@ def _marks_unit() -> str:
 
 
 _SEPARATOR = (
-    "(?:[\\s\\-_.+'\u2019\u2018\u00b7\u00ad\u200b-\u200f\u2060\ufeff]"
-    "|%20|%2[dDeE]|%5[fF]|%27|%[eE]2%80%99)*"
+    "(?:[\\s\\-_.,+'\u2019\u2018\u00b7\u00ad\u200b-\u200f\u2060\ufeff]"
+    "|%20|%2[dDeE]|%5[fF]|%27|%[eE]2%80%99)"
 )
 
 
@@ -210,8 +211,11 @@ def _compile(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not tokens:
         return None
     ordered = sorted(tokens, key=lambda t: (-sum(map(len, t)), t))
-    alternatives = "|".join(_SEPARATOR.join(_token_pattern(t) for t in ts) for ts in ordered)
     upper = _upper_class()
+    # between tokens: separators, or none where a capital starts the next (camel case);
+    # "Janeexample" is another word, "JaneExample" and "jane-example" are the name
+    between = f"(?:{_SEPARATOR}+|(?={upper}))"
+    alternatives = "|".join(between.join(_token_pattern(t) for t in ts) for ts in ordered)
     start = f"(?:(?<![^\\W\\d_])|(?={upper}))"
     end = f"(?:(?![^\\W\\d_])|(?={upper}))"
     return re.compile(f"{start}(?:{alternatives}){end}")
