@@ -54,7 +54,8 @@ def test_opaque_ids_are_stable_and_only_for_ids_carrying_a_name() -> None:
     assert hit.tolist() == [True, False]
     assert new.iloc[1] == "e-plain"
     assert new.iloc[0] == opaque_id("ud-zarina-fictionova-2021")
-    assert new.iloc[0].startswith("rec-") and len(new.iloc[0]) == 14  # "rec-" + 10 hex
+    assert new.iloc[0].startswith("rec-")
+    assert len(new.iloc[0]) == 14  # "rec-" + 10 hex digits
     tuples = pd.Series([("e-plain", "ud-zarina-fictionova-2021"), ()], dtype=object)
     mapped, hit = POLICY.id_series(tuples)
     assert mapped.iloc[0] == ("e-plain", new.iloc[0])

@@ -294,9 +294,7 @@ def score(
         step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
         try:
             frames = evidence.frames()
-            cards = trend_cards(
-                frames, rubric, days, include_personal_data=include_personal_data
-            )
+            cards = trend_cards(frames, rubric, days, include_personal_data=include_personal_data)
         except ValueError as err:
             fail(str(err), EXIT_DATA)
         card = cards[-1]

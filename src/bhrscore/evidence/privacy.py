@@ -16,10 +16,10 @@ NFC, NFD, NFKC, upper, lower, accent-less and percent-encoded spellings all matc
 pattern, applied to the text as it is (no normalised copy whose positions would have to be
 mapped back). Tokens may be separated by white space, ``- _ . + '``, their percent-encodings,
 or nothing where a capital starts the next token (``MukhtarUmbetov``; ``mukhtarumbetov`` is
-not matched), and may come in either order (surname first), so the same pattern finds names in free text, URL
-slugs (``mukhtar-umbetov``, ``mukhtar_umbetov``, ``Mukhtar%20Umbetov``) and record ids
-(``ud-mukhtar-umbetov-2021``). A match must start and end at a word edge: not inside a run
-of letters, except where a capital starts a camel-case part.
+not matched), and may come in either order (surname first), so the same pattern finds names
+in free text, URL slugs (``mukhtar-umbetov``, ``mukhtar_umbetov``, ``Mukhtar%20Umbetov``)
+and record ids (``ud-mukhtar-umbetov-2021``). A match must start and end at a word edge: not
+inside a run of letters, except where a capital starts a camel-case part.
 
 Replacement
 -----------
@@ -98,7 +98,12 @@ def key_of(text: str) -> str:
 #: where letters with a key of their own live: Latin, Greek, Cyrillic and the other alphabetic
 #: scripts, letterlike symbols, ligatures, full-width forms, mathematical alphanumerics
 #: (scripts outside, e.g. CJK, match themselves)
-_PLANES = (range(0x20, 0x3000), range(0xFB00, 0xFB50), range(0xFF00, 0xFFF0), range(0x1D400, 0x1D800))
+_PLANES = (
+    range(0x20, 0x3000),
+    range(0xFB00, 0xFB50),
+    range(0xFF00, 0xFFF0),
+    range(0x1D400, 0x1D800),
+)
 
 
 @lru_cache(maxsize=1)
@@ -248,8 +253,7 @@ def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.d
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = text.astype("string").to_numpy(dtype=object, na_value=None)
-    arr = pa.array(values, type=pa.large_string())
+    arr = pa.array(text.astype("string").array).cast(pa.large_string())
     norm = pc.utf8_normalize(arr, form="NFKD")
     norm = pc.replace_substring_regex(norm, pattern="[\\pM\\p{Cf}]", replacement="")
     norm = pc.replace_substring(pc.utf8_lower(norm), pattern="ß", replacement="ss")
@@ -437,9 +441,13 @@ class Privacy:
     ) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
         """Lists of text (tags): items carrying a name become ``[redacted]``."""
         if self.pattern is None or series.dtype != object:
-            return self.text_series(series) if series.dtype != object else (
-                series,
-                np.zeros(len(series), dtype=bool),
+            return (
+                self.text_series(series)
+                if series.dtype != object
+                else (
+                    series,
+                    np.zeros(len(series), dtype=bool),
+                )
             )
         flat = series.explode()
         flat = flat[flat.notna()]
@@ -584,9 +592,7 @@ class Privacy:
             from ..rubric.scorecard import _empty_unused
 
             frame = source() if source is not None else _empty_unused()
-            return privacy.frame(
-                frame, ids=("evidence_id",), text=("detail",), persons=None
-            ).frame
+            return privacy.frame(frame, ids=("evidence_id",), text=("detail",), persons=None).frame
 
         return dataclasses.replace(
             card,
@@ -600,7 +606,9 @@ class Privacy:
     def report(self, report: ValidationReport) -> ValidationReport:
         """``report`` with names replaced in every message and value, and no value echoed
         at all for records that are sensitive or whose sensitivity is not known."""
-        withhold = {id(p) for r in report.rejected if _maybe_sensitive(r.record) for p in r.problems}
+        withhold = {
+            id(p) for r in report.rejected if _maybe_sensitive(r.record) for p in r.problems
+        }
         problems = [self.problem(p, withhold=id(p) in withhold) for p in report.problems]
         return dataclasses.replace(report, problems=problems)
 

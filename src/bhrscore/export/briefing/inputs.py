@@ -105,9 +105,7 @@ class BriefingInputs:
         findings = (
             None
             if report is None
-            else build_findings(
-                report, privacy.names, include_personal_data=include_personal_data
-            )
+            else build_findings(report, privacy.names, include_personal_data=include_personal_data)
         )
         capacity = evidence_capacity()
         limit = (

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
 from ...evidence.privacy import Counts, Privacy
+from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
 from ..cells import join_lists
 
 if TYPE_CHECKING:
