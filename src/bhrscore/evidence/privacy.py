@@ -221,6 +221,12 @@ def _compile(names: tuple[str, ...]) -> re.Pattern[str] | None:
     # "Janeexample" is another word, "JaneExample" and "jane-example" are the name
     between = f"(?:{_SEPARATOR}+|(?={upper}))"
     alternatives = "|".join(between.join(_token_pattern(t) for t in ts) for ts in ordered)
+    # the names as written come first, punctuation included ("J. (Jo) Smith+")
+    literal = sorted(
+        {tuple(n.split()) for n in names if n.split()}, key=lambda p: -len(" ".join(p))
+    )
+    written = "|".join("\\s+".join(re.escape(w) for w in p) for p in literal)
+    alternatives = f"(?i:{written})|{alternatives}"
     start = f"(?:(?<![^\\W\\d_])|(?={upper}))"
     end = f"(?:(?![^\\W\\d_])|(?={upper}))"
     return re.compile(f"{start}(?:{alternatives}){end}")
@@ -703,6 +709,14 @@ def _holds_tuples(series: pd.Series) -> bool:
 
 
 def _changed(before: pd.Series, after: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    a = before.to_numpy(dtype=object)
-    b = after.to_numpy(dtype=object)
-    return np.fromiter((x is not y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
+    """Which persons cells the redaction replaced (only rows that list someone are
+    visited; a replaced cell is a new object)."""
+    changed = np.zeros(len(before), dtype=bool)
+    if before.dtype != object:
+        return changed
+    listed = np.flatnonzero(before.str.len().fillna(0).to_numpy() > 0)
+    if listed.size:
+        a = before.to_numpy(dtype=object)[listed]
+        b = after.to_numpy(dtype=object)[listed]
+        changed[listed] = [x is not y for x, y in zip(a, b, strict=True)]
+    return changed
