@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from .evidence.load import load_evidence
     from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
+    from .evidence.privacy import Privacy, RedactedEvidence, redact_evidence, redact_report
     from .evidence.read import Limits
     from .evidence.registry import evidence_kind, evidence_kinds
     from .evidence.report import EvidenceValidationError, Problem, ValidationReport
@@ -131,6 +132,10 @@ _EXPORTS: dict[str, str] = {
     "Uncertainty": ".rubric",
     "UnionDialogue": ".evidence.kinds",
     "ValidationReport": ".evidence.report",
+    "Privacy": ".evidence.privacy",
+    "RedactedEvidence": ".evidence.privacy",
+    "redact_evidence": ".evidence.privacy",
+    "redact_report": ".evidence.privacy",
     "VectorCheck": ".evidence.hooks",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
@@ -210,7 +215,9 @@ __all__ = [
     "ImporterError",
     "Limits",
     "OriginGroups",
+    "Privacy",
     "Problem",
+    "RedactedEvidence",
     "Retaliation",
     "Rubric",
     "RubricError",
@@ -248,6 +255,8 @@ __all__ = [
     "prepare_briefing",
     "published_vs_scored",
     "read_published",
+    "redact_evidence",
+    "redact_report",
     "rule_type",
     "scale_type",
     "score",

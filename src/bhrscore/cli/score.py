@@ -307,7 +307,12 @@ def score(
             if table is not None:
                 paths = write_trend(table, cards, Path(out), file_fmt)
             else:
-                paths = write_scorecard(card, Path(out), file_fmt)  # type: ignore[arg-type]
+                paths = write_scorecard(
+                    card,
+                    Path(out),
+                    file_fmt,  # type: ignore[arg-type]
+                    include_personal_data=include_personal_data,
+                )
     warn_after_as_of(cards)
     for c in cards:
         warn_outside_window(c)

@@ -463,6 +463,8 @@ def score(
     card = _with_when(card, prep, cases, rubric)
     replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
     card = with_uncertainty(card, replicates, options)
+    # recorded, so that exports can refuse to write a card with names by default
+    card.meta.options["personal_data"] = "included" if include_personal_data else "redacted"
     if include_personal_data:
         return card
     from ..evidence.privacy import Privacy

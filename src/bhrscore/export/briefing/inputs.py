@@ -81,6 +81,10 @@ class BriefingInputs:
         # one policy for the whole workbook: the card's ids and company names, the trail and
         # the findings are redacted with the same names and the same opaque ids
         privacy = Privacy(()) if include_personal_data else Privacy.of(ev, report)
+        if ev is None:
+            from ..tables import check_personal_data
+
+            check_personal_data(scorecard, include_personal_data)
         scorecard = privacy.card(scorecard)
         companies = _ranked(scorecard.companies)
         companies["origin_group"], origin_note = _origin_groups(
