@@ -181,3 +181,24 @@ def test_example_briefing_has_no_protected_name_in_any_part(tmp_path: Path) -> N
         for part in z.namelist():
             text = z.read(part).decode("utf-8", "replace").casefold()
             assert not [f for f in forms if f in text], part
+
+
+def test_the_redacted_view_of_the_example_holds_no_protected_name() -> None:
+    from bhrscore import redact_evidence
+
+    evidence = load_evidence(ROOT / "examples/kazakhstan")
+    view = redact_evidence(evidence)
+    surnames = {n.split()[-1].casefold() for n in view.privacy.names}
+    assert "umbetov" in surnames
+
+    def text(frame: pd.DataFrame) -> str:
+        return frame.astype(str).to_csv().casefold()
+
+    raw = text(evidence.frames().evidence) + text(evidence.items("companies", "sources"))
+    assert "umbetov" in raw  # the bundle names him
+    shown = text(view.frames.evidence) + text(view.frames.companies)
+    shown += "".join(text(items) for items in view.items.values())
+    assert not [s for s in surnames if s in shown]
+    assert view.counts.urls > 0
+    # same rows in the same order: only text changed
+    assert view.frames.evidence["status"].tolist() == evidence.frames().evidence["status"].tolist()

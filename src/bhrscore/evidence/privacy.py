@@ -564,15 +564,16 @@ class Privacy:
         items: dict[str, pd.DataFrame] = {}
         counts = ev.counts
         if isinstance(evidence, EvidenceSet):
-            for path, long in evidence._items["evidence"].items():
-                done = self.frame(
-                    long,
-                    text=("title", "publisher"),
-                    urls=(("url", "title"),),
-                    persons=None,
-                )
-                items[path] = done.frame
-                counts = counts + Counts(0, done.counts.cells, done.counts.urls, 0)
+            for table in ("evidence", "companies"):
+                for path, long in evidence._items[table].items():
+                    done = self.frame(
+                        long,
+                        text=("title", "publisher"),
+                        urls=(("url", "title"),),
+                        persons=None,
+                    )
+                    items[path if table == "evidence" else f"companies.{path}"] = done.frame
+                    counts = counts + Counts(0, done.counts.cells, done.counts.urls, 0)
         view = Frames(
             companies.frame,
             ev.frame,
@@ -631,7 +632,8 @@ class Privacy:
 
 @dataclasses.dataclass(frozen=True)
 class RedactedEvidence:
-    """The redacted view of an evidence set: what every output starts from."""
+    """The redacted view of an evidence set: what every output starts from. ``items`` are
+    the long tables of lists of objects (``sources`` of evidence; ``companies.sources``)."""
 
     frames: Frames
     items: dict[str, pd.DataFrame]
