@@ -202,3 +202,45 @@ def test_the_redacted_view_of_the_example_holds_no_protected_name() -> None:
     assert view.counts.urls > 0
     # same rows in the same order: only text changed
     assert view.frames.evidence["status"].tolist() == evidence.frames().evidence["status"].tolist()
+
+
+@pytest.mark.parametrize("overflow", ["csv", "parquet"])
+def test_nfd_names_are_redacted_in_workbook_and_companion(tmp_path: Path, overflow: str) -> None:
+    """Item 7: "José Núñez" decomposed (NFD) in a summary and a source title."""
+    from bhrscore.export.briefing import write_briefing
+    from bhrscore.rubric import default_rubric_path
+    from bhrscore.rubric.model import load_rubric
+
+    nfd = unicodedata.normalize("NFD", "José Núñez")
+    assert nfd != "José Núñez"
+    rows = [
+        record(
+            id=f"e{i}",
+            sensitive=True,
+            persons=["José Núñez"],  # listed composed (NFC)
+            summary=f"{nfd} was dismissed.",
+            sources=[{"url": "https://example.org/a", "title": f"On {nfd}", "type": "news"}],
+        )
+        for i in range(3)
+    ]
+    root = tmp_path / "b"
+    evidence = load_evidence_from([company()], rows, root)
+    card = score(evidence, load_rubric(default_rubric_path()), dt.date(2024, 12, 31))
+    path = tmp_path / "out" / "briefing.xlsx"
+    path.parent.mkdir()
+    result = write_briefing(
+        card, path, evidence=evidence, evidence_row_limit=1, overflow_format=overflow
+    )  # type: ignore[arg-type]
+    assert result.companion is not None
+    texts = [result.companion.read_bytes().decode("utf-8", "replace")]
+    if overflow == "parquet":
+        import pyarrow.parquet as pq
+
+        texts.append(json.dumps(pq.read_table(result.companion).to_pylist(), default=str))
+    with zipfile.ZipFile(path) as z:
+        texts += [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
+    for text in texts:
+        for form in ("josé", "jose\u0301", "núñez", "nu\u0301n\u0303ez", "jose", "nunez"):
+            assert form not in unicodedata.normalize("NFC", text).casefold()
+            assert form not in text.casefold()
+    assert any(REDACTED in t for t in texts)

@@ -313,6 +313,9 @@ class Privacy:
     """The protected names and how they are replaced. Build it with :meth:`of`."""
 
     names: tuple[str, ...]
+    #: the record ids of the evidence the policy was built from that carry a protected name
+    #: (``None``: not known; lists of ids are then searched themselves)
+    named_ids: frozenset[str] | None = dataclasses.field(default=None, compare=False)
 
     @classmethod
     def of(
@@ -332,7 +335,12 @@ class Privacy:
             report = evidence.report
         if report is not None:
             names.update(rejected_names(report))
-        return cls(tuple(sorted(names)))
+        policy = cls(tuple(sorted(names)))
+        if frame is None or "id" not in frame.columns or not policy:
+            return policy
+        ids = frame["id"].astype("string")
+        named = ids[policy._hits(ids)]
+        return dataclasses.replace(policy, named_ids=frozenset(named.dropna().tolist()))
 
     @property
     def pattern(self) -> re.Pattern[str] | None:
@@ -404,13 +412,18 @@ class Privacy:
             rows = np.flatnonzero(hit)
             values[rows] = [opaque_id(v) for v in values[rows].tolist()]
             return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+        if self.named_ids is not None and not self.named_ids:
+            return series, np.zeros(len(series), dtype=bool)  # no id carries a name
         flat = series.explode()
         flat = flat[flat.notna()]
-        unique = pd.Series(pd.unique(flat.astype(str).to_numpy()), dtype=object)
-        bad = unique[self._hits(unique)]
-        if bad.empty:
+        if self.named_ids is not None:
+            bad = list(self.named_ids)
+        else:
+            unique = pd.Series(pd.unique(flat.astype(str).to_numpy()), dtype=object)
+            bad = unique[self._hits(unique)].tolist()
+        if not bad:
             return series, np.zeros(len(series), dtype=bool)
-        mapping = {v: opaque_id(v) for v in bad.tolist()}
+        mapping = {v: opaque_id(v) for v in bad}
         owners = pd.unique(flat.index[flat.astype(str).isin(mapping).to_numpy()])
         positions = series.index.get_indexer(owners)
         values = series.to_numpy(dtype=object, copy=True)
