@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     )
     from .evidence.load import load_evidence
     from .evidence.model import Company, CompanyResponse, EvidenceBase, GroupSubject, Source
+    from .evidence.privacy import Privacy, RedactedEvidence, redact_evidence, redact_report
     from .evidence.read import Limits
     from .evidence.registry import evidence_kind, evidence_kinds
     from .evidence.report import EvidenceValidationError, Problem, ValidationReport
@@ -167,6 +168,10 @@ _EXPORTS: dict[str, str] = {
     "Uncertainty": ".rubric",
     "UnionDialogue": ".evidence.kinds",
     "ValidationReport": ".evidence.report",
+    "Privacy": ".evidence.privacy",
+    "RedactedEvidence": ".evidence.privacy",
+    "redact_evidence": ".evidence.privacy",
+    "redact_report": ".evidence.privacy",
     "VectorCheck": ".evidence.hooks",
     "Wage": ".evidence.kinds",
     "aggregate": ".rubric",
@@ -263,7 +268,9 @@ __all__ = [
     "OriginGroups",
     "PluginStatus",
     "PluginWarning",
+    "Privacy",
     "Problem",
+    "RedactedEvidence",
     "Retaliation",
     "Rows",
     "Rubric",
@@ -318,6 +325,8 @@ __all__ = [
     "published_vs_scored",
     "read_published",
     "read_table",
+    "redact_evidence",
+    "redact_report",
     "row_problems",
     "rule_type",
     "scale_type",

@@ -96,6 +96,9 @@ TESTIMONY_COLUMNS: dict[str, str] = {
     "summary": "string",
     "source_url": "string",
 }
+#: testimony columns of free text and of links (redacted unless personal data are included)
+_TESTIMONY_TEXT = ("description", "summary")
+_TESTIMONY_URLS = ("source_url",)
 
 
 @dataclass(frozen=True)
@@ -176,13 +179,17 @@ def compare_evidence(
     level: float = 0.95,
     min_n: int = 5,
     sectors: SectorVocabularyLike = None,
+    include_personal_data: bool = False,
 ) -> EvidenceComparison:
     """Evidence rates per group (see the module docstring and
     :data:`EVIDENCE_GROUP_COLUMNS`). Only records with ``since <= effective date <= as_of``
     count when those are given (the CLI passes the rubric's window start as ``since``).
     ``attributable_only`` (default) counts retaliation only when the company, its security
     contractor or a recorded ``company_involvement`` ties it to the company. ``sectors`` is
-    the sector vocabulary (default: the one in effect)."""
+    the sector vocabulary (default: the one in effect). Unless ``include_personal_data``,
+    the testimony is shown through the privacy policy of the evidence
+    (:mod:`bhrscore.evidence.privacy`): protected names in its text become ``[redacted]``,
+    ids carrying them opaque ids, links carrying them the source's domain and title."""
     keys = check_keys(by, "by", EVIDENCE_KEYS, required=True)
     frames = _frames(evidence)
     grouping = load_origin_groups(origin_groups)
@@ -193,6 +200,16 @@ def compare_evidence(
     if as_of is not None:
         ev = ev[ev["effective_date"] <= pd.Timestamp(as_of)]
     testimony = _testimony(ev)
+    if not include_personal_data:
+        from ..evidence.privacy import Privacy
+
+        privacy = Privacy.of(frames.evidence, getattr(evidence, "report", None))
+        testimony = privacy.frame(
+            testimony,
+            text=_TESTIMONY_TEXT,
+            ids=("id",),
+            urls=tuple((c, None) for c in _TESTIMONY_URLS),
+        ).frame
     ev = ev[ev["company_id"].notna()].copy()
     ev["company_id"] = ev["company_id"].astype("string")
     ev["host_country"] = ev["country"].astype("string")

@@ -460,6 +460,7 @@ def sensitivity(
                     rubric_with_weights(rubric, weights, r),
                     as_of=as_of,
                     uncertainty=False,
+                    include_personal_data=True,  # totals only; no id or text leaves here
                 )
                 columns[r + 1] = _totals_of(run_card, ids)
         labels += [(r + 1, "weights", f"weights {r + 1}") for r in range(n)]
@@ -471,7 +472,10 @@ def sensitivity(
             ("aggregation", alternative_aggregation(rubric)),
         ):
             run = len(labels)
-            alt_card = score(evidence, alt_rubric, as_of=as_of, uncertainty=False)
+            # totals and coverage only; no id or text leaves here
+            alt_card = score(
+                evidence, alt_rubric, as_of=as_of, uncertainty=False, include_personal_data=True
+            )
             alt_totals = _totals_of(alt_card, ids)
             if alt == "exclude":
                 # nothing scored: no total, rather than the fixed-value indicators alone

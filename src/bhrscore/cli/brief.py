@@ -71,7 +71,9 @@ def brief(
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
     with steps(quiet) as step:
-        evidence, _rubric, card = load_and_score(paths, rubric_path, as_of, step)
+        evidence, _rubric, card = load_and_score(
+            paths, rubric_path, as_of, step, include_personal_data=include_personal_data
+        )
         step("Comparing by origin group and sector")
         from ..evidence.sectors import bundle_sector_vocabulary
 
@@ -106,6 +108,8 @@ def brief(
             "personal_data_included": include_personal_data,
             "redacted_records": result.redacted_records,
             "redacted_cells": result.redacted_cells,
+            "redacted_urls": result.redacted_urls,
+            "redacted_ids": result.redacted_ids,
         }
         if fmt == "json":
             emit_json(doc)
@@ -118,7 +122,8 @@ def brief(
         "personal data included"
         if include_personal_data
         else f"names redacted in {result.redacted_records} record(s), "
-        f"{result.redacted_cells} cell(s)"
+        f"{result.redacted_cells} cell(s), {result.redacted_urls} link(s), "
+        f"{result.redacted_ids} id(s)"
     )
     note(
         f"Wrote {result.path} ({len(result.sheets)} sheets: {len(card.companies)} companies, "

@@ -13,24 +13,10 @@ from rich.text import Text
 
 from .common import AS_OF, console, existing_path, fail, fmt_num, parse_date
 from .formats import emit_csv, emit_json, format_option, warn
-from .inputs import RUBRIC, load_and_score
+from .inputs import PERSONAL_DATA, RUBRIC, load_and_score
 from .progress import QUIET, steps
 from .render import Cell, Column, print_indented, print_table
 from .safe_text import safe
-
-
-def redact_testimony(ev_result: Any, evidence: Any) -> Any:
-    """``ev_result`` with the names of persons in sensitive evidence replaced by
-    ``[redacted]`` wherever they appear in the testimony's evidence text (the same rule as the
-    briefing: :func:`bhrscore.export.cells.redact_frame`)."""
-    import dataclasses
-
-    from ..export.cells import protected_names, redact_frame
-
-    names = protected_names(evidence.frames().evidence)
-    text = [c for c in ("description", "summary") if c in ev_result.testimony.columns]
-    redaction = redact_frame(ev_result.testimony, text, names=names)
-    return dataclasses.replace(ev_result, testimony=redaction.frame)
 
 
 def split_keys(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,11 +229,7 @@ def print_evidence(result: Any) -> None:
     help="Evidence rates count records from this date (default: the start of the rubric's "
     "window before --as-of; all dates when the rubric has no window).",
 )
-@click.option(
-    "--include-personal-data",
-    is_flag=True,
-    help="Show names of persons in sensitive evidence (redacted by default).",
-)
+@PERSONAL_DATA
 @QUIET
 def compare(
     paths: tuple[str, ...],
@@ -283,7 +265,9 @@ def compare(
     except OriginGroupsError as exc:
         fail(str(exc))
     with steps(quiet) as step:
-        evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of, step)
+        evidence, rubric_model, card = load_and_score(
+            paths, rubric_path, as_of, step, include_personal_data=include_personal_data
+        )
         window = rubric_model.policies.window
         if since is None and window is not None:
             since = window.start(card.meta.as_of)
@@ -309,12 +293,15 @@ def compare(
                 "evidence": evidence,
                 "sectors": sectors,
             },
-            {"since": since, "min_n": min_n, "sectors": sectors}
+            {
+                "since": since,
+                "min_n": min_n,
+                "sectors": sectors,
+                "include_personal_data": include_personal_data,
+            }
             if show_evidence or which in ("evidence", "testimony")
             else None,
         )
-    if ev_result is not None and not include_personal_data:
-        ev_result = redact_testimony(ev_result, evidence)
     if fmt == "json":
         doc = result.to_dict()
         doc["rubric"] = {

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .common import AS_OF, EXIT_DATA, as_of_or_today, console, fail, fmt_num, output_path
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import load_bundle, load_rubric_option
+from .inputs import PERSONAL_DATA, load_bundle, load_rubric_option
 from .progress import QUIET, steps
 from .render import Cell, Column, print_table
 from .safe_text import safe
@@ -44,6 +44,7 @@ from .score import warn_outside_window
     help="Output: text for people; csv (the movement table) or json (rubric changes, theme "
     "means, movement) for programs."
 )
+@PERSONAL_DATA
 @QUIET
 def diff(
     rubric_a: str,
@@ -54,6 +55,7 @@ def diff(
     out: str | None,
     max_rank_move: int | None,
     fmt: str,
+    include_personal_data: bool,
     quiet: bool,
 ) -> None:
     """Score the evidence with RUBRIC_A and RUBRIC_B and show what moved."""
@@ -68,12 +70,13 @@ def diff(
         step("Reading the rubrics")
         a, b = load_rubric_option(rubric_a), load_rubric_option(rubric_b)
         step("Loading evidence")
-        evidence = load_bundle(bundle, day)
+        evidence = load_bundle(bundle, day, include_personal_data=include_personal_data)
         step("Scoring with both rubrics")
         try:
             digest = evidence.content_hash()
-            card_a = score(evidence, a, day, evidence_hash=digest)
-            card_b = score(evidence, b, day, evidence_hash=digest)
+            personal = {"include_personal_data": include_personal_data}
+            card_a = score(evidence, a, day, evidence_hash=digest, **personal)
+            card_b = score(evidence, b, day, evidence_hash=digest, **personal)
         except ValueError as err:
             fail(str(err), EXIT_DATA)
     warn_outside_window(card_a)

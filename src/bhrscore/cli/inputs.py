@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from ..rubric.model import Rubric
     from ..rubric.scorecard import ScoreCard
 
+PERSONAL_DATA = click.option(
+    "--include-personal-data",
+    is_flag=True,
+    help="Show names of persons in sensitive evidence, and the ids and links that carry them "
+    "(redacted by default).",
+)
+
 RUBRIC = click.option(
     "--rubric",
     "rubric_path",
@@ -40,15 +47,27 @@ def load_rubric_option(path: str | None) -> Rubric:
         fail(f"{target}: not a UTF-8 text file", EXIT_DATA)
 
 
-def load_bundle(paths: tuple[str, ...], as_of: dt.date | None) -> EvidenceSet:
+def load_bundle(
+    paths: tuple[str, ...], as_of: dt.date | None, *, include_personal_data: bool = False
+) -> EvidenceSet:
     """Evidence from files or directories (strict: any invalid record exits 1). ``as_of``
     None: dates are not checked against an as-of date (scoring ignores records not known
-    then, with one warning)."""
+    then, with one warning). The problems of an invalid bundle are shown redacted unless
+    ``include_personal_data`` (:meth:`bhrscore.evidence.privacy.Privacy.report`)."""
     from ..evidence.load import load_evidence
+    from ..evidence.privacy import Privacy
+    from ..evidence.report import EvidenceValidationError
 
     for p in paths:
         existing_path(p)
-    return load_evidence(*paths, as_of=as_of)
+    try:
+        return load_evidence(*paths, as_of=as_of)
+    except EvidenceValidationError as err:
+        if include_personal_data:
+            raise
+        # the error path only: load again leniently to learn every protected name
+        lenient = load_evidence(*paths, as_of=as_of, strict=False)
+        raise EvidenceValidationError(Privacy.of(lenient, err.report).report(err.report)) from None
 
 
 def _no_step(_description: str) -> None:
@@ -60,20 +79,23 @@ def load_and_score(
     rubric_path: str | None,
     as_of: dt.date | None,
     step: Step = _no_step,
+    *,
+    include_personal_data: bool = False,
 ) -> tuple[EvidenceSet, Rubric, ScoreCard]:
     """Load the rubric and the bundle and score: (evidence set, rubric, score card). Data the
     engine cannot score (``ValueError``, e.g. evidence about unknown companies) exits 1.
-    ``step`` is told each stage (:func:`bhrscore.cli.progress.steps`)."""
+    ``step`` is told each stage (:func:`bhrscore.cli.progress.steps`). The card's ids are
+    redacted unless ``include_personal_data`` (:func:`bhrscore.score`)."""
     from ..rubric import score
 
     day = as_of_or_today(as_of)
     step("Reading the rubric")
     rubric = load_rubric_option(rubric_path)
     step("Loading evidence")
-    evidence = load_bundle(paths, day)
+    evidence = load_bundle(paths, day, include_personal_data=include_personal_data)
     step("Scoring")
     try:
-        card = score(evidence, rubric, as_of=day)
+        card = score(evidence, rubric, as_of=day, include_personal_data=include_personal_data)
     except ValueError as err:
         fail(str(err), EXIT_DATA)
     return evidence, rubric, card

@@ -20,7 +20,7 @@ from .common import (
     output_path,
 )
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import RUBRIC, load_bundle, load_rubric_option, resolve_company
+from .inputs import PERSONAL_DATA, RUBRIC, load_bundle, load_rubric_option, resolve_company
 from .progress import QUIET, steps
 from .safe_text import safe
 
@@ -250,6 +250,7 @@ def score_document(card: ScoreCard, top: int | None, explain: dict[str, str]) ->
     metavar="COMPANY_ID",
     help="Print how a company's total was reached (repeatable; ids match case-insensitively).",
 )
+@PERSONAL_DATA
 @QUIET
 def score(
     bundle: tuple[str, ...],
@@ -260,6 +261,7 @@ def score(
     out_fmt: str | None,
     top: int | None,
     explain_ids: tuple[str, ...],
+    include_personal_data: bool,
     quiet: bool,
 ) -> None:
     """Score the companies of an evidence BUNDLE (files or directories) with a rubric.
@@ -288,11 +290,11 @@ def score(
         step("Reading the rubric")
         rubric = load_rubric_option(rubric_path)
         step("Loading evidence")
-        evidence = load_bundle(bundle, None)
+        evidence = load_bundle(bundle, None, include_personal_data=include_personal_data)
         step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
         try:
             frames = evidence.frames()
-            cards = trend_cards(frames, rubric, days)
+            cards = trend_cards(frames, rubric, days, include_personal_data=include_personal_data)
         except ValueError as err:
             fail(str(err), EXIT_DATA)
         card = cards[-1]
@@ -305,7 +307,12 @@ def score(
             if table is not None:
                 paths = write_trend(table, cards, Path(out), file_fmt)
             else:
-                paths = write_scorecard(card, Path(out), file_fmt)  # type: ignore[arg-type]
+                paths = write_scorecard(
+                    card,
+                    Path(out),
+                    file_fmt,  # type: ignore[arg-type]
+                    include_personal_data=include_personal_data,
+                )
     warn_after_as_of(cards)
     for c in cards:
         warn_outside_window(c)

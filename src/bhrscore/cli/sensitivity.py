@@ -13,7 +13,7 @@ import pandas as pd
 from .common import AS_OF, console, fail, fmt_num
 from .compare import split_keys
 from .formats import emit_csv, emit_json, format_option, frame_records
-from .inputs import RUBRIC, load_and_score
+from .inputs import PERSONAL_DATA, RUBRIC, load_and_score
 from .progress import QUIET, steps
 from .render import Cell, Column, print_table
 from .safe_text import safe
@@ -72,6 +72,7 @@ from .safe_text import safe
     show_default=True,
     help="Which table --format csv writes.",
 )
+@PERSONAL_DATA
 @QUIET
 def sensitivity(
     paths: tuple[str, ...],
@@ -86,13 +87,16 @@ def sensitivity(
     top: int,
     fmt: str,
     which: str,
+    include_personal_data: bool,
     quiet: bool,
 ) -> None:
     """Rank stability under weight perturbations and alternative policies."""
     if not concentration > 0:
         fail("--concentration must be positive (use inf for no perturbation)")
     with steps(quiet) as step:
-        evidence, rubric_model, card = load_and_score(paths, rubric_path, as_of, step)
+        evidence, rubric_model, card = load_and_score(
+            paths, rubric_path, as_of, step, include_personal_data=include_personal_data
+        )
         step(f"Scoring {runs} random weightings")
         result = _run(
             evidence, rubric_model, card, runs, seed, concentration, no_policies, by, level

@@ -9,6 +9,7 @@ import click
 
 from .common import AS_OF, EXIT_DATA, console, existing_path
 from .formats import emit_csv, emit_json, format_option
+from .inputs import PERSONAL_DATA
 from .progress import QUIET, steps
 from .render import Cell, Column, print_table
 from .safe_text import markup
@@ -126,6 +127,7 @@ PROBLEM_COLUMNS = (
     help="Validate the directory of each PATH as one bundle (for pre-commit, which passes "
     "the changed files); each directory is checked on its own.",
 )
+@PERSONAL_DATA
 def validate(
     paths: tuple[str, ...],
     as_of: dt.date | None,
@@ -133,9 +135,14 @@ def validate(
     allow_unknown_fields: bool,
     quiet: bool,
     bundle_dirs: bool,
+    include_personal_data: bool,
 ) -> None:
-    """Validate evidence files or bundles: exit 0 if valid, 1 if not, 2 on usage errors."""
+    """Validate evidence files or bundles: exit 0 if valid, 1 if not, 2 on usage errors.
+    Names of persons in sensitive evidence are redacted in the problems shown, and no value
+    of a rejected record that is (or may be) sensitive is echoed, unless
+    --include-personal-data."""
     from ..evidence.load import load_evidence
+    from ..evidence.privacy import Privacy
 
     for p in paths:
         existing_path(p)
@@ -152,7 +159,10 @@ def validate(
             evidence = load_evidence(
                 *group, strict=False, as_of=as_of, allow_unknown_fields=allow_unknown_fields
             )
-            loaded.append((group, evidence.report, evidence.counts()))
+            report = evidence.report
+            if not include_personal_data:
+                report = Privacy.of(evidence).report(report)
+            loaded.append((group, report, evidence.counts()))
     docs = {
         ", ".join(group): report.to_dict() | {"counts": {k: dict(v) for k, v in counts.items()}}
         for group, report, counts in loaded

@@ -39,12 +39,15 @@ XlsxWriter counts it: a character outside the Basic Multilingual Plane counts tw
 Redaction
 ---------
 The names listed in ``persons`` of *all* evidence marked ``sensitive`` form one pattern
-(:func:`names_pattern`: whole words, case-insensitive, any run of white space between the
-parts of a name). Unless the caller opts in with ``include_personal_data=True``,
-:func:`redact_frame` replaces every match by ``[redacted]`` in the text columns it is given,
-in every row (a protected person named in another record, a non-sensitive record or a source
-title is redacted too), and in the ``persons`` lists of other records; the ``persons`` field of
-sensitive records becomes ``[redacted: N persons]``.
+(:func:`names_pattern`, which is the matcher of the one privacy policy,
+:func:`bhrscore.evidence.privacy.names_matcher`: whole words in any Unicode form, case or
+accent-less spelling, slugs and percent-encodings). Ids and links carrying a name are handled
+by :class:`bhrscore.evidence.privacy.Privacy`, which every output uses. Unless the caller
+opts in with ``include_personal_data=True``, :func:`redact_frame` replaces every match by
+``[redacted]`` in the text columns it is given, in every row (a protected person named in
+another record, a non-sensitive record or a source title is redacted too), and in the
+``persons`` lists of other records; the ``persons`` field of sensitive records becomes
+``[redacted: N persons]``.
 """
 
 from __future__ import annotations
@@ -282,21 +285,15 @@ def join_lists(series: pd.Series | None, sep: str = ", ", *, sort: bool = False)
 # --- redaction -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    parts = {tuple(n.split()) for n in names if n and n.split()}
-    if not parts:
-        return None
-    ordered = sorted(parts, key=lambda p: (-len(" ".join(p)), p))
-    alternatives = "|".join(r"\s+".join(re.escape(w) for w in p) for p in ordered)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
 def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex matching any of ``names``: whole words only, case-insensitive, longest names
-    first (so "Anna Ivanova" goes before "Anna"), any run of white space (spaces, no-break
-    spaces, line breaks) between the parts of a name. ``None`` when there are no names."""
-    return _names_pattern(tuple(sorted(set(names))))
+    """One regex matching any of ``names``: whole words only, in any Unicode form, case or
+    accent-less spelling, longest names first (so "Anna Ivanova" goes before "Anna"), any
+    run of white space (spaces, no-break spaces, line breaks) or slug separator between the
+    parts of a name (:func:`bhrscore.evidence.privacy.names_matcher`). ``None`` when there
+    are no names."""
+    from ..evidence.privacy import names_matcher
+
+    return names_matcher(names)
 
 
 def redact(text: str, persons: Iterable[str]) -> str:

@@ -237,12 +237,34 @@ def scorecard_paths(prefix: str | Path, fmt: TableFormat = "csv") -> list[Path]:
     return [*paths, base.with_name(f"{base.name}.meta.json")]
 
 
+def check_personal_data(card: ScoreCard, include_personal_data: bool) -> None:
+    """Refuse to export, by default, a card scored with ``include_personal_data=True``: its
+    evidence ids may carry names of protected persons, and without the evidence they cannot
+    be redacted here (:mod:`bhrscore.evidence.privacy`)."""
+    if not include_personal_data and card.meta.options.get("personal_data") == "included":
+        raise ValueError(
+            "this score card was made with include_personal_data=True (evidence ids may name "
+            "protected persons): pass include_personal_data=True to write it, or score "
+            "without it"
+        )
+
+
 def write_scorecard(
-    card: ScoreCard, prefix: str | Path, fmt: TableFormat = "csv", *, sanitize: bool = True
+    card: ScoreCard,
+    prefix: str | Path,
+    fmt: TableFormat = "csv",
+    *,
+    sanitize: bool = True,
+    include_personal_data: bool = False,
 ) -> list[Path]:
     """Write ``PREFIX.companies.EXT``, ``.nodes``, ``.indicators``, ``.penalties`` and
     ``PREFIX.meta.json``, all or none (each to a temporary file first; they replace earlier
-    files only when all five are written); returns the paths written."""
+    files only when all five are written); returns the paths written.
+
+    A card from :func:`bhrscore.score` has its ids redacted already; one scored with
+    ``include_personal_data=True`` is written only with ``include_personal_data=True`` too
+    (a ``ValueError`` otherwise)."""
+    check_personal_data(card, include_personal_data)
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r} (use one of {', '.join(FORMATS)})")
     paths = scorecard_paths(prefix, fmt)

@@ -373,8 +373,14 @@ def score(
     *,
     evidence_hash: str | None = None,
     uncertainty: UncertaintyLike = True,
+    include_personal_data: bool = False,
 ) -> ScoreCard:
     """Score every company of ``evidence`` with ``rubric`` as of ``as_of``.
+
+    The evidence is scored as given; unless ``include_personal_data``, evidence ids that
+    carry the name of a protected person (listed in ``persons`` of sensitive evidence) are
+    then replaced in the card by stable opaque ids, and such names in company names by
+    ``[redacted]`` (:mod:`bhrscore.evidence.privacy`); scores are the same either way.
 
     ``evidence_hash`` may pass a precomputed :meth:`Frames.content_hash` (it is computed
     otherwise); it is recorded in the card's metadata. ``uncertainty`` sets the per-company
@@ -456,7 +462,14 @@ def score(
     )
     card = _with_when(card, prep, cases, rubric)
     replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
-    return with_uncertainty(card, replicates, options)
+    card = with_uncertainty(card, replicates, options)
+    # recorded, so that exports can refuse to write a card with names by default
+    card.meta.options["personal_data"] = "included" if include_personal_data else "redacted"
+    if include_personal_data:
+        return card
+    from ..evidence.privacy import Privacy
+
+    return Privacy.of(frames).card(card)
 
 
 def replicate_totals(

@@ -47,13 +47,21 @@ def _dates(as_of: dt.date | Iterable[dt.date]) -> list[dt.date]:
 
 
 def trend_cards(
-    evidence: EvidenceSet | Frames, rubric: Rubric, as_of: dt.date | Iterable[dt.date]
+    evidence: EvidenceSet | Frames,
+    rubric: Rubric,
+    as_of: dt.date | Iterable[dt.date],
+    *,
+    include_personal_data: bool = False,
 ) -> list[ScoreCard]:
     """One score card per as-of date (sorted, duplicates dropped); the evidence hash is
-    computed once."""
+    computed once. Ids carrying protected names are redacted unless
+    ``include_personal_data`` (:func:`bhrscore.score`)."""
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
     digest = frames.content_hash()
-    return [score(frames, rubric, d, evidence_hash=digest) for d in _dates(as_of)]
+    return [
+        score(frames, rubric, d, evidence_hash=digest, include_personal_data=include_personal_data)
+        for d in _dates(as_of)
+    ]
 
 
 def _records_known(frames: Frames, as_of: dt.date, ids: pd.Series) -> np.ndarray:

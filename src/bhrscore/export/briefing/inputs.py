@@ -75,7 +75,17 @@ class BriefingInputs:
         companion_name: str = "briefing.evidence.csv",
     ) -> BriefingInputs:
         """Build the inputs once: rank order, labels, routing, trail and redaction."""
+        from ...evidence.privacy import Privacy
+
         ev, report = _evidence_inputs(evidence, report)
+        # one policy for the whole workbook: the card's ids and company names, the trail and
+        # the findings are redacted with the same names and the same opaque ids
+        privacy = Privacy(()) if include_personal_data else Privacy.of(ev, report)
+        if ev is None:
+            from ..tables import check_personal_data
+
+            check_personal_data(scorecard, include_personal_data)
+        scorecard = privacy.card(scorecard)
         companies = _ranked(scorecard.companies)
         companies["origin_group"], origin_note = _origin_groups(
             companies, origin_groups, ev, scorecard.meta.as_of
@@ -92,10 +102,15 @@ class BriefingInputs:
         trail = (
             None
             if ev is None
-            else build_trail(ev, names, include_personal_data=include_personal_data)
+            else build_trail(
+                ev, names, include_personal_data=include_personal_data, privacy=privacy
+            )
         )
-        protected = () if trail is None else trail.protected
-        findings = None if report is None else build_findings(report, protected)
+        findings = (
+            None
+            if report is None
+            else build_findings(report, privacy.names, include_personal_data=include_personal_data)
+        )
         capacity = evidence_capacity()
         limit = (
             capacity if evidence_row_limit is None else max(0, min(evidence_row_limit, capacity))
@@ -137,6 +152,16 @@ class BriefingInputs:
     def redacted_records(self) -> int:
         """Evidence records in which names were redacted."""
         return 0 if self.trail is None else self.trail.redacted_records
+
+    @property
+    def redacted_urls(self) -> int:
+        """Links carrying a protected name, shown as their domain and title instead."""
+        return 0 if self.trail is None else self.trail.redacted_urls
+
+    @property
+    def redacted_ids(self) -> int:
+        """Evidence ids carrying a protected name, replaced by stable opaque ids."""
+        return 0 if self.trail is None else self.trail.redacted_ids
 
     @property
     def redacted_cells(self) -> int:
@@ -203,7 +228,10 @@ class BriefingInputs:
             "[redacted] wherever they appear in evidence text (summaries, source titles, group "
             "descriptions, persons lists, validation findings), and the persons of sensitive "
             f"records are only counted ({self.redacted_records:,} records and "
-            f"{self.redacted_cells:,} cells affected)."
+            f"{self.redacted_cells:,} cells affected); a link whose address carries such a "
+            f"name is shown as its domain and title without a link target "
+            f"({self.redacted_urls:,} links), and an evidence id carrying one is replaced by a "
+            f"stable opaque id ({self.redacted_ids:,} ids)."
         )
 
 

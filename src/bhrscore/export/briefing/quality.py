@@ -30,6 +30,7 @@ def quality_sheet(inputs: BriefingInputs) -> Sheet:
         blocks.append(
             f"Validation: {len(report.errors):,} errors, {len(report.warnings):,} warnings."
         )
+    blocks.append(_privacy_line(inputs))
     if ev is not None:
         blocks.append(_status_table(ev))
     if inputs.findings is not None:
@@ -41,6 +42,18 @@ def quality_sheet(inputs: BriefingInputs) -> Sheet:
             )
     blocks.append(_coverage_table(inputs))
     return Sheet(QUALITY, "Data quality: coverage, validation and evidence counts", blocks)
+
+
+def _privacy_line(inputs: BriefingInputs) -> str:
+    """What the privacy policy replaced (:mod:`bhrscore.evidence.privacy`)."""
+    if inputs.include_personal_data:
+        return "Personal data: included at the user's request; nothing was redacted."
+    return (
+        f"Personal data redacted: names of protected persons in {inputs.redacted_records:,} "
+        f"evidence records ({inputs.redacted_cells:,} cells); {inputs.redacted_urls:,} links "
+        f"carrying a name shown as domain and title without a link target; "
+        f"{inputs.redacted_ids:,} evidence ids carrying a name replaced by stable opaque ids."
+    )
 
 
 def _status_table(ev: pd.DataFrame) -> Table:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...evidence.privacy import Counts, Privacy
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
-from ..cells import join_lists, names_pattern, protected_names, redact_frame, redact_series
+from ..cells import join_lists
 
 if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 MAX_FINDINGS = 10_000
 #: the evidence text fields the briefing shows (Summary, Source, and Company / group for
 #: group-level testimony); protected names are redacted in them in every row. The persons
-#: column is redacted too; ids, codes, dates and the link target are not text that names anyone.
+#: column is redacted too, a link carrying a name becomes its domain and title, an id
+#: carrying a name a stable opaque id (:mod:`bhrscore.evidence.privacy`).
 REDACTED_FIELDS = (
     "summary",
     "source_title",
@@ -76,6 +78,8 @@ class Trail:
     protected: tuple[str, ...]  # persons of sensitive evidence (empty: nothing to redact)
     redacted_records: int
     redacted_cells: int
+    redacted_urls: int = 0  # links carrying a name, shown as domain and title
+    redacted_ids: int = 0  # ids carrying a name, replaced by opaque ids
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -91,10 +95,21 @@ class Findings:
     redacted_cells: int
 
 
-def build_trail(ev: pd.DataFrame, names: pd.Series, *, include_personal_data: bool) -> Trail:
+def build_trail(
+    ev: pd.DataFrame,
+    names: pd.Series,
+    *,
+    include_personal_data: bool,
+    privacy: Privacy | None = None,
+) -> Trail:
     """The redacted, sorted evidence trail of the evidence frame ``ev``; ``names`` maps
-    company id to company name (the Company / group column)."""
-    protected = () if include_personal_data else protected_names(ev)
+    company id to company name (the Company / group column). ``privacy``: the policy
+    (default: the one of ``ev``)."""
+    if include_personal_data:
+        privacy = Privacy(())
+    elif privacy is None:
+        privacy = Privacy.of(ev)
+    protected = privacy.names
 
     def get(name: str, dtype: str = "string") -> pd.Series:
         if name in ev.columns:
@@ -127,11 +142,13 @@ def build_trail(ev: pd.DataFrame, names: pd.Series, *, include_personal_data: bo
     trail = pd.DataFrame(
         {name: col.take(order).reset_index(drop=True) for name, col in columns.items()}
     )
-    records = cells = 0
+    counts = Counts()
     if not include_personal_data:
-        redaction = redact_frame(trail, REDACTED_FIELDS, names=protected)
+        redaction = privacy.frame(
+            trail, text=REDACTED_FIELDS, ids=("id",), urls=(("source_url", "source_title"),)
+        )
         trail = redaction.frame
-        records, cells = redaction.records, redaction.cells
+        counts = redaction.counts
     company = trail["company_id"].map(names).astype("string")
     testimony = trail["company_id"].isna()
     if bool(testimony.any()):
@@ -139,7 +156,7 @@ def build_trail(ev: pd.DataFrame, names: pd.Series, *, include_personal_data: bo
         company = company.mask(testimony, described)
     trail["company"] = company
     trail["persons"] = _joined_persons(trail["persons"])
-    return Trail(trail, protected, records, cells)
+    return Trail(trail, protected, counts.records, counts.cells, counts.urls, counts.ids)
 
 
 def _trail_order(
@@ -170,12 +187,20 @@ def _joined_persons(persons: pd.Series) -> pd.Series:
     return out
 
 
-def build_findings(report: ValidationReport, protected: tuple[str, ...]) -> Findings | None:
+def build_findings(
+    report: ValidationReport, protected: tuple[str, ...], *, include_personal_data: bool = False
+) -> Findings | None:
     """The first :data:`MAX_FINDINGS` problems of ``report`` as a frame, with ``protected``
-    names redacted in their message and value; ``None`` when there are none."""
+    names (and those of rejected sensitive records) redacted in their message and value, and
+    no value shown for a rejected record that is or may be sensitive; ``None`` when there
+    are none."""
     if not report.problems:
         return None
-    problems = report.problems[:MAX_FINDINGS]
+    shown = report
+    if not include_personal_data:
+        privacy = Privacy(tuple(sorted(set(protected) | set(Privacy.of(None, report).names))))
+        shown = privacy.report(report)
+    problems = shown.problems[:MAX_FINDINGS]
     frame = pd.DataFrame(
         {
             "severity": [p.severity for p in problems],
@@ -189,13 +214,12 @@ def build_findings(report: ValidationReport, protected: tuple[str, ...]) -> Find
             "value": [p.value for p in problems],
         }
     )
-    pattern = names_pattern(protected)
-    cells = 0
-    for name in REDACTED_FINDINGS:
-        text, hit = redact_series(frame[name], pattern)
-        if hit.any():
-            frame[name] = text
-            cells += int(hit.sum())
+    before = report.problems[:MAX_FINDINGS]
+    cells = sum(
+        (a.message != b.message) + (a.value != b.value)
+        for a, b in zip(before, problems, strict=True)
+        if a is not b
+    )
     return Findings(frame, len(report.problems), cells)
 
 

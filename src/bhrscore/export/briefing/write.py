@@ -43,6 +43,8 @@ class BriefingResult:
     evidence_total: int = 0  # evidence records given
     redacted_records: int = 0  # evidence records in which names were redacted
     redacted_cells: int = 0  # cells in which names were redacted (evidence and findings)
+    redacted_urls: int = 0  # links carrying a name, shown as domain and title
+    redacted_ids: int = 0  # evidence ids carrying a name, replaced by opaque ids
     links_as_text: dict[str, int] = field(default_factory=dict)
 
 
@@ -58,6 +60,8 @@ class Briefing:
     evidence_total: int = 0
     redacted_records: int = 0
     redacted_cells: int = 0
+    redacted_urls: int = 0
+    redacted_ids: int = 0
     inputs: BriefingInputs | None = None
 
 
@@ -140,6 +144,8 @@ def write_briefing(
         evidence_total=briefing.evidence_total,
         redacted_records=briefing.redacted_records,
         redacted_cells=briefing.redacted_cells,
+        redacted_urls=briefing.redacted_urls,
+        redacted_ids=briefing.redacted_ids,
         links_as_text=stats.links_as_text,
     )
 
@@ -196,6 +202,8 @@ def prepare_briefing(
         evidence_total=inputs.evidence_total,
         redacted_records=inputs.redacted_records,
         redacted_cells=inputs.redacted_cells,
+        redacted_urls=inputs.redacted_urls,
+        redacted_ids=inputs.redacted_ids,
         inputs=inputs,
     )
 
