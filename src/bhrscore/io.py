@@ -150,8 +150,8 @@ def _stem(target: Path) -> str:
 
 
 def _temp_pattern(target: Path) -> re.Pattern[str]:
-    """Temporary files and scratch directories of ``target``: ``.NAME.PID-XXXXXXXX.tmp`` (and
-    ``.tmpdir``), and ``.NAME.XXXXXXXX.tmp`` as earlier versions named them."""
+    """Temporary files and scratch directories of ``target``: ``.NAME.PID-<random>.tmp`` (and
+    ``.tmpdir``), and ``.NAME.<random>.tmp`` as earlier versions named them."""
     return re.compile(
         rf"^\.{re.escape(_stem(target))}\.(?:(\d+)-)?[a-z0-9_]{{8}}"
         rf"(?:{re.escape(TEMP_SUFFIX)}|{re.escape(SCRATCH_SUFFIX)})$"
