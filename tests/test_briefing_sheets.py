@@ -89,11 +89,12 @@ def test_chart_is_attached_by_name_wherever_its_table_is(
     head, headers, rows = table(wb["By origin"], "Group")
     with zipfile.ZipFile(path) as zf:
         chart = zf.read("xl/charts/chart1.xml").decode()
-    # three origin groups in rows head+1..head+3; "Group" is column A, "Mean" column D
-    assert headers[0] == "Group"
+    # three origin groups in rows head+1..head+3; "Label" (group with n) is column H,
+    # "Mean" column D
+    assert headers[7] == "Label"
     assert headers[3] == "Mean"
     assert len(rows) == 3
-    assert f"'By origin'!$A${head + 1}:$A${head + 3}" in chart
+    assert f"'By origin'!$H${head + 1}:$H${head + 3}" in chart
     assert f"'By origin'!$D${head + 1}:$D${head + 3}" in chart
 
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
     from ...rubric.scorecard import ScoreCard
 
+#: characters of a hash shown on the Summary sheet
+SHORT_HASH = 12
 #: comparison keys that have a sheet of their own
 COMPARISON_KEYS = ("origin_group", "sector")
 
@@ -178,13 +180,20 @@ class BriefingInputs:
             self.companion_name,
         )
 
-    def header_lines(self) -> list[str | FileLink]:
+    def header_lines(self, *, short: bool = False) -> list[str | FileLink]:
+        """Provenance lines; ``short``: hashes cut to their first :data:`SHORT_HASH`
+        characters (the Method sheet gives them in full)."""
         meta = self.card.meta
+
+        def digest(value: str) -> str:
+            return f"{value[:SHORT_HASH]}… (in full on Method)" if short else value
+
         lines: list[str | FileLink] = [
             f"Rubric: {self.rubric_title} ({meta.rubric_id}, version {meta.rubric_version})",
             f"As of: {meta.as_of.isoformat()}",
-            f"Evidence set: {meta.evidence_hash} ({len(self.companies):,} companies scored)",
-            f"Rubric hash: {meta.rubric_hash}; bhrscore {meta.bhrscore_version}",
+            f"Evidence set: {digest(meta.evidence_hash)} ({len(self.companies):,} companies "
+            "scored)",
+            f"Rubric hash: {digest(meta.rubric_hash)}; bhrscore {meta.bhrscore_version}",
             self.personal_data_note(),
         ]
         note = self.overflow_note
