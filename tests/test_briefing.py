@@ -384,14 +384,8 @@ def test_by_sector_counts_a_company_in_each_of_its_sectors(written: Path) -> Non
 
 def test_indicator_matrix_has_scores_and_evidence_counts(written: Path) -> None:
     _, headers, rows = table(load(written)["Indicators"], "Rank")
-    assert headers[3:] == [
-        "dialogue-record",
-        "dialogue-record (n)",
-        "living-wage",
-        "living-wage (n)",
-        "arrears",
-        "arrears (n)",
-    ]
+    # indicator titles as headers (ids in the table below the matrix), n beside each
+    assert headers[3:] == ["Dialogue record", "n", "Living wage", "n", "Arrears", "n"]
     for r in rows:
         cid = r[1]
         assert r[3::2] == [SCORES[cid][i] for i in ("dialogue-record", "living-wage", "arrears")]
@@ -430,6 +424,7 @@ def test_evidence_trail_links_filter_and_freeze(written: Path) -> None:
         "Company / group",
         "Kind",
         "Date",
+        "Period",
         "Status",
         "Reliability",
         "Country",
@@ -444,7 +439,7 @@ def test_evidence_trail_links_filter_and_freeze(written: Path) -> None:
     assert ws.cell(head + 2, link_col).hyperlink.target == "https://example.org/report-2"
     assert rows[0][4] == dt.datetime(2025, 1, 10)
     assert rows[3][2] == "Group: @Chinese firms"
-    assert ws.auto_filter.ref == f"A{head}:L{head + 4}"
+    assert ws.auto_filter.ref == f"A{head}:M{head + 4}"
     assert ws.freeze_panes == f"B{head + 1}"
 
 

@@ -350,7 +350,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
             },
         ),
         "text": make_format(workbook, {}),
-        "wrap": make_format(workbook, {"text_wrap": True, "valign": "top"}),
+        "wrap": make_format(workbook, {"text_wrap": True}),
         "note_wrap": make_format(workbook, {"text_wrap": True, "valign": "top"}),
         # text in a number column (unknown, not applicable, policy-filled, no rank)
         "muted": make_format(
@@ -389,6 +389,9 @@ def _render_sheet(
     ws.hide_gridlines(1)  # gridlines on screen, never on paper
 
     main = next((t for t in sheet.tables() if t.main), None)
+    if any(t.levels is not None for t in sheet.tables()):
+        # a company's total is above its details: outline buttons on the summary row's side
+        ws.outline_settings(True, False, True, False)
     widths = _column_widths(sheet)
     for j, width in sorted(widths.items()):
         ws.set_column(j, j, width)

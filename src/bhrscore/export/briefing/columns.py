@@ -102,3 +102,27 @@ def rank_range(companies: pd.DataFrame) -> pd.Series:
     high = pd.to_numeric(companies["rank_high"], errors="coerce").astype("Int64").astype("string")
     text = (low + "–" + high).where(low != high, low)
     return pd.Series(text.to_numpy(), dtype="string")
+
+
+#: what a score cell shows when no evidence gives the score, by ``basis`` (see
+#: :data:`bhrscore.rubric.scorecard.BASIS`); policy-filled scores show their value
+BASIS_NOTES: dict[str, str] = {
+    "unknown": "unknown",
+    "not_applicable": "n/a",
+    "excluded": "excluded",
+}
+
+
+def score_display(score: pd.Series, basis: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Indicator scores split for display: the numbers that rest on records (``evidence``,
+    ``screening``; coloured by the score scale), and muted text for the rest: "unknown",
+    "n/a", "excluded", or a policy-filled value such as "0.0 (policy)", so a 0 the
+    missing-data policy assigned never looks like a 0 from evidence."""
+    numbers = pd.Series(pd.to_numeric(score, errors="coerce").to_numpy(), dtype="Float64")
+    kind = pd.Series(basis.to_numpy(), dtype="string")
+    policy = (kind == "policy").fillna(False).to_numpy(dtype=bool)
+    notes = kind.map(BASIS_NOTES).astype("string")
+    filled = numbers.round(1).astype("string") + " (policy)"
+    notes = notes.mask(policy, filled)
+    shown = numbers.mask(policy | notes.notna().to_numpy(dtype=bool))
+    return shown, notes

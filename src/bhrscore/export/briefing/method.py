@@ -74,29 +74,32 @@ def _tree_table(rubric: Any) -> Table | None:
                 "share": share[node.id],
                 "missing": None if missing is None else str(missing),
                 "rule": describe() if callable(describe) else None,
-                "rationale": getattr(node, "rationale", None) or getattr(node, "description", None),
+                "rationale": _trimmed(
+                    getattr(node, "rationale", None) or getattr(node, "description", None)
+                ),
                 "standards": ", ".join(getattr(node, "standards", []) or []) or None,
             }
         )
     frame = pd.DataFrame(rows)
     cols = [
         TableColumn.from_series("Level", frame["level"], width=10),
-        TableColumn.from_series("Id", frame["id"], width=24),
-        TableColumn.from_series("Title", frame["title"], width=34),
+        TableColumn.from_series("Id", frame["id"], width=22, wrap=False),
+        TableColumn.from_series("Title", frame["title"], width=30),
         TableColumn.from_series("Parent", frame["parent"], width=16),
         TableColumn.from_series("Theme", frame["theme"], width=16),
         TableColumn.from_series("Weight in parent", frame["weight"], "percent", width=9),
         TableColumn.from_series("Nominal share of total", frame["share"], "percent", width=9),
         TableColumn.from_series("Missing evidence", frame["missing"], width=10),
-        TableColumn.from_series("Rule", frame["rule"], width=50),
-        TableColumn.from_series("Rationale", frame["rationale"], width=70),
+        TableColumn.from_series("Rule", frame["rule"], width=44),
+        TableColumn.from_series("Rationale", frame["rationale"], width=60),
         TableColumn.from_series("Standards", frame["standards"], width=20),
     ]
+    levels = [0 if lv == "theme" else (1 if lv == "sub-theme" else 1) for lv in frame["level"]]
     title = (
         "Themes and indicators (nominal share = product of weights; with missing: exclude, "
         "weight moves to siblings that have evidence)"
     )
-    return Table(cols, title=title, main=True, freeze=False)
+    return Table(cols, title=title, main=True, freeze=False, levels=levels)
 
 
 def _penalty_table(rubric: Any) -> Table | None:
@@ -113,7 +116,7 @@ def _penalty_table(rubric: Any) -> Table | None:
                 "cap": p.cap,
                 "combine": p.combine,
                 "max_points": p.max_points,
-                "description": p.description,
+                "description": _trimmed(p.description),
             }
             for p in penalties
         ]
@@ -145,6 +148,15 @@ def _policy_table(rubric: Any, options: Mapping[str, Any]) -> Table:
         TableColumn.from_series("Value", frame["value"], width=70),
     ]
     return Table(cols, title="Policies and scoring options")
+
+
+def _trimmed(text: Any) -> str | None:
+    """Rubric prose on one line: YAML ``>`` blocks end in a newline (which LibreOffice shows
+    as an empty, overlapping second line) and may carry runs of spaces."""
+    if text is None:
+        return None
+    joined = " ".join(str(text).split())
+    return joined or None
 
 
 def _plain(value: Any) -> str:

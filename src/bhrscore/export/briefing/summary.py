@@ -36,10 +36,10 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Rank", c["rank"], "integer", width=6, notes=rank_notes(c)),
         TableColumn.from_series("Rank range", rank_range(c), width=8),
         TableColumn.from_series("Company", c["name"], width=30),
-        TableColumn.from_series("Company id", c["company_id"], width=16),
+        TableColumn.from_series("Company id", c["company_id"]),
         TableColumn.from_series("Origin group", c["origin_group"], width=12),
         TableColumn.from_series("Origin country", c.get("origin_country", missing(c)), width=8),
-        TableColumn.from_series("Sector", c["sector"], width=18),
+        TableColumn.from_series("Sector", c["sector"]),
         TableColumn.from_series("Total", c["total"], "score", scale="score", width=8),
         TableColumn.from_series("Total low", _col(c, "total_low"), "score", width=7),
         TableColumn.from_series("Total high", _col(c, "total_high"), "score", width=7),
@@ -60,7 +60,7 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
     )
     cols.append(
         TableColumn.from_series(
-            "Not ranked because", _col(c, "insufficient_reason", "string"), width=36
+            "Not ranked because", _col(c, "insufficient_reason", "string"), width=48
         )
     )
     description = inputs.rubric_description
