@@ -353,9 +353,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "wrap": make_format(workbook, {"text_wrap": True}),
         "note_wrap": make_format(workbook, {"text_wrap": True, "valign": "top"}),
         # text in a number column (unknown, not applicable, policy-filled, no rank)
-        "muted": make_format(
-            workbook, {"italic": True, "font_color": "#595959", "align": "right"}
-        ),
+        "muted": make_format(workbook, {"italic": True, "font_color": "#595959", "align": "right"}),
         "link": make_format(workbook, {"font_color": "#0563C1", "underline": 1}),
     }
     for kind, num_format in NUMBER_FORMATS.items():
@@ -458,10 +456,12 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     if table.title:
         out.text(row, 0, table.title, fmts["table_title"])
         row += 1
+    # wrapped headers stay visible: bold text and whole words take more room than plain text
     longest = max(
-        (len(c.header) / max(c.width or _guess_width(c), 1) for c in table.columns), default=1
+        (_lines(c.header, 0.85 * (c.width or _guess_width(c))) for c in table.columns),
+        default=1,
     )
-    ws.set_row(row, 15 * min(4, max(1, math.ceil(longest))))  # wrapped headers stay visible
+    ws.set_row(row, LINE_POINTS * min(6, max(1, longest)))
     for j, col in enumerate(table.columns):
         out.text(row, j, col.header, fmts["header"])
     first = row + 1

@@ -106,7 +106,7 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
             TableColumn.from_series(LABEL, _labels(rows["group"], rows["n"]), width=16),
             TableColumn.from_series(ABOVE, high - mean, "score", width=9),
             TableColumn.from_series(BELOW, mean - low, "score", width=9),
-            TableColumn.from_series("Warning", rows["warning"], width=50),
+            TableColumn.from_series("Warning", rows["warning"], width=32),
         ]
         title = f"Total score by {label} (mean with {pct} bootstrap interval)"
         return Table(cols, title=title, main=True, freeze=False, name=overview_name(key))

@@ -109,7 +109,11 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             notes=pd.Series([NO_RANK] * len(rows), dtype="string"),
         ),
         TableColumn.from_series("Company id", rows["company_id"]),
-        TableColumn.from_series("Company", rows["company_id"].map(names), width=24),
+        TableColumn.from_series(
+            "Company",
+            rows["company_id"].map(names).where(rows["level"] == "total"),
+            width=24,
+        ),
         TableColumn.from_series("Level", rows["level"], width=9),
         TableColumn.from_series("Title", indent + title, width=36),
         TableColumn.from_series("Item", rows["item"]),
@@ -137,8 +141,8 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         "finding), policy (filled in by the missing-data policy, shown grey: '0.0 (policy)'), "
         "unknown (silence no screening covers: no score), not_applicable or excluded. "
         "Measured value: what the indicator's rule measured before it was scaled to 0-100 "
-        "(e.g. a share of records or a wage ratio; Method gives each rule). Grey rows: "
-        "insufficient evidence, no rank.",
+        "(e.g. a share of records or a wage ratio; Method gives each rule). The company's "
+        "name is on its total row. Grey rows: insufficient evidence, no rank.",
     ]
     if note:
         lines.append(note)

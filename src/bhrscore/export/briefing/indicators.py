@@ -94,9 +94,7 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         ],
         title="Indicators: titles and ids",
     )
-    matrix = Table(
-        cols, main=True, freeze_cols=3, muted=insufficient_mask(inputs.companies)
-    )
+    matrix = Table(cols, main=True, freeze_cols=3, muted=insufficient_mask(inputs.companies))
     return Sheet(INDICATORS, "Indicator matrix", [*lines, matrix, legend])
 
 

@@ -62,6 +62,9 @@ class BriefingInputs:
     evidence_rows: int  # trail records on the Evidence sheet
     evidence_limit: int  # at most this many on the Evidence sheet (cap or what a sheet holds)
     companion_name: str  # file holding the whole trail when it does not fit the sheet
+    #: scores at several as-of dates (:func:`bhrscore.rubric.trend.trend_frame`), the last
+    #: one the score card's; ``None``: no Trend sheet
+    trend: pd.DataFrame | None = None
 
     @classmethod
     def build(
@@ -75,8 +78,10 @@ class BriefingInputs:
         origin_groups: Any = None,
         evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
         companion_name: str = "briefing.evidence.csv",
+        trend: pd.DataFrame | None = None,
     ) -> BriefingInputs:
         """Build the inputs once: rank order, labels, routing, trail and redaction."""
+        _check_trend(trend, scorecard)
         ev, report = _evidence_inputs(evidence, report)
         companies = _ranked(scorecard.companies)
         companies["origin_group"], origin_note = _origin_groups(
@@ -120,6 +125,7 @@ class BriefingInputs:
             evidence_rows=shown,
             evidence_limit=limit,
             companion_name=companion_name,
+            trend=trend,
         )
 
     # --- derived values ---------------------------------------------------------------------
@@ -235,6 +241,28 @@ def _evidence_inputs(
         "evidence must be an EvidenceSet, Frames or the evidence DataFrame, not "
         f"{type(evidence).__name__}"
     )
+
+
+def _check_trend(trend: pd.DataFrame | None, card: ScoreCard) -> None:
+    """A trend must hold the columns the Trend sheet reads and end at the card's as-of date
+    (the date every other sheet shows)."""
+    if trend is None:
+        return
+    needed = {"company_id", "as_of", "total", "coverage", "rank", "sufficient", "records_known"}
+    lacking = sorted(needed - set(trend.columns))
+    if lacking:
+        raise ValueError(
+            f"trend= lacks the column(s) {', '.join(lacking)}; pass the frame of "
+            "bhrscore.rubric.trend.trend() or trend_frame()"
+        )
+    if trend.empty:
+        return
+    last = pd.to_datetime(trend["as_of"]).max().date()
+    if last != card.meta.as_of:
+        raise ValueError(
+            f"the trend's last as-of date ({last}) is not the score card's ({card.meta.as_of}): "
+            "the briefing's other sheets show the card, so score it at the trend's last date"
+        )
 
 
 def _route(

@@ -94,7 +94,7 @@ def _tree_table(rubric: Any) -> Table | None:
         TableColumn.from_series("Rationale", frame["rationale"], width=60),
         TableColumn.from_series("Standards", frame["standards"], width=20),
     ]
-    levels = [0 if lv == "theme" else (1 if lv == "sub-theme" else 1) for lv in frame["level"]]
+    levels = [0 if lv == "theme" else 1 for lv in frame["level"]]  # themes fold their rows
     title = (
         "Themes and indicators (nominal share = product of weights; with missing: exclude, "
         "weight moves to siblings that have evidence)"
