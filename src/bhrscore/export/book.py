@@ -398,7 +398,8 @@ def _render_sheet(
         head = header_row(sheet, main)
         if main.freeze:
             ws.freeze_panes(head + 1, main.freeze_cols)
-        ws.repeat_rows(head)
+        if sheet.blocks[-1] is main:  # a header repeated above other tables would mislead
+            ws.repeat_rows(head)
         if main.n_rows:
             ws.autofilter(head, 0, head + main.n_rows, len(main.columns) - 1)
     if sheet.chart is not None:

@@ -72,7 +72,7 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         cols.append(TableColumn.from_series("n", values(count, len(ids)), "integer", width=4))
     lines = [
         "Score (0-100) of each indicator (columns titled by indicator; their ids are in the "
-        "table below) and, in the n column beside it, the number of evidence records behind "
+        "first table) and, in the n column beside it, the number of evidence records behind "
         "it. Grey italic: no evidence gives this score: unknown (silence no screening "
         "covers), n/a (not applicable), excluded, or a value the missing-data policy filled "
         "in, e.g. '0.0 (policy)'. Grey rows: insufficient evidence, no rank.",
@@ -95,7 +95,8 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         title="Indicators: titles and ids",
     )
     matrix = Table(cols, main=True, freeze_cols=3, muted=insufficient_mask(inputs.companies))
-    return Sheet(INDICATORS, "Indicator matrix", [*lines, matrix, legend])
+    # the matrix last, so its header repeats on every printed page
+    return Sheet(INDICATORS, "Indicator matrix", [*lines, legend, matrix])
 
 
 def _indicator_themes(inputs: BriefingInputs, indicators: list[str]) -> list[str | None]:

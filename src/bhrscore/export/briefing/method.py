@@ -38,13 +38,13 @@ def method_sheet(inputs: BriefingInputs) -> Sheet:
             opts = ", ".join(f"{k}={v}" for k, v in sorted(comp.options.items()))
             lines.append(f"Comparison by {key}: {opts}")
     blocks: list[Block] = lines
-    tree = _tree_table(rubric)
-    if tree is not None:
-        blocks.append(tree)
+    blocks.append(_policy_table(rubric, meta.options))
     penalties = _penalty_table(rubric)
     if penalties is not None:
         blocks.append(penalties)
-    blocks.append(_policy_table(rubric, meta.options))
+    tree = _tree_table(rubric)  # last, so its header repeats on every printed page
+    if tree is not None:
+        blocks.append(tree)
     return Sheet(METHOD, "Method: rubric, weights, policies and provenance", blocks)
 
 

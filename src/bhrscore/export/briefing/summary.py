@@ -35,7 +35,7 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
     cols = [
         TableColumn.from_series("Rank", c["rank"], "integer", width=6, notes=rank_notes(c)),
         TableColumn.from_series("Rank range", rank_range(c), width=8),
-        TableColumn.from_series("Company", c["name"], width=30),
+        TableColumn.from_series("Company", c["name"]),
         TableColumn.from_series("Company id", c["company_id"]),
         TableColumn.from_series("Origin group", c["origin_group"], width=12),
         TableColumn.from_series("Origin country", c.get("origin_country", missing(c)), width=8),

@@ -31,7 +31,7 @@ def trend_sheet(inputs: BriefingInputs) -> Sheet | None:
         TableColumn.from_series(
             "Rank", c["rank"], "integer", width=6, notes=pd.Series([NO_RANK] * len(c))
         ),
-        TableColumn.from_series("Company", c["name"], width=26),
+        TableColumn.from_series("Company", c["name"]),
         TableColumn.from_series("Company id", ids),
     ]
     for day in dates:
