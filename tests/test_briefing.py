@@ -509,7 +509,14 @@ def test_method_sheet_documents_rubric_weights_and_hashes(written: Path, card: S
     assert by_id["living-wage"][col["Nominal share of total"]] == 0.25
     assert by_id["living-wage"][col["Rationale"]] == "Pay."
     _, _, penalties = table(ws, "Penalty")
-    assert penalties[0][:5] == ["reprisal", "Reprisal", "total", None, 40.0]
+    # penalty, id, title, applies to, combine, points, cap (in the tree's columns)
+    assert [penalties[0][i] for i in (1, 2, 3, 5, 6)] == [
+        "reprisal",
+        "Reprisal",
+        "total",
+        None,
+        40.0,
+    ]
 
 
 def test_data_quality_counts_and_coverage(written: Path) -> None:

@@ -190,9 +190,9 @@ def test_indicator_cells_show_what_the_score_rests_on(wb: Any) -> None:
     assert policy_cell.font.color.rgb.endswith("595959")
     assert not ws.cell(head + 1, 4).font.i
     # the ids are kept, in the table below the matrix
-    _, key_headers, key = table(ws, "Indicator")
-    assert key_headers == ["Indicator", "Id", "Theme"]
-    assert ["Living wage", "living-wage", "Wages"] in key
+    _, key_headers, key = table(ws, "No.")
+    assert key_headers == ["No.", "Id", "Indicator", "Theme"]
+    assert [2, "living-wage", "Living wage", "Wages"] in key
 
 
 def test_companies_sheet_groups_themes_and_indicators_in_an_outline(wb: Any) -> None:

@@ -86,11 +86,12 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
             "theme": pd.Series([inputs.label(t) if t else pd.NA for t in theme], dtype="string"),
         }
     )
-    legend = Table(
+    legend = Table(  # in the matrix's columns: number (Rank), id, title (Company), theme
         [
-            TableColumn.from_series("Indicator", key["title"], width=24),
+            TableColumn.from_series("No.", pd.Series(range(1, len(key) + 1)), "integer", width=6),
             TableColumn.from_series("Id", key["id"]),
-            TableColumn.from_series("Theme", key["theme"], width=24),
+            TableColumn.from_series("Indicator", key["title"], width=24),
+            TableColumn.from_series("Theme", key["theme"], width=12, wrap=True),
         ],
         title="Indicators: titles and ids",
     )

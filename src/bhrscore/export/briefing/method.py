@@ -38,11 +38,14 @@ def method_sheet(inputs: BriefingInputs) -> Sheet:
             opts = ", ".join(f"{k}={v}" for k, v in sorted(comp.options.items()))
             lines.append(f"Comparison by {key}: {opts}")
     blocks: list[Block] = lines
-    blocks.append(_policy_table(rubric, meta.options))
+    # policies and options as lines, penalties in the tree's columns, then the tree, last
+    # so that its header repeats on every printed page (tables stacked on one sheet share
+    # column widths: the blocks above it are shaped to fit it)
+    blocks.extend(_policy_lines(rubric, meta.options))
     penalties = _penalty_table(rubric)
     if penalties is not None:
         blocks.append(penalties)
-    tree = _tree_table(rubric)  # last, so its header repeats on every printed page
+    tree = _tree_table(rubric)
     if tree is not None:
         blocks.append(tree)
     return Sheet(METHOD, "Method: rubric, weights, policies and provenance", blocks)
@@ -121,33 +124,30 @@ def _penalty_table(rubric: Any) -> Table | None:
             for p in penalties
         ]
     )
-    cols = [
-        TableColumn.from_series("Penalty", frame["id"], width=24),
-        TableColumn.from_series("Title", frame["title"], width=34),
+    cols = [  # in the columns of the tree below: id, title, applies to, ..., description
+        TableColumn.from_series("Penalty", pd.Series(["penalty"] * len(frame)), width=10),
+        TableColumn.from_series("Id", frame["id"], width=22, wrap=False),
+        TableColumn.from_series("Title", frame["title"], width=30),
         TableColumn.from_series("Applies to", frame["node"], width=16),
-        TableColumn.from_series("Points", frame["points"], "score"),
-        TableColumn.from_series("Cap", frame["cap"], "score"),
-        TableColumn.from_series("Combine", frame["combine"], width=10),
-        TableColumn.from_series("Max points", frame["max_points"], "score"),
-        TableColumn.from_series("Description", frame["description"], width=70),
+        TableColumn.from_series("Combine", frame["combine"], width=16),
+        TableColumn.from_series("Points", frame["points"], "score", width=9),
+        TableColumn.from_series("Cap", frame["cap"], "score", width=9),
+        TableColumn.from_series("Max points", frame["max_points"], "score", width=10),
+        TableColumn.from_series("Description", frame["description"], width=44),
     ]
     return Table(cols, title="Penalties")
 
 
-def _policy_table(rubric: Any, options: Mapping[str, Any]) -> Table:
-    rows: list[tuple[str, str]] = []
+def _policy_lines(rubric: Any, options: Mapping[str, Any]) -> list[Block]:
+    """Every policy of the rubric and option of the scoring run, one line each."""
+    rows: list[str] = []
     policies = getattr(rubric, "policies", None)
     if policies is not None and hasattr(policies, "model_dump"):
         for key, value in policies.model_dump(mode="json").items():
-            rows.append((f"policies.{key}", _plain(value)))
+            rows.append(f"policies.{key}: {_plain(value)}")
     for key, value in sorted(options.items()):
-        rows.append((f"option.{key}", _plain(value)))
-    frame = pd.DataFrame(rows, columns=["name", "value"])
-    cols = [
-        TableColumn.from_series("Policy / option", frame["name"], width=34),
-        TableColumn.from_series("Value", frame["value"], width=70),
-    ]
-    return Table(cols, title="Policies and scoring options")
+        rows.append(f"option.{key}: {_plain(value)}")
+    return ["Policies and scoring options:", *rows]
 
 
 def _trimmed(text: Any) -> str | None:
