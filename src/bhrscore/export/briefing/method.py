@@ -75,7 +75,7 @@ def _tree_table(rubric: Any) -> Table | None:
                 "theme": info.theme_id,
                 "weight": float(info.weight),
                 "share": share[node.id],
-                "missing": None if missing is None else str(missing),
+                "missing": None if missing is None else _missing_text(missing),
                 "rule": describe() if callable(describe) else None,
                 "rationale": _trimmed(
                     getattr(node, "rationale", None) or getattr(node, "description", None)
@@ -92,10 +92,10 @@ def _tree_table(rubric: Any) -> Table | None:
         TableColumn.from_series("Theme", frame["theme"], width=16),
         TableColumn.from_series("Weight in parent", frame["weight"], "percent", width=9),
         TableColumn.from_series("Nominal share of total", frame["share"], "percent", width=9),
-        TableColumn.from_series("Missing evidence", frame["missing"], width=10),
+        TableColumn.from_series("Missing evidence", frame["missing"], width=24),
         TableColumn.from_series("Rule", frame["rule"], width=44),
         TableColumn.from_series("Rationale", frame["rationale"], width=60),
-        TableColumn.from_series("Standards", frame["standards"], width=20),
+        TableColumn.from_series("Standards", frame["standards"], width=28),
     ]
     levels = [0 if lv == "theme" else 1 for lv in frame["level"]]  # themes fold their rows
     title = (
@@ -148,6 +148,17 @@ def _policy_lines(rubric: Any, options: Mapping[str, Any]) -> list[Block]:
     for key, value in sorted(options.items()):
         rows.append(f"option.{key}: {_plain(value)}")
     return ["Policies and scoring options:", *rows]
+
+
+def _missing_text(missing: Any) -> str:
+    """A node's own missing-data policy in words ("scores 100 where the company was
+    screened for wages and is unknown elsewhere ..."), as the Indicators legend says it."""
+    from .indicators import _missing_words
+
+    try:
+        return _missing_words(missing)[0]
+    except (TypeError, ValueError):
+        return str(missing)
 
 
 def _trimmed(text: Any) -> str | None:
