@@ -68,7 +68,7 @@ def raw_xlsxwriter(sheets: list[Sheet], path: Path) -> int:
                     if v is None:
                         continue
                     cells += 1
-                    if kind == "text":
+                    if kind == "text" or isinstance(v, str):  # text, or a note ("unknown")
                         ws.write_string(r, j, v)
                     elif kind == "link":
                         if links < MAX_URLS_PER_SHEET:

@@ -312,48 +312,54 @@ def test_summary_ranking_equals_the_score_card(written: Path) -> None:
     head, headers, rows = table(ws, "Rank")
     assert headers == [
         "Rank",
+        "Rank range",
         "Company",
         "Company id",
         "Origin group",
         "Origin country",
         "Sector",
         "Total",
+        "Total low",
+        "Total high",
         "Dialogue",
         "Wages",
         "Coverage",
         "Total before penalties",
+        "Not ranked because",
     ]
-    assert [r[2] for r in rows] == ["c-alpha", "c-beta", "c-gamma"]
+    at = {h: i for i, h in enumerate(headers)}
+    assert [r[at["Company id"]] for r in rows] == ["c-alpha", "c-beta", "c-gamma"]
     for r in rows:
-        cid = r[2]
-        assert r[0] == TOTALS[cid][2]
-        assert r[1] == NAMES[cid]
-        assert r[6] == TOTALS[cid][0]
-        assert r[7] == THEMES[cid]["dialogue"]
-        assert r[8] == THEMES[cid]["wages"]
-        assert r[10] == TOTALS[cid][1]
-    assert rows[1][5] == "construction, oil-gas"
-    assert rows[0][3] == "western"
-    assert rows[1][3] == "china"
-    assert rows[2][3] == "domestic"
+        cid = r[at["Company id"]]
+        assert r[at["Rank"]] == TOTALS[cid][2]
+        assert r[at["Company"]] == NAMES[cid]
+        assert r[at["Total"]] == TOTALS[cid][0]
+        assert r[at["Dialogue"]] == THEMES[cid]["dialogue"]
+        assert r[at["Wages"]] == THEMES[cid]["wages"]
+        assert r[at["Total before penalties"]] == TOTALS[cid][1]
+    assert rows[1][at["Sector"]] == "construction, oil-gas"
+    assert rows[0][at["Origin group"]] == "western"
+    assert rows[1][at["Origin group"]] == "china"
+    assert rows[2][at["Origin group"]] == "domestic"
     # header text: rubric, as-of and evidence hash
     top = " ".join(str(ws.cell(r, 1).value) for r in range(1, head))
     assert "mini" in top
     assert "1.0.0" in top
     assert AS_OF.isoformat() in top
-    assert "evidencehash123" in top
-    assert ws.freeze_panes == f"D{head + 1}"
-    assert ws.auto_filter.ref == f"A{head}:K{head + 3}"
+    assert "evidencehash" in top  # shortened to 12 characters; in full on Method
+    assert "evidencehash123" not in top
+    assert ws.freeze_panes == f"E{head + 1}"
+    assert ws.auto_filter.ref == f"A{head}:O{head + 3}"
 
 
 def test_summary_colour_scales_cover_the_score_columns(written: Path) -> None:
     ws = load(written)["Summary"]
     head, _, _ = table(ws, "Rank")
     ranges = {str(cf.sqref) for cf in ws.conditional_formatting}
-    for letter in "GHI":  # Total, Dialogue, Wages
+    for letter in "HKL":  # Total, Dialogue, Wages
         assert f"{letter}{head + 1}:{letter}{head + 3}" in ranges
     rules = {str(cf.sqref): cf.rules[0] for cf in ws.conditional_formatting}
-    scale = rules[f"G{head + 1}:G{head + 3}"].colorScale
+    scale = rules[f"H{head + 1}:H{head + 3}"].colorScale
     assert [float(v.val) for v in scale.cfvo] == [0, 50, 100]
 
 
@@ -378,14 +384,8 @@ def test_by_sector_counts_a_company_in_each_of_its_sectors(written: Path) -> Non
 
 def test_indicator_matrix_has_scores_and_evidence_counts(written: Path) -> None:
     _, headers, rows = table(load(written)["Indicators"], "Rank")
-    assert headers[3:] == [
-        "dialogue-record",
-        "dialogue-record (n)",
-        "living-wage",
-        "living-wage (n)",
-        "arrears",
-        "arrears (n)",
-    ]
+    # indicator titles as headers (ids in the table below the matrix), n beside each
+    assert headers[3:] == ["Dialogue record", "n", "Living wage", "n", "Arrears", "n"]
     for r in rows:
         cid = r[1]
         assert r[3::2] == [SCORES[cid][i] for i in ("dialogue-record", "living-wage", "arrears")]
@@ -424,6 +424,7 @@ def test_evidence_trail_links_filter_and_freeze(written: Path) -> None:
         "Company / group",
         "Kind",
         "Date",
+        "Period",
         "Status",
         "Reliability",
         "Country",
@@ -438,7 +439,7 @@ def test_evidence_trail_links_filter_and_freeze(written: Path) -> None:
     assert ws.cell(head + 2, link_col).hyperlink.target == "https://example.org/report-2"
     assert rows[0][4] == dt.datetime(2025, 1, 10)
     assert rows[3][2] == "Group: @Chinese firms"
-    assert ws.auto_filter.ref == f"A{head}:L{head + 4}"
+    assert ws.auto_filter.ref == f"A{head}:M{head + 4}"
     assert ws.freeze_panes == f"B{head + 1}"
 
 
@@ -508,7 +509,14 @@ def test_method_sheet_documents_rubric_weights_and_hashes(written: Path, card: S
     assert by_id["living-wage"][col["Nominal share of total"]] == 0.25
     assert by_id["living-wage"][col["Rationale"]] == "Pay."
     _, _, penalties = table(ws, "Penalty")
-    assert penalties[0][:5] == ["reprisal", "Reprisal", "total", None, 40.0]
+    # penalty, id, title, applies to, combine, points, cap (in the tree's columns)
+    assert [penalties[0][i] for i in (1, 2, 3, 5, 6)] == [
+        "reprisal",
+        "Reprisal",
+        "total",
+        None,
+        40.0,
+    ]
 
 
 def test_data_quality_counts_and_coverage(written: Path) -> None:

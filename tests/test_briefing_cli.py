@@ -42,13 +42,13 @@ def test_engine_scores_and_comparisons_reach_the_workbook(tmp_path: Path) -> Non
     write_briefing(card, path, evidence=evidence, comparisons={"origin_group": comparison})
     wb = openpyxl.load_workbook(path)
     headers, rows = _rows(wb["Summary"], "Rank")
-    got = {r[2]: r[headers.index("Total")] for r in rows}
+    got = {r[headers.index("Company id")]: r[headers.index("Total")] for r in rows}
     want = dict(zip(card.companies["company_id"], card.companies["total"], strict=True))
     assert got.keys() == want.keys()
     for cid, total in want.items():
         assert got[cid] == pytest.approx(float(total))
     ranks = [r[0] for r in rows]
-    ranked = [r for r in ranks if r is not None]  # insufficient evidence: no rank, listed last
+    ranked = [r for r in ranks if r != "–"]  # insufficient evidence: no rank ("–"), last
     assert ranks[: len(ranked)] == sorted(ranked)
     headers, groups = _rows(wb["By origin"], "Group")
     assert "CI low" in headers

@@ -53,8 +53,10 @@ def _notes_sheet(inputs: BriefingInputs) -> Sheet:
 
 
 def test_default_sheets_are_the_built_ins_in_order() -> None:
-    assert tuple(e.name for e in default_sheets()) == SHEET_NAMES
-    assert [e.order for e in default_sheets()] == [10, 20, 30, 40, 50, 60, 70, 80]
+    # the Trend sheet (order 15) is registered too; it is written only when a trend is given
+    expected = (SHEET_NAMES[0], "Trend", *SHEET_NAMES[1:])
+    assert tuple(e.name for e in default_sheets()) == expected
+    assert [e.order for e in default_sheets()] == [10, 15, 20, 30, 40, 50, 60, 70, 80]
 
 
 def test_omit_and_reorder_sheets(tmp_path: Path, card: ScoreCard, evidence: EvidenceSet) -> None:
@@ -89,11 +91,12 @@ def test_chart_is_attached_by_name_wherever_its_table_is(
     head, headers, rows = table(wb["By origin"], "Group")
     with zipfile.ZipFile(path) as zf:
         chart = zf.read("xl/charts/chart1.xml").decode()
-    # three origin groups in rows head+1..head+3; "Group" is column A, "Mean" column D
-    assert headers[0] == "Group"
+    # three origin groups in rows head+1..head+3; "Label" (group with n) is column H,
+    # "Mean" column D
+    assert headers[7] == "Label"
     assert headers[3] == "Mean"
     assert len(rows) == 3
-    assert f"'By origin'!$A${head + 1}:$A${head + 3}" in chart
+    assert f"'By origin'!$H${head + 1}:$H${head + 3}" in chart
     assert f"'By origin'!$D${head + 1}:$D${head + 3}" in chart
 
 
@@ -137,7 +140,8 @@ def test_unknown_sheet_name_lists_the_known_ones(
     path = tmp_path / "bad.xlsx"
     with pytest.raises(ValueError, match="unknown briefing sheet 'Sumary'") as err:
         write_briefing(card, path, evidence=evidence, sheets=["Sumary"])
-    assert f"(known: {', '.join(SHEET_NAMES)})" in str(err.value)
+    known = ", ".join((SHEET_NAMES[0], "Trend", *SHEET_NAMES[1:]))
+    assert f"(known: {known})" in str(err.value)
     assert not path.exists()
 
 

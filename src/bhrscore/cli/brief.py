@@ -1,5 +1,6 @@
 """``bhrscore brief BUNDLE --rubric R --as-of D --out briefing.xlsx``: score the bundle, compare
-by origin group and sector, and write the investor briefing workbook."""
+by origin group and sector, and write the investor briefing workbook. ``--as-of D1,D2,...``
+scores at every date too and adds a Trend sheet; the other sheets show the last date."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from pathlib import Path
 
 import click
 
-from .common import AS_OF, fail, output_path
+from .common import EXIT_DATA, as_of_or_today, fail, output_path
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import RUBRIC, load_and_score
+from .inputs import RUBRIC, load_and_score, load_bundle, load_rubric_option
 from .progress import QUIET, steps
+from .score import AS_OF_DATES, warn_after_as_of
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="BUNDLE...")
 @RUBRIC
-@AS_OF
+@AS_OF_DATES
 @click.option(
     "--out",
     "out",
@@ -50,7 +52,7 @@ from .progress import QUIET, steps
 def brief(
     paths: tuple[str, ...],
     rubric_path: str | None,
-    as_of: dt.date | None,
+    as_of: tuple[dt.date, ...] | None,
     out: str,
     include_personal_data: bool,
     origin_groups: str | None,
@@ -59,10 +61,12 @@ def brief(
     quiet: bool,
 ) -> None:
     """Write the investor briefing workbook (Summary, By origin, By sector, Companies,
-    Indicators, Evidence, Method, Data quality). Exit 0 on success, 1 if the evidence or
-    rubric is invalid, 2 on usage errors."""
+    Indicators, Evidence, Method, Data quality; with several --as-of dates, comma-separated,
+    a Trend sheet too, and the other sheets show the last date). Exit 0 on success, 1 if the
+    evidence or rubric is invalid, 2 on usage errors."""
     from ..analysis.compare import compare
     from ..export.briefing import write_briefing
+    from ..rubric.trend import trend_cards, trend_frame
 
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -70,10 +74,30 @@ def brief(
     output_path(target)  # a directory, a parent that is a file, a name too long, ...
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
+    days = as_of or (as_of_or_today(None),)
     with steps(quiet) as step:
-        evidence, _rubric, card = load_and_score(
-            paths, rubric_path, as_of, step, include_personal_data=include_personal_data
-        )
+        trend = None
+        if len(days) == 1:
+            evidence, _rubric, card = load_and_score(
+                paths, rubric_path, days[0], step, include_personal_data=include_personal_data
+            )
+            cards = [card]
+        else:
+            step("Reading the rubric")
+            rubric = load_rubric_option(rubric_path)
+            step("Loading evidence")
+            # records after a date are ignored for it, not errors
+            evidence = load_bundle(paths, None, include_personal_data=include_personal_data)
+            step(f"Scoring at {len(days)} dates")
+            try:
+                frames = evidence.frames()
+                cards = trend_cards(
+                    frames, rubric, days, include_personal_data=include_personal_data
+                )
+            except ValueError as err:
+                fail(str(err), EXIT_DATA)
+            card = cards[-1]  # the other sheets show the last date
+            trend = trend_frame(cards, frames)
         step("Comparing by origin group and sector")
         from ..evidence.sectors import bundle_sector_vocabulary
 
@@ -96,12 +120,16 @@ def brief(
             include_personal_data=include_personal_data,
             origin_groups=origin_groups,
             overflow_format="parquet" if overflow == "parquet" else "csv",
+            trend=trend,
         )
+    if len(cards) > 1:
+        warn_after_as_of(cards)
     if fmt != "text":
         doc: dict[str, object] = {
             "path": str(result.path),
             "sheets": list(result.sheets),
             "companies": len(card.companies),
+            "as_of": [d.isoformat() for d in days],
             "evidence_total": result.evidence_total,
             "evidence_rows": result.evidence_rows,
             "companion": None if result.companion is None else str(result.companion),

@@ -51,6 +51,13 @@ MAX_SHEET_COLS = 16_384
 ColumnKind = Literal["text", "number", "integer", "score", "percent", "p", "date", "link"]
 Scale = Literal["score", "coverage", "count"]
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: text columns at least this wide wrap their text by default (narrower ones hold ids, codes)
+WRAP_MIN_WIDTH = 24
+#: a wrapped row grows to at most this many lines (longer text stays in the cell, cut on
+#: screen and paper; the Evidence trail's summaries are the longest)
+MAX_ROW_LINES = 12
+#: points per line of text (Calibri 11, as Excel's default row)
+LINE_POINTS = 15.0
 
 NUMBER_FORMATS: dict[str, str] = {
     "number": "#,##0.00",
@@ -80,6 +87,9 @@ class TableColumn:
     #: for text and link columns: which values need no XML escaping (computed vectorised by
     #: :meth:`from_series`; ``None``: the writer checks each value itself)
     simple: list[bool] | None = None
+    #: text columns: wrap long values within the column width (rows grow to fit); default:
+    #: text columns at least :data:`WRAP_MIN_WIDTH` wide
+    wrap: bool | None = None
 
     @classmethod
     def from_series(
@@ -90,9 +100,15 @@ class TableColumn:
         *,
         width: float | None = None,
         scale: Scale | None = None,
+        notes: pd.Series | None = None,
+        wrap: bool | None = None,
     ) -> TableColumn:
         """Convert a Series once, vectorised: text cleaned and flagged, numbers as floats,
-        dates as Excel serial numbers, missing values as ``None``."""
+        dates as Excel serial numbers, missing values as ``None``.
+
+        ``notes`` (number columns): text shown, muted, where the value is missing, e.g.
+        ``"unknown"`` for a score no evidence backs or ``"–"`` for a company without a rank;
+        such cells are never coloured by the column's scale (scales colour numbers only)."""
         risky: list[bool] | None = None
         simple: list[bool] | None = None
         if kind == "text":
@@ -115,7 +131,22 @@ class TableColumn:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
             values = _object_list(numbers)
-        return cls(header, kind, values, width, risky, scale, simple)
+            if notes is not None:
+                text = clean_text_series(_as_text(notes))
+                text = pd.Series(text.to_numpy(), dtype="string")  # by position
+                if bool(pd.Series(formula_like_mask(text)).any()):
+                    raise ValueError(f"column {header!r}: notes may not be formula-like")
+                use = (numbers.isna().to_numpy() & text.notna().to_numpy()).tolist()
+                shown = _object_list(text)
+                values = [t if u else v for v, t, u in zip(values, shown, use, strict=True)]
+        return cls(header, kind, values, width, risky, scale, simple, wrap)
+
+    @property
+    def wraps(self) -> bool:
+        """Whether the column's text wraps (see :attr:`wrap`)."""
+        if self.wrap is not None:
+            return self.wrap and self.kind == "text"
+        return self.kind == "text" and (self.width or 0) >= WRAP_MIN_WIDTH
 
 
 def _object_list(series: pd.Series) -> list[Any]:
@@ -143,6 +174,14 @@ class Table:
     freeze_cols: int = 0
     freeze: bool = True
     name: str | None = None
+    #: rows shown greyed out and never coloured by a scale (e.g. companies with insufficient
+    #: evidence); ``None``: none
+    muted: list[bool] | None = None
+    #: Excel outline level of each row (0-7; e.g. company 0, theme 1, indicator 2) so that
+    #: readers can fold rows; ``None``: no outline
+    levels: list[int] | None = None
+    #: per column header, text value -> background colour (e.g. evidence status)
+    highlights: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def column(self, header: str) -> TableColumn | None:
         """The column headed ``header`` (the first one), or ``None``."""
@@ -162,8 +201,11 @@ class Table:
 class ChartSpec:
     """A column chart of one table column against another (categories), found by name: the
     sheet called ``sheet`` and its table called ``table``, columns by header. With
-    ``interval`` (the headers of the lower and upper bounds), each bar gets error bars from
-    its interval when every bound is known."""
+    ``errors`` (the headers of the columns holding each value's distance to the upper and to
+    the lower bound of its interval), each bar gets error bars that reference those cells:
+    LibreOffice draws cell-referenced custom error bars, not literal ones, and Excel draws
+    both. A bar whose distances are empty gets none. The chart is placed below the sheet's
+    last block, so it prints on the sheet's pages without widening them."""
 
     title: str
     sheet: str  # name of the sheet holding the data
@@ -171,7 +213,7 @@ class ChartSpec:
     categories: str  # header of the category labels
     values: str  # header of the values
     y_title: str = "Score (0-100)"
-    interval: tuple[str, str] | None = None  # headers of the interval's bounds
+    errors: tuple[str, str] | None = None  # headers of the distances above and below
 
     def source(self, sheets: Sequence[Sheet]) -> tuple[Sheet, Table] | None:
         """The sheet and table holding the data, or ``None`` when they are not there."""
@@ -225,6 +267,14 @@ class Sheet:
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+    def end_row(self) -> int:
+        """The first row (0-based) below the sheet's last block."""
+        rows = self.positions()
+        if not rows:
+            return 2
+        last = self.blocks[-1]
+        return rows[-1] + (last.height if isinstance(last, Table) else 1)
 
 
 def header_row(sheet: Sheet, table: Table) -> int:
@@ -300,10 +350,15 @@ def _formats(workbook: Any) -> dict[str, Any]:
             },
         ),
         "text": make_format(workbook, {}),
+        "wrap": make_format(workbook, {"text_wrap": True}),
+        "note_wrap": make_format(workbook, {"text_wrap": True, "valign": "top"}),
+        # text in a number column (unknown, not applicable, policy-filled, no rank)
+        "muted": make_format(workbook, {"italic": True, "font_color": "#595959", "align": "right"}),
         "link": make_format(workbook, {"font_color": "#0563C1", "underline": 1}),
     }
     for kind, num_format in NUMBER_FORMATS.items():
         fmts[kind] = make_format(workbook, {"num_format": num_format})
+    fmts["_workbook"] = workbook
     return fmts
 
 
@@ -329,9 +384,12 @@ def _render_sheet(
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
     ws.set_footer("&L&A&R&P / &N")
-    ws.hide_gridlines(0)
+    ws.hide_gridlines(1)  # gridlines on screen, never on paper
 
     main = next((t for t in sheet.tables() if t.main), None)
+    if any(t.levels is not None for t in sheet.tables()):
+        # a company's total is above its details: outline buttons on the summary row's side
+        ws.outline_settings(True, False, True, False)
     widths = _column_widths(sheet)
     for j, width in sorted(widths.items()):
         ws.set_column(j, j, width)
@@ -340,16 +398,25 @@ def _render_sheet(
         head = header_row(sheet, main)
         if main.freeze:
             ws.freeze_panes(head + 1, main.freeze_cols)
-        ws.repeat_rows(head)
+        if sheet.blocks[-1] is main:  # a header repeated above other tables would mislead
+            ws.repeat_rows(head)
         if main.n_rows:
             ws.autofilter(head, 0, head + main.n_rows, len(main.columns) - 1)
     if sheet.chart is not None:
         _insert_chart(workbook, ws, sheet, sheets)
 
     out.text(0, 0, sheet.title, fmts["title"])
+    span = max((len(t.columns) for t in sheet.tables()), default=1)
+    budget = sum(widths.get(j, 8.43) for j in range(max(span, 1)))
     for block, start in zip(sheet.blocks, positions, strict=True):
         if isinstance(block, str):
-            out.text(start, 0, block, fmts["note"])
+            lines = _lines(block, budget)
+            if lines > 1 and span > 1:  # a long note wraps across the table's width
+                ws.set_row(start, LINE_POINTS * lines)
+                ws.merge_range(start, 0, start, span - 1, "", fmts["note_wrap"])
+                out.text(start, 0, block, fmts["note_wrap"])
+            else:
+                out.text(start, 0, block, fmts["note"])
         elif isinstance(block, FileLink):
             out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
@@ -390,10 +457,12 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     if table.title:
         out.text(row, 0, table.title, fmts["table_title"])
         row += 1
+    # wrapped headers stay visible: bold text and whole words take more room than plain text
     longest = max(
-        (len(c.header) / max(c.width or _guess_width(c), 1) for c in table.columns), default=1
+        (_lines(c.header, 0.85 * (c.width or _guess_width(c))) for c in table.columns),
+        default=1,
     )
-    ws.set_row(row, 15 * min(4, max(1, math.ceil(longest))))  # wrapped headers stay visible
+    ws.set_row(row, LINE_POINTS * min(6, max(1, longest)))
     for j, col in enumerate(table.columns):
         out.text(row, j, col.header, fmts["header"])
     first = row + 1
@@ -403,11 +472,13 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     plans: list[_Plan] = []
     for j, col in enumerate(table.columns):
         if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
-            plans.append((0, j, col.values, None, out.quoted(None), col.risky, col.simple))
+            fmt = fmts["wrap"] if col.wraps else None
+            plans.append((0, j, col.values, fmt, out.quoted(fmt), col.risky, col.simple))
         elif col.kind == "link":
             plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky, col.simple))
-        else:
-            plans.append((1, j, col.values, fmts[col.kind], None, None, None))
+        else:  # numbers; text in a number column is a note, written muted
+            plans.append((1, j, col.values, fmts[col.kind], fmts["muted"], None, None))
+    _row_properties(ws, table, first)
     # The last row that has cells stays with XlsxWriter: it is still pending (not yet turned
     # into XML) when later calls change the sheet (conditional formats), as in per-cell mode.
     pending = max((_last(p[2]) for p in plans if any(v is not None for v in p[2])), default=0)
@@ -415,10 +486,115 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     for i0 in range(0, bulk, BULK_CHUNK_ROWS):
         _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS))
     _write_rows(ws, out, plans, first, bulk, n)
+    _conditional_formats(ws, fmts, table, first)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped in a cell ``width`` characters wide (an estimate:
+    proportional text fits about 1.1 characters per unit of column width)."""
+    per_line = max(1.0, (width - 1) * 1.1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _row_properties(ws: Any, table: Table, first: int) -> None:
+    """Row heights for wrapped text and outline levels, set before the rows are written
+    (the per-cell and the bulk writer both read them from the sheet)."""
+    n = table.n_rows
+    lines = [1] * n
+    for col in table.columns:
+        if not col.wraps:
+            continue
+        width = col.width if col.width is not None else _guess_width(col)
+        per_line = max(1.0, (width - 1) * 1.1)
+        for i, v in enumerate(col.values):
+            if isinstance(v, str) and (len(v) > per_line or "\n" in v):
+                lines[i] = max(lines[i], _lines(v, width))
+    levels = table.levels if table.levels is not None else [0] * n
+    for i in range(n):
+        height = lines[i] if lines[i] > 1 else None
+        level = max(0, min(7, int(levels[i])))
+        if height is not None or level:
+            options = {"level": level} if level else None
+            tall = None if height is None else LINE_POINTS * min(height, MAX_ROW_LINES)
+            ws.set_row(first + i, tall, None, options)
+
+
+def _runs(mask: Sequence[bool]) -> list[tuple[int, int]]:
+    """The runs of ``True`` in ``mask`` as (first, last) positions."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, flag in enumerate([*mask, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
+def _conditional_formats(ws: Any, fmts: dict[str, Any], table: Table, first: int) -> None:
+    """Colour scales on the rows that are not muted, a grey band on those that are, and the
+    highlighted values of text columns."""
+    from xlsxwriter.utility import xl_range
+
+    n = table.n_rows
     last = first + n - 1
+    muted = table.muted if table.muted is not None else [False] * n
+    shown = _runs([not m for m in muted])
+    greyed = _runs(list(muted))
     for j, col in enumerate(table.columns):
-        if col.scale is not None:
-            ws.conditional_format(first, j, last, j, _scale(col.scale))
+        if col.scale is None or not shown:
+            continue
+        options = _scale(col.scale)
+        if len(shown) > 1 or shown[0] != (0, n - 1):
+            options["multi_range"] = " ".join(
+                xl_range(first + a, j, first + b, j) for a, b in shown
+            )
+        a, b = shown[0]
+        ws.conditional_format(first + a, j, first + b, j, options)
+    if greyed:
+        width = len(table.columns) - 1
+        options = {"type": "formula", "criteria": "=TRUE", "format": _muted_rows(fmts)}
+        if len(greyed) > 1:
+            options["multi_range"] = " ".join(
+                xl_range(first + a, 0, first + b, width) for a, b in greyed
+            )
+        ws.conditional_format(first + greyed[0][0], 0, first + greyed[0][1], width, options)
+    headers = [c.header for c in table.columns]
+    for header, colours in sorted(table.highlights.items()):
+        if header not in headers:
+            continue
+        j = headers.index(header)
+        for value, colour in sorted(colours.items()):
+            text = value.replace('"', '""')
+            ws.conditional_format(
+                first,
+                j,
+                last,
+                j,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{text}"',
+                    "format": _fill(fmts, colour),
+                },
+            )
+
+
+def _muted_rows(fmts: dict[str, Any]) -> Any:
+    return _fill(fmts, "#E7E6E6", font="#595959")
+
+
+def _fill(fmts: dict[str, Any], colour: str, font: str | None = None) -> Any:
+    """A conditional (differential) format with background ``colour``, made once."""
+    key = f"fill:{colour}:{font}"
+    if key not in fmts:
+        workbook = fmts["_workbook"]
+        props: dict[str, Any] = {"bg_color": colour, "pattern": 1}
+        if font is not None:
+            props["font_color"] = font
+        fmts[key] = workbook.add_format(props)
+    return fmts[key]
 
 
 def _write_rows(
@@ -436,7 +612,10 @@ def _write_rows(
             if v is None:
                 continue
             if code == 1:
-                write_number(r, j, v, fmt)
+                if type(v) is str:
+                    write_string(r, j, v, qfmt)  # a note: unknown, not applicable, ...
+                else:
+                    write_number(r, j, v, fmt)
             elif code == 0:
                 write_string(r, j, v, qfmt if risky is not None and risky[i] else fmt)
             elif (
@@ -477,8 +656,14 @@ def _bulk_ready(ws: Any, first: int, stop: int) -> bool:
         return False
     if ws.default_row_height != ws.original_row_height or ws.previous_row >= first:
         return False
-    # rows with their own height, format or comments are left to XlsxWriter
-    return not any(first <= r < stop for r in (*ws.row_info, *ws.comments))
+    # rows with a format, hidden or collapsed, or with comments are left to XlsxWriter;
+    # heights and outline levels are rendered like XlsxWriter does (_row_attrs)
+    if any(first <= r < stop for r in ws.comments):
+        return False
+    return not any(
+        first <= r < stop and (i.row_format is not None or i.hidden or i.collapsed)
+        for r, i in ws.row_info.items()
+    )
 
 
 def _xf_attr(fmt: Any) -> str:
@@ -543,7 +728,13 @@ def _write_rows_bulk(
         if not present:
             continue
         per_cell: list[Any] | None = None
-        if code == 1 or (code == 0 and risky is None):
+        if code == 1:
+            nums = next((k for k in present if type(vals[k]) is not str), None)
+            notes = next((k for k in present if type(vals[k]) is str), None)
+            uses = [(k, f) for k, f in ((nums, fmt), (notes, qfmt)) if k is not None]
+            if notes is not None:
+                per_cell = [qfmt if type(v) is str else fmt for v in vals]
+        elif code == 0 and risky is None:
             uses = [(present[0], fmt)]
         elif code == 0:
             assert risky is not None
@@ -587,9 +778,14 @@ def _write_rows_bulk(
         c = f'<c r="{letter}'
         if code == 1:
             s = _xf_attr(fmt)
+            q = "" if per_cell is None else _xf_attr(next(f for f in per_cell if f is not fmt))
             rendered.append(
                 [
-                    "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                    ""
+                    if v is None
+                    else _text_cell(f"{letter}{r}", q, v)
+                    if type(v) is str
+                    else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
                     for v, r in zip(vals, refs, strict=True)
                 ]
             )
@@ -607,17 +803,41 @@ def _write_rows_bulk(
         )
     dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
     bodies = ["".join(cells) for cells in zip(*rendered, strict=True)]
+    info = ws.row_info
     ws.fh.write(
-        "".join(f'<row r="{r}"{dy}>{b}</row>' for r, b in zip(refs, bodies, strict=True) if b)
+        "".join(
+            f'<row r="{r}"{_row_attrs(ws, info.get(base + k))}{dy}>{b}</row>'
+            for k, (r, b) in enumerate(zip(refs, bodies, strict=True))
+            if b
+        )
     )
     ws.previous_row = base + rows_used[-1]
     ws.table.clear()
+    for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
+        info.pop(r, None)
     # 4. Hyperlinks, registered as write_url registers them.
     for k, j, v in links:
         url = Url(v)
         url._text = v
         ws.hlink_count += 1
         ws.hyperlinks[base + k][j] = url
+
+
+def _row_attrs(ws: Any, info: Any) -> str:
+    """The attributes XlsxWriter's ``_write_row`` gives a row set with ``set_row`` (height
+    and outline level only: :func:`_bulk_ready` leaves rows with other properties to it)."""
+    if info is None:
+        return ""
+    out = ""
+    height = ws.default_row_height if info.height is None else info.height
+    custom = height != ws.original_row_height or height != ws.default_row_height
+    if custom:
+        out += f' ht="{height * 0.75:.16g}"'
+    if custom:
+        out += ' customHeight="1"'
+    if info.level:
+        out += f' outlineLevel="{info.level}"'
+    return out
 
 
 def _first(values: list[Any]) -> int:
@@ -690,34 +910,19 @@ def _insert_chart(workbook: Any, ws: Any, sheet: Sheet, sheets: Sequence[Sheet])
         "fill": {"color": "#5B9BD5"},
         "data_labels": {"value": True, "num_format": "0.0"},
     }
-    bars = _error_bars(block, spec)
-    if bars is not None:
-        plus, minus = bars
+    if spec.errors is not None and all(h in headers for h in spec.errors):
+        plus, minus = (headers.index(h) for h in spec.errors)
+        # cell references: LibreOffice ignores literal custom error values
         series["y_error_bars"] = {
             "type": "custom",
-            "plus_values": [round(v, 6) for v in plus],
-            "minus_values": [round(v, 6) for v in minus],
+            "plus_values": ref(plus),
+            "minus_values": ref(minus),
+            "end_style": 1,
+            "line": {"color": "#404040", "width": 1.25},
         }
     chart.add_series(series)
     chart.set_title({"name": spec.title})
     chart.set_y_axis({"min": 0, "max": 100, "name": spec.y_title})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 560, "height": 320})
-    main = next((t for t in sheet.tables() if t.main), None)
-    col = len(main.columns) + 1 if main is not None else 6
-    ws.insert_chart(1, col, chart)
-
-
-def _error_bars(table: Table, spec: ChartSpec) -> tuple[list[float], list[float]] | None:
-    """Sizes of the error bars above and below each value, from the interval columns; none
-    unless every value and bound is known."""
-    if spec.interval is None:
-        return None
-    mean, low, high = (table.column(h) for h in (spec.values, *spec.interval))
-    if mean is None or low is None or high is None:
-        return None
-    if any(v is None for v in (*mean.values, *low.values, *high.values)):
-        return None
-    plus = [h - m for h, m in zip(high.values, mean.values, strict=True)]
-    minus = [m - lo for m, lo in zip(mean.values, low.values, strict=True)]
-    return plus, minus
+    chart.set_size({"width": 640, "height": 340})
+    ws.insert_chart(sheet.end_row() + 1, 1, chart)

@@ -5,7 +5,8 @@ Companies, Indicators, Evidence, Method, Data quality, one module each, each bui
 function of one immutable :class:`BriefingInputs` (:mod:`.inputs`) that holds the evidence
 trail already redacted (:mod:`.trail`). ``write_briefing(..., sheets=[...])`` picks, omits
 or reorders sheets; a plug-in adds one with :func:`briefing_sheet`. Every text cell is
-sanitised by :mod:`bhrscore.export.cells`; the file is written atomically and the same inputs
+sanitised by :mod:`bhrscore.export.cells`; with ``trend=`` (scores at several as-of
+dates) a Trend sheet follows Summary; the file is written atomically and the same inputs
 give identical bytes (document dates come from ``as_of``).
 
 Evidence beyond what the Evidence sheet holds is written in full to a companion file beside
@@ -16,11 +17,21 @@ companion left by an earlier run that the new workbook does not refer to is remo
 from __future__ import annotations
 
 # the built-in sheets register themselves on import, in their default order
-from . import by_group, companies, evidence, indicators, method, quality, summary  # noqa: F401
+from . import (  # noqa: F401
+    by_group,
+    companies,
+    evidence,
+    indicators,
+    method,
+    quality,
+    summary,
+    trend,
+)
 from .columns import frame_table
 from .inputs import BriefingInputs
 from .registry import (
     BRIEFING_SHEETS,
+    OPTIONAL_SHEETS,
     SHEET_NAMES,
     SheetEntry,
     briefing_sheet,
@@ -41,6 +52,7 @@ from .write import (
 __all__ = [
     "BRIEFING_SHEETS",
     "MAX_FINDINGS",
+    "OPTIONAL_SHEETS",
     "REDACTED_FIELDS",
     "REDACTED_FINDINGS",
     "SHEET_NAMES",

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from ...analysis.compare import Comparison
 
 
+#: headers of the overview columns the Summary chart reads: category label with n, and the
+#: distances from the mean to the interval's upper and lower bound (its error bars)
+LABEL = "Label"
+ABOVE = "Interval above mean"
+BELOW = "Interval below mean"
+
+
 def overview_name(key: str) -> str:
     """Name of the overview table of the group sheet for ``key`` (charts refer to it)."""
     return f"{key} overview"
@@ -51,17 +58,20 @@ def group_sheet(inputs: BriefingInputs, key: str, name: str) -> Sheet:
             "comparisons= for intervals, tests and small-group warnings."
         )
     for comparison in comparisons:
-        for warning in comparison.warnings()[:50]:
-            blocks.append(f"Warning: {warning}")
+        blocks.extend(_pair_warnings(comparison))
     blocks.append(group_overview(inputs, key, comparisons))
     for comparison in comparisons:
         within = f" within {', '.join(comparison.within)}" if comparison.within else ""
+        # warnings are on the overview (groups) and above it (pairs): not repeated here
         blocks.append(
-            frame_table(comparison.groups, f"Groups: {comparison.metric} by {label}{within}")
+            frame_table(
+                _without_overview_warnings(comparison.groups),
+                f"All groups: {comparison.metric} by {label}{within}",
+            )
         )
         blocks.append(
             frame_table(
-                comparison.pairwise,
+                comparison.pairwise.drop(columns=["warning"], errors="ignore"),
                 f"Pairwise differences of means{within} (permutation test, adjusted p-values)",
             )
         )
@@ -82,6 +92,9 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
         rows = rows.sort_values("group", kind="stable")
         level = rows["ci_level"].dropna()
         pct = f"{float(level.iloc[0]):.0%}" if len(level) else ""
+        mean = pd.to_numeric(rows["mean"], errors="coerce").astype("Float64")
+        low = pd.to_numeric(rows["ci_low"], errors="coerce").astype("Float64")
+        high = pd.to_numeric(rows["ci_high"], errors="coerce").astype("Float64")
         cols = [
             TableColumn.from_series("Group", rows["group"], width=18),
             TableColumn.from_series("Companies", rows["n"], "integer"),
@@ -90,7 +103,10 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
             TableColumn.from_series("CI low", rows["ci_low"], "score"),
             TableColumn.from_series("CI high", rows["ci_high"], "score"),
             TableColumn.from_series("Mean coverage", rows["coverage_mean"], "percent"),
-            TableColumn.from_series("Warning", rows["warning"], width=50),
+            TableColumn.from_series(LABEL, _labels(rows["group"], rows["n"]), width=16),
+            TableColumn.from_series(ABOVE, high - mean, "score", width=9),
+            TableColumn.from_series(BELOW, mean - low, "score", width=9),
+            TableColumn.from_series("Warning", rows["warning"], width=32),
         ]
         title = f"Total score by {label} (mean with {pct} bootstrap interval)"
         return Table(cols, title=title, main=True, freeze=False, name=overview_name(key))
@@ -103,6 +119,7 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
         TableColumn.from_series("Median", d["median"], "score"),
         TableColumn.from_series("Min", d["min"], "score"),
         TableColumn.from_series("Max", d["max"], "score"),
+        TableColumn.from_series(LABEL, _labels(d["group"], d["scored"]), width=16),
     ]
     return Table(
         cols,
@@ -111,6 +128,47 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
         freeze=False,
         name=overview_name(key),
     )
+
+
+def _labels(groups: pd.Series, n: pd.Series) -> pd.Series:
+    """Category labels with the number of companies behind each mean: "china (n=5)"."""
+    counts = pd.to_numeric(n, errors="coerce").astype("Int64").astype("string").fillna("0")
+    text = groups.astype("string").fillna("unknown") + " (n=" + counts + ")"
+    return pd.Series(text.to_numpy(), dtype="string")
+
+
+def _without_overview_warnings(groups: pd.DataFrame) -> pd.DataFrame:
+    """The groups table with the warnings the overview already shows (stratum "all") left
+    blank; a table with none left loses the column."""
+    if "warning" not in groups.columns:
+        return groups
+    if "stratum" not in groups.columns:
+        return groups.drop(columns=["warning"])
+    overall = (groups["stratum"].astype("string") == "all").fillna(False)
+    out = groups.copy()
+    out["warning"] = out["warning"].astype("string").mask(overall.to_numpy())
+    return out if out["warning"].notna().any() else out.drop(columns=["warning"])
+
+
+def _pair_warnings(comparison: Comparison) -> list[Block]:
+    """The warnings about pairs of groups, one line per distinct message with the pairs it
+    concerns (group warnings are in the overview's Warning column)."""
+    pairs = comparison.pairwise
+    if "warning" not in pairs.columns or not len(pairs):
+        return []
+    names = pairs["group_a"].astype("string") + " – " + pairs["group_b"].astype("string")
+    if "stratum" in pairs.columns:
+        stratum = pairs["stratum"].astype("string").fillna("all")
+        names = names.where(stratum == "all", names + " (" + stratum + ")")
+    frame = pd.DataFrame({"warning": pairs["warning"].astype("string"), "pair": names})
+    frame = frame.dropna(subset=["warning"])
+    lines: list[Block] = []
+    for message, group in frame.groupby("warning", sort=True):
+        listed = ", ".join(group["pair"].astype(str).tolist()[:20])
+        more = len(group) - 20
+        tail = f" and {more} more" if more > 0 else ""
+        lines.append(f"Pairs: {message} ({listed}{tail}).")
+    return lines[:50]
 
 
 def _units(inputs: BriefingInputs, key: str) -> pd.DataFrame:

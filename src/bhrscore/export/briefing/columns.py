@@ -40,8 +40,21 @@ def frame_table(frame: pd.DataFrame, title: str | None = None) -> Table:
                 kind = "date"
             else:
                 kind = "text"
-        cols.append(TableColumn.from_series(str(name), series, kind))
+        cols.append(TableColumn.from_series(readable(str(name)), series, kind))
     return Table(cols, title=title)
+
+
+_WORDS = {"ci": "CI", "n": "n", "p": "p", "a": "A", "b": "B", "diff": "difference"}
+
+
+def readable(name: str) -> str:
+    """A column name as a header: ``diff_ci_high`` -> "Difference CI high"."""
+    words = [_WORDS.get(w, w) for w in name.split("_") if w]
+    if not words:
+        return name
+    head = words[0]
+    words[0] = head if head in ("n", "p", "CI") else head[:1].upper() + head[1:]
+    return " ".join(words)
 
 
 def ids(series: pd.Series) -> pd.Series:
@@ -59,3 +72,57 @@ def values(series: pd.Series | None, n: int) -> pd.Series:
 def missing(frame: pd.DataFrame) -> pd.Series:
     """A column of missing text as long as ``frame``."""
     return pd.Series([pd.NA] * len(frame), dtype="string")
+
+
+#: what a rank cell shows for a company without a rank
+NO_RANK = "–"
+
+
+def insufficient_mask(companies: pd.DataFrame) -> list[bool]:
+    """Per company (in the frame's order): whether its evidence is insufficient (greyed out,
+    never coloured as good). Without a ``sufficient`` column, none."""
+    if "sufficient" not in companies.columns:
+        return [False] * len(companies)
+    ok = companies["sufficient"].astype("boolean").fillna(True)
+    return (~ok).to_numpy(dtype=bool).tolist()
+
+
+def rank_notes(companies: pd.DataFrame) -> pd.Series:
+    """The text a company without a rank shows in the rank column: "–"."""
+    return pd.Series([NO_RANK] * len(companies), dtype="string")
+
+
+def rank_range(companies: pd.DataFrame) -> pd.Series:
+    """Each company's rank interval as text ("2–4", "1" when it is one rank), missing when
+    the card has none (insufficient evidence, uncertainty off)."""
+    n = len(companies)
+    if "rank_low" not in companies.columns or "rank_high" not in companies.columns:
+        return pd.Series([pd.NA] * n, dtype="string")
+    low = pd.to_numeric(companies["rank_low"], errors="coerce").astype("Int64").astype("string")
+    high = pd.to_numeric(companies["rank_high"], errors="coerce").astype("Int64").astype("string")
+    text = (low + "–" + high).where(low != high, low)
+    return pd.Series(text.to_numpy(), dtype="string")
+
+
+#: what a score cell shows when no evidence gives the score, by ``basis`` (see
+#: :data:`bhrscore.rubric.scorecard.BASIS`); policy-filled scores show their value
+BASIS_NOTES: dict[str, str] = {
+    "unknown": "unknown",
+    "not_applicable": "n/a",
+    "excluded": "excluded",
+}
+
+
+def score_display(score: pd.Series, basis: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Indicator scores split for display: the numbers that rest on records (``evidence``,
+    ``screening``; coloured by the score scale), and muted text for the rest: "unknown",
+    "n/a", "excluded", or a policy-filled value such as "0.0 (policy)", so a 0 the
+    missing-data policy assigned never looks like a 0 from evidence."""
+    numbers = pd.Series(pd.to_numeric(score, errors="coerce").to_numpy(), dtype="Float64")
+    kind = pd.Series(basis.to_numpy(), dtype="string")
+    policy = (kind == "policy").fillna(False).to_numpy(dtype=bool)
+    notes = kind.map(BASIS_NOTES).astype("string")
+    filled = numbers.round(1).astype("string") + " (policy)"
+    notes = notes.mask(policy, filled)
+    shown = numbers.mask(policy | notes.notna().to_numpy(dtype=bool))
+    return shown, notes

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
-from .columns import ids
+from .columns import NO_RANK, ids, insufficient_mask, score_display
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
 
@@ -56,6 +56,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             "evidence": ind["evidence_count"],
             "status_mix": ind["status_mix"],
             "evidence_ids": ind["evidence_ids"],
+            "basis": ind["basis"].astype("string") if "basis" in ind else pd.NA,
             "_k1": 0,
             "_k2": _position(ind["theme_id"].astype("string"), theme_order),
             "_k3": 100 + _position(ind["indicator_id"].astype("string"), ind_order),
@@ -94,30 +95,54 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows else pd.Series([pd.NA] * len(rows), dtype="Float64")
 
+    title = rows["item"].map(dict(inputs.labels)).astype("string").fillna(rows["item"])
+    indent = rows["level"].map(_INDENT).fillna("")
+    score, notes = score_display(col("score"), col("basis").astype("string"))
+    muted_ids = set(c["company_id"][insufficient_mask(inputs.companies)].tolist())
+    muted = rows["company_id"].isin(muted_ids).to_numpy(dtype=bool).tolist()
     cols = [
-        TableColumn.from_series("Rank", rows["company_id"].map(rank), "integer", width=6),
-        TableColumn.from_series("Company id", rows["company_id"], width=16),
-        TableColumn.from_series("Company", rows["company_id"].map(names), width=30),
-        TableColumn.from_series("Level", rows["level"], width=10),
-        TableColumn.from_series("Item", rows["item"], width=24),
-        TableColumn.from_series("Title", rows["item"].map(dict(inputs.labels)), width=34),
-        TableColumn.from_series("Theme / node", rows["theme"], width=18),
-        TableColumn.from_series("Score", col("score"), "score", scale="score"),
+        TableColumn.from_series(
+            "Rank",
+            rows["company_id"].map(rank),
+            "integer",
+            width=6,
+            notes=pd.Series([NO_RANK] * len(rows), dtype="string"),
+        ),
+        TableColumn.from_series("Company id", rows["company_id"]),
+        TableColumn.from_series(
+            "Company",
+            rows["company_id"].map(names).where(rows["level"] == "total"),
+            width=24,
+        ),
+        TableColumn.from_series("Level", rows["level"], width=9),
+        TableColumn.from_series("Title", indent + title, width=36),
+        TableColumn.from_series("Item", rows["item"]),
+        TableColumn.from_series("Theme / node", rows["theme"], width=14),
+        TableColumn.from_series("Score", score, "score", scale="score", notes=notes, width=11),
+        TableColumn.from_series("Basis", col("basis").astype("string"), width=11),
         TableColumn.from_series("Before penalties", col("before"), "score"),
-        TableColumn.from_series("Raw value", col("raw"), "number"),
+        TableColumn.from_series("Measured value", col("raw"), "number"),
         TableColumn.from_series("Weight", col("weight"), "number"),
         TableColumn.from_series("Coverage", col("coverage"), "percent"),
         TableColumn.from_series("Evidence", col("evidence"), "integer"),
-        TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=26),
+        TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=22),
         TableColumn.from_series("Penalty points", col("points"), "score"),
         TableColumn.from_series("Cap", col("cap"), "score"),
         TableColumn.from_series(
-            "Evidence ids", ids(col("evidence_ids").astype("object")), width=40
+            "Evidence ids", ids(col("evidence_ids").astype("object")), width=30
         ),
     ]
+    levels = rows["level"].map(_OUTLINE).fillna(1).astype(int).tolist()
     lines: list[Block] = [
         "One block per company (in rank order): its total, theme scores, indicator scores "
-        "with the evidence behind them, and the penalties applied. Filter by Company id.",
+        "with the evidence behind them, and the penalties applied. Use the outline buttons "
+        "(left margin) to fold a company to its total and themes, or filter by Company id. "
+        "Basis says what an indicator score rests on: evidence, screening (a documented null "
+        "finding), policy (filled in by the missing-data policy, shown grey: '0.0 (policy)'), "
+        "unknown (silence no screening covers: no score), not_applicable or excluded. "
+        "Measured value: what the indicator's rule measured before it was scaled to 0-100 "
+        "(e.g. a share of records or a wage ratio; Method gives each rule). The company's "
+        "name is on its total row. Grey rows: insufficient evidence, no rank.",
     ]
     if note:
         lines.append(note)
@@ -132,8 +157,15 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
                 inputs.companion_name,
             )
         )
-    table = Table(cols, main=True, freeze_cols=3)
+    table = Table(cols, main=True, freeze_cols=3, muted=muted, levels=levels)
     return Sheet(COMPANIES, "Company profiles", [*lines, table])
+
+
+#: outline level of each kind of row: a company's total, then its themes and penalties, then
+#: sub-themes and indicators (fold a company to its total with the outline buttons)
+_OUTLINE = {"total": 0, "theme": 1, "penalty": 1, "sub-theme": 2, "indicator": 2}
+#: titles are indented by level so the tree reads without the outline
+_INDENT = {"total": "", "theme": "", "penalty": "", "sub-theme": "  ", "indicator": "    "}
 
 
 def node_theme(nodes: pd.DataFrame) -> dict[str, str]:

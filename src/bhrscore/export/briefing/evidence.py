@@ -4,6 +4,8 @@ that holds all of them."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..book import Block, FileLink, Sheet, Table, TableColumn
 from .inputs import BriefingInputs
 from .registry import EVIDENCE, briefing_sheet
@@ -22,6 +24,8 @@ def evidence_sheet(inputs: BriefingInputs) -> Sheet:
     n = len(trail)
     shown = trail.frame.iloc[: inputs.evidence_rows] if inputs.overflow else trail.frame
     cols = [TableColumn.from_series(h, shown[c], k, width=w) for h, c, k, w in TRAIL_COLUMNS]
+    at = next((i for i, c in enumerate(TRAIL_COLUMNS) if c[1] == "date"), len(cols) - 1)
+    cols.insert(at + 1, TableColumn.from_series("Period", periods(inputs, shown["id"]), width=23))
     lines: list[Block] = [
         f"{n:,} evidence records, sorted by company, date and id. Links open the first source; "
         "Excel allows 65,530 links per sheet, later sources are shown as text.",
@@ -36,4 +40,36 @@ def evidence_sheet(inputs: BriefingInputs) -> Sheet:
         ),
     ]
     assert len(lines) == EVIDENCE_NOTES  # the layout evidence_capacity() assumes
-    return Sheet(EVIDENCE, TITLE, [*lines, Table(cols, main=True, freeze_cols=1)])
+    table = Table(cols, main=True, freeze_cols=1, highlights={"Status": STATUS_COLOURS})
+    return Sheet(EVIDENCE, TITLE, [*lines, table])
+
+
+#: background of each evidence status on the Evidence sheet (established facts green,
+#: claims amber, contested red, withdrawn grey)
+STATUS_COLOURS: dict[str, str] = {
+    "verified": "#C6EFCE",
+    "corroborated": "#E2F0D9",
+    "alleged": "#FFEB9C",
+    "disputed": "#FFC7CE",
+    "retracted": "#D9D9D9",
+}
+
+
+def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
+    """The period each record covers, as a range ("2021-01-01 – 2021-12-31"; one end when
+    only one is known), by evidence id (dates are not personal text: nothing to redact)."""
+    ev = inputs.records
+    n = len(ids)
+    if ev is None or "id" not in ev.columns or not {"period.start", "period.end"} <= set(ev):
+        return pd.Series([pd.NA] * n, dtype="string")
+
+    def day(name: str) -> pd.Series:
+        stamps = pd.to_datetime(ev[name], errors="coerce")
+        return pd.Series(stamps.dt.strftime("%Y-%m-%d").to_numpy(), dtype="string")
+
+    start, end = day("period.start"), day("period.end")
+    text = (start + " – " + end).fillna(start).fillna(end)
+    text = text.mask((start == end).fillna(False), start)
+    by_id = pd.Series(text.to_numpy(), index=ev["id"].astype("string").to_numpy())
+    by_id = by_id[~by_id.index.duplicated()]
+    return pd.Series(ids.astype("string").map(by_id).to_numpy(), dtype="string")

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..book import Sheet, Table, TableColumn
-from .columns import values
+from .columns import insufficient_mask, rank_notes, score_display, values
 from .inputs import BriefingInputs
 from .registry import INDICATORS, briefing_sheet
 
@@ -25,38 +25,87 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
             "n": pd.to_numeric(ind["evidence_count"], errors="coerce").astype("float64"),
         }
     )
+    basis = pd.DataFrame(
+        {
+            "company_id": frame["company_id"],
+            "indicator_id": frame["indicator_id"],
+            "basis": ind["basis"].astype("string") if "basis" in ind else pd.NA,
+        }
+    ).astype({"basis": "string"})
     wide = frame.pivot_table(
         index="company_id", columns="indicator_id", values=["score", "n"], aggfunc="first"
     ).reindex(ids.to_numpy())
+    wide_basis = (
+        basis.dropna(subset=["basis"])
+        .drop_duplicates(["company_id", "indicator_id"])
+        .pivot(index="company_id", columns="indicator_id", values="basis")
+        .reindex(ids.to_numpy())
+    )
     present = set(frame["indicator_id"].dropna().tolist())
     indicators = [i for i in inputs.indicator_ids if i in present]
     indicators += sorted(present - set(indicators))
     cols = [
-        TableColumn.from_series("Rank", inputs.companies["rank"], "integer", width=6),
-        TableColumn.from_series("Company id", ids, width=16),
-        TableColumn.from_series("Company", inputs.companies["name"], width=30),
+        TableColumn.from_series(
+            "Rank",
+            inputs.companies["rank"],
+            "integer",
+            width=6,
+            notes=rank_notes(inputs.companies),
+        ),
+        TableColumn.from_series("Company id", ids),
+        TableColumn.from_series("Company", inputs.companies["name"], width=24),
     ]
     for indicator in indicators:
-        score = wide.get(("score", indicator), None)
+        score = values(wide.get(("score", indicator), None), len(ids))
         count = wide.get(("n", indicator), None)
+        kind = (
+            pd.Series(wide_basis[indicator].to_numpy(), dtype="string")
+            if indicator in wide_basis.columns
+            else pd.Series([pd.NA] * len(ids), dtype="string")
+        )
+        shown, notes = score_display(score, kind)
         cols.append(
             TableColumn.from_series(
-                indicator, values(score, len(ids)), "score", scale="score", width=11
+                inputs.label(indicator), shown, "score", scale="score", width=12, notes=notes
             )
         )
-        cols.append(TableColumn.from_series(f"{indicator} (n)", values(count, len(ids)), "integer"))
-    legend = "; ".join(f"{i}: {inputs.label(i)}" for i in indicators)
+        cols.append(TableColumn.from_series("n", values(count, len(ids)), "integer", width=4))
     lines = [
-        "Score (0-100) of each indicator and, in the (n) column beside it, the number of "
-        "evidence records behind it.",
+        "Score (0-100) of each indicator (columns titled by indicator; their ids are in the "
+        "first table) and, in the n column beside it, the number of evidence records behind "
+        "it. Grey italic: no evidence gives this score: unknown (silence no screening "
+        "covers), n/a (not applicable), excluded, or a value the missing-data policy filled "
+        "in, e.g. '0.0 (policy)'. Grey rows: insufficient evidence, no rank.",
         missing_legend(inputs.card.rubric),
-        f"Indicators: {legend}",
     ]
-    return Sheet(
-        INDICATORS,
-        "Indicator matrix",
-        [*lines, Table(cols, main=True, freeze_cols=3)],
+    theme = _indicator_themes(inputs, indicators)
+    key = pd.DataFrame(
+        {
+            "id": pd.Series(indicators, dtype="string"),
+            "title": pd.Series([inputs.label(i) for i in indicators], dtype="string"),
+            "theme": pd.Series([inputs.label(t) if t else pd.NA for t in theme], dtype="string"),
+        }
     )
+    legend = Table(  # in the matrix's columns: number (Rank), id, title (Company), theme
+        [
+            TableColumn.from_series("No.", pd.Series(range(1, len(key) + 1)), "integer", width=6),
+            TableColumn.from_series("Id", key["id"]),
+            TableColumn.from_series("Indicator", key["title"], width=24),
+            TableColumn.from_series("Theme", key["theme"], width=12, wrap=True),
+        ],
+        title="Indicators: titles and ids",
+    )
+    matrix = Table(cols, main=True, freeze_cols=3, muted=insufficient_mask(inputs.companies))
+    # the matrix last, so its header repeats on every printed page
+    return Sheet(INDICATORS, "Indicator matrix", [*lines, legend, matrix])
+
+
+def _indicator_themes(inputs: BriefingInputs, indicators: list[str]) -> list[str | None]:
+    """Each indicator's top-level theme (from the score card's indicators table)."""
+    ind = inputs.card.indicators
+    pairs = ind[["indicator_id", "theme_id"]].drop_duplicates("indicator_id")
+    theme = dict(zip(pairs["indicator_id"].astype(str), pairs["theme_id"], strict=True))
+    return [None if pd.isna(theme.get(i)) else str(theme.get(i)) for i in indicators]
 
 
 def missing_legend(rubric: Any) -> str:

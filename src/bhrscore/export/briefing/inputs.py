@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
     from ...rubric.scorecard import ScoreCard
 
+#: characters of a hash shown on the Summary sheet
+SHORT_HASH = 12
 #: comparison keys that have a sheet of their own
 COMPARISON_KEYS = ("origin_group", "sector")
 
@@ -60,6 +62,9 @@ class BriefingInputs:
     evidence_rows: int  # trail records on the Evidence sheet
     evidence_limit: int  # at most this many on the Evidence sheet (cap or what a sheet holds)
     companion_name: str  # file holding the whole trail when it does not fit the sheet
+    #: scores at several as-of dates (:func:`bhrscore.rubric.trend.trend_frame`), the last
+    #: one the score card's; ``None``: no Trend sheet
+    trend: pd.DataFrame | None = None
 
     @classmethod
     def build(
@@ -73,10 +78,12 @@ class BriefingInputs:
         origin_groups: Any = None,
         evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
         companion_name: str = "briefing.evidence.csv",
+        trend: pd.DataFrame | None = None,
     ) -> BriefingInputs:
         """Build the inputs once: rank order, labels, routing, trail and redaction."""
         from ...evidence.privacy import Privacy
 
+        _check_trend(trend, scorecard)
         ev, report = _evidence_inputs(evidence, report)
         # one policy for the whole workbook: the card's ids and company names, the trail and
         # the findings are redacted with the same names and the same opaque ids
@@ -133,6 +140,7 @@ class BriefingInputs:
             evidence_rows=shown,
             evidence_limit=limit,
             companion_name=companion_name,
+            trend=trend,
         )
 
     # --- derived values ---------------------------------------------------------------------
@@ -203,13 +211,20 @@ class BriefingInputs:
             self.companion_name,
         )
 
-    def header_lines(self) -> list[str | FileLink]:
+    def header_lines(self, *, short: bool = False) -> list[str | FileLink]:
+        """Provenance lines; ``short``: hashes cut to their first :data:`SHORT_HASH`
+        characters (the Method sheet gives them in full)."""
         meta = self.card.meta
+
+        def digest(value: str) -> str:
+            return f"{value[:SHORT_HASH]}… (in full on Method)" if short else value
+
         lines: list[str | FileLink] = [
             f"Rubric: {self.rubric_title} ({meta.rubric_id}, version {meta.rubric_version})",
             f"As of: {meta.as_of.isoformat()}",
-            f"Evidence set: {meta.evidence_hash} ({len(self.companies):,} companies scored)",
-            f"Rubric hash: {meta.rubric_hash}; bhrscore {meta.bhrscore_version}",
+            f"Evidence set: {digest(meta.evidence_hash)} ({len(self.companies):,} companies "
+            "scored)",
+            f"Rubric hash: {digest(meta.rubric_hash)}; bhrscore {meta.bhrscore_version}",
             self.personal_data_note(),
         ]
         note = self.overflow_note
@@ -254,6 +269,28 @@ def _evidence_inputs(
         "evidence must be an EvidenceSet, Frames or the evidence DataFrame, not "
         f"{type(evidence).__name__}"
     )
+
+
+def _check_trend(trend: pd.DataFrame | None, card: ScoreCard) -> None:
+    """A trend must hold the columns the Trend sheet reads and end at the card's as-of date
+    (the date every other sheet shows)."""
+    if trend is None:
+        return
+    needed = {"company_id", "as_of", "total", "coverage", "rank", "sufficient", "records_known"}
+    lacking = sorted(needed - set(trend.columns))
+    if lacking:
+        raise ValueError(
+            f"trend= lacks the column(s) {', '.join(lacking)}; pass the frame of "
+            "bhrscore.rubric.trend.trend() or trend_frame()"
+        )
+    if trend.empty:
+        return
+    last = pd.to_datetime(trend["as_of"]).max().date()
+    if last != card.meta.as_of:
+        raise ValueError(
+            f"the trend's last as-of date ({last}) is not the score card's ({card.meta.as_of}): "
+            "the briefing's other sheets show the card, so score it at the trend's last date"
+        )
 
 
 def _route(

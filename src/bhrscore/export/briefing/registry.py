@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .inputs import BriefingInputs
 
 SUMMARY = "Summary"
+TREND = "Trend"
 BY_ORIGIN = "By origin"
 BY_SECTOR = "By sector"
 COMPANIES = "Companies"
@@ -28,10 +29,14 @@ INDICATORS = "Indicators"
 EVIDENCE = "Evidence"
 METHOD = "Method"
 QUALITY = "Data quality"
-#: the built-in sheets, in their default order
+#: the built-in sheets that every briefing has, in their default order
 SHEET_NAMES = (SUMMARY, BY_ORIGIN, BY_SECTOR, COMPANIES, INDICATORS, EVIDENCE, METHOD, QUALITY)
+#: built-in sheets written only when there is something to show (Trend: a trend was given,
+#: placed after Summary)
+OPTIONAL_SHEETS = (TREND,)
 
-SheetBuilder = Callable[["BriefingInputs"], "Sheet"]
+#: builds a sheet from the inputs; ``None``: nothing to show, the sheet is left out
+SheetBuilder = Callable[["BriefingInputs"], "Sheet | None"]
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -54,7 +59,7 @@ class SheetEntry:
 
     name: str
     order: float
-    build: SheetBuilder
+    build: SheetBuilder  # may return None: nothing to show, the sheet is left out
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)

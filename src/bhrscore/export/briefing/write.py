@@ -77,6 +77,7 @@ def write_briefing(
     evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
     overflow_format: OverflowFormat = "csv",
     sheets: SheetChoice | None = None,
+    trend: pd.DataFrame | None = None,
 ) -> BriefingResult:
     """Write the investor briefing for ``scorecard`` to ``path`` (.xlsx).
 
@@ -98,6 +99,11 @@ def write_briefing(
     :data:`SHEET_NAMES`; plug-ins register more with :func:`briefing_sheet`) and/or
     :class:`SheetEntry` objects; default all registered sheets by their ``order``. An unknown
     name is a ``ValueError`` listing the known ones.
+
+    ``trend``: scores at several as-of dates (the frame of
+    :func:`bhrscore.rubric.trend.trend`), whose last date is ``scorecard``'s as-of date
+    (else ``ValueError``); it adds the Trend sheet after Summary. Without it there is no
+    Trend sheet.
 
     The workbook and the companion are written atomically (temporary file, then rename): a
     failure leaves no file at ``path``.
@@ -121,6 +127,7 @@ def write_briefing(
         evidence_row_limit=evidence_row_limit,
         companion_name=companion_path(target, overflow_format).name,
         sheets=sheets,
+        trend=trend,
     )
     companion = None if briefing.overflow is None else companion_path(target, overflow_format)
     # companion first: it is renamed into place before the workbook that names it
@@ -176,6 +183,7 @@ def prepare_briefing(
     evidence_row_limit: int | None = EVIDENCE_ROW_CAP,
     companion_name: str = "briefing.evidence.csv",
     sheets: SheetChoice | None = None,
+    trend: pd.DataFrame | None = None,
 ) -> Briefing:
     """Build the sheets of the briefing (no file is written)."""
     entries = resolve_sheets(sheets)
@@ -188,6 +196,7 @@ def prepare_briefing(
         origin_groups=origin_groups,
         evidence_row_limit=evidence_row_limit,
         companion_name=companion_name,
+        trend=trend,
     )
     built = build_sheets(inputs, entries)
     meta = scorecard.meta
@@ -209,11 +218,13 @@ def prepare_briefing(
 
 
 def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[Sheet]:
-    """Build each entry's sheet; a chart whose data sheet is not in the workbook is left
-    out."""
+    """Build each entry's sheet (a builder returning ``None`` has nothing to show: its sheet
+    is left out); a chart whose data sheet is not in the workbook is left out."""
     built: list[Sheet] = []
     for entry in entries:
         sheet = entry.build(inputs)
+        if sheet is None:
+            continue
         if not isinstance(sheet, Sheet):
             raise TypeError(
                 f"briefing sheet {entry.name!r}: build returned {type(sheet).__name__}, not Sheet"
@@ -221,6 +232,9 @@ def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[
         if sheet.name != entry.name:
             sheet = dataclasses.replace(sheet, name=entry.name)
         built.append(sheet)
+    if not built:
+        names = ", ".join(e.name for e in entries)
+        raise ValueError(f"the sheets chosen ({names}) have nothing to show")
     return [
         s
         if s.chart is None or s.chart.source(built) is not None
