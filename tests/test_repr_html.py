@@ -115,7 +115,11 @@ def test_explanation_is_todays_text_with_an_html_view() -> None:
     assert type(str(e)) is str
     assert str(e).startswith("Fictional B (b): total 40.00")
     assert "Insufficient evidence, not ranked: coverage 40% < 50%" in e
-    assert pickle.loads(pickle.dumps(e)) == e
+    copied = pickle.loads(pickle.dumps(e))
+    assert copied == e
+    assert isinstance(copied, bhrscore.Explanation)
+    assert copied.card is None  # the text alone; its HTML shows the text
+    assert "<pre" in copied._repr_html_()
 
     printed: list[str] = []
 

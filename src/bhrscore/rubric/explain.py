@@ -48,6 +48,10 @@ class Explanation(str):
         self.company_id = company_id
         return self
 
+    def __reduce__(self) -> tuple[type[Explanation], tuple[str]]:
+        """Pickled and copied as its text alone (the card it points to may not pickle)."""
+        return (Explanation, (str(self),))
+
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """IPython's plain-text display: the text itself, not its quoted ``repr``."""
         printer.text(str(self))
