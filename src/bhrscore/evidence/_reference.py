@@ -14,7 +14,7 @@ from typing import Any
 
 from .evidence_set import EvidenceSet
 from .model import Company, EvidenceBase
-from .parse import Located, frame_problems, parse_company, parse_evidence
+from .parse import Located, parse_record
 from .read import Batch
 from .report import EvidenceValidationError, Problem, Rejected, ValidationReport
 
@@ -134,19 +134,13 @@ def validate_records(
     evidence_idx: list[int] = []
     for idx, raw in enumerate(raws):
         report.read[raw.table] += 1
-        if raw.problems:
-            record_problems[idx] = list(raw.problems)
-            continue
-        if raw.table == "companies":
-            company, errs = parse_company(raw)
-            if company is not None and not (errs := frame_problems(company, raw)):
-                companies.append(Located(company, raw))
-                company_idx.append(idx)
-        else:
-            record, errs = parse_evidence(raw)
-            if record is not None and not (errs := frame_problems(record, raw)):
-                evidence.append(Located(record, raw))
-                evidence_idx.append(idx)
+        model, errs = parse_record(raw)
+        if isinstance(model, Company):
+            companies.append(Located(model, raw))
+            company_idx.append(idx)
+        elif isinstance(model, EvidenceBase):
+            evidence.append(Located(model, raw))
+            evidence_idx.append(idx)
         if errs:
             record_problems[idx] = errs
     bad_companies: set[int] = set()

@@ -40,7 +40,7 @@ from .frame import (
 from .frame_schema import table_schema
 from .hooks import FrameView
 from .model import Company, EvidenceBase
-from .parse import frame_problems, parse_company, parse_evidence
+from .parse import parse_record, validate_despite
 from .read import FLAT_FORMATS, READERS, Batch, Layout, Limits, RawRecord, readers
 from .registry import evidence_kinds, kinds_version
 from .report import EvidenceValidationError, Problem, Rejected, ValidationReport, shorten
@@ -294,22 +294,23 @@ class _Accepting:
                 max_chars=self.limits.max_field_chars, max_digits=self.limits.max_integer_digits
             )
             parts, ok = validate(batch.cells, table, fast)
-            rows = np.flatnonzero(ok)
+            # rows with header problems (unknown, missing columns) are validated, not accepted
+            held = np.zeros(batch.n, dtype=bool)
+            held[list(batch.problems)] = True
+            held = held[batch.cell_rows]
+            rows = np.flatnonzero(ok & ~held)
             if len(rows):
                 self.pieces.append((take(parts, rows, table), offset + batch.cell_rows[rows]))
                 self.batch_of.append(np.full(len(rows), b_idx))
                 self.index_of.append(batch.cell_rows[rows])
                 accepted[batch.cell_rows[rows]] = True
-        for i in batch.problems:
-            accepted[i] = True  # rejected by the reader: not validated further
+            accepted[batch.cell_rows[ok & held]] = True  # only the header's problems
+        for i, found in batch.problems.items():
+            if not validate_despite(found):
+                accepted[i] = True  # rejected by the reader: not validated further
         for i in np.flatnonzero(~accepted).tolist():
             raw = batch.raw(i)
-            if raw.problems:  # found while building the record (e.g. a JSON limit)
-                record_problems[offset + i] = raw.problems
-                continue
-            model, errs = parse_company(raw) if table == "companies" else parse_evidence(raw)
-            if model is not None and not errs:
-                errs = frame_problems(model, raw)
+            model, errs = parse_record(raw)
             if errs:
                 record_problems[offset + i] = errs
                 continue
