@@ -109,12 +109,41 @@ def _not_regular(path: Path) -> str | None:
     return "is not a regular file; it was not read"
 
 
+COMPANIES_FILES = tuple(f"companies{suffix}" for suffix in READERS if suffix != ".ndjson")
+
+
+def _no_companies(folder: Path, given: list[Path] | None) -> Problem:
+    """The warning that no companies file was read, naming the bundle directory and the
+    file names it looks for (``given``: the evidence files given on their own)."""
+    names = ", ".join(COMPANIES_FILES)
+    there = [folder / n for n in COMPANIES_FILES if (folder / n).is_file()]
+    if given is None:
+        message = f"no companies file was read: the bundle directory holds none of {names}"
+    elif there:
+        message = (
+            f"no companies file was read: only evidence files were given; give the bundle "
+            f"directory {str(folder)!r} (it holds {there[0].name}) or add {str(there[0])!r}"
+        )
+    else:
+        message = (
+            f"no companies file was read: only evidence files were given, and their "
+            f"directory {str(folder)!r} holds none of {names}"
+        )
+    return Problem(
+        str(folder),
+        message + "; evidence naming a company is rejected",
+        code="no-companies",
+        severity="warning",
+    )
+
+
 def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]], list[Problem]]:
     """The data files named by ``paths`` and the table each holds (None: a bundle file).
     Entries named like data files that are not regular files (dangling or looping symlinks,
     FIFOs, devices) are errors: nothing is left out silently."""
     found: list[tuple[Path, Table | None]] = []
     problems: list[Problem] = []
+    warned: set[Path] = set()
     for given in paths:
         path = Path(given)
         if not path.exists() and not path.is_symlink():
@@ -146,14 +175,8 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
                 else:
                     found.append((p, table))
             if data and not any(t != "evidence" and p.parent == path for p, t in found):
-                problems.append(
-                    Problem(
-                        str(path),
-                        "no companies file (companies.json, .jsonl, .csv or .xlsx)",
-                        code="no-companies",
-                        severity="warning",
-                    )
-                )
+                problems.append(_no_companies(path, None))
+                warned.add(path)
         elif path.suffix.lower() not in READERS:
             problems.append(
                 Problem(
@@ -168,6 +191,10 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
             table = _table_of(path)
             bundle_like = path.suffix.lower() in {".xlsx", ".json"} and table is None
             found.append((path, None if bundle_like else table or "evidence"))
+    if found and all(t == "evidence" for _, t in found):
+        # only evidence files were given: say so, where the companies file would be
+        for folder in sorted({p.parent for p, _ in found} - warned):
+            problems.append(_no_companies(folder, [p for p, _ in found if p.parent == folder]))
     companies_files = [p for p, t in found if t == "companies"]
     if len(companies_files) > 1:
         problems.append(
@@ -474,6 +501,7 @@ def _load(
         locate,
         rejected_ids,
         _known_date(evidence.parts) if as_of is not None else None,
+        companies_read=report.read["companies"] > 0,
     )
     bad_evidence = _run_checks(
         EVIDENCE_CHECKS.values(), ctx, "evidence", evidence, record_problems, set_problems

@@ -171,11 +171,7 @@ def parse_evidence(raw: RawRecord) -> tuple[EvidenceBase | None, list[Problem]]:
     kind = raw.data.get("kind")
     model = kinds.get(kind) if isinstance(kind, str) else None
     if model is None:
-        message = (
-            MISSING
-            if kind is None
-            else unknown_kind_message(kind, list(kinds))
-        )
+        message = MISSING if kind is None else unknown_kind_message(kind, list(kinds))
         return None, [
             Problem(
                 file=raw.file,

@@ -1,4 +1,4 @@
-""""Did you mean" hints for field names, vocabulary values and ISO codes, in one place.
+""" "Did you mean" hints for field names, vocabulary values and ISO codes, in one place.
 
 Every message built here teaches the fix without repeating the offending value: problems
 carry the value separately (``Problem.value``), so that echoing it (and redacting it) stays
@@ -8,6 +8,7 @@ ISO codes and country names), never user text.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Iterable, Sequence
@@ -123,10 +124,8 @@ def country_hints(value: str) -> tuple[str, ...]:
     except LookupError:
         pass
     found: list[str] = []
-    try:
+    with contextlib.suppress(LookupError):
         found += [str(c.alpha_2) for c in pycountry.countries.search_fuzzy(text)]
-    except LookupError:
-        pass
     if not found:
         names: dict[str, str] = {}
         for c in pycountry.countries:
@@ -143,7 +142,7 @@ def country_message(value: str) -> str:
     hints = [h for h in country_hints(value) if h != value]
     if len(hints) == 1 and hints[0] == value.strip().upper():
         return f"country codes are upper case: {hints[0]!r}"
-    labels = {h: str(pycountry.countries.get(alpha_2=h).name) for h in hints}
+    labels = {h: str(getattr(pycountry.countries.get(alpha_2=h), "name", h)) for h in hints}
     return with_hint("not an ISO 3166-1 alpha-2 country code", hints, labels) + (
         "" if hints else " (two capital letters, e.g. 'KZ')"
     )
@@ -169,7 +168,7 @@ def currency_message(value: str) -> str:
     hints = [h for h in currency_hints(value) if h != value]
     if len(hints) == 1 and hints[0] == value.strip().upper():
         return f"currency codes are upper case: {hints[0]!r}"
-    labels = {h: str(pycountry.currencies.get(alpha_3=h).name) for h in hints}
+    labels = {h: str(getattr(pycountry.currencies.get(alpha_3=h), "name", h)) for h in hints}
     return with_hint("not an ISO 4217 currency code", hints, labels) + (
         "" if hints else " (three capital letters, e.g. 'KZT')"
     )
