@@ -133,7 +133,7 @@ def country_hints(value: str) -> tuple[str, ...]:
                 name = getattr(c, attr, None)
                 if name:
                     names.setdefault(str(name), str(c.alpha_2))
-        found = [names[n] for n in close_matches(text, list(names), n=MAX_HINTS, cutoff=0.7)]
+        found = [names[n] for n in close_matches(text, list(names), n=MAX_HINTS, cutoff=0.8)]
     return tuple(list(dict.fromkeys(found))[:MAX_HINTS])
 
 
