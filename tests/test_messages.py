@@ -103,9 +103,7 @@ def test_an_unknown_column_does_not_hide_the_rows_other_problems(tmp_path: Path,
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_rows_with_only_an_unknown_column_wrong_are_rejected_once(
-    tmp_path: Path, fmt: str
-) -> None:
+def test_rows_with_only_an_unknown_column_wrong_are_rejected_once(tmp_path: Path, fmt: str) -> None:
     write_table(tmp_path / "companies.jsonl", [company()])
     good = record(id="e1")
     typo = record(id="e2")
@@ -121,7 +119,7 @@ def test_rows_with_only_an_unknown_column_wrong_are_rejected_once(
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_missing_column_is_not_repeated_as_a_missing_field(tmp_path: Path, fmt: str) -> None:
     write_table(tmp_path / "companies.jsonl", [company()])
-    row = record(id="e1", date="2024-13-01")
+    row = record(id="e1", date="13/01/2024")
     del row["summary"]  # a required column
     write_table(tmp_path / f"evidence.{fmt}", [row])
     problems = load(tmp_path).report.problems
@@ -232,9 +230,7 @@ def test_one_example_row_copied_into_a_csv_is_named(tmp_path: Path) -> None:
     write_table(tmp_path / "evidence.csv", [record(id="e1"), example])
     (warning,) = [p for p in load(tmp_path).report.problems if p.code == "template-example"]
     assert warning.row == 3  # header on line 1, e1 on line 2
-    assert "example evidence record is still in the data (1 row: 3); delete it" in (
-        warning.message
-    )
+    assert "example evidence record is still in the data (1 row: 3); delete it" in (warning.message)
 
 
 # --- 4. no companies file ----------------------------------------------------------------
@@ -279,3 +275,12 @@ def test_cli_validate_prints_the_suggestions(
     assert "actoin: unknown column (did you mean 'action'" in out
     assert "date: expected a date as YYYY-MM-DD (got '23/11/2026')" in out
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_date_of_the_right_form_that_does_not_exist(tmp_path: Path, fmt: str) -> None:
+    write_table(tmp_path / "companies.jsonl", [company()])
+    write_table(tmp_path / f"evidence.{fmt}", [record(date="2024-02-30")])
+    date = by_field(load(tmp_path).report.problems)["date"]
+    assert date.message == "no such day in the calendar; expected a date as YYYY-MM-DD"
+    assert date.value == "2024-02-30"

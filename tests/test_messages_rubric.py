@@ -50,9 +50,7 @@ def test_a_bad_weight_names_the_line_and_the_indicator(tmp_path: Path) -> None:
         "tree[0].children[0].weight: must be a number (got 'high')"
     )
     # the (YAML path, message) pairs stay as they were, for programs
-    assert info.value.problems == [
-        ("tree[0].children[0].weight", "must be a number (got 'high')")
-    ]
+    assert info.value.problems == [("tree[0].children[0].weight", "must be a number (got 'high')")]
 
 
 def test_problems_in_a_theme_and_unknown_keys(tmp_path: Path) -> None:

@@ -62,6 +62,17 @@ def _bound(error: Any, key: str) -> str:
 
 
 _DATE = "expected a date as YYYY-MM-DD"
+_DATE_SHAPE = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
+
+
+def _date(error: Any) -> str:
+    """A date that is not one: the wrong form, or a day the calendar does not have."""
+    value = error.get("input")
+    if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):
+        return "no such day in the calendar; " + _DATE
+    return _DATE
+
+
 MISSING = "required field is missing"
 
 #: pydantic error type -> plain wording (``owner``: "kind 'strike'", "a company"; ``known``:
@@ -74,8 +85,8 @@ _WORDING: dict[str, Callable[[Any, str, tuple[str, ...]], str]] = {
     ),
     "enum": lambda e, owner, known: vocabulary_message(e.get("input"), _expected(e)),
     "literal_error": lambda e, owner, known: vocabulary_message(e.get("input"), _expected(e)),
-    "date_parsing": lambda e, owner, known: _DATE,
-    "date_from_datetime_parsing": lambda e, owner, known: _DATE,
+    "date_parsing": lambda e, owner, known: _date(e),
+    "date_from_datetime_parsing": lambda e, owner, known: _date(e),
     "date_from_datetime_inexact": lambda e, owner, known: _DATE + " (without a time)",
     "date_type": lambda e, owner, known: _DATE,
     "int_parsing": lambda e, owner, known: "expected a whole number, e.g. 12",
