@@ -289,6 +289,7 @@ def flat_batches(
     kept = [h if h and template_name(h) in layout.known else None for h in header]
     duplicated = len({h for h in kept if h}) != len([h for h in kept if h])
     batch.cells = _cells(rows, ok, kept, layout, duplicated)
+    batch.cells.header_missing = frozenset(p.field for p in missing if p.field)
     batch.cell_rows = np.flatnonzero(ok).astype(np.int64)
     plan = RowPlan.for_header(kept, layout.lists)
     batch.build = lambda i: (plan.nest(rows.cells(i)), [])
