@@ -269,11 +269,13 @@ def _null_safe(schema: TableSchema) -> frozenset[str]:
     # a top-level key some kinds do not have is refused there, null or not ("is not a field
     # of kind 'screening'"), so its null cannot be read as absent
     tops = [
-        {n for n in (*m.leaves, *m.objects, *m.lists) if "." not in n}
+        frozenset(n for n in (*m.leaves, *m.objects, *m.lists) if "." not in n)
         for m in schema.models.values()
     ]
-    for key in set().union(*tops) - set.intersection(*tops) if tops else ():
-        nullable[key] = False
+    if tops:
+        everywhere = frozenset.intersection(*tops)
+        for key in frozenset.union(*tops) - everywhere:
+            nullable[key] = False
     return frozenset(k for k, ok in nullable.items() if ok)
 
 
