@@ -284,3 +284,20 @@ def test_a_date_of_the_right_form_that_does_not_exist(tmp_path: Path, fmt: str) 
     date = by_field(load(tmp_path).report.problems)["date"]
     assert date.message == "no such day in the calendar; expected a date as YYYY-MM-DD"
     assert date.value == "2024-02-30"
+
+
+def test_a_workbook_without_a_companies_sheet_says_no_companies_were_read(tmp_path: Path) -> None:
+    path = write_table(tmp_path / "data.xlsx", [record()], sheet="Evidence")
+    for engine in ("columnar", "records"):
+        report = load(path, engine).report
+        (warning,) = [p for p in report.problems if p.code == "no-companies"]
+        assert warning.message.startswith("no companies were read: no companies file, and no ")
+        assert "'companies' list in" in warning.message
+        assert [p.code for p in report.errors] == ["unknown-company"]
+
+
+def test_an_empty_companies_file_gets_no_no_companies_warning(tmp_path: Path) -> None:
+    (tmp_path / "companies.jsonl").write_text("", encoding="utf-8")
+    write_table(tmp_path / "evidence.jsonl", [record(company_id=None, group={"description": "x"})])
+    report = load(tmp_path).report
+    assert not [p for p in report.problems if p.code == "no-companies"]

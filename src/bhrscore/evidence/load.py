@@ -207,6 +207,31 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
     return found, problems
 
 
+def _no_companies_read(
+    found: list[tuple[Path, Table | None]], problems: list[Problem], batches: list[Batch]
+) -> list[Problem]:
+    """A warning when evidence was read but no company (a workbook without a ``Companies``
+    sheet, a JSON bundle without ``companies``), unless the files already got one or a
+    companies file was given (an empty one is the user's choice)."""
+    if any(p.code == "no-companies" for p in problems):
+        return []
+    if any(t == "companies" for _, t in found) or any(b.table == "companies" for b in batches):
+        return []
+    evidence = [b for b in batches if b.table == "evidence" and b.n]
+    if not evidence:
+        return []
+    files = list(dict.fromkeys(b.file for b in evidence))
+    return [
+        Problem(
+            files[0],
+            "no companies were read: no companies file, and no Companies sheet or 'companies' "
+            f"list in {', '.join(map(repr, files))}; evidence naming a company is rejected",
+            code="no-companies",
+            severity="warning",
+        )
+    ]
+
+
 def read_all(
     found: list[tuple[Path, Table | None]],
     limits: Limits,
@@ -461,6 +486,7 @@ def _load(
         from ._reference import validate_records
 
         batches = list(stream)
+        file_problems += _no_companies_read(found, problems, batches)
         report.add(problems + file_problems)
         return validate_records(batches, report, strict=strict, as_of=as_of)
 
@@ -476,6 +502,7 @@ def _load(
         accepting[batch.table].add(batch, len(batches) - 1, offset, record_problems)
         batch.release()  # keep where records are, not their raw data
         offset += batch.n
+    file_problems += _no_companies_read(found, problems, batches)
     report.add(problems + file_problems)
     companies = accepting["companies"].finish(batches)
     evidence = accepting["evidence"].finish(batches)
