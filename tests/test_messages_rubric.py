@@ -103,3 +103,35 @@ def test_check_github_annotation_points_at_the_line(
     (note,) = [line for line in out.splitlines() if line.startswith("::error")]
     assert f",line={WEIGHT_LINE},col=9," in note
     assert note.endswith("::indicator 'dialogue.recognition': must be a number (got 'high')")
+
+
+def test_misspelt_kinds_fields_and_values_get_suggestions(tmp_path: Path) -> None:
+    text = RUBRIC.replace("weight: high", "weight: 1").replace(
+        "select: {kind: union_dialogue}",
+        "select: {kind: union_dialogu}",
+    )
+    with pytest.raises(RubricError) as info:
+        load_rubric(write(tmp_path, text))
+    assert str(info.value).endswith("; did you mean 'union_dialogue'?")
+    assert "x.yaml:15: indicator 'dialogue.recognition': " in str(info.value)
+
+    text = RUBRIC.replace("weight: high", "weight: 1").replace(
+        "select: {kind: union_dialogue}",
+        "select: {kind: retaliation, where: {statsu: alleged, status: Verified}}",
+    )
+    with pytest.raises(RubricError) as info:
+        load_rubric(write(tmp_path, text))
+    message = str(info.value)
+    assert (
+        "where.statsu: unknown field 'statsu' for evidence kind retaliation; did you mean "
+        "'status'" in message
+    )
+    assert "where.status.eq: 'Verified' is not a value of status" in message
+    assert message.count("did you mean 'verified'?") == 1
+
+
+def test_a_bad_version_is_worded(tmp_path: Path) -> None:
+    text = RUBRIC.replace("weight: high", "weight: 1").replace("version: 1.0.0", "version: '1'")
+    with pytest.raises(RubricError) as info:
+        load_rubric(write(tmp_path, text))
+    assert str(info.value).endswith(":2: version: must be a version number such as 1.0.0 (got '1')")

@@ -282,7 +282,7 @@ def test_bare_yes_in_a_where_gets_the_quoting_hint(tmp_path: Path) -> None:
 def test_bad_version_and_yaml_syntax(tmp_path: Path) -> None:
     data = _base()
     data["version"] = "v1"
-    assert "version: String should match pattern" in _errors(tmp_path, data)
+    assert "version: must be a version number such as 1.0.0 (got 'v1')" in _errors(tmp_path, data)
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(RubricError, match="YAML syntax error"):

@@ -528,6 +528,8 @@ def _rubric_keys() -> list[str]:
 def _wording(error: Any) -> str:
     """Plain words for a pydantic error, with the offending scalar value (shortened)."""
     words = _WORDING.get(error["type"])
+    if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] == ("version",):
+        return f"must be a version number such as 1.0.0 (got {shorten(error.get('input'))!r})"
     if words is None:
         return str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
