@@ -530,6 +530,8 @@ def _wording(error: Any) -> str:
     words = _WORDING.get(error["type"])
     if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] == ("version",):
         return f"must be a version number such as 1.0.0 (got {shorten(error.get('input'))!r})"
+    if error["type"] == "string_type" and error["loc"][-1:] == ("version",):
+        return f"must be text such as 1.0.0 (got {shorten(error.get('input'))}: quote it)"
     if words is None:
         return str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
@@ -538,7 +540,8 @@ def _wording(error: Any) -> str:
         return with_hint(words, close_matches(key, _rubric_keys()))
     if error["type"] == "missing" or isinstance(value, dict | list):
         return words
-    return f"{words} (got {shorten(value)!r})"
+    shown = repr(shorten(value)) if isinstance(value, str) else shorten(value)
+    return f"{words} (got {shown})"
 
 
 def problems_from_validation(err: ValidationError) -> list[Problem]:
