@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,7 +81,12 @@ def test_check_broken_weight_names_file_and_path(
     )
     code, _, err = run(["check", str(broken)], capsys)
     assert code == 1
-    assert f"{broken}: tree[0].weight: sibling weights must sum to 1" in err
+    # the file's line, the theme, then the YAML path
+    assert re.search(
+        rf"{re.escape(str(broken))}:\d+: theme 'dialogue': "
+        r"tree\[0\]\.weight: sibling weights must sum to 1",
+        err,
+    )
 
 
 def test_check_unknown_field_names_file_and_path(
@@ -91,7 +97,11 @@ def test_check_unknown_field_names_file_and_path(
     broken.write_text(text.replace("benchmark.type: living_wage", "benchmark.kind: living_wage"))
     code, _, err = run(["check", str(broken)], capsys)
     assert code == 1
-    assert f"{broken}: tree[1].children[0].rule.select.where.benchmark.kind: unknown field" in err
+    assert re.search(
+        rf"{re.escape(str(broken))}:\d+: indicator 'living-wage': "
+        r"tree\[1\]\.children\[0\]\.rule\.select\.where\.benchmark\.kind: unknown field",
+        err,
+    )
 
 
 def test_check_failing_case_prints_expected_and_actual(
@@ -131,7 +141,7 @@ def test_check_dir_skips_data_files_that_are_not_rubrics(
     code, out, err = run(["check", str(tmp_path)], capsys)
     assert code == 1
     assert f"note: {tmp_path / 'groups.yaml'}: skipped" in out
-    assert f"error: {tmp_path / 'broken.yaml'}: " in err
+    assert f"error: {tmp_path / 'broken.yaml'}:1: " in err
     assert "0/1 rubric file(s) valid" in out
 
 
@@ -189,7 +199,7 @@ def test_user_mistakes_give_a_message_not_a_traceback(bundle: Path, tmp_path: Pa
     bad.write_text("id: x\nversion: 1\n", encoding="utf-8")
     result = _cli("score", str(bundle), "--rubric", str(bad), "--as-of", "2026-01-01")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"error: {bad}: ")
+    assert result.stderr.startswith(f"error: {bad}:2: ")  # the first problem is on line 2
     assert "Traceback" not in result.stderr
     result = _cli("score", str(bundle), "--as-of", "1-1-2026")
     assert result.returncode == 2
@@ -322,7 +332,7 @@ def test_score_with_a_broken_rubric_exits_1(
         ["score", str(bundle), "--rubric", str(bad), "--as-of", "2026-01-01"], capsys
     )
     assert code == 1
-    assert err.startswith(f"error: {bad}: ")
+    assert err.startswith(f"error: {bad}:2: ")  # the first problem is on line 2
 
 
 def test_score_missing_bundle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

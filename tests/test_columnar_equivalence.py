@@ -349,8 +349,7 @@ def test_valid_synthetic_records_take_the_columnar_path(tmp_path: Path, monkeypa
             calls.append(raw.file)
             return None, []
 
-        monkeypatch.setattr(load_module, "parse_evidence", count)
-        monkeypatch.setattr(load_module, "parse_company", count)
+        monkeypatch.setattr(load_module, "parse_record", count)
         ev = load_evidence(out)
         monkeypatch.undo()
         assert calls == []

@@ -30,7 +30,7 @@ VOCABULARY = "sectors:\n  telecom-mobile: {title: Mobile telecommunications, isi
 def pydantic_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ids of the records the columnar loader sends to pydantic."""
     calls: list[str] = []
-    evidence, companies = load_module.parse_evidence, load_module.parse_company
+    parse_record = load_module.parse_record
 
     def spy(parse: Any) -> Any:
         def counted(raw: Any) -> Any:
@@ -39,8 +39,7 @@ def pydantic_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return counted
 
-    monkeypatch.setattr(load_module, "parse_evidence", spy(evidence))
-    monkeypatch.setattr(load_module, "parse_company", spy(companies))
+    monkeypatch.setattr(load_module, "parse_record", spy(parse_record))
     return calls
 
 

@@ -135,22 +135,32 @@ def pointer_line(path: str | Path, pointer: str) -> tuple[int, int] | None:
 # --- rubric check messages ------------------------------------------------------------------
 
 _LINE = re.compile(r"\bline (\d+)\b")
+_FILE_LINE = re.compile(r"(?::\d+)?: ")  # after the file name: ``: `` or ``:42: ``
+_NODE = re.compile(r"(?:theme|indicator|penalty|node) '[^']*': ")
 _YAML_PATH = re.compile(r"^[A-Za-z_][\w\-]*(?:\[\d+\]|\.[^\s:\[\]]+)*$")
 
 
 def split_problem(message: str, files: list[str]) -> tuple[str, str | None, str]:
     """``file: yaml.path: message`` (as rubric and case-file errors read) -> (file, path or
     None, message). ``files`` are the file names the message may start with."""
-    file = max((f for f in files if message.startswith(f + ": ")), key=len, default=None)
-    if file is None:
+    # ``file: …`` or, for rubric errors read from YAML, ``file:42: …``
+    starts = [
+        (f, m.end())
+        for f in files
+        if message.startswith(f) and (m := _FILE_LINE.match(message, len(f))) is not None
+    ]
+    if not starts:
         head, sep, tail = message.partition(": ")
         file, rest = (head, tail) if sep else ("", message)
     else:
-        rest = message[len(file) + 2 :]
+        file, end = max(starts, key=lambda s: len(s[0]))
+        rest = message[end:]
+    node = _NODE.match(rest)  # rubric errors name the theme or indicator first
+    label, rest = (node[0], rest[node.end() :]) if node else ("", rest)
     head, sep, tail = rest.partition(": ")
     if sep and _YAML_PATH.match(head) and not _LINE.match(head):
-        return file, head, tail
-    return file, None, rest
+        return file, head, label + tail
+    return file, None, label + rest
 
 
 def locate(file: str, yaml_path: str | None, message: str) -> tuple[int | None, int | None]:

@@ -12,9 +12,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from .checks import (
+    MAX_ROWS_NAMED,
+    TEMPLATE_MARKERS,
+    TableName,
+    template_example_warning,
+    unknown_company_message,
+)
 from .evidence_set import EvidenceSet
 from .model import Company, EvidenceBase
-from .parse import Located, frame_problems, parse_company, parse_evidence
+from .parse import Located, parse_record
 from .read import Batch
 from .report import EvidenceValidationError, Problem, Rejected, ValidationReport
 
@@ -84,6 +91,7 @@ def _unknown_company(
     companies: Sequence[Located[Company]],
     evidence: Sequence[Located[EvidenceBase]],
     rejected: frozenset[str],
+    companies_read: int,
 ) -> list[Finding]:
     known = {c.model.id for c in companies}
     out: list[Finding] = []
@@ -91,11 +99,7 @@ def _unknown_company(
         cid = item.model.company_id
         if cid is None or cid in known:
             continue
-        why = (
-            "names a company that was rejected (see the companies' problems)"
-            if cid in rejected
-            else "names a company that is not in the companies file"
-        )
+        why = unknown_company_message(cid in rejected, bool(companies_read))
         out.append(("evidence", i, item.problem("unknown-company", why, "company_id", cid)))
     return out
 
@@ -122,6 +126,15 @@ def _after_as_of(evidence: Sequence[Located[EvidenceBase]], as_of: dt.date) -> P
     )
 
 
+def _template_examples(table: TableName, items: Sequence[Located[Any]]) -> list[Problem]:
+    column, marker = TEMPLATE_MARKERS[table]
+    found = [i for i in items if marker in (getattr(i.model, column, None) or "")]
+    if not found:
+        return []
+    where = [i.problem("", "").where for i in found[:MAX_ROWS_NAMED]]
+    return [template_example_warning(table, len(found), where, found[0].problem("", ""))]
+
+
 def validate_records(
     batches: list[Batch], report: ValidationReport, *, strict: bool, as_of: dt.date | None
 ) -> EvidenceSet:
@@ -134,19 +147,13 @@ def validate_records(
     evidence_idx: list[int] = []
     for idx, raw in enumerate(raws):
         report.read[raw.table] += 1
-        if raw.problems:
-            record_problems[idx] = list(raw.problems)
-            continue
-        if raw.table == "companies":
-            company, errs = parse_company(raw)
-            if company is not None and not (errs := frame_problems(company, raw)):
-                companies.append(Located(company, raw))
-                company_idx.append(idx)
-        else:
-            record, errs = parse_evidence(raw)
-            if record is not None and not (errs := frame_problems(record, raw)):
-                evidence.append(Located(record, raw))
-                evidence_idx.append(idx)
+        model, errs = parse_record(raw)
+        if isinstance(model, Company):
+            companies.append(Located(model, raw))
+            company_idx.append(idx)
+        elif isinstance(model, EvidenceBase):
+            evidence.append(Located(model, raw))
+            evidence_idx.append(idx)
         if errs:
             record_problems[idx] = errs
     bad_companies: set[int] = set()
@@ -157,7 +164,7 @@ def validate_records(
     rejected = frozenset(c.model.id for i, c in enumerate(companies) if i in bad_companies)
     bad_evidence: set[int] = set()
     findings = _duplicates("evidence", evidence) + _unknown_company(
-        kept_companies, evidence, rejected
+        kept_companies, evidence, rejected, report.read["companies"]
     )
     for _t, i, found in sorted(findings, key=lambda f: 0 if f[2].code == "duplicate-id" else 1):
         record_problems.setdefault(evidence_idx[i], []).append(found)
@@ -177,6 +184,8 @@ def validate_records(
             )
         )
         report.add(record_problems[idx])
+    report.add(_template_examples("companies", companies))
+    report.add(_template_examples("evidence", evidence))
     if as_of is not None and (warning := _after_as_of(evidence, as_of)) is not None:
         report.add([warning])
     from .load import unique

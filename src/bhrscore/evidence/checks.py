@@ -43,6 +43,7 @@ class CheckContext:
     locate: Mapping[str, Locator]
     rejected_company_ids: frozenset[str] = frozenset()
     known_date: pd.Series | None = None  # per evidence row: the latest date it mentions
+    companies_read: bool = True  # False: no company was read (no companies file given)
 
 
 CheckFn = Callable[[CheckContext], list[Finding]]
@@ -164,6 +165,15 @@ def duplicate_evidence_ids(ctx: CheckContext) -> list[Finding]:
     return _duplicates("evidence", ctx)
 
 
+def unknown_company_message(rejected: bool, companies_read: bool) -> str:
+    """Why an evidence record's ``company_id`` is refused (shared with the reference path)."""
+    if rejected:
+        return "names a company that was rejected (see the companies' problems)"
+    if not companies_read:
+        return "names a company, but no companies were read (see the warnings: no companies file?)"
+    return "names a company that is not in the companies file"
+
+
 @cross_check("company", "evidence")
 def unknown_company(ctx: CheckContext) -> list[Finding]:
     cid = pd.Series(_ids(ctx.evidence, "company_id"), dtype=object)
@@ -174,11 +184,7 @@ def unknown_company(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     for i in np.flatnonzero(missing):
         value = cid.iloc[i]
-        why = (
-            "names a company that was rejected (see the companies' problems)"
-            if value in ctx.rejected_company_ids
-            else "names a company that is not in the companies file"
-        )
+        why = unknown_company_message(value in ctx.rejected_company_ids, ctx.companies_read)
         out.append(
             (
                 "evidence",
@@ -187,6 +193,71 @@ def unknown_company(ctx: CheckContext) -> list[Finding]:
             )
         )
     return out
+
+
+#: what marks the example rows of the entry template (:mod:`bhrscore.export.template`): the
+#: companies' names and the evidence summaries say so, in words no real record uses
+TEMPLATE_MARKERS: dict[TableName, tuple[str, str]] = {
+    "companies": ("name", "(fictional, delete this row)"),
+    "evidence": ("summary", "EXAMPLE (fictional)"),
+}
+MAX_ROWS_NAMED = 10
+
+
+def template_example_warning(table: TableName, n: int, where: list[str], first: Problem) -> Problem:
+    """One warning about the ``n`` rows that still hold the entry template's example rows,
+    naming the first ones (``where``: ``file:row``); ``first`` locates the first of them."""
+    place = first.file + (f"[{first.sheet}]" if first.sheet else "")
+    if all(w.startswith((place + ":", place + "#")) for w in where):
+        where = [w[len(place) + 1 :] for w in where]  # same file: rows (or pointers) only
+    shown = ", ".join(where) + (f" and {n - len(where):,} more" if n > len(where) else "")
+    what = (
+        "example compan" + ("y" if n == 1 else "ies")
+        if table == "companies"
+        else ("example evidence record" + ("" if n == 1 else "s"))
+    )
+    message = (
+        f"the entry template's fictional {what} {'is' if n == 1 else 'are'} still in the "
+        f"data ({n:,} {'row' if n == 1 else 'rows'}: {shown}); delete "
+        f"{'it' if n == 1 else 'them'} before use"
+    )
+    return Problem(
+        file=first.file,
+        message=message,
+        code="template-example",
+        row=first.row,
+        sheet=first.sheet,
+        pointer=first.pointer,
+        severity="warning",
+    )
+
+
+def _template_examples(table: TableName, ctx: CheckContext) -> list[Finding]:
+    frame = ctx.companies if table == "companies" else ctx.evidence
+    column, marker = TEMPLATE_MARKERS[table]
+    if column not in frame.columns or not len(frame):
+        return []
+    text = frame[column].astype("string")
+    found = np.flatnonzero(text.str.contains(marker, regex=False).to_numpy(bool, na_value=False))
+    if not len(found):
+        return []
+    locate = ctx.locate[table]
+    where = [locate.where(int(i)) for i in found[:MAX_ROWS_NAMED]]
+    first = locate.problem(int(found[0]), "", "")
+    warning = template_example_warning(table, len(found), where, first)
+    return [(table, None, warning)]
+
+
+@cross_check("template-example-companies", "companies")
+def template_example_companies(ctx: CheckContext) -> list[Finding]:
+    """Example companies of the entry template left in (a warning)."""
+    return _template_examples("companies", ctx)
+
+
+@cross_check("template-example-evidence", "evidence")
+def template_example_evidence(ctx: CheckContext) -> list[Finding]:
+    """Example evidence rows of the entry template left in (a warning)."""
+    return _template_examples("evidence", ctx)
 
 
 @cross_check("after-as-of", "evidence")

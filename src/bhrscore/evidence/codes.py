@@ -12,6 +12,7 @@ import pycountry
 from pydantic import AfterValidator, Field
 
 from .hooks import in_vocabulary
+from .suggest import country_message, currency_message
 
 
 @cache
@@ -28,23 +29,24 @@ def currency_codes() -> frozenset[str]:
 
 def check_country(value: str) -> str:
     if value not in country_codes():
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. 'KZ')")
+        raise ValueError(country_message(value))
     return value
 
 
 def check_currency(value: str) -> str:
     if value not in currency_codes():
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. 'KZT')")
+        raise ValueError(currency_message(value))
     return value
 
 
-# The enums make the generated JSON Schemas as strict as the models for non-Python users.
+# The enums make the generated JSON Schemas as strict as the models for non-Python users. The
+# pattern is for the schemas only: the validator words the message ("did you mean 'KZ'?")
+# instead of pydantic's "String should match pattern".
 CountryCode = Annotated[
     str,
     Field(
-        pattern=r"^[A-Z]{2}$",
         description="ISO 3166-1 alpha-2 country code, e.g. KZ",
-        json_schema_extra={"enum": sorted(country_codes())},
+        json_schema_extra={"enum": sorted(country_codes()), "pattern": r"^[A-Z]{2}$"},
     ),
     AfterValidator(check_country),
     in_vocabulary(country_codes, "ISO 3166-1 alpha-2 code"),
@@ -52,9 +54,8 @@ CountryCode = Annotated[
 CurrencyCode = Annotated[
     str,
     Field(
-        pattern=r"^[A-Z]{3}$",
         description="ISO 4217 currency code, e.g. KZT",
-        json_schema_extra={"enum": sorted(currency_codes())},
+        json_schema_extra={"enum": sorted(currency_codes()), "pattern": r"^[A-Z]{3}$"},
     ),
     AfterValidator(check_currency),
     in_vocabulary(currency_codes, "ISO 4217 code"),

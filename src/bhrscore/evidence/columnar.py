@@ -71,6 +71,10 @@ class Cells:
     present: dict[str, BoolArray] = field(default_factory=dict)  # objects (JSON only)
     items: dict[str, Items] = field(default_factory=dict)
     undecided: BoolArray | None = None  # rows that must go to pydantic whatever their values
+    #: required top-level fields whose column is missing from the header: reported once by
+    #: the reader (every row is rejected for it), so their absence alone sends no row to
+    #: pydantic; the rows' other problems still do
+    header_missing: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -525,7 +529,7 @@ def _validate(
             bad |= rows_k & given & ~ok
             materialized = _materialized(leaf.parent, rows_k, present, models, codes)
             missing = rows_k & materialized & ~given
-            if leaf.required:
+            if leaf.required and not (leaf.parent is None and name in cells.header_missing):
                 bad |= missing
             part = _fill(part, missing, leaf)
             series = part if series is None else series.where(~rows, part)

@@ -40,7 +40,7 @@ from .frame import (
 from .frame_schema import table_schema
 from .hooks import FrameView
 from .model import Company, EvidenceBase
-from .parse import frame_problems, parse_company, parse_evidence
+from .parse import parse_record, validate_despite
 from .read import FLAT_FORMATS, READERS, Batch, Layout, Limits, RawRecord, readers
 from .registry import evidence_kinds, kinds_version
 from .report import EvidenceValidationError, Problem, Rejected, ValidationReport, shorten
@@ -109,12 +109,41 @@ def _not_regular(path: Path) -> str | None:
     return "is not a regular file; it was not read"
 
 
+COMPANIES_FILES = tuple(f"companies{suffix}" for suffix in READERS if suffix != ".ndjson")
+
+
+def _no_companies(folder: Path, given: list[Path] | None) -> Problem:
+    """The warning that no companies file was read, naming the bundle directory and the
+    file names it looks for (``given``: the evidence files given on their own)."""
+    names = ", ".join(COMPANIES_FILES)
+    there = [folder / n for n in COMPANIES_FILES if (folder / n).is_file()]
+    if given is None:
+        message = f"no companies file was read: the bundle directory holds none of {names}"
+    elif there:
+        message = (
+            f"no companies file was read: only evidence files were given; give the bundle "
+            f"directory {str(folder)!r} (it holds {there[0].name}) or add {str(there[0])!r}"
+        )
+    else:
+        message = (
+            f"no companies file was read: only evidence files were given, and their "
+            f"directory {str(folder)!r} holds none of {names}"
+        )
+    return Problem(
+        str(folder),
+        message + "; evidence naming a company is rejected",
+        code="no-companies",
+        severity="warning",
+    )
+
+
 def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]], list[Problem]]:
     """The data files named by ``paths`` and the table each holds (None: a bundle file).
     Entries named like data files that are not regular files (dangling or looping symlinks,
     FIFOs, devices) are errors: nothing is left out silently."""
     found: list[tuple[Path, Table | None]] = []
     problems: list[Problem] = []
+    warned: set[Path] = set()
     for given in paths:
         path = Path(given)
         if not path.exists() and not path.is_symlink():
@@ -146,14 +175,8 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
                 else:
                     found.append((p, table))
             if data and not any(t != "evidence" and p.parent == path for p, t in found):
-                problems.append(
-                    Problem(
-                        str(path),
-                        "no companies file (companies.json, .jsonl, .csv or .xlsx)",
-                        code="no-companies",
-                        severity="warning",
-                    )
-                )
+                problems.append(_no_companies(path, None))
+                warned.add(path)
         elif path.suffix.lower() not in READERS:
             problems.append(
                 Problem(
@@ -168,6 +191,10 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
             table = _table_of(path)
             bundle_like = path.suffix.lower() in {".xlsx", ".json"} and table is None
             found.append((path, None if bundle_like else table or "evidence"))
+    if found and all(t == "evidence" for _, t in found):
+        # only evidence files were given: say so, where the companies file would be
+        for folder in sorted({p.parent for p, _ in found} - warned):
+            problems.append(_no_companies(folder, [p for p, _ in found if p.parent == folder]))
     companies_files = [p for p, t in found if t == "companies"]
     if len(companies_files) > 1:
         problems.append(
@@ -178,6 +205,31 @@ def discover(paths: Iterable[PathLike]) -> tuple[list[tuple[Path, Table | None]]
             )
         )
     return found, problems
+
+
+def _no_companies_read(
+    found: list[tuple[Path, Table | None]], problems: list[Problem], batches: list[Batch]
+) -> list[Problem]:
+    """A warning when evidence was read but no company (a workbook without a ``Companies``
+    sheet, a JSON bundle without ``companies``), unless the files already got one or a
+    companies file was given (an empty one is the user's choice)."""
+    if any(p.code == "no-companies" for p in problems):
+        return []
+    if any(t == "companies" for _, t in found) or any(b.table == "companies" for b in batches):
+        return []
+    evidence = [b for b in batches if b.table == "evidence" and b.n]
+    if not evidence:
+        return []
+    files = list(dict.fromkeys(b.file for b in evidence))
+    return [
+        Problem(
+            files[0],
+            "no companies were read: no companies file, and no Companies sheet or 'companies' "
+            f"list in {', '.join(map(repr, files))}; evidence naming a company is rejected",
+            code="no-companies",
+            severity="warning",
+        )
+    ]
 
 
 def read_all(
@@ -294,22 +346,23 @@ class _Accepting:
                 max_chars=self.limits.max_field_chars, max_digits=self.limits.max_integer_digits
             )
             parts, ok = validate(batch.cells, table, fast)
-            rows = np.flatnonzero(ok)
+            # rows with header problems (unknown, missing columns) are validated, not accepted
+            held = np.zeros(batch.n, dtype=bool)
+            held[list(batch.problems)] = True
+            held = held[batch.cell_rows]
+            rows = np.flatnonzero(ok & ~held)
             if len(rows):
                 self.pieces.append((take(parts, rows, table), offset + batch.cell_rows[rows]))
                 self.batch_of.append(np.full(len(rows), b_idx))
                 self.index_of.append(batch.cell_rows[rows])
                 accepted[batch.cell_rows[rows]] = True
-        for i in batch.problems:
-            accepted[i] = True  # rejected by the reader: not validated further
+            accepted[batch.cell_rows[ok & held]] = True  # only the header's problems
+        for i, found in batch.problems.items():
+            if not validate_despite(found):
+                accepted[i] = True  # rejected by the reader: not validated further
         for i in np.flatnonzero(~accepted).tolist():
             raw = batch.raw(i)
-            if raw.problems:  # found while building the record (e.g. a JSON limit)
-                record_problems[offset + i] = raw.problems
-                continue
-            model, errs = parse_company(raw) if table == "companies" else parse_evidence(raw)
-            if model is not None and not errs:
-                errs = frame_problems(model, raw)
+            model, errs = parse_record(raw)
             if errs:
                 record_problems[offset + i] = errs
                 continue
@@ -433,6 +486,7 @@ def _load(
         from ._reference import validate_records
 
         batches = list(stream)
+        file_problems += _no_companies_read(found, problems, batches)
         report.add(problems + file_problems)
         return validate_records(batches, report, strict=strict, as_of=as_of)
 
@@ -448,6 +502,7 @@ def _load(
         accepting[batch.table].add(batch, len(batches) - 1, offset, record_problems)
         batch.release()  # keep where records are, not their raw data
         offset += batch.n
+    file_problems += _no_companies_read(found, problems, batches)
     report.add(problems + file_problems)
     companies = accepting["companies"].finish(batches)
     evidence = accepting["evidence"].finish(batches)
@@ -473,6 +528,7 @@ def _load(
         locate,
         rejected_ids,
         _known_date(evidence.parts) if as_of is not None else None,
+        companies_read=report.read["companies"] > 0,
     )
     bad_evidence = _run_checks(
         EVIDENCE_CHECKS.values(), ctx, "evidence", evidence, record_problems, set_problems

@@ -46,6 +46,7 @@ from .read import (
     too_long,
 )
 from .report import Problem, shorten
+from .suggest import did_you_mean, field_hints
 
 #: unknown columns named one by one in problems; beyond, one problem names a few and counts
 MAX_NAMED_COLUMNS = 5
@@ -136,10 +137,11 @@ def _header_problems(
     if len(names) <= MAX_NAMED_COLUMNS:
         tail = " (ignored)" if allow_unknown else "; rows with a value in it are rejected"
         for name in names:
+            hint = did_you_mean(field_hints(name, layout.known))
             by_name[name] = problem(
                 file,
                 "unknown-column",
-                "unknown column" + tail,
+                "unknown column" + (f" ({hint})" if hint else "") + tail,
                 sheet=sheet,
                 row=1,
                 field=name,
@@ -283,11 +285,11 @@ def flat_batches(
     for r in with_problems:
         found = [unknown_at[positions[j]] for j in np.flatnonzero(filled[:, r])]
         batch.problems[int(r)] = list(dict.fromkeys(found)) + list(missing)
-    # cells too long for the limit (checked here for every reader)
-    ok[with_problems] = False
+    # rows with header problems stay in the cells: their values are validated too
     kept = [h if h and template_name(h) in layout.known else None for h in header]
     duplicated = len({h for h in kept if h}) != len([h for h in kept if h])
     batch.cells = _cells(rows, ok, kept, layout, duplicated)
+    batch.cells.header_missing = frozenset(p.field for p in missing if p.field)
     batch.cell_rows = np.flatnonzero(ok).astype(np.int64)
     plan = RowPlan.for_header(kept, layout.lists)
     batch.build = lambda i: (plan.nest(rows.cells(i)), [])

@@ -266,6 +266,16 @@ def _null_safe(schema: TableSchema) -> frozenset[str]:
 
     for model in schema.models.values():
         visit(model)
+    # a top-level key some kinds do not have is refused there, null or not ("is not a field
+    # of kind 'screening'"), so its null cannot be read as absent
+    tops = [
+        frozenset(n for n in (*m.leaves, *m.objects, *m.lists) if "." not in n)
+        for m in schema.models.values()
+    ]
+    if tops:
+        everywhere = frozenset.intersection(*tops)
+        for key in frozenset.union(*tops) - everywhere:
+            nullable[key] = False
     return frozenset(k for k, ok in nullable.items() if ok)
 
 

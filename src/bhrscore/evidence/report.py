@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 MAX_VALUE_CHARS = 60
+#: warnings that explain errors (shown with them when loading fails): no companies file was
+#: read, example rows of the entry template were left in
+EXPLAINING_WARNINGS = frozenset({"no-companies", "template-example"})
 
 
 def shorten(value: Any, limit: int = MAX_VALUE_CHARS) -> str | None:
@@ -139,4 +142,5 @@ class EvidenceValidationError(ValueError):
         head = f"{n} problem{'s' if n != 1 else ''} in the evidence"
         shown = "\n".join(f"  {p}" for p in report.errors[:20])
         more = f"\n  … and {n - 20} more" if n > 20 else ""
-        super().__init__(f"{head}:\n{shown}{more}")
+        why = [f"  {p}" for p in report.warnings if p.code in EXPLAINING_WARNINGS]
+        super().__init__(f"{head}:\n{shown}{more}" + "".join(f"\n{w}" for w in why))

@@ -7,7 +7,7 @@ checked against exactly the columns the engine will read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -19,6 +19,7 @@ from ..evidence.flat import columns
 from ..evidence.frame import SOURCE_COLUMNS
 from ..evidence.frame_schema import model_schema
 from ..evidence.registry import evidence_kinds, kinds_version
+from ..evidence.suggest import close_matches, did_you_mean
 from ..evidence.vocab import SourceType
 from .spec import Condition, Measure, Select
 
@@ -125,7 +126,7 @@ def _value_problems(info: FieldInfo, test: str, value: object, path: str) -> Ite
         if info.values is not None and test not in _RANGE_TESTS:
             if not isinstance(v, str) or v not in info.values:
                 allowed = ", ".join(info.values)
-                hint = "" if isinstance(v, str) else _quote_hint(v)
+                hint = _close(v, info.values) if isinstance(v, str) else _quote_hint(v)
                 yield where, f"{v!r} is not a value of {info.name} (one of: {allowed}){hint}"
         elif info.type == "text" and not isinstance(v, str):
             yield where, f"{info.name} is text; got {v!r}{_quote_hint(v)}"
@@ -162,7 +163,8 @@ def select_problems(select: Select, path: str) -> Iterator[Problem]:
     bad = [k for k in kinds if k not in known]
     for k in bad:
         where = f"{path}.kind" + (f"[{kinds.index(k)}]" if isinstance(select.kind, list) else "")
-        yield where, f"unknown evidence kind {k!r} (known: {', '.join(known)})"
+        hint = _close(k, list(known))
+        yield where, f"unknown evidence kind {k!r} (known: {', '.join(known)}){hint}"
     if bad or not kinds:
         if not kinds:
             yield f"{path}.kind", "give at least one evidence kind"
@@ -183,7 +185,14 @@ def _unknown_field(name: str, kinds: list[str]) -> str:
     owners = [k for k in evidence_kinds() if name in kind_fields(k)]
     if owners:
         return f"field {name!r} is not a field of {'/'.join(kinds)} (it belongs to {owners[0]})"
-    return f"unknown field {name!r} for evidence kind {'/'.join(kinds)}"
+    hint = _close(name, list(fields_of(kinds)))
+    return f"unknown field {name!r} for evidence kind {'/'.join(kinds)}{hint}"
+
+
+def _close(word: str, known: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` when a known word is close (or only the case differs)."""
+    hint = did_you_mean(close_matches(word, known))
+    return f"; {hint}" if hint else ""
 
 
 def _default_not_applicable(measure: Measure, kinds: list[str]) -> bool:
@@ -230,4 +239,8 @@ def measure_problems(measure: Measure, kinds: list[str], path: str) -> Iterator[
         for key in measure.values:
             if key not in info.values:
                 allowed = ", ".join(info.values)
-                yield f"{path}.values.{key}", f"{key!r} is not a value of {info.name} ({allowed})"
+                hint = _close(key, info.values)
+                yield (
+                    f"{path}.values.{key}",
+                    f"{key!r} is not a value of {info.name} ({allowed}){hint}",
+                )

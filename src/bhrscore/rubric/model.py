@@ -21,7 +21,10 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
+from ..evidence.report import shorten
+from ..evidence.suggest import close_matches, with_hint
 from .fields import YAML_BOOL_HINT, Problem, select_problems
+from .lines import Locations, load_with_lines
 from .node_aggregations import NODE_AGGREGATIONS
 from .rules import RuleField, RuleSpec
 from .screening import Screened, parse_missing
@@ -439,13 +442,29 @@ class RubricProblemsError(ValueError):
 
 
 class RubricError(ValueError):
-    """A rubric file that cannot be used; ``problems`` are (YAML path, message) pairs."""
+    """A rubric file that cannot be used; ``problems`` are (YAML path, message) pairs.
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    Read from a YAML file (``locations`` given), each line names the file's line and the
+    theme, indicator or penalty at fault: ``x.yaml:42: indicator 'dialogue.recognition':
+    tree[0].children[1].weight: must be a number (got 'high')``; otherwise
+    ``x.yaml: tree[0].children[1].weight: …``."""
+
+    def __init__(
+        self, file: str, problems: list[Problem], locations: Locations | None = None
+    ) -> None:
         self.file = file
         self.problems = problems
-        lines = [f"{file}: {path}: {msg}" if path else f"{file}: {msg}" for path, msg in problems]
-        super().__init__("\n".join(lines))
+        self.locations = locations
+        super().__init__("\n".join(self.line_of(path, msg) for path, msg in problems))
+
+    def line_of(self, path: str, msg: str) -> str:
+        """One problem as a line of the message."""
+        if self.locations is None or not path:
+            return f"{self.file}: {path}: {msg}" if path else f"{self.file}: {msg}"
+        line = self.locations.line(path)
+        node = self.locations.node(path)
+        place = f"{self.file}:{line}" if line is not None else self.file
+        return f"{place}: " + (f"{node}: " if node else "") + f"{path}: {msg}"
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
@@ -479,6 +498,52 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
     return out
 
 
+#: pydantic error type -> plain words (the value follows as "(got …)")
+_WORDING = {
+    "missing": "required key is missing",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "extra_forbidden": "unknown key",
+}
+
+
+def _rubric_keys() -> list[str]:
+    """Every key a rubric model knows (field names and aliases), for "did you mean"."""
+    keys: set[str] = set()
+    todo: list[type[Spec]] = [Spec]
+    while todo:
+        model = todo.pop()
+        todo += model.__subclasses__()
+        for name, info in model.model_fields.items():
+            keys.add(info.alias or name)
+    return sorted(keys)
+
+
+def _wording(error: Any) -> str:
+    """Plain words for a pydantic error, with the offending scalar value (shortened)."""
+    words = _WORDING.get(error["type"])
+    if error["type"] == "string_pattern_mismatch" and error["loc"][-1:] == ("version",):
+        return f"must be a version number such as 1.0.0 (got {shorten(error.get('input'))!r})"
+    if error["type"] == "string_type" and error["loc"][-1:] == ("version",):
+        return f"must be text such as 1.0.0 (got {shorten(error.get('input'))}: quote it)"
+    if words is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if error["type"] == "extra_forbidden":
+        key = str(error["loc"][-1]) if error["loc"] else ""
+        return with_hint(words, close_matches(key, _rubric_keys()))
+    if error["type"] == "missing" or isinstance(value, dict | list):
+        return words
+    shown = repr(shorten(value)) if isinstance(value, str) else shorten(value)
+    return f"{words} (got {shown})"
+
+
 def problems_from_validation(err: ValidationError) -> list[Problem]:
     """Pydantic errors -> (YAML path, message), semantic problems unpacked."""
     problems: list[Problem] = []
@@ -488,7 +553,7 @@ def problems_from_validation(err: ValidationError) -> list[Problem]:
         if isinstance(ctx_err, RubricProblemsError):
             found = ctx_err.problems
         else:
-            msg = e["msg"].removeprefix("Value error, ")
+            msg = _wording(e)
             if isinstance(e.get("input"), bool):
                 msg += YAML_BOOL_HINT
             found = [(format_loc(tuple(e["loc"])), msg)]
@@ -499,26 +564,34 @@ def problems_from_validation(err: ValidationError) -> list[Problem]:
     return problems
 
 
-def parse_rubric(data: Any, file: str = "<rubric>") -> Rubric:
-    """Validate already-parsed data (a mapping) into a :class:`Rubric`."""
+def parse_rubric(data: Any, file: str = "<rubric>", locations: Locations | None = None) -> Rubric:
+    """Validate already-parsed data (a mapping) into a :class:`Rubric` (``locations``: where
+    its parts are in the file, for the error lines)."""
     if not isinstance(data, dict):
         raise RubricError(file, [("", "a rubric file holds a mapping (id, version, tree, ...)")])
     try:
         return Rubric.model_validate(data)
     except ValidationError as err:
-        raise RubricError(file, problems_from_validation(err)) from None
+        raise RubricError(file, problems_from_validation(err), locations) from None
 
 
 def read_data(path: Path) -> Any:
     """YAML (``yaml.safe_load``) or JSON text -> data; syntax errors name the line."""
+    return read_located(path)[0]
+
+
+def read_located(path: Path) -> tuple[Any, Locations | None]:
+    """:func:`read_data` and, for YAML, the :class:`Locations` of its parts (a safe loader
+    that records line marks, :mod:`.lines`)."""
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text), None
         except json.JSONDecodeError as err:
             raise RubricError(str(path), [("", f"line {err.lineno}: {err.msg}")]) from None
     try:
-        return yaml.safe_load(text)
+        data, root = load_with_lines(text)
+        return data, Locations(data, root)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -528,8 +601,8 @@ def read_data(path: Path) -> Any:
 
 def load_rubric(path: str | Path) -> Rubric:
     """Read and validate a rubric file (YAML or JSON). Raises :class:`RubricError`."""
-    p = Path(path)
-    return parse_rubric(read_data(p), str(path))
+    data, locations = read_located(Path(path))
+    return parse_rubric(data, str(path), locations)
 
 
 Node.model_rebuild()
