@@ -47,7 +47,7 @@ TEXTS: tuple[str, ...] = (
     " ",
     "\x00",
     "\x00=1+1",
-    "=HYPERLINK(\"https://example.org\")",
+    '=HYPERLINK("https://example.org")',
     "+1",
     "@SUM(A1)",
     "\x1b[31mred\x1b[0m \x1b]0;title\x07",
@@ -209,7 +209,9 @@ def mutate_record(data: Draw, record: Any) -> Any:
             target[data.draw(st.integers(0, len(target) - 1))] = json_value(data)
         return record
     if not target or op == "add":
-        target.append((data.draw(st.sampled_from(["extra", "tags", "id", "", "kind"])), json_value(data)))
+        target.append(
+            (data.draw(st.sampled_from(["extra", "tags", "id", "", "kind"])), json_value(data))
+        )
         return record
     i = data.draw(st.integers(0, len(target) - 1))
     key, value = target[i]

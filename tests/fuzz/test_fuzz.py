@@ -34,6 +34,7 @@ from .bundle import (
     run_cli,
 )
 from .mutate import (
+    csv_text,
     dumps,
     encode,
     mutate_bytes,
@@ -43,7 +44,6 @@ from .mutate import (
     parse_csv,
     to_obj,
     workbook,
-    csv_text,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,9 +51,10 @@ FORMATS = st.sampled_from(["json", "json", "text", "csv", "github"])
 
 
 def fuzz(target: str) -> Callable[[F], F]:
-    """Hypothesis settings of one fuzz test: bounded, derandomized, no example database; no
-    shrinking unless ``BHRSCORE_FUZZ_SHRINK=1`` (a failure is reported with its draws at
-    once instead of minutes later)."""
+    """Hypothesis settings of one fuzz test: bounded, derandomized (unless
+    ``BHRSCORE_FUZZ_RANDOM=1``, for exploring), no example database; no shrinking unless
+    ``BHRSCORE_FUZZ_SHRINK=1`` (a failure is reported with its draws at once instead of
+    minutes later)."""
     phases = [Phase.explicit, Phase.generate]
     if os.environ.get("BHRSCORE_FUZZ_SHRINK") == "1":
         phases.append(Phase.shrink)
@@ -61,7 +62,7 @@ def fuzz(target: str) -> Callable[[F], F]:
         phases=phases,
         max_examples=examples(target),
         deadline=None,
-        derandomize=True,
+        derandomize=os.environ.get("BHRSCORE_FUZZ_RANDOM") != "1",
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
@@ -104,11 +105,15 @@ def _jsonl_lines(data: st.DataObject) -> Callable[[str], str]:
         lines = [dumps(r) for r in mutate_records(data, records)]
         if data.draw(st.integers(0, 4)) == 0:  # blank lines, or two records on one line
             i = data.draw(st.integers(0, max(0, len(lines) - 2)))
-            lines[i : i + 2] = [" ".join(lines[i : i + 2])] if data.draw(st.booleans()) else [
-                "",
-                *lines[i : i + 2],
-                "  ",
-            ]
+            lines[i : i + 2] = (
+                [" ".join(lines[i : i + 2])]
+                if data.draw(st.booleans())
+                else [
+                    "",
+                    *lines[i : i + 2],
+                    "  ",
+                ]
+            )
         return "\n".join(lines) + ("\n" if data.draw(st.booleans()) else "")
 
     return change
@@ -191,10 +196,8 @@ def test_fuzz_xlsx_cells(root: Path, base: Originals, data: st.DataObject) -> No
 def test_fuzz_xlsx_bytes(root: Path, base: Originals, data: st.DataObject) -> None:
     """The workbook's zip damaged as a whole, or one of its XML parts inside an intact zip."""
     blob = base.files["xlsx"]["bundle.xlsx"]
-    if data.draw(st.booleans()):
-        blob = mutate_bytes(data, blob)
-    else:
-        blob = mutate_zip_member(data, blob)
+    whole = data.draw(st.booleans())
+    blob = mutate_bytes(data, blob) if whole else mutate_zip_member(data, blob)
     with bundle_dir(root, {"bundle.xlsx": blob}) as path:
         check_bundle(path, data.draw(FORMATS))
 

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
+from ..yaml_load import NestingError, check_depth, safe_load
 from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .node_aggregations import NODE_AGGREGATIONS
 from .rules import RuleField, RuleSpec
@@ -514,11 +515,19 @@ def read_data(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            data = json.loads(text)
+            check_depth(data)
+            return data
         except json.JSONDecodeError as err:
             raise RubricError(str(path), [("", f"line {err.lineno}: {err.msg}")]) from None
+        except RecursionError:  # the JSON parser's own depth limit (about 1,000 levels)
+            raise RubricError(str(path), [("", "JSON nested too deeply")]) from None
+        except NestingError as err:
+            raise RubricError(str(path), [("", str(err))]) from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)  # yaml.safe_load with a nesting limit
+    except NestingError as err:
+        raise RubricError(str(path), [("", str(err))]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
