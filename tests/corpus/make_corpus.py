@@ -161,6 +161,17 @@ def main(out: Path = HERE) -> None:
     # 13. a NUL-led formula in text that reaches the CSV exports
     companies("13-nul-formula", COMPANY | {"name": "\x00=1+1"}, OTHER)
     write("13-nul-formula", "evidence.jsonl", lines(record("e1"), record("e2", company_id="other")))
+    # found by the fuzz suite: golden cases that are not UTF-8 (a Latin-1 byte in a comment)
+    write(
+        "fuzz-non-utf8-cases",
+        "rubric.yaml",
+        "id: fictional-small\nversion: 1.0.0\ntitle: Fictional small rubric\n"
+        "policies: {missing: zero, aggregation: arithmetic}\n"
+        f"tree: [{{id: theme, title: Theme, children: [{leaf.replace('n249', 'q1')}]}}]\n",
+    )
+    (OUT[0] / "fuzz-non-utf8-cases" / "rubric.cases.yaml").write_bytes(
+        b"# Fictional caf\xe9 cases\nas_of: 2026-01-01\ncompanies: []\ncases: []\n"
+    )
     # found by the fuzz suite: a bundle's vocabulary.yaml nested 1,000 deep
     companies("fuzz-nested-vocabulary")
     write("fuzz-nested-vocabulary", "evidence.jsonl", lines(record("ok")))

@@ -33,6 +33,7 @@ DEFAULT_EXAMPLES: dict[str, int] = {
     "xlsx-cells": 15,
     "xlsx-bytes": 30,
     "outputs": 4,
+    "rubric": 25,
 }
 
 

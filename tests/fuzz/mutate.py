@@ -15,7 +15,6 @@ import io
 import json
 import unicodedata
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -456,4 +455,60 @@ def mutate_zip_member(data: Draw, blob: bytes) -> bytes:
     return buf.getvalue()
 
 
-Mutator = Callable[[Draw, bytes], bytes]
+# --- YAML rubrics ------------------------------------------------------------------------------
+
+YAML_VALUES: tuple[str, ...] = (
+    "",
+    "~",
+    "-1",
+    "0",
+    "1e400",
+    ".nan",
+    "9" * 5000,
+    "[",
+    "{",
+    "}",
+    "'",
+    '"\\x00"',
+    "*undefined",
+    "&a [*a]",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary AAAA",
+    "yes",
+    "2026-02-30",
+    "[" * 100 + "]" * 100,
+    "{a: " * 70 + "1" + "}" * 70,
+    "[[], {}]",
+    "x" * 200,
+    "\t",
+    "identity",
+    "unknown_kind",
+)
+
+
+def mutate_yaml(data: Draw, text: str, max_ops: int = 3) -> str:
+    """Line-level changes of a YAML file: values replaced, lines dropped, repeated, moved or
+    re-indented."""
+    lines = text.splitlines()
+    for _ in range(data.draw(st.integers(1, max_ops))):
+        if not lines:
+            lines.append(data.draw(st.sampled_from(YAML_VALUES)))
+            continue
+        i = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(
+            st.sampled_from(["value", "value", "value", "drop", "dup", "move", "indent"])
+        )
+        line = lines[i]
+        if op == "value":
+            head, colon, _tail = line.partition(": ")
+            new = data.draw(st.sampled_from(YAML_VALUES))
+            lines[i] = f"{head}: {new}" if colon else line[: len(line) - len(line.lstrip())] + new
+        elif op == "drop":
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, line)
+        elif op == "move":
+            lines.insert(data.draw(st.integers(0, len(lines))), lines.pop(i))
+        else:
+            lines[i] = " " * data.draw(st.integers(0, 9)) + line.lstrip()
+    return "\n".join(lines) + "\n"

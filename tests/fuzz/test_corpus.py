@@ -109,6 +109,18 @@ def test_corpus_deep_rubric_in_check() -> None:
     assert_clean(code, out, err, 1)
 
 
+def test_corpus_non_utf8_golden_cases() -> None:
+    """Found by the fuzz suite: a cases file with a Latin-1 byte raised UnicodeDecodeError
+    from ``check``; now it is a located error and exit 1."""
+    folder = CORPUS / "fuzz-non-utf8-cases"
+    code, out, err = run_cli(
+        ["check", str(folder / "rubric.yaml"), str(folder / "rubric.cases.yaml")]
+    )
+    assert_clean(code, out, err, 1)
+    assert "rubric.cases.yaml" in err
+    assert "0xE9" in err  # the offending byte
+
+
 @pytest.fixture
 def alarm() -> Iterator[None]:
     """Fail instead of hanging if something opens the FIFO."""

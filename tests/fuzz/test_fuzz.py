@@ -40,6 +40,7 @@ from .mutate import (
     mutate_bytes,
     mutate_records,
     mutate_rows,
+    mutate_yaml,
     mutate_zip_member,
     parse_csv,
     to_obj,
@@ -233,3 +234,36 @@ def test_fuzz_score_and_brief(root: Path, base: Originals, data: st.DataObject) 
             else:
                 assert [n for n in written if n.startswith(name)] == written, written
                 assert any(n.startswith(name) for n in written), command
+
+
+RUBRICS = Path(__file__).resolve().parents[1] / "rubrics"
+
+
+@fuzz("rubric")
+@given(data=st.data())
+def test_fuzz_rubric_check(root: Path, base: Originals, data: st.DataObject) -> None:
+    """A rubric and its golden cases, damaged, through ``check`` (and the rubric through
+    ``score``): exit 0 or 1, never a traceback."""
+    name = data.draw(st.sampled_from(["basic-aggregations", "points", "conditional-weights"]))
+    files = {
+        f"{name}.yaml": (RUBRICS / f"{name}.yaml").read_bytes(),
+        f"{name}.cases.yaml": (RUBRICS / f"{name}.cases.yaml").read_bytes(),
+    }
+    target = data.draw(st.sampled_from(sorted(files)))
+    text = files[target].decode("utf-8")
+    files[target] = _text_mutation(data, text, lambda t: mutate_yaml(data, t))
+    with bundle_dir(root, files) as path:
+        rubric, cases = (str(path / n) for n in (f"{name}.yaml", f"{name}.cases.yaml"))
+        code, out, err = run_cli(["check", "--quiet", rubric, cases])
+        assert "Traceback" not in out + err, err[-3000:]
+        assert code in (0, 1), (code, err[-3000:])
+        if target.endswith(".cases.yaml"):
+            return
+        bundle = path / "bundle"
+        bundle.mkdir()
+        for file, content in base.files["jsonl"].items():
+            (bundle / file).write_bytes(content)
+        args = ["score", str(bundle), "--rubric", rubric, "--as-of", AS_OF.isoformat()]
+        code, out, err = run_cli(args)
+        assert "Traceback" not in out + err, err[-3000:]
+        assert code in (0, 1), (code, err[-3000:])

@@ -512,7 +512,11 @@ def parse_rubric(data: Any, file: str = "<rubric>") -> Rubric:
 
 def read_data(path: Path) -> Any:
     """YAML (``yaml.safe_load``) or JSON text -> data; syntax errors name the line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        where = f"byte 0x{err.object[err.start]:02X} at offset {err.start}"
+        raise RubricError(str(path), [("", f"not a UTF-8 text file ({where})")]) from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
