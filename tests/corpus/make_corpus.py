@@ -172,6 +172,18 @@ def main(out: Path = HERE) -> None:
     (OUT[0] / "fuzz-non-utf8-cases" / "rubric.cases.yaml").write_bytes(
         b"# Fictional caf\xe9 cases\nas_of: 2026-01-01\ncompanies: []\ncases: []\n"
     )
+    # found by the fuzz suite: JSON escapes of half a surrogate pair ("\\ud800"), valid JSON
+    # but not Unicode, raised UnicodeEncodeError from pyarrow; a full pair is a character
+    companies(
+        "fuzz-lone-surrogate",
+        COMPANY | {"name": "Acme \U0001f600 Fictional"},
+        OTHER | {"name": "Other \ud800 Fictional"},
+    )
+    write(
+        "fuzz-lone-surrogate",
+        "evidence.jsonl",
+        lines(record("ok"), record("bad", summary="Fictional \udc00 summary")),
+    )
     # found by the fuzz suite: a bundle's vocabulary.yaml nested 1,000 deep
     companies("fuzz-nested-vocabulary")
     write("fuzz-nested-vocabulary", "evidence.jsonl", lines(record("ok")))

@@ -136,7 +136,20 @@ def check_load(path: Path) -> EvidenceSet:
         assert p.file, p
         assert p.message, p
         assert p.code, p
+    if os.environ.get("BHRSCORE_FUZZ_ENGINES") == "1":
+        same_as_records_engine(path, ev)
     return ev
+
+
+def same_as_records_engine(path: Path, ev: EvidenceSet) -> None:
+    """Opt-in (``BHRSCORE_FUZZ_ENGINES=1``, doubles the cost): the record-by-record reference
+    loader reports the same problems and accepts the same records as the columnar one."""
+    ref = load_evidence(path, strict=False, as_of=AS_OF, engine="records")
+    assert ev.report.problems == ref.report.problems
+    assert dict(ev.report.read) == dict(ref.report.read)
+    assert dict(ev.report.valid) == dict(ref.report.valid)
+    assert ev.evidence == ref.evidence
+    assert ev.companies == ref.companies
 
 
 def check_validate(path: Path, ev: EvidenceSet, fmt: str) -> None:

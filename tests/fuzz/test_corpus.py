@@ -54,6 +54,16 @@ VALIDATE_CASES = [
     ),
     # 4. the CSV row cut inside sources.0.title (file row 3) is ragged, not silently short
     Expected("04-short-csv-row", [("evidence.csv", 3, None, "ragged-row")], (2, 1)),
+    # found by the fuzz suite: "\ud800" escapes (half a surrogate pair) raised
+    # UnicodeEncodeError from pyarrow; now each is an encoding problem of its field
+    Expected(
+        "fuzz-lone-surrogate",
+        [
+            ("companies.jsonl", 2, "name", "encoding"),
+            ("evidence.jsonl", 2, "summary", "encoding"),
+        ],
+        (1, 1),
+    ),
     # found by the fuzz suite: vocabulary.yaml nested 1,000 deep raised RecursionError
     Expected("fuzz-nested-vocabulary", [("vocabulary.yaml", None, None, "bad-vocabulary")], (1, 0)),
 ]
@@ -96,6 +106,11 @@ def test_corpus_nesting_through_other_commands(command: str, tmp_path: Path) -> 
     assert_clean(code, out, err, 1)
     assert "evidence.jsonl" in out + err
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_corpus_full_surrogate_pair_is_one_character() -> None:
+    ev = check_load(CORPUS / "fuzz-lone-surrogate")
+    assert [(c.id, c.name) for c in ev.companies] == [("acme", "Acme \U0001f600 Fictional")]
 
 
 def test_corpus_deep_rubric_in_check() -> None:

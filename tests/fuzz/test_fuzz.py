@@ -129,6 +129,8 @@ def test_fuzz_jsonl(root: Path, base: Originals, data: st.DataObject) -> None:
     )
     for name in targets:
         files[name] = _text_mutation(data, files[name].decode("utf-8"), _jsonl_lines(data))
+    if data.draw(st.integers(0, 4)) == 0:  # a second evidence file in another format
+        files["evidence-more.csv"] = base.files["csv"]["evidence.csv"]
     with bundle_dir(root, files) as path:
         check_bundle(path, data.draw(FORMATS))
 
