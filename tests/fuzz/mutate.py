@@ -129,6 +129,10 @@ JSON_VALUES: tuple[Any, ...] = (
     nested(1000),
     deep_object(70),
     Raw("[" * 300),  # never closed
+    Raw('"\\ud800"'),  # half a surrogate pair: valid JSON, not Unicode
+    Raw('"a\\udc00b"'),
+    Raw('"\\ud83d\\ude00"'),  # a whole pair: one character
+    Raw('"\\u0000=1+1"'),
     *TEXTS,
 )
 

@@ -136,6 +136,45 @@ def test_corpus_non_utf8_golden_cases() -> None:
     assert "0xE9" in err  # the offending byte
 
 
+def test_corpus_corrupt_sheet_part_of_a_workbook(tmp_path: Path) -> None:
+    """Found by the fuzz suite: a sheet part that calamine refuses and openpyxl only fails on
+    while streaming it (here a shared-string cell whose index is not a number) raised from
+    validate. Now it is one error on that sheet; the sheet's rows are not read."""
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Companies"
+    ws.append(["id", "name", "hq_country"])
+    ws.append(["acme", "Acme Fictional", "NL"])
+    ev = wb.create_sheet("Evidence")
+    ev.append(["id", "kind", "company_id", "date", "country", "summary", "status"])
+    ev.append(["e1", "retaliation", "acme", "2024-01-05", "KZ", "Fictional", "alleged"])
+    ev.append(["e2", "retaliation", "acme", "2024-01-05", "KZ", "Fictional", "alleged"])
+    good = io.BytesIO()
+    wb.save(good)
+    src = zipfile.ZipFile(good)
+    path = tmp_path / "bundle.xlsx"
+    with zipfile.ZipFile(path, "w") as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet2.xml":  # the Evidence sheet, cut after row 2
+                cut = data.index(b'<row r="3"')
+                data = data[:cut] + (
+                    b'<row r="3"><c r="A3" t="s"><v>oops</v></c></row></sheetData></worksheet>'
+                )
+            out.writestr(name, data)
+    code, out_text, err = run_cli(["validate", str(path), "--as-of", AS_OF, "--format", "json"])
+    assert_clean(code, out_text, err, 1)
+    doc = json.loads(out_text)
+    problems = [(p["code"], p.get("sheet")) for p in doc["problems"]]
+    assert problems == [("bad-workbook", "Evidence")]
+    assert doc["read"].get("evidence", 0) == 0
+    assert doc["valid"]["companies"] == 1  # the intact sheet is still read
+
+
 @pytest.fixture
 def alarm() -> Iterator[None]:
     """Fail instead of hanging if something opens the FIFO."""
