@@ -18,19 +18,28 @@ import yaml
 MAX_YAML_DEPTH = 64
 
 
-class NestingError(yaml.YAMLError):
-    """A YAML document nested deeper than the limit (``problem`` and ``problem_mark`` are
-    set like PyYAML's own errors, so callers can show the line)."""
+class YamlValueError(yaml.YAMLError):
+    """A YAML document PyYAML parses but cannot turn into data, or that is over a limit
+    (``problem`` and ``problem_mark`` are set like PyYAML's own errors, so callers can show
+    the line)."""
 
-    def __init__(self, depth: int | None, limit: int, mark: Any = None) -> None:
-        self.problem = (
-            f"nested {depth} levels deep, over the limit of {limit}"
-            if depth is not None
-            else "a value contains itself (a recursive alias)"
-        )
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        self.problem = problem
         self.problem_mark = mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        super().__init__(where + self.problem)
+        super().__init__(where + problem)
+
+
+class NestingError(YamlValueError):
+    """A YAML document nested deeper than the limit."""
+
+    def __init__(self, depth: int | None, limit: int, mark: Any = None) -> None:
+        super().__init__(
+            f"nested {depth} levels deep, over the limit of {limit}"
+            if depth is not None
+            else "a value contains itself (a recursive alias)",
+            mark,
+        )
 
 
 def safe_load(text: str, max_depth: int = MAX_YAML_DEPTH) -> Any:
@@ -44,9 +53,36 @@ def safe_load(text: str, max_depth: int = MAX_YAML_DEPTH) -> Any:
                 raise NestingError(depth, max_depth, event.start_mark)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.safe_load(text)
+    except ValueError:  # a scalar PyYAML cannot convert: 2026-02-30, a 5,000-digit integer
+        raise _bad_scalar(text) from None
     check_depth(data, max_depth)  # aliases nest shared pieces inside each other
     return data
+
+
+def _bad_scalar(text: str) -> YamlValueError:
+    """The first scalar of ``text`` that cannot be converted, with its line (the document
+    is known to nest at most the depth limit, so composing it does not recurse deeply)."""
+    loader = yaml.SafeLoader("")
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    stack: list[yaml.Node] = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except ValueError as exc:
+                message = str(exc)
+                if "integer string conversion" in message:
+                    message = f"integer has {len(node.value):,} digits, too many to read"
+                return YamlValueError(f"{message} (got {node.value[:40]!r})", node.start_mark)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack += [value, key]
+    return YamlValueError("a value cannot be read")
 
 
 def check_depth(data: Any, max_depth: int = MAX_YAML_DEPTH) -> None:

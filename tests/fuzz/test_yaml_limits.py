@@ -70,3 +70,22 @@ def test_deep_json_rubric_is_a_rubric_error(tmp_path: Path) -> None:
         assert "Traceback" not in out + err
         assert code == 1
         assert rubric.name in out + err
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("as_of: 2026-02-30", "line 1: day is out of range for month (got '2026-02-30')"),
+        ("as_of: 2026-13-01", "line 1: month must be in 1..12"),
+        (f"as_of: 2026-01-01\nn: {'9' * 5000}", "line 2: integer has 5,000 digits"),
+    ],
+)
+def test_values_pyyaml_cannot_convert_are_located(tmp_path: Path, line: str, expected: str) -> None:
+    """Found by the fuzz suite: golden cases with an impossible date or a 5,000-digit integer
+    raised ValueError from ``check``."""
+    cases = tmp_path / "x.cases.yaml"
+    cases.write_text(line + "\n")
+    code, out, err = run_cli(["check", str(cases)])
+    assert "Traceback" not in out + err
+    assert code == 1
+    assert f"x.cases.yaml: {expected}" in err

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from ..evidence.model import Slug
-from ..yaml_load import NestingError, check_depth, safe_load
+from ..yaml_load import NestingError, YamlValueError, check_depth, safe_load
 from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .node_aggregations import NODE_AGGREGATIONS
 from .rules import RuleField, RuleSpec
@@ -530,7 +530,7 @@ def read_data(path: Path) -> Any:
             raise RubricError(str(path), [("", str(err))]) from None
     try:
         return safe_load(text)  # yaml.safe_load with a nesting limit
-    except NestingError as err:
+    except YamlValueError as err:
         raise RubricError(str(path), [("", str(err))]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
