@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from ..evidence.codes import country_codes
+from ..yaml_load import safe_load
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -215,7 +216,7 @@ def load_origin_groups(
     if isinstance(spec, str | Path):
         path = Path(spec)
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = safe_load(path.read_text("utf-8"))  # yaml.safe_load with a nesting limit
         except yaml.YAMLError as exc:
             raise OriginGroupsError(f"{path}: not valid YAML: {exc}") from None
         except OSError as exc:

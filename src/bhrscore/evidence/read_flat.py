@@ -898,11 +898,23 @@ def _openpyxl_sheet(
     get_column_letter: Any,
 ) -> None:
     sheet = ws.title
-    rows = ws.iter_rows()
+
+    def streamed() -> Iterator[Any]:
+        """openpyxl's rows; a corrupt sheet part (bad XML, bad cell values) is only found
+        while streaming it, and raises whatever the parser raises: :class:`_SheetError`."""
+        try:
+            yield from ws.iter_rows()
+        except Exception as exc:
+            raise _SheetError(str(exc)) from exc
+
+    rows = streamed()
     try:
         header_cells = next(rows)
     except StopIteration:
         result.problems.append(problem(file, "empty-sheet", "sheet is empty", sheet=sheet))
+        return
+    except _SheetError as exc:
+        result.problems.append(_bad_sheet(file, sheet, exc))
         return
     header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
     while header and not header[-1]:
@@ -933,8 +945,20 @@ def _openpyxl_sheet(
                 out.append(cell_text(cell.value))
             yield number, out, problems
 
-    flat = collect(values(), header, file, sheet, letters[: len(header)], limits, pad=True)
+    try:
+        flat = collect(values(), header, file, sheet, letters[: len(header)], limits, pad=True)
+    except _SheetError as exc:  # nothing of the sheet is kept: one error for all of it
+        result.problems.append(_bad_sheet(file, sheet, exc))
+        return
     flat_batches(flat, table, file, sheet, layout, allow_unknown, result)
+
+
+class _SheetError(Exception):
+    """openpyxl could not read a sheet's part of the workbook."""
+
+
+def _bad_sheet(file: str, sheet: str, exc: _SheetError) -> Problem:
+    return problem(file, "bad-workbook", f"cannot read the sheet: {exc}", sheet=sheet)
 
 
 __all__ = ["FlatRows", "cell_text", "collect", "flat_batches", "read_csv", "read_xlsx"]

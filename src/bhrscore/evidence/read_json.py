@@ -126,6 +126,24 @@ class Issue:
     value: Any = None
 
 
+#: a ``\\uD800``-``\\uDFFF`` escape in JSON text: half of a UTF-16 pair, not a character
+#: unless its other half follows (then ``json.loads`` joins them)
+ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode_issue(path: tuple[str, ...], text: str) -> Issue:
+    found = LONE_SURROGATE.search(text)
+    char = f"\\u{ord(found.group()):04x}" if found else "?"
+    return Issue(
+        path,
+        "encoding",
+        f"text holds {char}, half of a UTF-16 surrogate pair without its other half: not "
+        "valid Unicode",
+        text,
+    )
+
+
 def parse_json(text: str, limits: Limits) -> tuple[Any, list[Issue], Issue | None]:
     """Parse ``text`` with the limits: ``(value, issues inside it, fatal issue)``."""
     depth = json_depth(text)
@@ -150,7 +168,8 @@ def parse_json(text: str, limits: Limits) -> tuple[Any, list[Issue], Issue | Non
     except RecursionError:  # pragma: no cover - the depth limit comes first
         return None, [], Issue((), "nesting", "JSON is nested too deeply")
     issues: list[Issue] = []
-    if flags.duplicates or flags.big or len(text) > limits.max_field_chars:
+    surrogates = ESCAPED_SURROGATE.search(text) is not None
+    if flags.duplicates or flags.big or surrogates or len(text) > limits.max_field_chars:
         issues = list(_issues(value, (), limits))
     return value, issues, None
 
@@ -162,6 +181,10 @@ def _issues(value: Any, path: tuple[str, ...], limits: Limits) -> Iterator[Issue
                 (*path, key), "duplicate-key", f"key {key!r} appears twice in the same object"
             )
         for key, item in value.items():
+            if LONE_SURROGATE.search(key):  # the key itself: named with the half escaped
+                shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                yield _unicode_issue((*path, shown), key)
+                continue
             yield from _issues(item, (*path, str(key)), limits)
     elif isinstance(value, list):
         for i, item in enumerate(value):
@@ -177,6 +200,8 @@ def _issues(value: Any, path: tuple[str, ...], limits: Limits) -> Iterator[Issue
         )
     elif isinstance(value, str) and len(value) > limits.max_field_chars:
         yield Issue(path, "too-long", too_long(len(value), limits), value)
+    elif isinstance(value, str) and LONE_SURROGATE.search(value):
+        yield _unicode_issue(path, value)
 
 
 def issue_problem(

@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
+from ..yaml_load import safe_load
 from .flat import LIST_DELIMITER
 from .hooks import TextUnchanged, in_vocabulary
 from .report import Problem
@@ -347,7 +348,7 @@ def load_sector_vocabulary(
         return active_sector_vocabulary()
     path = Path(spec)
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = safe_load(path.read_text("utf-8"))  # yaml.safe_load with a nesting limit
     except yaml.YAMLError as exc:
         raise SectorVocabularyError(str(path), "", f"not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

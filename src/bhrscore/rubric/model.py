@@ -23,6 +23,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from ..evidence.model import Slug
 from ..evidence.report import shorten
 from ..evidence.suggest import close_matches, with_hint
+from ..yaml_load import NestingError, YamlValueError, check_depth, guarded_load
 from .fields import YAML_BOOL_HINT, Problem, select_problems
 from .lines import Locations, load_with_lines
 from .node_aggregations import NODE_AGGREGATIONS
@@ -583,15 +584,27 @@ def read_data(path: Path) -> Any:
 def read_located(path: Path) -> tuple[Any, Locations | None]:
     """:func:`read_data` and, for YAML, the :class:`Locations` of its parts (a safe loader
     that records line marks, :mod:`.lines`)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        where = f"byte 0x{err.object[err.start]:02X} at offset {err.start}"
+        raise RubricError(str(path), [("", f"not a UTF-8 text file ({where})")]) from None
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text), None
+            data = json.loads(text)
+            check_depth(data)
+            return data, None
         except json.JSONDecodeError as err:
             raise RubricError(str(path), [("", f"line {err.lineno}: {err.msg}")]) from None
+        except RecursionError:  # the JSON parser's own depth limit (about 1,000 levels)
+            raise RubricError(str(path), [("", "JSON nested too deeply")]) from None
+        except NestingError as err:
+            raise RubricError(str(path), [("", str(err))]) from None
     try:
-        data, root = load_with_lines(text)
+        data, root = guarded_load(text, load_with_lines)  # safe, with a nesting limit
         return data, Locations(data, root)
+    except YamlValueError as err:
+        raise RubricError(str(path), [("", str(err))]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
