@@ -191,7 +191,8 @@ def test_user_text_is_not_read_as_rich_markup(capsys: pytest.CaptureFixture[str]
     print_evidence(dataclasses.replace(rates, groups=ev_groups))
     out = capsys.readouterr().out
     # printed as written, not parsed as markup (a stray closing tag [/x] makes rich raise)
-    assert out.count("[/x]") == len(groups) + len(pairs) + len(ev_groups)
+    # (the evidence groups twice: the counts table and the table of rates with intervals)
+    assert out.count("[/x]") == len(groups) + len(pairs) + 2 * len(ev_groups)
     assert out.count("[bold]") == len(groups) + len(pairs)  # the stratum column
     assert out.count("[red]") == len(pairs)
 
@@ -267,3 +268,26 @@ def test_compare_header_names_the_grouping_used_and_where_hosts_came_from(
     out = _flat(out)
     assert "(Chinese capital against the rest), by origin country only" in out
     assert "relative to each host country" not in out
+
+
+def test_evidence_rates_print_with_wilson_intervals(capsys: pytest.CaptureFixture[str]) -> None:
+    from bhrscore.analysis.evidence_compare import wilson_interval
+
+    # Wilson, 1 of 5 at 95% (z = 1.96): centre (0.2 + z^2/10) / (1 + z^2/5) = 0.33031,
+    # half-width z * sqrt(0.2 * 0.8 / 5 + z^2 / 100) / (1 + z^2/5) = 0.29413
+    low, high = wilson_interval(pd.Series([1.0]).to_numpy(), pd.Series([5.0]).to_numpy(), 0.95)
+    assert (low[0], high[0]) == pytest.approx((0.03618, 0.62444), abs=1e-4)
+    rates = compare_evidence(load_evidence(EXAMPLE, as_of=dt.date(2026, 11, 23)))
+    one = rates.groups.iloc[[0]].assign(
+        group="fictional",
+        retaliation_share=0.2,
+        retaliation_share_ci_low=low[0],
+        retaliation_share_ci_high=high[0],
+        refusal_rate=float("nan"),
+    )
+    print_evidence(dataclasses.replace(rates, groups=one.reset_index(drop=True)))
+    out = capsys.readouterr().out
+    assert "Rates with 95% Wilson intervals" in out
+    row = next(line for line in out.splitlines()[::-1] if line.startswith("fictional"))
+    assert row.split()[1:3] == ["20%", "[4-62]"]
+    assert row.split()[3] == "-"  # no dialogue sought: no rate, no interval

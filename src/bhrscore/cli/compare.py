@@ -11,7 +11,7 @@ import click
 import pandas as pd
 from rich.text import Text
 
-from .common import AS_OF, console, existing_path, fail, fmt_num, parse_date
+from .common import AS_OF, console, existing_path, fail, fmt_num, is_missing, parse_date
 from .formats import emit_csv, emit_json, format_option, warn
 from .inputs import PERSONAL_DATA, RUBRIC, load_and_score
 from .progress import QUIET, steps
@@ -101,6 +101,28 @@ def print_groups(result: Any) -> None:
     )
 
 
+def _print_rate_intervals(result: Any) -> None:
+    """The three rates of the evidence table as percentages with their Wilson intervals."""
+    level = round(100 * float(result.options.get("level", 0.95)))
+
+    def pct(rate: Any, low: Any, high: Any) -> str:
+        if is_missing(rate):
+            return "-"
+        return f"{100 * float(rate):.0f}% [{100 * float(low):.0f}-{100 * float(high):.0f}]"
+
+    columns = [Column(" / ".join(result.by), "id", key=True)]
+    columns += [Column(n) for n in ("retaliation", "refused", "responded")]
+    rows: list[list[Cell]] = [
+        [str(r["group"])]
+        + [
+            pct(r[name], r[f"{name}_ci_low"], r[f"{name}_ci_high"])
+            for name in ("retaliation_share", "refusal_rate", "response_rate")
+        ]
+        for r in result.groups.to_dict("records")
+    ]
+    print_table(columns, rows, title=f"Rates with {level}% Wilson intervals")
+
+
 def print_evidence(result: Any) -> None:
     since = result.options.get("since")
     window = f"{since} to {result.options['as_of']}" if since else "all dates"
@@ -140,6 +162,7 @@ def print_evidence(result: Any) -> None:
         markup=False,
         soft_wrap=False,
     )
+    _print_rate_intervals(result)
     if not result.testimony.empty:
         console.print(
             "Group-level testimony (not counted as company data):", style="bold", markup=False
