@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -367,12 +368,14 @@ def indicator_score(
 
 
 def score(
-    evidence: EvidenceSet | Frames,
+    evidence: Any,
     rubric: Rubric,
     as_of: dt.date,
     *,
     evidence_hash: str | None = None,
     uncertainty: UncertaintyLike = True,
+    backend: str = "pandas",
+    **backend_options: Any,
 ) -> ScoreCard:
     """Score every company of ``evidence`` with ``rubric`` as of ``as_of``.
 
@@ -381,11 +384,52 @@ def score(
     intervals of the total and rank (:mod:`.uncertainty`): ``True`` (the default options),
     ``False`` / ``None`` (off: the interval columns are NA), a number of replicates, or an
     :class:`~bhrscore.rubric.uncertainty.Uncertainty` (or a mapping of its fields).
+
+    ``backend`` names a scoring backend of :mod:`bhrscore.backends`: ``pandas`` (the default:
+    an :class:`EvidenceSet` or :class:`Frames` in memory) or ``dask`` (also a Parquet dataset
+    directory, scored partition by partition; ``scheduler=ADDRESS`` uses a running cluster,
+    ``n_workers=N`` starts a local one; install ``bhrscore[dask]``). Every backend gives the
+    same card.
     """
+    if backend != "pandas" or backend_options:
+        from ..backends import scoring_backends
+
+        run = scoring_backends().lookup(backend)
+        return run(
+            evidence,
+            rubric,
+            as_of,
+            evidence_hash=evidence_hash,
+            uncertainty=uncertainty,
+            **backend_options,
+        )
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
     options = resolve_uncertainty(uncertainty)
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
+    if not isinstance(frames, Frames):
+        raise TypeError(
+            "the pandas backend scores an EvidenceSet or Frames; a Parquet dataset needs"
+            " backend='dask'"
+        )
+    card, replicates = score_parts(frames, rubric, as_of, evidence_hash, options)
+    return with_uncertainty(card, replicates, options)
+
+
+def score_parts(
+    frames: Frames,
+    rubric: Rubric,
+    as_of: dt.date,
+    evidence_hash: str | None,
+    options: Uncertainty | None,
+) -> tuple[ScoreCard, np.ndarray | None]:
+    """The body of :func:`score`: the card before its uncertainty columns, and the bootstrap
+    replicate totals (replicates x companies, card order; None when ``options`` is None).
+    Every company's scores depend only on its own records, so a partition of the companies
+    (with their records) gives the same rows; :mod:`bhrscore.backends.partitioned` joins
+    partitions' parts and adds the cross-company steps (ranks, uncertainty)."""
+    if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
+        raise TypeError("as_of must be a datetime.date")
     check_frames(frames)
     policies = rubric.policies
     prep = prepare(frames, policies, as_of)
@@ -456,7 +500,7 @@ def score(
     )
     card = _with_when(card, prep, cases, rubric)
     replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
-    return with_uncertainty(card, replicates, options)
+    return card, replicates
 
 
 def replicate_totals(

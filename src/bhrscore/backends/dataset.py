@@ -1,0 +1,289 @@
+"""Evidence as a Parquet dataset directory, partitioned by company, for the Dask backend.
+
+Layout (written by :func:`write_parquet_dataset`, or by any program that keeps it)::
+
+    DIR/
+      bhrscore-dataset.json        {"format": "bhrscore-evidence-dataset", "version": 1,
+                                    "partitioned_by": "company_id",
+                                    "files": ["evidence/part-000000.parquet", ...]}
+      companies.parquet            the companies frame (one row per company)
+      evidence/part-000000.parquet the evidence frame, one file per partition
+      evidence/part-000001.parquet ...
+
+Both tables hold the frames' columns (the flat names and dtypes of
+:func:`~bhrscore.evidence.frame.evidence_dtypes` and
+:func:`~bhrscore.evidence.frame.company_dtypes`, derived columns included, lists of values
+as Parquet lists), so a file is read straight into a frame. **Partitioned by company**: all
+the records of a company are in one file (several companies per file); group-level records
+(no ``company_id``) may be in any file. A partition is scored on its own because a company's
+scores read only its own records. Files are read one at a time (never the whole dataset);
+each partition is checked like any frame at the engine's boundary
+(:func:`~bhrscore.evidence.frame_check.check_frames`), and the backend checks across files
+that no company is split and no record id repeats (:mod:`.dask`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..evidence.evidence_set import EvidenceSet
+from ..evidence.frame import Frames, Table, company_dtypes, evidence_dtypes
+from ..io import atomic_path
+
+MANIFEST = "bhrscore-dataset.json"
+FORMAT = "bhrscore-evidence-dataset"
+VERSION = 1
+COMPANIES_FILE = "companies.parquet"
+EVIDENCE_DIR = "evidence"
+#: Records per evidence file written by default (a partition: tens of MB in memory).
+RECORDS_PER_FILE = 250_000
+
+PathLike = str | os.PathLike[str]
+
+
+class DatasetError(ValueError):
+    """A Parquet dataset that is not in the layout, or holds data unfit for scoring; the
+    message names the file (and column)."""
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A typed frame -> an Arrow table (categoricals as dictionaries, tuples as lists)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = []
+    for f in table.schema:
+        if pa.types.is_list(f.type) and pa.types.is_null(f.type.value_type):
+            fields.append(pa.field(f.name, pa.list_(pa.string())))  # only empty lists
+        else:
+            fields.append(f)
+    return table.cast(pa.schema(fields)).replace_schema_metadata(None)
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """One frame -> one Parquet file, written atomically."""
+    with atomic_path(path) as tmp:
+        pq.write_table(_arrow(frame), tmp)
+
+
+def _company_order(evidence: pd.DataFrame) -> np.ndarray:
+    """Rows in (company id, record id) order; group-level records last."""
+    company = evidence["company_id"].astype("string")
+    codes, _ = pd.factorize(company, sort=True, use_na_sentinel=True)
+    codes = np.where(codes < 0, np.iinfo(np.int64).max, codes)
+    ids, _ = pd.factorize(evidence["id"].astype("string"), sort=True)
+    return np.lexsort((ids, codes))
+
+
+def _cuts(company_sorted: pd.Series, per_file: int) -> list[tuple[int, int]]:
+    """Row ranges of about ``per_file`` rows that never split a company's records."""
+    n = len(company_sorted)
+    if n == 0:
+        return [(0, 0)]
+    values = company_sorted.astype("string").fillna("\x00group").to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])  # first row of each company
+    ranges = []
+    begin = 0
+    while begin < n:
+        want = begin + per_file
+        if want >= n:
+            end = n
+        else:
+            k = int(np.searchsorted(starts, want, side="left"))  # next company start >= want
+            end = int(starts[k]) if k < len(starts) else n
+        ranges.append((begin, end))
+        begin = end
+    return ranges
+
+
+def write_parquet_dataset(
+    evidence: EvidenceSet | Frames,
+    path: PathLike,
+    *,
+    records_per_file: int = RECORDS_PER_FILE,
+) -> Path:
+    """Write ``evidence`` as a Parquet dataset directory partitioned by company (see the
+    module docstring): ``companies.parquet``, ``evidence/part-*.parquet`` of about
+    ``records_per_file`` records each (a company's records are never split) and the
+    manifest. ``path`` must not exist or be an empty directory. Returns ``path``."""
+    if records_per_file < 1:
+        raise ValueError("records_per_file must be at least 1")
+    frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
+    writer = DatasetWriter(path, frames.companies)
+    ev = frames.evidence
+    order = _company_order(ev)
+    ordered = ev.iloc[order].reset_index(drop=True)
+    for begin, end in _cuts(ordered["company_id"], records_per_file):
+        writer.add(ordered.iloc[begin:end])
+    return writer.close()
+
+
+class DatasetWriter:
+    """Writes a dataset a partition at a time (bounded memory: e.g. a generator's chunks).
+    The caller keeps every company's records in one :meth:`add`; :meth:`close` writes the
+    manifest last, so a directory without one was not finished."""
+
+    def __init__(self, path: PathLike, companies: pd.DataFrame) -> None:
+        self.root = Path(path)
+        if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+            raise DatasetError(f"{self.root}: exists and is not an empty directory")
+        (self.root / EVIDENCE_DIR).mkdir(parents=True, exist_ok=True)
+        write_frame(companies, self.root / COMPANIES_FILE)
+        self.files: list[str] = []
+
+    def add(self, evidence: pd.DataFrame) -> None:
+        name = f"{EVIDENCE_DIR}/part-{len(self.files):06d}.parquet"
+        write_frame(evidence.reset_index(drop=True), self.root / name)
+        self.files.append(name)
+
+    def close(self) -> Path:
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "partitioned_by": "company_id",
+            "files": self.files,
+        }
+        with atomic_path(self.root / MANIFEST) as tmp:
+            Path(tmp).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        return self.root
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParquetDataset:
+    """An evidence dataset directory (see the module docstring): its companies file and its
+    evidence files, one partition each."""
+
+    root: Path
+    files: tuple[Path, ...]
+
+    @property
+    def companies_file(self) -> Path:
+        return self.root / COMPANIES_FILE
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.files)
+
+
+def is_dataset(path: PathLike) -> bool:
+    """Whether ``path`` is a dataset directory (holds the manifest)."""
+    return (Path(path) / MANIFEST).is_file()
+
+
+def open_dataset(path: PathLike) -> ParquetDataset:
+    """The dataset at ``path``, its manifest checked (files exist, inside the directory)."""
+    root = Path(path)
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise DatasetError(f"{root}: not a bhrscore Parquet dataset (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{manifest_path}: cannot be read: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise DatasetError(f"{manifest_path}: 'format' must be {FORMAT!r}")
+    if manifest.get("version") != VERSION:
+        raise DatasetError(f"{manifest_path}: unsupported version {manifest.get('version')!r}")
+    if manifest.get("partitioned_by") != "company_id":
+        raise DatasetError(f"{manifest_path}: 'partitioned_by' must be 'company_id'")
+    names = manifest.get("files")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DatasetError(f"{manifest_path}: 'files' must be a list of paths")
+    files = []
+    base = root.resolve()
+    for name in names:
+        file = (root / name).resolve()
+        if base not in file.parents:
+            raise DatasetError(f"{manifest_path}: {name!r} lies outside the dataset directory")
+        if not file.is_file():
+            raise DatasetError(f"{manifest_path}: {name!r} does not exist")
+        files.append(root / name)
+    if not (root / COMPANIES_FILE).is_file():
+        raise DatasetError(f"{root}: no {COMPANIES_FILE}")
+    return ParquetDataset(root, tuple(files))
+
+
+def _tuples(column: pa.ChunkedArray) -> pd.Series:
+    """A list column -> a Series of tuples, built once per distinct list (vectorised)."""
+    joined = pc.binary_join(column, "\x1f")
+    nulls = pc.is_null(column).to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(pd.Series(joined.to_numpy(zero_copy_only=False), dtype=object))
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, text in enumerate(uniques):
+        table[i] = tuple(str(text).split("\x1f")) if text != "" else ()
+    table[-1] = ()
+    codes = np.where(nulls, len(uniques), codes)
+    return pd.Series(table[codes], dtype="object")
+
+
+def _typed(table: pa.Table, kind: Table, file: Path) -> pd.DataFrame:
+    """An Arrow table -> the frame of ``kind`` with its dtypes; a column that cannot hold
+    them raises :class:`DatasetError` naming the file and column. Categorical values outside
+    the vocabulary are kept as categories, so the frame check names them."""
+    expected = evidence_dtypes() if kind == "evidence" else company_dtypes()
+    missing = [c for c in expected if c not in table.column_names]
+    if missing:
+        raise DatasetError(f"{file}: missing column(s) {', '.join(map(repr, missing))}")
+    extra = [c for c in table.column_names if c not in expected]
+    if extra:
+        raise DatasetError(f"{file}: unknown column(s) {', '.join(map(repr, extra))}")
+    out: dict[str, Any] = {}
+    for name, dtype in expected.items():
+        col = table.column(name)
+        try:
+            if isinstance(dtype, str) and dtype == "object":
+                if not pa.types.is_list(col.type) and not pa.types.is_large_list(col.type):
+                    raise TypeError(f"a list column, not {col.type}")
+                out[name] = _tuples(col)
+            elif isinstance(dtype, pd.CategoricalDtype):
+                values = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+                series = pd.Series(values.to_pandas(), dtype="string")
+                used = set(series.dropna().unique())
+                vocabulary = list(dtype.categories)
+                if used <= set(vocabulary):
+                    out[name] = series.astype(dtype)
+                else:  # the frame check words it
+                    out[name] = series.astype(pd.CategoricalDtype(sorted(used)))
+            elif isinstance(dtype, str) and dtype == "string":
+                out[name] = pd.Series(col.cast(pa.string()).to_pandas(), dtype="string")
+            else:
+                out[name] = pd.Series(col.to_pandas()).astype(dtype)
+        except (TypeError, ValueError, pa.ArrowException) as exc:
+            raise DatasetError(f"{file}: column {name!r} ({col.type}): {exc}") from None
+    return pd.DataFrame(out)
+
+
+def read_table(file: Path, kind: Table, columns: Sequence[str] | None = None) -> pa.Table:
+    try:
+        return pq.read_table(file, columns=list(columns) if columns is not None else None)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{file}: cannot be read as Parquet: {exc}") from None
+
+
+def read_frame(file: Path, kind: Table) -> pd.DataFrame:
+    """One dataset file as a typed frame."""
+    return _typed(read_table(file, kind), kind, file)
+
+
+def read_ids(file: Path) -> pd.DataFrame:
+    """The ``id`` and ``company_id`` columns of an evidence file (a cheap first pass)."""
+    table = read_table(file, "evidence", ["id", "company_id"])
+    return pd.DataFrame(
+        {
+            "id": pd.Series(table.column("id").cast(pa.string()).to_pandas(), dtype="string"),
+            "company_id": pd.Series(
+                table.column("company_id").cast(pa.string()).to_pandas(), dtype="string"
+            ),
+        }
+    )
