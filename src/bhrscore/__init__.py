@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     )
     from .analysis.compare import compare
     from .analysis.sensitivity import sensitivity
+    from .backends import scoring_backend, scoring_backends
+    from .backends.dataset import ParquetDataset, open_dataset, write_parquet_dataset
     from .evidence.evidence_set import EvidenceSet
     from .evidence.frame import Frames
     from .evidence.frame_check import check_frames
@@ -96,6 +98,11 @@ if TYPE_CHECKING:
 #: that ``import bhrscore.cli`` (and ``bhrscore --help``) does not pay for pandas and pydantic.
 _EXPORTS: dict[str, str] = {
     "Assessment": ".evidence.kinds",
+    "ParquetDataset": ".backends.dataset",
+    "open_dataset": ".backends.dataset",
+    "scoring_backend": ".backends",
+    "scoring_backends": ".backends",
+    "write_parquet_dataset": ".backends.dataset",
     "BriefingInputs": ".export",
     "BriefingResult": ".export",
     "Company": ".evidence.model",
@@ -210,6 +217,7 @@ __all__ = [
     "ImporterError",
     "Limits",
     "OriginGroups",
+    "ParquetDataset",
     "Problem",
     "Retaliation",
     "Rubric",
@@ -245,18 +253,22 @@ __all__ = [
     "load_rubric",
     "load_sector_vocabulary",
     "node_aggregation",
+    "open_dataset",
     "prepare_briefing",
     "published_vs_scored",
     "read_published",
     "rule_type",
     "scale_type",
     "score",
+    "scoring_backend",
+    "scoring_backends",
     "sensitivity",
     "synthetic_evidence",
     "synthetic_frames",
     "trend",
     "write_briefing",
     "write_evidence",
+    "write_parquet_dataset",
     "write_scorecard",
     "write_template",
 ]

@@ -33,7 +33,7 @@ def scoring_backends() -> Registry[Backend]:
     return BACKENDS
 
 
-class BackendUnavailable(ValueError):
+class BackendUnavailableError(ValueError):
     """A backend whose optional dependencies are not installed."""
 
 
@@ -49,11 +49,11 @@ def _dask(evidence: Any, rubric: Any, as_of: Any, **options: Any) -> Any:
     try:
         from .dask import score_dask
     except ImportError as exc:
-        raise BackendUnavailable(
+        raise BackendUnavailableError(
             f"the dask backend needs the dask extra ({exc.name} is missing):"
             " pip install 'bhrscore[dask]'"
         ) from None
     return score_dask(evidence, rubric, as_of, **options)
 
 
-__all__ = ["BACKENDS", "BackendUnavailable", "scoring_backend", "scoring_backends"]
+__all__ = ["BACKENDS", "BackendUnavailableError", "scoring_backend", "scoring_backends"]

@@ -34,6 +34,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.delayed import delayed
 from distributed import Client, LocalCluster
 
 from ..evidence.evidence_set import EvidenceSet
@@ -106,7 +107,7 @@ class _Summary:
 
 
 def _summary(ids: pd.DataFrame) -> _Summary:
-    named = ids["company_id"].dropna().unique().to_numpy(dtype=object)
+    named = np.asarray(ids["company_id"].dropna().unique(), dtype=object)
     return _Summary(named, record_keys(ids["id"].to_numpy(dtype=object)))
 
 
@@ -295,7 +296,7 @@ def _score_dataset(
     if files:
         ids = dd.from_map(read_ids, files, label="bhrscore-ids", enforce_metadata=False)
         summaries: list[_Summary] = list(
-            client.compute([dask.delayed(_summary)(p) for p in ids.to_delayed()], sync=True)
+            client.compute([delayed(_summary)(p) for p in ids.to_delayed()], sync=True)
         )
     else:
         summaries = []
@@ -310,7 +311,7 @@ def _score_dataset(
             enforce_metadata=False,
         ).to_delayed()
         if files
-        else [dask.delayed(empty_evidence)()]
+        else [delayed(empty_evidence)()]
     )
     [rubric_f] = client.scatter([rubric], broadcast=True)
     tasks = []
@@ -318,7 +319,7 @@ def _score_dataset(
         label = str(files[p]) if files else str(dataset.root)
         subset = companies.iloc[rows[p]].reset_index(drop=True)
         tasks.append(
-            dask.delayed(score_partition, pure=True)(
+            delayed(score_partition, pure=True)(
                 subset, part, rubric_f, as_of, options, label=label
             )
         )

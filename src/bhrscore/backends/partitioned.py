@@ -95,7 +95,7 @@ def score_partition(
 def _in_order(table: pd.DataFrame, position: pd.Index) -> pd.DataFrame:
     """``table`` in the merged company order. Stable, so each company keeps its part's own
     row order (indicators in rubric order, penalties by id), as the engine writes them."""
-    code = position.get_indexer(table["company_id"].to_numpy(dtype=object))
+    code = position.get_indexer(pd.Index(table["company_id"].to_numpy(dtype=object)))
     return table.iloc[np.argsort(code, kind="stable")].reset_index(drop=True)
 
 
@@ -168,7 +168,7 @@ def merge_partitions(
         evidence_hash=evidence_hash or dataset_hash([p.content_hash for p in parts]),
         options=meta_options,
     )
-    replicates = None
+    replicates: np.ndarray | None = None
     if options is not None:
         stacked = [p.replicates for p in parts]
         assert all(r is not None for r in stacked)

@@ -395,7 +395,7 @@ def score(
         from ..backends import scoring_backends
 
         run = scoring_backends().lookup(backend)
-        return run(
+        card: ScoreCard = run(
             evidence,
             rubric,
             as_of,
@@ -403,6 +403,7 @@ def score(
             uncertainty=uncertainty,
             **backend_options,
         )
+        return card
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
     options = resolve_uncertainty(uncertainty)
