@@ -47,11 +47,12 @@ from ..rubric.uncertainty import Uncertainty, UncertaintyLike, resolve_uncertain
 from .dataset import (
     DatasetError,
     ParquetDataset,
+    file_digest,
     open_dataset,
     read_frame,
     read_ids,
 )
-from .partitioned import PartScore, merge_partitions, score_partition
+from .partitioned import PartScore, dataset_hash, merge_partitions, score_partition
 
 #: Partitions an in-memory set is split into per worker (a few, to balance the load).
 PARTITIONS_PER_WORKER = 2
@@ -239,6 +240,9 @@ def score_dask(
         if dataset is not None:
             parts = _score_dataset(client, dataset, rubric, as_of, options)
             described = {"name": "dask", "partitions": len(parts), "dataset": str(dataset.root)}
+            if evidence_hash is None:  # of the dataset's files: companies, then evidence
+                files = [file_digest(dataset.companies_file), *(p.content_hash for p in parts)]
+                evidence_hash = dataset_hash(files)
             return merge_partitions(
                 parts, rubric, as_of, options, evidence_hash=evidence_hash, backend=described
             )
@@ -320,7 +324,13 @@ def _score_dataset(
         subset = companies.iloc[rows[p]].reset_index(drop=True)
         tasks.append(
             delayed(score_partition, pure=True)(
-                subset, part, rubric_f, as_of, options, label=label
+                subset,
+                part,
+                rubric_f,
+                as_of,
+                options,
+                label=label,
+                content_hash=delayed(file_digest)(files[p]) if files else "",
             )
         )
     result: list[PartScore] = list(client.compute(tasks, sync=True))

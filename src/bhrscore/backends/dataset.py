@@ -24,6 +24,7 @@ that no company is split and no record id repeats (:mod:`.dask`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -118,26 +119,26 @@ def write_parquet_dataset(
     if records_per_file < 1:
         raise ValueError("records_per_file must be at least 1")
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
-    writer = DatasetWriter(path, frames.companies)
+    writer = DatasetWriter(path)
     ev = frames.evidence
     order = _company_order(ev)
     ordered = ev.iloc[order].reset_index(drop=True)
     for begin, end in _cuts(ordered["company_id"], records_per_file):
         writer.add(ordered.iloc[begin:end])
-    return writer.close()
+    return writer.close(frames.companies)
 
 
 class DatasetWriter:
-    """Writes a dataset a partition at a time (bounded memory: e.g. a generator's chunks).
-    The caller keeps every company's records in one :meth:`add`; :meth:`close` writes the
-    manifest last, so a directory without one was not finished."""
+    """Writes a dataset a partition at a time, in bounded memory (e.g. a generator's chunks):
+    each :meth:`add` writes one evidence file and must hold all the records of its
+    companies; :meth:`close` writes the companies file and, last, the manifest, so a
+    directory without a manifest was not finished."""
 
-    def __init__(self, path: PathLike, companies: pd.DataFrame) -> None:
+    def __init__(self, path: PathLike) -> None:
         self.root = Path(path)
         if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
             raise DatasetError(f"{self.root}: exists and is not an empty directory")
         (self.root / EVIDENCE_DIR).mkdir(parents=True, exist_ok=True)
-        write_frame(companies, self.root / COMPANIES_FILE)
         self.files: list[str] = []
 
     def add(self, evidence: pd.DataFrame) -> None:
@@ -145,7 +146,8 @@ class DatasetWriter:
         write_frame(evidence.reset_index(drop=True), self.root / name)
         self.files.append(name)
 
-    def close(self) -> Path:
+    def close(self, companies: pd.DataFrame) -> Path:
+        write_frame(companies.reset_index(drop=True), self.root / COMPANIES_FILE)
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -227,6 +229,27 @@ def _tuples(column: pa.ChunkedArray) -> pd.Series:
     return pd.Series(table[codes], dtype="object")
 
 
+def _categorical(column: pa.ChunkedArray, dtype: pd.CategoricalDtype) -> pd.Series:
+    """A text or dictionary column -> a categorical of ``dtype``, mapping each distinct value
+    once. Values outside the vocabulary are kept as categories of their own (the frame
+    check then names them), never turned into missing values."""
+    arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr.cast(pa.string()))
+    values = np.asarray(arr.dictionary.cast(pa.string()).to_pylist(), dtype=object)
+    indices = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    vocabulary = {v: i for i, v in enumerate(dtype.categories)}
+    mapping = np.array([vocabulary.get(v, -2) for v in values] + [-1], dtype=np.int64)
+    codes = mapping[indices]  # index -1 (null) reads the last entry, -1
+    unknown = codes == -2
+    if unknown.any():
+        used = sorted(set(values[indices[indices >= 0]].tolist()))
+        series = pd.Series(values[np.where(indices >= 0, indices, 0)], dtype="object")
+        series[indices < 0] = None
+        return series.astype(pd.CategoricalDtype(used))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+
+
 def _typed(table: pa.Table, kind: Table, file: Path) -> pd.DataFrame:
     """An Arrow table -> the frame of ``kind`` with its dtypes; a column that cannot hold
     them raises :class:`DatasetError` naming the file and column. Categorical values outside
@@ -247,14 +270,7 @@ def _typed(table: pa.Table, kind: Table, file: Path) -> pd.DataFrame:
                     raise TypeError(f"a list column, not {col.type}")
                 out[name] = _tuples(col)
             elif isinstance(dtype, pd.CategoricalDtype):
-                values = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
-                series = pd.Series(values.to_pandas(), dtype="string")
-                used = set(series.dropna().unique())
-                vocabulary = list(dtype.categories)
-                if used <= set(vocabulary):
-                    out[name] = series.astype(dtype)
-                else:  # the frame check words it
-                    out[name] = series.astype(pd.CategoricalDtype(sorted(used)))
+                out[name] = _categorical(col, dtype)
             elif isinstance(dtype, str) and dtype == "string":
                 out[name] = pd.Series(col.cast(pa.string()).to_pandas(), dtype="string")
             else:
@@ -269,6 +285,15 @@ def read_table(file: Path, kind: Table, columns: Sequence[str] | None = None) ->
         return pq.read_table(file, columns=list(columns) if columns is not None else None)
     except (OSError, pa.ArrowException) as exc:
         raise DatasetError(f"{file}: cannot be read as Parquet: {exc}") from None
+
+
+def file_digest(file: Path) -> str:
+    """SHA-256 of a file's bytes (a dataset's content hash is made of its files')."""
+    digest = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_frame(file: Path, kind: Table) -> pd.DataFrame:
