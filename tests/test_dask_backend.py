@@ -291,3 +291,19 @@ def test_record_keys_do_not_depend_on_the_other_ids() -> None:
     beside_longer = record_keys(np.array(["e1", "e22", "a-much-longer-record-id"], dtype=object))
     assert (alone == beside_longer[:2]).all()
     assert alone[0] != alone[1]
+
+
+def test_more_partitions_than_companies(
+    kazakhstan: EvidenceSet, client: distributed.Client
+) -> None:
+    """17 companies in at most 17 partitions (empty ones are dropped); group-level records
+    ride with the last."""
+    rubric = default_rubric()
+    got = score(kazakhstan, rubric, KZ_AS_OF, backend="dask", scheduler=client, partitions=40)
+    assert got.meta.options["backend"]["partitions"] <= len(kazakhstan.frames().companies)
+    assert_same(score(kazakhstan, rubric, KZ_AS_OF), got)
+
+
+def test_backend_options_need_a_backend_that_takes_them(frames: Frames) -> None:
+    with pytest.raises(TypeError, match="the pandas backend takes no option scheduler"):
+        score(frames, default_rubric(), AS_OF, scheduler="tcp://127.0.0.1:1")

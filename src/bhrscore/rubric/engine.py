@@ -391,7 +391,9 @@ def score(
     ``n_workers=N`` starts a local one; install ``bhrscore[dask]``). Every backend gives the
     same card.
     """
-    if backend != "pandas" or backend_options:
+    if backend_options and backend == "pandas":
+        raise TypeError(f"the pandas backend takes no option {', '.join(sorted(backend_options))}")
+    if backend != "pandas":
         from ..backends import scoring_backends
 
         run = scoring_backends().lookup(backend)
