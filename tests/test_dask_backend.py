@@ -276,6 +276,11 @@ def test_cli_usage_errors(
     )
     assert code == 2
     assert "one --as-of date" in err
+    code, _, err = run_cli(
+        ["score", str(KAZAKHSTAN), "--backend", "dask", "--worker-memory", "lots"], capsys
+    )
+    assert code == 2
+    assert "not a size" in err
     monkeypatch.setitem(sys.modules, "distributed", None)  # the extra not installed
     code, _, err = run_cli(["score", str(KAZAKHSTAN), "--backend", "dask"], capsys)
     assert code == 2

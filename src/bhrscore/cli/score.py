@@ -330,6 +330,13 @@ def score(
             import distributed  # noqa: F401
         except ImportError:
             fail("--backend dask needs the dask extra: pip install 'bhrscore[dask]'")
+        if memory_limit is not None:
+            from dask.utils import parse_bytes
+
+            try:
+                parse_bytes(memory_limit)
+            except (ValueError, TypeError):
+                fail(f"--worker-memory {memory_limit!r} is not a size such as 800MB or 2GB")
     if out:
         from ..export.tables import scorecard_paths
 
