@@ -76,7 +76,8 @@ def run_cli(bundle: Path, out: Path) -> tuple[float, float, str]:
             peak_kb = float(found.group(1))
     elif peak_kb <= before:
         peak_kb = float("nan")  # an earlier, larger child hides this one's peak
-    error = "" if done.returncode == 0 else done.stderr.strip()[-400:]
+    message = done.stderr.split("\tCommand being timed:")[0]  # /usr/bin/time's report follows
+    error = "" if done.returncode == 0 else message.strip()[-600:]
     return wall, peak_kb / 1024, error
 
 
@@ -84,13 +85,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--tmp", default=None)
+    parser.add_argument(
+        "--bundle", default=None, help="reuse this bundle of the smallest size (else written)"
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     print("bhrscore brief, JSON Lines -> briefing.xlsx, end to end (child process)")
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        base = make_bundle(root / f"b{sizes[0]}", sizes[0])
+        base = Path(args.bundle) if args.bundle else make_bundle(root / f"b{sizes[0]}", sizes[0])
         print(f"  ({sizes[0]:,}-record bundle written in {time.perf_counter() - t0:.0f} s)")
         for n in sizes:
             if n % sizes[0]:
