@@ -54,6 +54,13 @@ from .dataset import (
 )
 from .partitioned import PartScore, dataset_hash, merge_partitions, score_partition
 
+#: Dask settings for a run: tuple columns stay tuples (not Arrow strings); long timeouts, so
+#: that a busy machine (workers and client competing for cores) does not drop connections.
+DASK_CONFIG: dict[str, Any] = {
+    "dataframe.convert-string": False,
+    "distributed.comm.timeouts.connect": "120s",
+    "distributed.comm.timeouts.tcp": "300s",
+}
 #: Partitions an in-memory set is split into per worker (a few, to balance the load).
 PARTITIONS_PER_WORKER = 2
 MAX_LISTED = 5
@@ -231,7 +238,7 @@ def score_dask(
                 "the dask backend scores a Parquet dataset directory, an EvidenceSet or Frames"
             )
     with (
-        dask.config.set({"dataframe.convert-string": False}),  # tuples stay tuples
+        dask.config.set(DASK_CONFIG),
         dask_client(
             scheduler, n_workers=n_workers, processes=processes, memory_limit=memory_limit
         ) as client,
