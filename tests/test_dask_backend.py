@@ -312,3 +312,13 @@ def test_more_partitions_than_companies(
 def test_backend_options_need_a_backend_that_takes_them(frames: Frames) -> None:
     with pytest.raises(TypeError, match="the pandas backend takes no option scheduler"):
         score(frames, default_rubric(), AS_OF, scheduler="tcp://127.0.0.1:1")
+
+
+def test_smallest_p_value_of_large_groups_does_not_overflow() -> None:
+    """Found by benchmarks/bench_e2e.py: comparing groups of 10,000 companies (1M records)
+    crashed ``bhrscore brief`` (a float of C(20000, 10000) overflows)."""
+    from bhrscore.analysis.compare import _min_p
+
+    assert _min_p(3, 3) == pytest.approx(0.1)  # 2 of the C(6, 3) = 20 splits
+    assert _min_p(2, 3) == pytest.approx(0.1)  # 1 of the C(5, 2) = 10 splits
+    assert _min_p(10_000, 10_000) == 0.0  # 2 / C(20000, 10000) underflows to 0

@@ -35,7 +35,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.delayed import delayed
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, as_completed
 
 from ..evidence.evidence_set import EvidenceSet
 from ..evidence.frame import Frames, evidence_dtypes
@@ -270,7 +270,6 @@ def _score_frames(
     count: int,
 ) -> list[PartScore]:
     pieces = _split_frames(frames, max(1, count))
-    [rubric_f] = client.scatter([rubric], broadcast=True)
     futures = []
     for p, (company_rows, evidence_rows) in enumerate(pieces):
         companies = frames.companies.iloc[company_rows].reset_index(drop=True)
@@ -281,7 +280,7 @@ def _score_frames(
                 score_partition,
                 comp_f,
                 ev_f,
-                rubric_f,
+                rubric,
                 as_of,
                 options,
                 label=f"partition {p}",
@@ -291,8 +290,7 @@ def _score_frames(
                 pure=False,
             )
         )
-    result: list[PartScore] = client.gather(futures)
-    return result
+    return _gathered(client, futures)
 
 
 def _score_dataset(
@@ -324,7 +322,6 @@ def _score_dataset(
         if files
         else [delayed(empty_evidence)()]
     )
-    [rubric_f] = client.scatter([rubric], broadcast=True)
     tasks = []
     for p, part in enumerate(evidence):
         label = str(files[p]) if files else str(dataset.root)
@@ -333,12 +330,23 @@ def _score_dataset(
             delayed(score_partition, pure=True)(
                 subset,
                 part,
-                rubric_f,
+                rubric,  # in the graph, not scattered: a restarted worker can recompute
                 as_of,
                 options,
                 label=label,
                 content_hash=delayed(file_digest)(files[p]) if files else "",
             )
         )
-    result: list[PartScore] = list(client.compute(tasks, sync=True))
-    return result
+    return _gathered(client, client.compute(tasks))
+
+
+def _gathered(client: Client, futures: list[Any]) -> list[PartScore]:
+    """The parts in order, each fetched as soon as it is done and released on the cluster,
+    so that workers never hold more than the parts in flight."""
+    position = {f.key: i for i, f in enumerate(futures)}
+    out: list[PartScore | None] = [None] * len(futures)
+    for future in as_completed(futures):
+        out[position[future.key]] = future.result()
+        future.release()
+    assert all(o is not None for o in out)
+    return out  # type: ignore[return-value]
