@@ -33,10 +33,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+## bench: every benchmark (prints figures and ratios; not part of CI; long on a shared machine)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/bench_briefing.py
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_e2e.py
+	$(BIN)/python benchmarks/bench_dask.py
 
 schemas: $(STAMP)
 	$(BIN)/bhrscore schema --out schemas

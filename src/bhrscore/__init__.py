@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     )
     from .analysis.compare import compare
     from .analysis.sensitivity import sensitivity
+    from .backends import scoring_backend, scoring_backends
+    from .backends.dataset import ParquetDataset, open_dataset, write_parquet_dataset
     from .evidence.evidence_set import EvidenceSet
     from .evidence.frame import Frames
     from .evidence.frame_check import check_frames
@@ -117,6 +119,11 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "Assessment": ".evidence.kinds",
     "AssessmentRun": ".run",
+    "ParquetDataset": ".backends.dataset",
+    "open_dataset": ".backends.dataset",
+    "scoring_backend": ".backends",
+    "scoring_backends": ".backends",
+    "write_parquet_dataset": ".backends.dataset",
     "BriefingInputs": ".export",
     "BriefingResult": ".export",
     "Company": ".evidence.model",
@@ -266,6 +273,7 @@ __all__ = [
     "MismatchError",
     "NodeInput",
     "OriginGroups",
+    "ParquetDataset",
     "PluginStatus",
     "PluginWarning",
     "Privacy",
@@ -317,6 +325,7 @@ __all__ = [
     "load_rubric",
     "load_sector_vocabulary",
     "node_aggregation",
+    "open_dataset",
     "plot_coverage",
     "plot_groups",
     "plot_ranks",
@@ -331,12 +340,15 @@ __all__ = [
     "rule_type",
     "scale_type",
     "score",
+    "scoring_backend",
+    "scoring_backends",
     "sensitivity",
     "synthetic_evidence",
     "synthetic_frames",
     "trend",
     "write_briefing",
     "write_evidence",
+    "write_parquet_dataset",
     "write_scorecard",
     "write_template",
 ]

@@ -366,7 +366,7 @@ def _min_p(n_a: int, n_b: int) -> float:
     """The smallest two-sided p-value a permutation test of these sizes can give: the most
     extreme of the C(n_a + n_b, n_a) splits (and its mirror when the sizes are equal)."""
     splits = math.comb(n_a + n_b, n_a)
-    return min(1.0, (2.0 if n_a == n_b else 1.0) / splits)
+    return min(1.0, (2 if n_a == n_b else 1) / splits)  # int / int: no overflow at any n
 
 
 def _pair_warnings(

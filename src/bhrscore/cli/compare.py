@@ -112,14 +112,12 @@ def _print_rate_intervals(result: Any) -> None:
 
     columns = [Column(" / ".join(result.by), "id", key=True)]
     columns += [Column(n) for n in ("retaliation", "refused", "responded")]
-    rows: list[list[Cell]] = [
-        [str(r["group"])]
-        + [
-            pct(r[name], r[f"{name}_ci_low"], r[f"{name}_ci_high"])
-            for name in ("retaliation_share", "refusal_rate", "response_rate")
-        ]
-        for r in result.groups.to_dict("records")
-    ]
+    rates = ("retaliation_share", "refusal_rate", "response_rate")
+    rows: list[list[Cell]] = []
+    for r in result.groups.to_dict("records"):
+        row: list[Cell] = [str(r["group"])]
+        row += [pct(r[name], r[f"{name}_ci_low"], r[f"{name}_ci_high"]) for name in rates]
+        rows.append(row)
     print_table(columns, rows, title=f"Rates with {level}% Wilson intervals")
 
 

@@ -74,9 +74,16 @@ def diff(
         step("Scoring with both rubrics")
         try:
             digest = evidence.content_hash()
-            personal = {"include_personal_data": include_personal_data}
-            card_a = score(evidence, a, day, evidence_hash=digest, **personal)
-            card_b = score(evidence, b, day, evidence_hash=digest, **personal)
+            card_a, card_b = (
+                score(
+                    evidence,
+                    rubric,
+                    day,
+                    evidence_hash=digest,
+                    include_personal_data=include_personal_data,
+                )
+                for rubric in (a, b)
+            )
         except ValueError as err:
             fail(str(err), EXIT_DATA)
     warn_outside_window(card_a)

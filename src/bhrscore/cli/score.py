@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
+    from ..rubric.model import Rubric
     from ..rubric.scorecard import ScoreCard
     from .render import Cell
 
@@ -251,6 +252,37 @@ def score_document(card: ScoreCard, top: int | None, explain: dict[str, str]) ->
     help="Print how a company's total was reached (repeatable; ids match case-insensitively).",
 )
 @PERSONAL_DATA
+@click.option(
+    "--backend",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="Where scoring runs: pandas (in memory) or dask (partitions of companies on a Dask"
+    " cluster; BUNDLE may then be a Parquet dataset directory; needs bhrscore[dask]).",
+)
+@click.option(
+    "--workers",
+    "n_workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="--backend dask: workers of the local cluster started for the run (default 1).",
+)
+@click.option(
+    "--worker-memory",
+    "memory_limit",
+    default=None,
+    metavar="SIZE",
+    help="--backend dask: memory limit per local worker, e.g. 1GB (beyond it workers spill "
+    "to disk; default: the machine's memory shared among the workers).",
+)
+@click.option(
+    "--scheduler",
+    "scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="--backend dask: the address of a running Dask scheduler (e.g. tcp://host:8786)"
+    " instead of a local cluster.",
+)
 @QUIET
 def score(
     bundle: tuple[str, ...],
@@ -262,13 +294,20 @@ def score(
     top: int | None,
     explain_ids: tuple[str, ...],
     include_personal_data: bool,
+    backend: str,
+    n_workers: int | None,
+    memory_limit: str | None,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Score the companies of an evidence BUNDLE (files or directories) with a rubric.
 
     With several --as-of dates (comma-separated) every date is scored with the records known
     then, and the trend is printed (and written as PREFIX.trend.EXT with --out); --explain
-    then explains the latest date."""
+    then explains the latest date.
+
+    --backend dask scores partitions of companies on a Dask cluster (the same scores); BUNDLE
+    may then be a Parquet dataset directory (bhrscore.write_parquet_dataset, docs/scale.md)."""
     from ..export.tables import write_scorecard
     from ..rubric.trend import trend_cards, trend_frame
 
@@ -281,6 +320,25 @@ def score(
         except ImportError:
             fail("parquet needs pyarrow (pip install 'bhrscore[parquet]')")
     days = as_of or (as_of_or_today(None),)
+    if backend != "dask" and (n_workers or memory_limit or scheduler):
+        fail("--workers, --worker-memory and --scheduler go with --backend dask")
+    if backend == "dask":
+        if len(days) > 1:
+            fail("--backend dask scores one --as-of date")
+        if n_workers and scheduler:
+            fail("give --workers (a local cluster) or --scheduler (a running one), not both")
+        try:
+            import dask  # noqa: F401
+            import distributed  # noqa: F401
+        except ImportError:
+            fail("--backend dask needs the dask extra: pip install 'bhrscore[dask]'")
+        if memory_limit is not None:
+            from dask.utils import parse_bytes
+
+            try:
+                parse_bytes(memory_limit)
+            except (ValueError, TypeError):
+                fail(f"--worker-memory {memory_limit!r} is not a size such as 800MB or 2GB")
     if out:
         from ..export.tables import scorecard_paths
 
@@ -289,16 +347,33 @@ def score(
     with steps(quiet) as step:
         step("Reading the rubric")
         rubric = load_rubric_option(rubric_path)
-        step("Loading evidence")
-        evidence = load_bundle(bundle, None, include_personal_data=include_personal_data)
-        step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
-        try:
-            frames = evidence.frames()
-            cards = trend_cards(frames, rubric, days, include_personal_data=include_personal_data)
-        except ValueError as err:
-            fail(str(err), EXIT_DATA)
+        if backend == "dask":
+            step("Scoring on a Dask cluster")
+            cards = [
+                score_dask_cli(
+                    bundle,
+                    rubric,
+                    days[0],
+                    n_workers,
+                    memory_limit,
+                    scheduler,
+                    include_personal_data=include_personal_data,
+                )
+            ]
+            table = None
+        else:
+            step("Loading evidence")
+            evidence = load_bundle(bundle, None, include_personal_data=include_personal_data)
+            step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
+            try:
+                frames = evidence.frames()
+                cards = trend_cards(
+                    frames, rubric, days, include_personal_data=include_personal_data
+                )
+            except ValueError as err:
+                fail(str(err), EXIT_DATA)
+            table = trend_frame(cards, frames) if len(cards) > 1 else None
         card = cards[-1]
-        table = trend_frame(cards, frames) if len(cards) > 1 else None
         # every --explain id is checked before anything is printed
         wanted = [resolve_company(c, card.company_ids()) for c in explain_ids]
         explain = {c: str(card.explain(c)) for c in wanted}
@@ -337,6 +412,45 @@ def score(
     if out:
         for p in paths:
             note(f"wrote {p}", "text" if fmt == "parquet" else fmt, quiet)
+
+
+def score_dask_cli(
+    bundle: tuple[str, ...],
+    rubric: Rubric,
+    day: dt.date,
+    n_workers: int | None,
+    memory_limit: str | None,
+    scheduler: str | None,
+    *,
+    include_personal_data: bool = False,
+) -> ScoreCard:
+    """``--backend dask``: a Parquet dataset directory is scored where it lies; other bundles
+    are loaded (and validated) here, then scored by partitions. Bad data exits 1."""
+    from ..backends.dataset import is_dataset
+    from ..rubric import score
+
+    datasets = [b for b in bundle if is_dataset(b)]
+    if datasets and len(bundle) > 1:
+        fail("a Parquet dataset directory is scored on its own: give it as the only BUNDLE")
+    evidence: Any = (
+        datasets[0]
+        if datasets
+        else load_bundle(bundle, None, include_personal_data=include_personal_data)
+    )
+    try:
+        return score(
+            evidence,
+            rubric,
+            day,
+            backend="dask",
+            scheduler=scheduler,
+            n_workers=n_workers,
+            processes=scheduler is None,
+            memory_limit=memory_limit or "auto",
+            include_personal_data=include_personal_data,
+        )
+    except ValueError as err:
+        fail(str(err), EXIT_DATA)
 
 
 def write_trend(table: pd.DataFrame, cards: list[ScoreCard], prefix: Path, fmt: str) -> list[Path]:

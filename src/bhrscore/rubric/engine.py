@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -367,13 +369,15 @@ def indicator_score(
 
 
 def score(
-    evidence: EvidenceSet | Frames,
+    evidence: Any,
     rubric: Rubric,
     as_of: dt.date,
     *,
     evidence_hash: str | None = None,
     uncertainty: UncertaintyLike = True,
     include_personal_data: bool = False,
+    backend: str = "pandas",
+    **backend_options: Any,
 ) -> ScoreCard:
     """Score every company of ``evidence`` with ``rubric`` as of ``as_of``.
 
@@ -387,11 +391,72 @@ def score(
     intervals of the total and rank (:mod:`.uncertainty`): ``True`` (the default options),
     ``False`` / ``None`` (off: the interval columns are NA), a number of replicates, or an
     :class:`~bhrscore.rubric.uncertainty.Uncertainty` (or a mapping of its fields).
+
+    ``backend`` names a scoring backend of :mod:`bhrscore.backends`: ``pandas`` (the default:
+    an :class:`EvidenceSet` or :class:`Frames` in memory) or ``dask`` (also a Parquet dataset
+    directory, scored partition by partition; ``scheduler=ADDRESS`` uses a running cluster,
+    ``n_workers=N`` starts a local one; install ``bhrscore[dask]``). Every backend gives the
+    same card.
     """
+    if backend_options and backend == "pandas":
+        raise TypeError(f"the pandas backend takes no option {', '.join(sorted(backend_options))}")
+    if backend != "pandas":
+        from ..backends import scoring_backends
+
+        run = scoring_backends().lookup(backend)
+        card: ScoreCard = run(
+            evidence,
+            rubric,
+            as_of,
+            evidence_hash=evidence_hash,
+            uncertainty=uncertainty,
+            **backend_options,
+        )
+        return _private(card, evidence, include_personal_data)
     if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a datetime.date")
     options = resolve_uncertainty(uncertainty)
     frames = evidence.frames() if isinstance(evidence, EvidenceSet) else evidence
+    if not isinstance(frames, Frames):
+        raise TypeError(
+            "the pandas backend scores an EvidenceSet or Frames; a Parquet dataset needs"
+            " backend='dask'"
+        )
+    card, replicates = score_parts(frames, rubric, as_of, evidence_hash, options)
+    return _private(with_uncertainty(card, replicates, options), frames, include_personal_data)
+
+
+def _private(card: ScoreCard, evidence: Any, include_personal_data: bool) -> ScoreCard:
+    """The card with ids and names of protected persons redacted (unless
+    ``include_personal_data``), whichever backend scored it; the choice is recorded so that
+    exports can refuse to write a card with names by default."""
+    card.meta.options["personal_data"] = "included" if include_personal_data else "redacted"
+    if include_personal_data:
+        return card
+    from ..evidence.privacy import Privacy
+
+    if not isinstance(evidence, EvidenceSet | Frames):
+        from ..backends.dataset import is_dataset, open_dataset, privacy_frame
+
+        if isinstance(evidence, str | Path) and is_dataset(evidence):
+            return Privacy.of(privacy_frame(open_dataset(evidence))).card(card)
+    return Privacy.of(evidence).card(card)
+
+
+def score_parts(
+    frames: Frames,
+    rubric: Rubric,
+    as_of: dt.date,
+    evidence_hash: str | None,
+    options: Uncertainty | None,
+) -> tuple[ScoreCard, np.ndarray | None]:
+    """The body of :func:`score`: the card before its uncertainty columns, and the bootstrap
+    replicate totals (replicates x companies, card order; None when ``options`` is None).
+    Every company's scores depend only on its own records, so a partition of the companies
+    (with their records) gives the same rows; :mod:`bhrscore.backends.partitioned` joins
+    partitions' parts and adds the cross-company steps (ranks, uncertainty)."""
+    if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
+        raise TypeError("as_of must be a datetime.date")
     check_frames(frames)
     policies = rubric.policies
     prep = prepare(frames, policies, as_of)
@@ -462,14 +527,7 @@ def score(
     )
     card = _with_when(card, prep, cases, rubric)
     replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
-    card = with_uncertainty(card, replicates, options)
-    # recorded, so that exports can refuse to write a card with names by default
-    card.meta.options["personal_data"] = "included" if include_personal_data else "redacted"
-    if include_personal_data:
-        return card
-    from ..evidence.privacy import Privacy
-
-    return Privacy.of(frames).card(card)
+    return card, replicates
 
 
 def replicate_totals(

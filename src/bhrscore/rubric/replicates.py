@@ -42,7 +42,9 @@ def _mix(x: U64) -> U64:
 
 def record_keys(ids: np.ndarray) -> U64:
     """A 64-bit key per record id: FNV-1a over the id's characters (vectorised over all ids,
-    one pass per character position), then mixed."""
+    one pass per character position), then mixed. The padding of shorter ids is skipped, so a
+    key depends on its id alone, not on the longest id beside it (a partition of the records,
+    :mod:`bhrscore.backends`, gets the same keys as the whole set)."""
     text = np.asarray(ids, dtype=object).astype("U")
     if text.size == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -50,7 +52,9 @@ def record_keys(ids: np.ndarray) -> U64:
     key = np.full(len(text), np.uint64(0xCBF29CE484222325))
     with np.errstate(over="ignore"):
         for j in range(chars.shape[1]):
-            key = (key ^ chars[:, j].astype(np.uint64)) * np.uint64(0x100000001B3)
+            c = chars[:, j]
+            step = (key ^ c.astype(np.uint64)) * np.uint64(0x100000001B3)
+            key = np.where(c != 0, step, key)  # ids never hold NUL: 0 is padding
     return _mix(key)
 
 
