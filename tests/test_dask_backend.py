@@ -322,3 +322,26 @@ def test_smallest_p_value_of_large_groups_does_not_overflow() -> None:
     assert _min_p(3, 3) == pytest.approx(0.1)  # 2 of the C(6, 3) = 20 splits
     assert _min_p(2, 3) == pytest.approx(0.1)  # 1 of the C(5, 2) = 10 splits
     assert _min_p(10_000, 10_000) == 0.0  # 2 / C(20000, 10000) underflows to 0
+
+
+def test_dataset_cards_are_redacted_by_default(client: distributed.Client, tmp_path: Path) -> None:
+    from tests.conftest import company, record
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "companies.jsonl").write_text(json.dumps(company()) + "\n", encoding="utf-8")
+    named = record(id="ud-zarina-fictionova-2024", sensitive=True, persons=["Zarina Fictionova"])
+    (bundle / "evidence.jsonl").write_text(json.dumps(named) + "\n", encoding="utf-8")
+    root = write_parquet_dataset(load_evidence(bundle), tmp_path / "dataset")
+    rubric = default_rubric()
+
+    def ids(card: ScoreCard) -> str:
+        return " ".join(str(v) for v in card.indicators["evidence_ids"].tolist())
+
+    redacted = score(root, rubric, AS_OF, backend="dask", scheduler=client)
+    assert "zarina" not in ids(redacted).lower()
+    assert redacted.meta.options["personal_data"] == "redacted"
+    included = score(
+        root, rubric, AS_OF, backend="dask", scheduler=client, include_personal_data=True
+    )
+    assert "ud-zarina-fictionova-2024" in ids(included)
