@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_DATA, as_of_or_today, fail, output_path
+from .common import as_of_or_today, fail, output_path
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import RUBRIC, load_and_score, load_bundle, load_rubric_option
+from .inputs import RUBRIC, load_and_score, load_and_score_dates, load_rubric_option
 from .progress import QUIET, steps
 from .score import AS_OF_DATES, warn_after_as_of
 
@@ -66,7 +66,7 @@ def brief(
     evidence or rubric is invalid, 2 on usage errors."""
     from ..analysis.compare import compare
     from ..export.briefing import write_briefing
-    from ..rubric.trend import trend_cards, trend_frame
+    from ..rubric.trend import trend_frame
 
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -85,17 +85,9 @@ def brief(
         else:
             step("Reading the rubric")
             rubric = load_rubric_option(rubric_path)
-            step("Loading evidence")
-            # records after a date are ignored for it, not errors
-            evidence = load_bundle(paths, None, include_personal_data=include_personal_data)
-            step(f"Scoring at {len(days)} dates")
-            try:
-                frames = evidence.frames()
-                cards = trend_cards(
-                    frames, rubric, days, include_personal_data=include_personal_data
-                )
-            except ValueError as err:
-                fail(str(err), EXIT_DATA)
+            evidence, frames, cards = load_and_score_dates(
+                paths, rubric, days, step, include_personal_data=include_personal_data
+            )
             card = cards[-1]  # the other sheets show the last date
             trend = trend_frame(cards, frames)
         step("Comparing by origin group and sector")

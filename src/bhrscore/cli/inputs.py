@@ -14,6 +14,7 @@ from .progress import Step
 
 if TYPE_CHECKING:
     from ..evidence.evidence_set import EvidenceSet
+    from ..evidence.frame import Frames
     from ..rubric.model import Rubric
     from ..rubric.scorecard import ScoreCard
 
@@ -99,6 +100,30 @@ def load_and_score(
     except ValueError as err:
         fail(str(err), EXIT_DATA)
     return evidence, rubric, card
+
+
+def load_and_score_dates(
+    paths: tuple[str, ...],
+    rubric: Rubric,
+    days: tuple[dt.date, ...],
+    step: Step = _no_step,
+    *,
+    include_personal_data: bool = False,
+) -> tuple[EvidenceSet, Frames, list[ScoreCard]]:
+    """Load the bundle once and score it at every date of ``days`` (records later than a date
+    are left out for it, not errors): (evidence set, its frames, one card per date, in date
+    order). Data the engine cannot score exits 1."""
+    from ..rubric.trend import trend_cards
+
+    step("Loading evidence")
+    evidence = load_bundle(paths, None, include_personal_data=include_personal_data)
+    step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
+    try:
+        frames = evidence.frames()
+        cards = trend_cards(frames, rubric, days, include_personal_data=include_personal_data)
+    except ValueError as err:
+        fail(str(err), EXIT_DATA)
+    return evidence, frames, cards
 
 
 def resolve_company(wanted: str, known: Iterable[str], option: str = "--explain") -> str:

@@ -20,7 +20,14 @@ from .common import (
     output_path,
 )
 from .formats import emit_csv, emit_json, format_option, note
-from .inputs import PERSONAL_DATA, RUBRIC, load_bundle, load_rubric_option, resolve_company
+from .inputs import (
+    PERSONAL_DATA,
+    RUBRIC,
+    load_and_score_dates,
+    load_bundle,
+    load_rubric_option,
+    resolve_company,
+)
 from .progress import QUIET, steps
 from .safe_text import safe
 
@@ -309,7 +316,7 @@ def score(
     --backend dask scores partitions of companies on a Dask cluster (the same scores); BUNDLE
     may then be a Parquet dataset directory (bhrscore.write_parquet_dataset, docs/scale.md)."""
     from ..export.tables import write_scorecard
-    from ..rubric.trend import trend_cards, trend_frame
+    from ..rubric.trend import trend_frame
 
     if fmt == "parquet" and not out:
         fail("--format parquet writes files: give --out PREFIX")
@@ -362,16 +369,9 @@ def score(
             ]
             table = None
         else:
-            step("Loading evidence")
-            evidence = load_bundle(bundle, None, include_personal_data=include_personal_data)
-            step("Scoring" if len(days) == 1 else f"Scoring at {len(days)} dates")
-            try:
-                frames = evidence.frames()
-                cards = trend_cards(
-                    frames, rubric, days, include_personal_data=include_personal_data
-                )
-            except ValueError as err:
-                fail(str(err), EXIT_DATA)
+            _, frames, cards = load_and_score_dates(
+                bundle, rubric, days, step, include_personal_data=include_personal_data
+            )
             table = trend_frame(cards, frames) if len(cards) > 1 else None
         card = cards[-1]
         # every --explain id is checked before anything is printed
