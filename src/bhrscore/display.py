@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .rubric.sufficiency import percent_floor
+
 if TYPE_CHECKING:
     from .analysis.compare import Comparison
     from .rubric.scorecard import ScoreCard
@@ -49,7 +51,8 @@ def num(value: Any, digits: int = 1) -> str:
 
 def percent(value: Any) -> str:
     """A share (0-1) in whole percent, ``n/a`` when missing."""
-    return "n/a" if _missing(value) else f"{100 * float(value):.0f}%"
+    # rounded down, as the insufficiency reasons write coverage ("49% < 50%")
+    return "n/a" if _missing(value) else f"{percent_floor(float(value))}%"
 
 
 def interval(low: Any, high: Any, digits: int = 1) -> str:

@@ -81,7 +81,7 @@ def explain(card: ScoreCard, company_id: str) -> Explanation:
         f"{company['name']} ({company_id}): total {_num(company['total'])}"
         f" (before penalties {_num(company['total_before_penalties'])}),"
         f" rank {company['rank'] if not pd.isna(company['rank']) else 'n/a'}"
-        f" of {len(card.companies)}, coverage {_num(100 * company['coverage'], 0)}%",
+        f" of {len(card.companies)}, coverage {_coverage(company['coverage'])}",
         *_sufficiency(company),
         *_uncertainty_lines(card, company),
         f"Rubric {meta.rubric_id} {meta.rubric_version} (sha256 {meta.rubric_hash[:12]}),"
@@ -105,7 +105,7 @@ def explain(card: ScoreCard, company_id: str) -> Explanation:
                     f"{pad}{node.id} — {node.title}: {_num(n['score'])}"
                     f" ({_share(node, w, n['score'])}; {how} of"
                     f" {len(node.children or [])} children;"
-                    f" coverage {_num(100 * n['coverage'], 0)}%)"
+                    f" coverage {_coverage(n['coverage'])})"
                 )
                 _when_line(lines, node, n, pad)
                 _node_penalties(lines, pens, node.id, n, pad)
@@ -278,3 +278,12 @@ def _window(pol: Any) -> str:
 
 def _decay(pol: Any) -> str:
     return "none" if pol.decay is None else f"half-life {pol.decay.half_life_years:g} years"
+
+
+def _coverage(value: object) -> str:
+    """Coverage in whole percent rounded down, as the insufficiency reasons write it."""
+    from .sufficiency import percent_floor
+
+    if not isinstance(value, int | float) or math.isnan(value):
+        return "n/a"
+    return f"{percent_floor(float(value))}%"
