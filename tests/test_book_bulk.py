@@ -195,7 +195,6 @@ def test_text_shaped_like_a_rich_string_stays_text(tmp_path: Path, rows: int) ->
 
 # --- the two regex engines agree -------------------------------------------------------------
 
-pyarrow = pytest.importorskip("pyarrow")  # the RE2 path exists only with pyarrow strings
 
 PATTERNS = {"formula": True, "url": True, "illegal": False, "not_simple": False}
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed  # the dev extra installs it: these tests never skip
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -30,8 +31,6 @@ from bhrscore.evidence.evidence_set import EvidenceSet
 from bhrscore.evidence.frame import Frames
 from bhrscore.rubric.scorecard import ScoreCard
 from tests.conftest import run_cli
-
-distributed = pytest.importorskip("distributed")  # the dev extra installs it; CI runs these
 
 ROOT = Path(__file__).resolve().parents[1]
 KAZAKHSTAN = ROOT / "examples" / "kazakhstan"
