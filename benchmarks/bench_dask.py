@@ -164,6 +164,13 @@ def main() -> None:
     parser.add_argument("--worker-memory", default="700MB")
     parser.add_argument("--pandas-max", type=int, default=1_000_000)
     parser.add_argument("--tmp", default=None, help="where datasets are written")
+    parser.add_argument(
+        "--keep",
+        default=None,
+        metavar="DIR",
+        help="write the datasets to DIR/ds-N and keep them; a finished one there is reused",
+    )
+    parser.add_argument("--generate-only", action="store_true", help="write the datasets only")
     parser.add_argument("--measure", nargs=4, metavar=("WHAT", "PATH", "WORKERS", "MEMORY"))
     args = parser.parse_args()
     if args.measure:
@@ -179,15 +186,23 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for n in args.sizes:
-            root = Path(tmp) / f"ds-{n}"
+            root = Path(args.keep or tmp) / f"ds-{n}"
             t0 = time.perf_counter()
-            _, frame_bytes = generate(root, n, args.chunk)
-            gen = time.perf_counter() - t0
+            if args.keep and (root / "bhrscore-dataset.json").exists():
+                frame_bytes = json.loads((root.parent / f"ds-{n}.frame-bytes.json").read_text())
+                made = "reused"
+            else:
+                _, frame_bytes = generate(root, n, args.chunk)
+                (root.parent / f"ds-{n}.frame-bytes.json").write_text(json.dumps(frame_bytes))
+                made = f"generated in {time.perf_counter() - t0:.1f} s"
             disk = sum(p.stat().st_size for p in root.rglob("*.parquet"))
             print(
-                f"\n{n:,} records: generated in {gen:.1f} s; {disk / 2**20:,.0f} MB of Parquet, "
-                f"{frame_bytes / 2**20:,.0f} MB as a pandas frame"
+                f"\n{n:,} records: {made}; {disk / 2**20:,.0f} MB of Parquet, "
+                f"{frame_bytes / 2**20:,.0f} MB as a pandas frame",
+                flush=True,
             )
+            if args.generate_only:
+                continue
             result = {"records": n, "frame_mb": frame_bytes / 2**20}
             for what in ("dask", "pandas"):
                 if what == "pandas" and n > args.pandas_max:
@@ -212,9 +227,10 @@ def main() -> None:
                     f"{d['peak_mb'] / p['peak_mb']:.2f}x peak memory; same mean total: {same}"
                 )
             rows.append(result)
-            import shutil
+            if not args.keep:
+                import shutil
 
-            shutil.rmtree(root)
+                shutil.rmtree(root)
     dask_rows = [r for r in rows if "dask" in r]
     if len(dask_rows) > 1:
         a, b = dask_rows[0], dask_rows[-1]

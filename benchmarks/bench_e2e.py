@@ -10,7 +10,12 @@ smallest size, larger sizes as renamed copies of it (ids stay unique, so 1M reco
 ``resource.getrusage(RUSAGE_CHILDREN)``. Printed: wall time, peak RSS, and each as a ratio
 of its goal (<= 1.00 meets it). The machine may be shared: say so with the figures.
 
-Run: ``python benchmarks/bench_e2e.py [--sizes 100000 1000000]``
+``--stages`` also prints, for each step the CLI announces (its progress display: reading the
+rubric, loading, scoring, comparing, writing), the seconds it took and the resident memory at
+its end and its peak (VmRSS, VmHWM), from a child whose progress display is replaced by a
+recorder; the imports are the time before the first step.
+
+Run: ``python benchmarks/bench_e2e.py [--sizes 100000 1000000] [--stages]``
 """
 
 from __future__ import annotations
@@ -57,9 +62,48 @@ def copies(base: Path, out: Path, k: int) -> Path:
     return out
 
 
-def run_cli(bundle: Path, out: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, error text or '') of ``bhrscore brief`` in a child."""
+#: the child of ``--stages``: the CLI with its progress display replaced by a recorder that
+#: prints "stage<TAB>name<TAB>seconds<TAB>VmRSS MB<TAB>VmHWM MB" to stderr as each step ends
+STAGES_CHILD = """
+import contextlib, sys, time
+from pathlib import Path
+import bhrscore.cli.progress as progress
+
+def memory():
+    fields = dict(line.split(':', 1) for line in Path('/proc/self/status').read_text().splitlines())
+    return tuple(int(fields[k].split()[0]) / 1024 for k in ('VmRSS', 'VmHWM'))
+
+last = ['imports', time.perf_counter()]
+
+def report(now):
+    rss, hwm = memory()
+    print(f'stage\t{last[0]}\t{now - last[1]:.3f}\t{rss:.0f}\t{hwm:.0f}', file=sys.stderr)
+
+@contextlib.contextmanager
+def steps(quiet=False, console=None):
+    def step(description):
+        now = time.perf_counter()
+        report(now)
+        last[:] = [description, now]
+    yield step
+    report(time.perf_counter())
+    last[:] = ['after the steps', time.perf_counter()]
+
+progress.steps = steps
+from bhrscore.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    report(time.perf_counter())
+"""
+
+
+def run_cli(bundle: Path, out: Path, stages: bool = False) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, error text or '') of ``bhrscore brief`` in a child; with
+    ``stages`` the child's per-step report is printed."""
     cli = "import sys; from bhrscore.cli import main; main(sys.argv[1:])"
+    if stages:
+        cli = STAGES_CHILD
     command = [sys.executable, "-c", cli, "brief", str(bundle), "--as-of", AS_OF, "--quiet"]
     command += ["--out", str(out)]
     timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
@@ -77,6 +121,13 @@ def run_cli(bundle: Path, out: Path) -> tuple[float, float, str]:
     elif peak_kb <= before:
         peak_kb = float("nan")  # an earlier, larger child hides this one's peak
     message = done.stderr.split("\tCommand being timed:")[0]  # /usr/bin/time's report follows
+    if stages:
+        print(f"    {'step':<40} {'seconds':>8} {'RSS MB':>8} {'peak MB':>8}")
+        for line in message.splitlines():
+            if line.startswith("stage\t"):
+                _, name, seconds, rss, hwm = line.split("\t")
+                print(f"    {name[:40]:<40} {float(seconds):8.2f} {rss:>8} {hwm:>8}")
+        message = "\n".join(x for x in message.splitlines() if not x.startswith("stage\t"))
     error = "" if done.returncode == 0 else message.strip()[-600:]
     return wall, peak_kb / 1024, error
 
@@ -85,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--tmp", default=None)
+    parser.add_argument("--stages", action="store_true", help="time and memory of each step")
     parser.add_argument(
         "--bundle", default=None, help="reuse this bundle of the smallest size (else written)"
     )
@@ -101,7 +153,7 @@ def main() -> None:
                 print(f"  {n:,}: not a multiple of {sizes[0]:,}; skipped")
                 continue
             bundle = base if n == sizes[0] else copies(base, root / f"b{n}", n // sizes[0])
-            wall, peak, error = run_cli(bundle, root / f"brief-{n}.xlsx")
+            wall, peak, error = run_cli(bundle, root / f"brief-{n}.xlsx", args.stages)
             if error:
                 print(f"  {n:>9,} records: failed after {wall:.1f} s: {error}")
                 continue
