@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from bhrscore.analysis.compare import compare
@@ -79,3 +81,45 @@ def test_brief_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         main([*args, "--out", str(tmp_path / "bad.xlsx")])
     assert exit_info.value.code == 1
     assert not (tmp_path / "bad.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "rows", "companion"),
+    [("25", 25, True), ("1,000", 60, False), ("all", 60, False), ("0", 0, True)],
+)
+def test_brief_evidence_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, rows: int, companion: bool
+) -> None:
+    """``--evidence-rows N|all`` sets the Evidence sheet's cap; past it every one of the 60
+    records is in the companion file beside the workbook, none is lost."""
+    bundle = tmp_path / "bundle"
+    write_evidence(synthetic_evidence(8, 60, seed=5, as_of=AS_OF), bundle, format="jsonl")
+    out = tmp_path / "briefing.xlsx"
+    args = ["brief", str(bundle), "--rubric", str(RUBRIC), "--as-of", AS_OF.isoformat()]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--out", str(out), "--evidence-rows", given, "--format", "json"])
+    assert exit_info.value.code in (0, None)
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["evidence_rows"], doc["evidence_total"]) == (rows, 60)
+    _, trail = _rows(openpyxl.load_workbook(out)["Evidence"], "Evidence id")
+    assert len(trail) == rows
+    side = tmp_path / "briefing.evidence.csv"
+    assert side.exists() is companion
+    if companion:
+        assert doc["companion"] == str(side)
+        assert len(pd.read_csv(side)) == 60  # every record
+
+
+@pytest.mark.parametrize("given", ["-1", "many", "2.5"])
+def test_brief_evidence_rows_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    write_evidence(synthetic_evidence(3, 9, seed=1, as_of=AS_OF), bundle, format="jsonl")
+    out = tmp_path / "b.xlsx"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["brief", str(bundle), "--as-of", AS_OF.isoformat(), "--out", str(out),
+              "--evidence-rows", given])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "--evidence-rows must be a whole number" in capsys.readouterr().err
+    assert not out.exists()

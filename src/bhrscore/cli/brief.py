@@ -47,6 +47,15 @@ from .score import AS_OF_DATES, warn_after_as_of
     show_default=True,
     help="Format of the companion file for evidence beyond the sheet row limit.",
 )
+@click.option(
+    "--evidence-rows",
+    "evidence_rows",
+    default=None,
+    metavar="N|all",
+    help="Records listed on the Evidence sheet (default: the row cap, 10,000, chosen by the "
+    "time the workbook takes to open); beyond it every record goes to the companion file. "
+    "'all': as many as a sheet holds.",
+)
 @format_option(help="Output: text for people; csv or json (what was written) for programs.")
 @QUIET
 def brief(
@@ -57,6 +66,7 @@ def brief(
     include_personal_data: bool,
     origin_groups: str | None,
     overflow: str,
+    evidence_rows: str | None,
     fmt: str,
     quiet: bool,
 ) -> None:
@@ -66,7 +76,10 @@ def brief(
     evidence or rubric is invalid, 2 on usage errors."""
     from ..analysis.compare import compare
     from ..export.briefing import write_briefing
+    from ..export.briefing.trail import EVIDENCE_ROW_CAP
     from ..rubric.trend import trend_frame
+
+    row_limit = EVIDENCE_ROW_CAP if evidence_rows is None else _row_limit(evidence_rows)
 
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -112,6 +125,7 @@ def brief(
             include_personal_data=include_personal_data,
             origin_groups=origin_groups,
             overflow_format="parquet" if overflow == "parquet" else "csv",
+            evidence_row_limit=row_limit,
             trend=trend,
         )
     if len(cards) > 1:
@@ -154,3 +168,17 @@ def brief(
             f"The Evidence sheet holds {result.evidence_rows:,} records; all of them are in "
             f"{result.companion}."
         )
+
+
+def _row_limit(text: str) -> int | None:
+    """``--evidence-rows``: a whole number of at least 0, or ``all`` (None: what a sheet
+    holds); anything else is a usage error."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        fail(f"--evidence-rows must be a whole number of at least 0 or 'all', not {text!r}")
+    return value
