@@ -19,6 +19,7 @@ when other companies' records are added.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -93,16 +94,32 @@ class Replicates:
         counts: npt.NDArray[np.uint8] = k.reshape(h.shape)
         return counts
 
+    @cached_property
+    def _every(self) -> npt.NDArray[np.uint8]:
+        """:meth:`multiplicity` of every prepared row, computed once per block: the
+        selections of a block overlap (indicators, screenings, penalties, ``when`` cases
+        read the same records), so hashing each record once is cheaper than once per
+        selection."""
+        return self.multiplicity(np.arange(len(self.keys)))
+
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with
         company code ``r * companies + c`` (rows stay in id order)."""
+        return self.expand_positions(sel, companies)[0]
+
+    def expand_positions(
+        self, sel: Selection, companies: int
+    ) -> tuple[Selection, npt.NDArray[np.integer]]:
+        """:meth:`expand`, and for each stacked row its position in ``sel`` (what callers
+        need to carry per-row data of ``sel`` over to the stacked rows)."""
         if len(sel) == 0:
-            return sel
-        k = self.multiplicity(sel.rows).ravel()  # row-major: row i, then replicate r
+            return sel, np.zeros(0, dtype=np.int64)
+        k = self._every[sel.rows].ravel()  # row-major: row i, then replicate r
         nonzero = np.flatnonzero(k)
         if k.size < 2**31:  # int32 divides faster
             nonzero = nonzero.astype(np.int32)
         flat = np.repeat(nonzero, k[nonzero])
         pos = flat // flat.dtype.type(self.count)
         rep = flat - pos * flat.dtype.type(self.count)
-        return Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
+        stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
+        return stacked, pos
