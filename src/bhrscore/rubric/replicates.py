@@ -115,10 +115,9 @@ class Replicates:
         if len(sel) == 0:
             return sel, np.zeros(0, dtype=np.int64)
         k = self._every[sel.rows].ravel()  # row-major: row i, then replicate r
-        nonzero = np.flatnonzero(k)
-        if k.size < 2**31:  # int32 divides faster
-            nonzero = nonzero.astype(np.int32)
-        flat = np.repeat(nonzero, k[nonzero])
+        # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
+        cells = np.arange(k.size, dtype=np.int32 if k.size < 2**31 else np.int64)
+        flat = np.repeat(cells, k)
         pos = flat // flat.dtype.type(self.count)
         rep = flat - pos * flat.dtype.type(self.count)
         stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
