@@ -530,9 +530,10 @@ def compare(
         names = [str(g) for g in frame["group"]]
         strat_values = dict(zip(within_keys, frame.iloc[0][list(within_keys)], strict=True))
         for group_a, group_b in itertools.combinations(names, 2):
-            (codes_a, full_a), (codes_b, full_b) = samples[(stratum, group_a)], samples[
-                (stratum, group_b)
-            ]
+            (codes_a, full_a), (codes_b, full_b) = (
+                samples[(stratum, group_a)],
+                samples[(stratum, group_b)],
+            )
             shared_a = np.isin(codes_a, codes_b, assume_unique=True)
             a = full_a[~shared_a]
             b = full_b[~np.isin(codes_b, codes_a, assume_unique=True)]
