@@ -32,6 +32,8 @@ _POISSON_CDF = np.cumsum([np.exp(-1.0) / float(np.prod(np.arange(1, k + 1))) for
 #: The same as thresholds on a uniform 64-bit integer.
 _POISSON_THRESHOLDS = np.array([int(c * 2.0**64) for c in _POISSON_CDF], dtype=np.uint64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: (record, replicate) cells hashed at once when every record's multiplicity is computed
+_SLICE_CELLS = 262_144
 
 
 def _mix(x: U64) -> U64:
@@ -99,8 +101,13 @@ class Replicates:
         """:meth:`multiplicity` of every prepared row, computed once per block: the
         selections of a block overlap (indicators, screenings, penalties, ``when`` cases
         read the same records), so hashing each record once is cheaper than once per
-        selection."""
-        return self.multiplicity(np.arange(len(self.keys)))
+        selection. Hashed in slices of rows, so that the 64-bit temporaries stay small."""
+        out = np.empty((len(self.keys), self.count), dtype=np.uint8)
+        step = max(1, _SLICE_CELLS // max(self.count, 1))
+        for first in range(0, len(self.keys), step):
+            rows = np.arange(first, min(first + step, len(self.keys)))
+            out[first : first + step] = self.multiplicity(rows)
+        return out
 
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with

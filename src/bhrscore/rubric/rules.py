@@ -117,11 +117,6 @@ class RuleContext:
     decay: Decay | None
     replicates: Replicates | None = None
     cache: SelectionCache = field(default_factory=SelectionCache, compare=False, repr=False)
-    #: screened companies by the identity of their need, for this context only (indicators
-    #: of a theme share their missing-data rule, so a block of replicates stacks it once)
-    _screened: dict[int, tuple[ScreeningNeed, ScreenedCompanies]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
     @property
     def companies(self) -> int:
@@ -179,16 +174,11 @@ class RuleContext:
         else:
             found = screening_rows(self.prepared, need, self.as_of, self.window, self.decay)
             self.cache.screenings[id(need)] = (need, found)
-        done = self._screened.get(id(need))
-        if done is not None and done[0] is need:
-            return done[1]
         if self.replicates is None:
-            result = screened_in(found, found.sel, self.n)
-        else:
-            stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
-            result = screened_in(found, stacked, self.n, positions)
-        self._screened[id(need)] = (need, result)
-        return result
+            return screened_in(found, found.sel, self.n)
+        # the stacking says where each stacked row comes from: no search needed
+        stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
+        return screened_in(found, stacked, self.n, positions)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
