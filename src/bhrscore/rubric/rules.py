@@ -160,8 +160,8 @@ class RuleContext:
         else:
             base, values = measure_rows(self.prepared, self._base(select), measure)
             self.cache.measured[key] = (select, measure, base, values)
-        if self.replicates is None:
-            return base, values
+        if self.replicates is None:  # copies: what a rule gets is its own to change
+            return base, Measured(values.value.copy(), values.applies.copy())
         stacked, pos = self.replicates.expand_positions(base, self.companies)
         return stacked, Measured(values.value[pos], values.applies[pos])
 
