@@ -11,7 +11,15 @@ numerically. Then the cost of the per-company intervals (``score``'s default boo
 the default rubric (2.0.0: screenings and silences included), over the same score without them.
 The evidence-set hash recorded in score cards is timed separately (it is not scoring).
 
-Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]``
+``--stages`` adds the stages of ``bhrscore brief`` that belong to scoring and comparison: the
+bootstrap replicates alone, the privacy policy (``Privacy.of``), and the two comparisons of
+the briefing (by origin group and by sector) against their floor: drawing the same random
+numbers (permutation keys and bootstrap indices, seeded) without any statistic, measured in
+the same run. The draws are fixed by the seed, so the comparisons cannot go below it without
+changing the published p-values and intervals.
+
+Run: ``python benchmarks/bench_score.py [--sizes 100000 1000000] [--companies 10000]
+[--stages]``
 """
 
 from __future__ import annotations
@@ -203,6 +211,64 @@ def floor(frames: Frames, as_of: dt.date) -> pd.Series:
     return (total - points).clip(lower=0)
 
 
+def _draw_counts(comparisons: list[Any]) -> tuple[int, int]:
+    """Random numbers the comparisons draw: permutation keys and bootstrap indices."""
+    keys = indices = 0
+    for comp in comparisons:
+        opts = comp.options
+        at_least = opts["min_n_interval"]
+        n = comp.groups["n"].astype(int)
+        indices += int(n[n >= at_least].sum()) * opts["resamples"]
+        pairs = comp.pairwise
+        a, b = pairs["n_a"].astype(int), pairs["n_b"].astype(int)
+        tested = (a > 0) & (b > 0)
+        keys += int((a + b)[tested].sum()) * opts["permutations"]
+        both = (a >= at_least) & (b >= at_least)
+        indices += int((a + b)[both].sum()) * opts["resamples"]
+    return keys, indices
+
+
+def _draw(keys: int, indices: int) -> None:
+    """Draw ``keys`` uniforms and ``indices`` bounded integers, in blocks of 2M."""
+    rng = np.random.default_rng(0)
+    for total, draw in ((keys, rng.random), (indices, lambda k: rng.integers(0, 1000, k))):
+        while total > 0:
+            step = min(total, 2_000_000)
+            draw(step)
+            total -= step
+
+
+def stages(frames: Frames, repeat: int) -> None:
+    """Replicates, privacy policy and the briefing's two comparisons (with their floor)."""
+    from bhrscore.analysis.compare import compare
+    from bhrscore.evidence.privacy import Privacy
+    from bhrscore.rubric.engine import prepare, replicate_totals
+    from bhrscore.rubric.uncertainty import resolve_uncertainty
+
+    default = default_rubric()
+    options = resolve_uncertainty(True)
+    assert options is not None
+    prep = prepare(frames, default.policies, AS_OF)
+    t_rep, _ = timed(lambda: replicate_totals(prep, default, AS_OF, options), repeat)
+    t_priv, _ = timed(lambda: Privacy.of(frames), repeat)
+    card = score(frames, default, AS_OF, evidence_hash="-")
+    t_cmp, comps = timed(
+        lambda: [compare(card, by=k, evidence=frames) for k in ("origin_group", "sector")],
+        repeat,
+    )
+    keys, indices = _draw_counts(comps)
+    t_draw, _ = timed(lambda: _draw(keys, indices), repeat)
+    print(
+        f"{'':>10} replicate totals ({options.replicates}): {t_rep:7.3f} s;"
+        f" Privacy.of: {t_priv:7.3f} s"
+    )
+    print(
+        f"{'':>10} compare by origin group + by sector: {t_cmp:7.3f} s; floor (their"
+        f" {keys / 1e6:.0f}M permutation keys and {indices / 1e6:.0f}M bootstrap indices"
+        f" drawn): {t_draw:7.3f} s, ratio {t_cmp / t_draw:5.2f}x"
+    )
+
+
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -221,6 +287,9 @@ def main() -> None:
     parser.add_argument("--skip-hash", action="store_true", help="do not time the evidence hash")
     parser.add_argument(
         "--skip-uncertainty", action="store_true", help="do not time the per-company intervals"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="time replicates, privacy and comparisons too"
     )
     args = parser.parse_args()
     rubric = load_rubric(RUBRIC)
@@ -269,6 +338,8 @@ def main() -> None:
         if not args.skip_hash:
             t_hash, _ = timed(frames.content_hash, 1)
             print(f"{'':>10} evidence hash (Frames.content_hash, in the card): {t_hash:7.3f} s")
+        if args.stages:
+            stages(frames, args.repeat)
     if len(engine_times) >= 2:
         small, large = min(engine_times), max(engine_times)
         scale = engine_times[large] / engine_times[small]

@@ -244,3 +244,24 @@ def test_nfd_names_are_redacted_in_workbook_and_companion(tmp_path: Path, overfl
             assert form not in unicodedata.normalize("NFC", text).casefold()
             assert form not in text.casefold()
     assert any(REDACTED in t for t in texts)
+
+
+def test_column_search_mixes_ascii_and_unicode_entries_alike() -> None:
+    """A column holding ASCII and non-ASCII entries side by side (the pre-filter lower-cases
+    ASCII entries and normalises the others in full) finds a name in each form, wherever
+    it sits among the others, and nothing in entries without one."""
+    forms = [
+        "jose-nunez-ejemplo-2021",  # ASCII slug
+        "José Núñez Ejemplo",  # composed accents
+        unicodedata.normalize("NFD", "JOSÉ NÚÑEZ EJEMPLO"),  # combining marks
+        "ＺＡＲＩＮＡ ＦＩＣＴＩＯＮＯＶＡ",  # full-width
+        "Zari\u200bna Fictionova",  # a format character inside
+        "ZARINA-FICTIONOVA",  # ASCII, upper case
+    ]
+    clean = ["k0-syn-e0000001", "Ejemplo Núñez Company", "Straße 5", "plain text"]
+    values: list[str | None] = []
+    for i, form in enumerate(forms):
+        values += [clean[i % len(clean)], form, None]
+    hits = POLICY._hits(pd.Series(values, dtype="string"))
+    named = [v in forms for v in values]
+    assert hits.tolist() == named

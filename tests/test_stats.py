@@ -9,6 +9,7 @@ from bhrscore.analysis.stats import (
     adjust_pvalues,
     bootstrap_ci,
     bootstrap_diff_ci,
+    bootstrap_distribution,
     permutation_test,
     rng_for,
 )
@@ -102,3 +103,15 @@ def test_holm_and_benjamini_hochberg_by_hand() -> None:
     assert adjust_pvalues([0.2], "none").tolist() == [0.2]
     with pytest.raises(ValueError, match="correction"):
         adjust_pvalues([0.1], "bonferroni")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_bootstrap_resamples_are_uniform_index_draws_of_the_seeded_stream(n: int) -> None:
+    """Each resample is a row of ``rng.integers(0, n, (resamples, n))`` (64-bit indices)
+    from the seeded generator, whatever index type is used inside: the documented
+    intervals stay reproducible from the seed."""
+    values = np.linspace(0.0, 100.0, n) ** 1.5  # distinct values: every index shows
+    rng = np.random.default_rng(42)
+    expected = values[rng.integers(0, n, size=(300, n))].mean(axis=1)
+    got = bootstrap_distribution(values, resamples=300, seed=np.random.default_rng(42))
+    np.testing.assert_array_equal(got, expected)

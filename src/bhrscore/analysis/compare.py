@@ -478,18 +478,19 @@ def compare(
     units["insufficient"] = insufficient
     units["low_coverage"] = low & ~left_out
     units["_out"] = left_out | units["low_coverage"].to_numpy(dtype=bool)
+    # companies as integer codes: pairs find their shared companies on integers
+    units["_company"] = pd.factorize(units["company_id"])[0]
 
     group_rows: list[dict[str, Any]] = []
-    samples: dict[tuple[str, str], pd.Series] = {}
+    # per cell: the scored companies' codes and values (each company once, in unit order)
+    samples: dict[tuple[str, str], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     for cell, frame in units.groupby(keys, sort=True, dropna=False):
         cell_values = cell if isinstance(cell, tuple) else (cell,)
         kept = frame[~frame["_out"]]
         scored = kept[kept["value"].notna()]
         values = scored["value"].to_numpy(dtype=np.float64)
         stratum, group = str(frame["stratum"].iloc[0]), str(frame["group"].iloc[0])
-        samples[(stratum, group)] = pd.Series(
-            values, index=scored["company_id"].astype(str).to_numpy()
-        )
+        samples[(stratum, group)] = (scored["_company"].to_numpy(dtype=np.int64), values)
         n = int(values.size)
         ci = (np.nan, np.nan)
         if n >= min_n_interval:
@@ -529,10 +530,14 @@ def compare(
         names = [str(g) for g in frame["group"]]
         strat_values = dict(zip(within_keys, frame.iloc[0][list(within_keys)], strict=True))
         for group_a, group_b in itertools.combinations(names, 2):
-            full_a, full_b = samples[(stratum, group_a)], samples[(stratum, group_b)]
-            both = full_a.index.intersection(full_b.index)
-            a = full_a.drop(both).to_numpy(dtype=np.float64)
-            b = full_b.drop(both).to_numpy(dtype=np.float64)
+            (codes_a, full_a), (codes_b, full_b) = (
+                samples[(stratum, group_a)],
+                samples[(stratum, group_b)],
+            )
+            shared_a = np.isin(codes_a, codes_b, assume_unique=True)
+            a = full_a[~shared_a]
+            b = full_b[~np.isin(codes_b, codes_a, assume_unique=True)]
+            shared = int(np.count_nonzero(shared_a))
             diff_ci = (np.nan, np.nan)
             if min(a.size, b.size) >= min_n_interval:
                 diff_ci = bootstrap_diff_ci(
@@ -556,7 +561,7 @@ def compare(
                 metric=metric,
                 n_a=a.size,
                 n_b=b.size,
-                shared=len(both),
+                shared=shared,
                 mean_a=float(a.mean()) if a.size else np.nan,
                 mean_b=float(b.mean()) if b.size else np.nan,
                 diff=float(a.mean() - b.mean()) if a.size and b.size else np.nan,
@@ -567,7 +572,7 @@ def compare(
                 small_group=min(a.size, b.size) < min_n,
             )
             pair_rows.append(row)
-            notes.append(_pair_warnings(a.size, b.size, len(both), min_n, min_n_interval, alpha))
+            notes.append(_pair_warnings(a.size, b.size, shared, min_n, min_n_interval, alpha))
     if pair_rows:
         adjusted = adjust_pvalues([r["p_value"] for r in pair_rows], correction)
         tests = int(np.count_nonzero(~np.isnan(adjusted)))

@@ -80,9 +80,12 @@ def bootstrap_distribution(
         return np.empty(0)
     rng = rng_for(seed)
     reduce = _reducer(statistic)
+    # 32-bit indices: numpy draws integers below 2**32 from the same 32-bit stream whatever
+    # the dtype, so the resamples are those of int64 indices, written and gathered faster
+    dtype = np.int32 if x.size < 2**31 else np.int64
     out = []
     for step in _blocks(resamples, x.size):
-        idx = rng.integers(0, x.size, size=(step, x.size))
+        idx = rng.integers(0, x.size, size=(step, x.size), dtype=dtype)
         out.append(reduce(x[idx]))
     return np.concatenate(out)
 

@@ -260,12 +260,25 @@ def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.d
     import pyarrow.compute as pc
 
     arr = pa.array(text.astype("string").array).cast(pa.large_string())
-    norm = pc.utf8_normalize(arr, form="NFKD")
-    norm = pc.replace_substring_regex(norm, pattern="[\\pM\\p{Cf}]", replacement="")
-    norm = pc.replace_substring(pc.utf8_lower(norm), pattern="ß", replacement="ss")
-    found = pc.match_substring_regex(norm, pattern=_prefilter(names))
-    found = pc.or_(found, pc.match_substring(arr, pattern="%"))
-    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    pattern = _prefilter(names)
+    # ASCII entries (ids, slugs, most text) need only lower-casing: NFKD leaves ASCII as it
+    # is and ASCII holds no marks, format characters or ß; the rest is normalised in full
+    ascii_ = _flags(pc.string_is_ascii(arr), True)
+    found = _flags(pc.match_substring_regex(pc.ascii_lower(arr), pattern=pattern), False)
+    if not ascii_.all():
+        rest = np.flatnonzero(~ascii_)
+        norm = pc.utf8_normalize(arr.take(pa.array(rest)), form="NFKD")
+        norm = pc.replace_substring_regex(norm, pattern="[\\pM\\p{Cf}]", replacement="")
+        norm = pc.replace_substring(pc.utf8_lower(norm), pattern="ß", replacement="ss")
+        found[rest] = _flags(pc.match_substring_regex(norm, pattern=pattern), False)
+    found |= _flags(pc.match_substring(arr, pattern="%"), False)
+    return found
+
+
+def _flags(values: Any, missing: bool) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """A pyarrow boolean array as a writable numpy array (nulls as ``missing``)."""
+    out = values.fill_null(missing).to_numpy(zero_copy_only=False)
+    return np.array(out, dtype=bool)
 
 
 def opaque_id(record_id: str) -> str:

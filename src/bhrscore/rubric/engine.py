@@ -100,7 +100,7 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
     order = keep[ids.argsort(kind="stable").to_numpy()]
     sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
     cid = company_col.iloc[order]
-    code = pd.Index(company_ids).get_indexer(cid).astype(np.int64)
+    code = _positions(cid, company_ids)
     if (code < 0).any():
         unknown = sorted(set(cid[code < 0].astype(str)))
         raise ValueError(f"evidence refers to unknown companies: {', '.join(unknown[:5])}")
@@ -127,6 +127,17 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
     )
 
 
+def _positions(values: pd.Series, sorted_ids: np.ndarray) -> npt.NDArray[np.int64]:
+    """Position of each of ``values`` (text) in ``sorted_ids`` (-1 when absent), hashed by
+    pyarrow's ``index_in`` in C++ (what ``Index.get_indexer`` gives, faster on text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.array, type=pa.large_string())
+    found = pc.index_in(arr, value_set=pa.array(sorted_ids.tolist(), type=pa.large_string()))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Per company: evidence count, sorted evidence ids, status mix."""
@@ -138,7 +149,11 @@ class Provenance:
 
 def provenance(prep: Prepared, used: Selection) -> Provenance:
     n = prep.n_companies
-    order = np.lexsort((used.rows, used.company))
+    if len(used.rows) < 2 or bool(np.all(used.rows[1:] >= used.rows[:-1])):
+        # rows already in order (every built-in rule): a stable sort by company alone
+        order = np.argsort(used.company, kind="stable")
+    else:
+        order = np.lexsort((used.rows, used.company))
     company = used.company[order]
     rows = used.rows[order]
     count = np.bincount(company, minlength=n)

@@ -19,6 +19,7 @@ when other companies' records are added.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,8 @@ _POISSON_CDF = np.cumsum([np.exp(-1.0) / float(np.prod(np.arange(1, k + 1))) for
 #: The same as thresholds on a uniform 64-bit integer.
 _POISSON_THRESHOLDS = np.array([int(c * 2.0**64) for c in _POISSON_CDF], dtype=np.uint64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: (record, replicate) cells hashed at once when every record's multiplicity is computed
+_SLICE_CELLS = 262_144
 
 
 def _mix(x: U64) -> U64:
@@ -93,16 +96,36 @@ class Replicates:
         counts: npt.NDArray[np.uint8] = k.reshape(h.shape)
         return counts
 
+    @cached_property
+    def _every(self) -> npt.NDArray[np.uint8]:
+        """:meth:`multiplicity` of every prepared row, computed once per block: the
+        selections of a block overlap (indicators, screenings, penalties, ``when`` cases
+        read the same records), so hashing each record once is cheaper than once per
+        selection. Hashed in slices of rows, so that the 64-bit temporaries stay small."""
+        out = np.empty((len(self.keys), self.count), dtype=np.uint8)
+        step = max(1, _SLICE_CELLS // max(self.count, 1))
+        for first in range(0, len(self.keys), step):
+            rows = np.arange(first, min(first + step, len(self.keys)))
+            out[first : first + step] = self.multiplicity(rows)
+        return out
+
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with
         company code ``r * companies + c`` (rows stay in id order)."""
+        return self.expand_positions(sel, companies)[0]
+
+    def expand_positions(
+        self, sel: Selection, companies: int
+    ) -> tuple[Selection, npt.NDArray[np.integer]]:
+        """:meth:`expand`, and for each stacked row its position in ``sel`` (what callers
+        need to carry per-row data of ``sel`` over to the stacked rows)."""
         if len(sel) == 0:
-            return sel
-        k = self.multiplicity(sel.rows).ravel()  # row-major: row i, then replicate r
-        nonzero = np.flatnonzero(k)
-        if k.size < 2**31:  # int32 divides faster
-            nonzero = nonzero.astype(np.int32)
-        flat = np.repeat(nonzero, k[nonzero])
+            return sel, np.zeros(0, dtype=np.int64)
+        k = self._every[sel.rows].ravel()  # row-major: row i, then replicate r
+        # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
+        cells = np.arange(k.size, dtype=np.int32 if k.size < 2**31 else np.int64)
+        flat = np.repeat(cells, k)
         pos = flat // flat.dtype.type(self.count)
         rep = flat - pos * flat.dtype.type(self.count)
-        return Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
+        stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
+        return stacked, pos

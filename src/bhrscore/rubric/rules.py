@@ -50,6 +50,7 @@ from .screening import (
     screening_rows,
 )
 from .selection import (
+    Measured,
     Prepared,
     Selection,
     as_float,
@@ -92,6 +93,10 @@ class SelectionCache:
 
     selections: dict[int, tuple[Select, Selection]] = field(default_factory=dict)
     screenings: dict[int, tuple[ScreeningNeed, ScreeningRows]] = field(default_factory=dict)
+    #: measured base selections by the identities of (select, measure)
+    measured: dict[tuple[int, int], tuple[Select, Measure, Selection, Measured]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -124,18 +129,41 @@ class RuleContext:
         count = self.replicates.count if self.replicates is not None else 1
         return self.prepared.n_companies * count
 
+    def _base(self, select: Select) -> Selection:
+        """The base (not stacked) selection of ``select``, made once per cache."""
+        hit = self.cache.selections.get(id(select))
+        if hit is not None and hit[0] is select:
+            return hit[1]
+        # the score card and its blocks of replicates share base selections
+        base = select_rows(self.prepared, select, self.as_of, self.window, self.decay)
+        self.cache.selections[id(select)] = (select, base)
+        return base
+
     def select(self, select: Select) -> Selection:
         """Rows meeting ``select`` (window, decay and weights applied), stacked over the
         replicates when there are some."""
-        hit = self.cache.selections.get(id(select))
-        if hit is not None and hit[0] is select:
-            base = hit[1]
-        else:  # the score card and its blocks of replicates share base selections
-            base = select_rows(self.prepared, select, self.as_of, self.window, self.decay)
-            self.cache.selections[id(select)] = (select, base)
+        base = self._base(select)
         if self.replicates is None:
             return base
         return self.replicates.expand(base, self.companies)
+
+    def measured(self, select: Select, measure: Measure) -> tuple[Selection, Measured]:
+        """:meth:`select` then :func:`~.selection.measure_rows`. A measure is a function of
+        the record alone, so the base selection is measured once per cache and the values
+        are carried over to the stacked rows: the same rows and values as measuring the
+        stacked selection (stacking keeps row order), without reading the columns again
+        for every block of replicates."""
+        key = (id(select), id(measure))
+        hit = self.cache.measured.get(key)
+        if hit is not None and hit[0] is select and hit[1] is measure:
+            base, values = hit[2], hit[3]
+        else:
+            base, values = measure_rows(self.prepared, self._base(select), measure)
+            self.cache.measured[key] = (select, measure, base, values)
+        if self.replicates is None:  # copies: what a rule gets is its own to change
+            return base, Measured(values.value.copy(), values.applies.copy())
+        stacked, pos = self.replicates.expand_positions(base, self.companies)
+        return stacked, Measured(values.value[pos], values.applies[pos])
 
     def screened(self, need: ScreeningNeed) -> ScreenedCompanies:
         """Company codes screened for ``need`` (see :mod:`.screening`), with the rows behind
@@ -148,7 +176,9 @@ class RuleContext:
             self.cache.screenings[id(need)] = (need, found)
         if self.replicates is None:
             return screened_in(found, found.sel, self.n)
-        return screened_in(found, self.replicates.expand(found.sel, self.companies), self.n)
+        # the stacking says where each stacked row comes from: no search needed
+        stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
+        return screened_in(found, stacked, self.n, positions)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
@@ -225,8 +255,7 @@ class EvidenceRule(RuleSpec):
     scale: ScaleField
 
     def compute(self, ctx: RuleContext) -> RuleResult:
-        sel = ctx.select(self.select)
-        sel, measured = measure_rows(ctx.prepared, sel, self.measure)
+        sel, measured = ctx.measured(self.select, self.measure)
         rows = ctx.rows(sel, measured.value, measured.applies)
         raw = aggregates()[self.aggregate](rows)
         return RuleResult(raw=raw, score=self.scale.apply(raw), used=sel)

@@ -161,12 +161,17 @@ def screening_rows(
     return ScreeningRows(Selection(rows, prep.company[rows], weight), names)
 
 
-def screened_in(found: ScreeningRows, sel: Selection, n: int) -> ScreenedCompanies:
+def screened_in(
+    found: ScreeningRows, sel: Selection, n: int, positions: np.ndarray | None = None
+) -> ScreenedCompanies:
     """Which of ``n`` company codes are screened, given ``sel``: ``found.sel`` itself, or a
     replicate-stacking of it (rows repeated, company codes ``replicate * companies +
     company``; see :mod:`.replicates`), so that a replicate that drops a company's only
-    screening leaves that company unscreened in it."""
-    names = found.names[np.searchsorted(found.sel.rows, sel.rows)]  # found.sel.rows: sorted
+    screening leaves that company unscreened in it. ``positions``: each row's position in
+    ``found.sel`` when known (the stacking gives them), else looked up."""
+    if positions is None:
+        positions = np.searchsorted(found.sel.rows, sel.rows)  # found.sel.rows: sorted
+    names = found.names[positions]
     mask = np.ones(n, dtype=bool)
     for j in range(names.shape[1]):
         mask &= np.bincount(sel.company[names[:, j]], minlength=n) > 0
