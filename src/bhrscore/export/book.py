@@ -303,8 +303,6 @@ def render(
     """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic and gives
     ``tmpdir``, the directory for XlsxWriter's own temporary files (row data of each sheet;
     default: the directory of ``path``, never ``$TMPDIR``, which may be shared)."""
-    import xlsxwriter
-
     workbook = _workbook_class()(
         str(path),
         {
@@ -879,24 +877,30 @@ def _write_rows_bulk(
     links: list[tuple[int, int, str]] = []
     for code, j, values, fmt, qfmt, risky, simple in plans:
         vals = values[i0:i1]
-        present = [k for k, v in enumerate(vals) if v is not None]
-        if not present:
+        if vals.count(None) == m:
             continue
         per_cell: list[Any] | None = None
         if code == 1:
-            nums = next((k for k in present if type(vals[k]) is not str), None)
-            notes = next((k for k in present if type(vals[k]) is str), None)
+            nums = _first_where(vals, lambda v: v is not None and type(v) is not str)
+            notes = (
+                _first_where(vals, lambda v: type(v) is str)
+                if str in set(map(type, vals))
+                else None
+            )
             uses = [(k, f) for k, f in ((nums, fmt), (notes, qfmt)) if k is not None]
             if notes is not None:
                 per_cell = [qfmt if type(v) is str else fmt for v in vals]
         elif code == 0 and risky is None:
-            uses = [(present[0], fmt)]
+            uses = [(_first(vals), fmt)]
         elif code == 0:
             assert risky is not None
             rk = risky[i0:i1]
-            per_cell = [qfmt if rk[k] else fmt for k in range(m)]
-            uses = [(k, per_cell[k]) for k in present]
+            per_cell = [qfmt if r else fmt for r in rk]
+            # the first cell written with each of the two formats
+            found = [_first_flagged(vals, rk, flag) for flag in (False, True)]
+            uses = [(k, f) for k, f in zip(found, (fmt, qfmt), strict=True) if k is not None]
         else:
+            present = [k for k, v in enumerate(vals) if v is not None]
             rk = risky[i0:i1] if risky is not None else [False] * m
             per_cell = [None] * m
             for k in present:
@@ -913,7 +917,12 @@ def _write_rows_bulk(
         for k, f in uses:  # a format shared by columns: its earliest cell, row-major
             if f is not None and (id(f) not in first_use or (k, j) < first_use[id(f)][:2]):
                 first_use[id(f)] = (k, j, f)
-        easy = simple[i0:i1] if simple is not None else [_is_simple(v) for v in vals]
+        if code == 1:
+            easy: list[bool] = []  # numbers; notes are checked by _text_cell
+        elif simple is not None:
+            easy = simple[i0:i1]
+        else:
+            easy = [_is_simple(v) for v in vals]
         columns.append((code, j, vals, per_cell, fmt, easy))
     if not columns:
         return
@@ -945,7 +954,11 @@ def _write_rows_bulk(
                 ]
             )
             continue
-        attrs = [_xf_attr(fmt)] * m if per_cell is None else [_xf_attr(f) for f in per_cell]
+        if per_cell is None:
+            attrs = [_xf_attr(fmt)] * m
+        else:  # a cell's format is one of a few: fmt, its quoted twin, none
+            shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
+            attrs = [shown[i] for i in map(id, per_cell)]
         rendered.append(
             [
                 ""
@@ -976,9 +989,11 @@ def _write_rows_bulk(
     for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
         info.pop(r, None)
     # 4. Hyperlinks, registered as write_url registers them.
+    from xlsxwriter.url import UrlTypes
+
     hyperlinks = ws.hyperlinks
     for k, j, v in links:
-        hyperlinks[base + k][j] = _WebLink(v)
+        hyperlinks[base + k][j] = _WebLink(v, UrlTypes.URL)
     ws.hlink_count += len(links)
 
 
@@ -996,10 +1011,8 @@ class _WebLink:
 
     _tip = ""
 
-    def __init__(self, url: str) -> None:
-        from xlsxwriter.url import UrlTypes
-
-        self._link_type = UrlTypes.URL
+    def __init__(self, url: str, link_type: Any) -> None:
+        self._link_type = link_type  # UrlTypes.URL
         link, _, anchor = url.partition("#")
         self._text = url
         self._anchor = anchor
@@ -1044,6 +1057,17 @@ def _row_attrs(ws: Any, info: Any) -> str:
     if info.level:
         out += f' outlineLevel="{info.level}"'
     return out
+
+
+def _first_where(values: Sequence[Any], test: Any) -> int | None:
+    """Position of the first of ``values`` that passes ``test``, or ``None``."""
+    return next((k for k, v in enumerate(values) if test(v)), None)
+
+
+def _first_flagged(values: list[Any], flags: list[bool], flag: bool) -> int | None:
+    """Position of the first value present whose flag is ``flag``, or ``None``."""
+    pairs = enumerate(zip(values, flags, strict=True))
+    return next((k for k, (v, f) in pairs if v is not None and bool(f) == flag), None)
 
 
 def _first(values: list[Any]) -> int:

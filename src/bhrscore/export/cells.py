@@ -571,9 +571,13 @@ def _write_hyperlinks(ws: Any) -> None:
         for col_num in sorted(links):
             url = links[col_num]
             # as XlsxWriter: a cell overwritten with a non-string shows the link's text
-            if table and table[row_num] and table[row_num][col_num]:
-                if table[row_num][col_num].__class__.__name__ != "String":
-                    url._is_object_link = True
+            if (
+                table
+                and table[row_num]
+                and table[row_num][col_num]
+                and table[row_num][col_num].__class__.__name__ != "String"
+            ):
+                url._is_object_link = True
             letter = letters.get(col_num)
             if letter is None:
                 letter = letters[col_num] = xl_col_to_name(col_num)
