@@ -91,6 +91,11 @@ class TableColumn:
     #: text columns: wrap long values within the column width (rows grow to fit); default:
     #: text columns at least :data:`WRAP_MIN_WIDTH` wide
     wrap: bool | None = None
+    #: wrapping text columns made by :meth:`from_series`: each value's length (0 when
+    #: missing) and whether it holds a line break, computed vectorised (row heights)
+    text_shape: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def from_series(
@@ -140,7 +145,12 @@ class TableColumn:
                 use = (numbers.isna().to_numpy() & text.notna().to_numpy()).tolist()
                 shown = _object_list(text)
                 values = [t if u else v for v, t, u in zip(values, shown, use, strict=True)]
-        return cls(header, kind, values, width, risky, scale, simple, wrap)
+        column = cls(header, kind, values, width, risky, scale, simple, wrap)
+        if kind == "text" and column.wraps:
+            lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
+            breaks = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+            column.text_shape = (lengths, breaks)
+        return column
 
     @property
     def wraps(self) -> bool:
@@ -627,12 +637,17 @@ def _row_properties(table: Table) -> _RowProps:
         width = col.width if col.width is not None else _guess_width(col)
         per_line = max(1.0, (width - 1) * 1.1)
         values = col.values
-        lengths = np.fromiter(
-            (len(v) if isinstance(v, str) else 0 for v in values), dtype=np.int64, count=n
-        )
+        if col.text_shape is not None and len(col.text_shape[0]) == n:
+            lengths, breaks = col.text_shape
+            broken = np.flatnonzero(breaks).tolist()
+        else:
+            lengths = np.fromiter(
+                (len(v) if isinstance(v, str) else 0 for v in values), dtype=np.int64, count=n
+            )
+            broken = [i for i, v in enumerate(values) if isinstance(v, str) and "\n" in v]
         # one line of text per per_line characters (_lines, for text without line breaks)
         estimate = np.where(lengths > per_line, np.ceil(lengths / per_line), 1).astype(np.int64)
-        for i in [i for i, v in enumerate(values) if isinstance(v, str) and "\n" in v]:
+        for i in broken:
             estimate[i] = _lines(values[i], width)
         np.maximum(lines, estimate, out=lines)
     tall = LINE_POINTS * np.minimum(lines, MAX_ROW_LINES)
@@ -654,10 +669,13 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
     done = shaped[shaped < bulk]
     if done.size:
         ws.outline_row_level = max(ws.outline_row_level, int(levels[done].max()))
-        default = ws.default_row_height
-        sizes = ws.row_sizes
-        for i, px in zip(done.tolist(), pixels[done].tolist(), strict=True):
-            sizes[first + i] = [px or default, False]
+        # (a row left out has the default height for XlsxWriter's object placement, as a row
+        # given the default height)
+        tall = done[pixels[done] > 0]
+        ws.row_sizes.update(
+            (first + i, [px, False])
+            for i, px in zip(tall.tolist(), pixels[tall].tolist(), strict=True)
+        )
         # set_row's dimension check (the bulk writer checks the rows with cells)
         ws._check_dimensions(first + int(done[0]), ws.dim_colmin or 0)
         ws._check_dimensions(first + int(done[-1]), ws.dim_colmin or 0)
@@ -942,12 +960,26 @@ def _write_rows_bulk(
         c = f'<c r="{letter}'
         if code == 1:
             s = _xf_attr(fmt)
-            q = "" if per_cell is None else _xf_attr(next(f for f in per_cell if f is not fmt))
+            if per_cell is None:
+                rendered.append(
+                    [
+                        "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                        for v, r in zip(vals, refs, strict=True)
+                    ]
+                )
+                continue
+            q = _xf_attr(next(f for f in per_cell if f is not fmt))
+            # a note ("unknown", ...) is one of a few texts: its cell after the reference,
+            # made once per text
+            tails: dict[str, str] = {}
+            for v in vals:
+                if type(v) is str and v not in tails:
+                    tails[v] = _text_cell("", q, v)[len('<c r="') :]
             rendered.append(
                 [
                     ""
                     if v is None
-                    else _text_cell(f"{letter}{r}", q, v)
+                    else f"{c}{r}{tails[v]}"
                     if type(v) is str
                     else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
                     for v, r in zip(vals, refs, strict=True)
