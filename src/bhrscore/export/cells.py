@@ -236,21 +236,13 @@ def _candidates(text: pd.Series, name: str) -> np.ndarray[Any, np.dtype[np.intp]
     """Positions of the entries of a pyarrow-backed string Series the pattern ``name`` may
     match, found with numpy on the column's UTF-8 bytes (one pass over the data instead of
     a regex per entry); a superset of the matches. ``None``: no prefilter for ``name``."""
-    import pyarrow as pa
-
     if name not in ("illegal", "not_simple", "formula"):
         return None
-    chunked = pa.chunked_array(text.array._pa_array)  # type: ignore[attr-defined]
-    array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+    layout = _utf8_layout(text)
+    if layout is None:
         return None
-    n = len(array)
-    buffers = array.buffers()
-    width = np.int32 if pa.types.is_string(array.type) else np.int64
-    offsets = np.frombuffer(buffers[1], dtype=width)[array.offset : array.offset + n + 1]
-    offsets = offsets.astype(np.int64)
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
-    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    offsets, data, valid = layout
+    n = len(valid)
     filled = valid & (offsets[1:] > offsets[:-1])  # entries with at least one byte
     if data is None or not filled.any():
         return np.zeros(0, dtype=np.intp)
@@ -272,6 +264,56 @@ def _candidates(text: pd.Series, name: str) -> np.ndarray[Any, np.dtype[np.intp]
         rows = np.searchsorted(offsets, positions + lo, side="right") - 1
         hit[np.unique(rows)] = True
     return np.flatnonzero(hit & valid)
+
+
+_Layout = tuple[
+    np.ndarray[Any, np.dtype[np.int64]],
+    "np.ndarray[Any, np.dtype[np.uint8]] | None",
+    np.ndarray[Any, np.dtype[np.bool_]],
+]
+
+
+def _utf8_layout(text: pd.Series) -> _Layout | None:
+    """The UTF-8 bytes of a pyarrow-backed string Series as numpy views: entry offsets
+    (``n + 1``), the data buffer (``None`` when empty) and validity; ``None`` when the
+    Series is not backed by a pyarrow string array."""
+    import pyarrow as pa
+
+    if not _arrow_backed(text):
+        return None
+    chunked = pa.chunked_array(text.array._pa_array)  # type: ignore[attr-defined]
+    array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    n = len(array)
+    buffers = array.buffers()
+    width = np.int32 if pa.types.is_string(array.type) else np.int64
+    offsets = np.frombuffer(buffers[1], dtype=width)[array.offset : array.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return offsets.astype(np.int64), data, valid
+
+
+def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Boolean array: which entries of a string Series contain any of the ASCII ``chars``
+    (missing values ``False``); exact, from the UTF-8 bytes with numpy for pyarrow-backed
+    strings (an ASCII byte is never part of another character in UTF-8)."""
+    if any(ord(c) > 0x7F for c in chars):
+        raise ValueError("ascii_contains_mask takes ASCII characters only")
+    text = series.astype("string")
+    layout = _utf8_layout(text)
+    if layout is None:
+        pattern = "[" + re.escape(chars) + "]"
+        return text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    offsets, data, valid = layout
+    out = np.zeros(len(valid), dtype=bool)
+    if data is None or not chars:
+        return out
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    positions = np.flatnonzero(_byte_set(*((ord(c), ord(c)) for c in chars))[data[lo:hi]])
+    if positions.size:
+        out[np.searchsorted(offsets, positions + lo, side="right") - 1] = True
+    return out & valid
 
 
 def clean_text_series(series: pd.Series) -> pd.Series:
