@@ -358,7 +358,8 @@ def _workbook_class() -> type:
     from xlsxwriter.relationships import DOCUMENT_SCHEMA, PACKAGE_SCHEMA, Relationships
 
     if not xlsxwriter.__version__.startswith(f"{_XLSXWRITER_MAJOR}."):
-        return xlsxwriter.Workbook
+        plain: type = xlsxwriter.Workbook
+        return plain
 
     class FastRelationships(Relationships):  # type: ignore[misc]
         def _write_relationships(self) -> None:
@@ -407,7 +408,8 @@ def _workbook_class() -> type:
 
     class LevelZipFile(zipfile.ZipFile):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs, compresslevel=ZIP_LEVEL)
+            kwargs["compresslevel"] = ZIP_LEVEL
+            super().__init__(*args, **kwargs)
 
     # Workbook._store_workbook, run with LevelZipFile as its ZipFile (it makes the zip file
     # itself and takes no compression level)

@@ -68,7 +68,7 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
     # EVIDENCE_ROW_CAP records; the evidence may hold millions)
     ev_ids = ev["id"].astype("string")
     first = np.flatnonzero(~ev_ids.duplicated().to_numpy())
-    found = pd.Index(ev_ids.iloc[first]).get_indexer(ids.astype("string"))
+    found = pd.Index(ev_ids.iloc[first]).get_indexer(pd.Index(ids.astype("string")))
     rows = first[found[found >= 0]]
 
     def day(name: str) -> pd.Series:

@@ -183,7 +183,8 @@ def _trail_order(
     if table is not None:
         keys = [("company", "ascending"), ("when", "ascending"), ("id", "ascending")]
         found = pc.sort_indices(table, sort_keys=keys)  # missing values last (the default)
-        return found.to_numpy().astype(np.intp)
+        order: np.ndarray[Any, np.dtype[np.intp]] = found.to_numpy().astype(np.intp)
+        return order
 
     def codes(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
         found, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
