@@ -249,3 +249,21 @@ def test_sheet_writer_round_trip(tmp_path: Path) -> None:
     assert ws.cell(link_row, 1).hyperlink.target == "https://example.org/x"
     assert ws.cell(link_row, 2).hyperlink is None
     assert ws.cell(link_row, 2).value == "javascript:alert(1)"
+
+
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(st.sampled_from(list(',"\n\r;ab é\U0001f600\x00')))),
+        min_size=1,
+        max_size=60,
+    ),
+    start=st.integers(0, 5),
+)
+def test_ascii_contains_mask_finds_what_a_regex_finds(values: list[str | None], start: int) -> None:
+    from bhrscore.export.cells import ascii_contains_mask
+
+    chars = ',"\n\r'
+    for storage in ("pyarrow", "python"):
+        series = pd.Series(values, dtype=pd.StringDtype(storage)).iloc[start:]  # a slice too
+        expected = [isinstance(v, str) and any(c in v for c in chars) for v in series.tolist()]
+        assert ascii_contains_mask(series, chars).tolist() == expected, storage

@@ -193,9 +193,127 @@ def _regex_mask(
     missing values ``False``; RE2 on pyarrow strings, Python's ``re`` otherwise (the same
     character sets, see :func:`_patterns`)."""
     text = series.astype("string")
-    pattern: str | re.Pattern[str] = _RE2[name] if _arrow_backed(text) else _PY[name]
-    found = text.str.match(pattern) if anchored else text.str.contains(pattern, regex=True)
-    return found.fillna(False).to_numpy(dtype=bool)
+    arrow = _arrow_backed(text)
+    pattern: str | re.Pattern[str] = _RE2[name] if arrow else _PY[name]
+
+    def run(text: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        found = text.str.match(pattern) if anchored else text.str.contains(pattern, regex=True)
+        return found.fillna(False).to_numpy(dtype=bool)
+
+    rows = _candidates(text, name) if arrow and len(text) >= _PREFILTER_MIN_ROWS else None
+    if rows is None:
+        return run(text)
+    out = np.zeros(len(text), dtype=bool)  # the regex runs on the entries that may match
+    if rows.size:
+        out[rows] = run(text.iloc[rows])
+    return out
+
+
+#: columns at least this long are scanned byte-wise first (:func:`_candidates`)
+_PREFILTER_MIN_ROWS = 512
+
+
+def _byte_set(*ranges: tuple[int, int]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    table = np.zeros(256, dtype=bool)
+    for lo, hi in ranges:
+        table[lo : hi + 1] = True
+    return table
+
+
+# UTF-8 bytes that can be part of a match, for the patterns with a byte-wise prefilter
+# (non-ASCII characters start with a byte >= 0xC2; U+FFFE and U+FFFF with 0xEF)
+_CONTROLS = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F))
+_ANYWHERE = {
+    "illegal": _byte_set(*_CONTROLS, (0xEF, 0xEF)),
+    "not_simple": _byte_set(*_CONTROLS, (0x09, 0x0D), (0xEF, 0xEF), *((b, b) for b in b"&<>")),
+}
+#: what the first byte (formula: the only one that matters) or the last byte must be in
+_EDGE_SPACE = _byte_set((0x00, 0x20), (0x80, 0xFF))
+_FORMULA_START = _byte_set((0x00, 0x20), (0x7F, 0xFF), *((b, b) for b in b"=+-@"))
+
+
+def _candidates(text: pd.Series, name: str) -> np.ndarray[Any, np.dtype[np.intp]] | None:
+    """Positions of the entries of a pyarrow-backed string Series the pattern ``name`` may
+    match, found with numpy on the column's UTF-8 bytes (one pass over the data instead of
+    a regex per entry); a superset of the matches. ``None``: no prefilter for ``name``."""
+    if name not in ("illegal", "not_simple", "formula"):
+        return None
+    layout = _utf8_layout(text)
+    if layout is None:
+        return None
+    offsets, data, valid = layout
+    n = len(valid)
+    filled = valid & (offsets[1:] > offsets[:-1])  # entries with at least one byte
+    if data is None or not filled.any():
+        return np.zeros(0, dtype=np.intp)
+    starts, ends = offsets[:-1][filled], offsets[1:][filled]
+    where = np.flatnonzero(filled)
+    if name == "formula":
+        return where[_FORMULA_START[data[starts]]]
+    hit = np.zeros(n, dtype=bool)
+    hit[where] = (
+        _EDGE_SPACE[data[starts]] | _EDGE_SPACE[data[ends - 1]] if name == "not_simple" else False
+    )
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    body = data[lo:hi]
+    positions = np.flatnonzero(_ANYWHERE[name][body])
+    if name == "not_simple":  # "_x" (an _xHHHH_ escape)
+        under = np.flatnonzero(body[:-1] == ord("_"))
+        positions = np.union1d(positions, under[body[under + 1] == ord("x")])
+    if positions.size:
+        rows = np.searchsorted(offsets, positions + lo, side="right") - 1
+        hit[np.unique(rows)] = True
+    return np.flatnonzero(hit & valid)
+
+
+_Layout = tuple[
+    np.ndarray[Any, np.dtype[np.int64]],
+    "np.ndarray[Any, np.dtype[np.uint8]] | None",
+    np.ndarray[Any, np.dtype[np.bool_]],
+]
+
+
+def _utf8_layout(text: pd.Series) -> _Layout | None:
+    """The UTF-8 bytes of a pyarrow-backed string Series as numpy views: entry offsets
+    (``n + 1``), the data buffer (``None`` when empty) and validity; ``None`` when the
+    Series is not backed by a pyarrow string array."""
+    import pyarrow as pa
+
+    if not _arrow_backed(text):
+        return None
+    chunked = pa.chunked_array(text.array._pa_array)  # type: ignore[attr-defined]
+    array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    n = len(array)
+    buffers = array.buffers()
+    width = np.int32 if pa.types.is_string(array.type) else np.int64
+    offsets = np.frombuffer(buffers[1], dtype=width)[array.offset : array.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return offsets.astype(np.int64), data, valid
+
+
+def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Boolean array: which entries of a string Series contain any of the ASCII ``chars``
+    (missing values ``False``); exact, from the UTF-8 bytes with numpy for pyarrow-backed
+    strings (an ASCII byte is never part of another character in UTF-8)."""
+    if any(ord(c) > 0x7F for c in chars):
+        raise ValueError("ascii_contains_mask takes ASCII characters only")
+    text = series.astype("string")
+    layout = _utf8_layout(text)
+    if layout is None:
+        pattern = "[" + re.escape(chars) + "]"
+        return text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    offsets, data, valid = layout
+    out = np.zeros(len(valid), dtype=bool)
+    if data is None or not chars:
+        return out
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    positions = np.flatnonzero(_byte_set(*((ord(c), ord(c)) for c in chars))[data[lo:hi]])
+    if positions.size:
+        out[np.searchsorted(offsets, positions + lo, side="right") - 1] = True
+    return out & valid
 
 
 def clean_text_series(series: pd.Series) -> pd.Series:
@@ -542,7 +660,64 @@ def safe_worksheet_class() -> type:
         def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
             self._xml_inline_string(string, _preserve_whitespace(string), attributes or [])
 
+        def _write_hyperlinks(self) -> None:
+            _write_hyperlinks(self)
+
     return SafeWorksheet
+
+
+def _write_hyperlinks(ws: Any) -> None:
+    """XlsxWriter's (3.x) ``Worksheet._write_hyperlinks``: the same ``<hyperlinks>`` element,
+    byte for byte, and the same relationships, assembled as one string (a briefing's Evidence
+    sheet has tens of thousands of links; XlsxWriter's generic attribute writer took about
+    9 us a link)."""
+    from xlsxwriter.url import UrlTypes
+    from xlsxwriter.utility import xl_col_to_name
+
+    hyperlinks = ws.hyperlinks
+    if not hyperlinks:
+        return
+    esc = ws._escape_attributes
+    table = ws.table
+    external = (UrlTypes.URL, UrlTypes.EXTERNAL)
+    letters: dict[int, str] = {}
+    parts = ["<hyperlinks>"]
+    add = parts.append
+    rels = ws.external_hyper_links
+    for row_num in sorted(hyperlinks):
+        links = hyperlinks[row_num]
+        for col_num in sorted(links):
+            url = links[col_num]
+            # as XlsxWriter: a cell overwritten with a non-string shows the link's text
+            if (
+                table
+                and table[row_num]
+                and table[row_num][col_num]
+                and table[row_num][col_num].__class__.__name__ != "String"
+            ):
+                url._is_object_link = True
+            letter = letters.get(col_num)
+            if letter is None:
+                letter = letters[col_num] = xl_col_to_name(col_num)
+            ref = f"{letter}{row_num + 1}"
+            if url._link_type in external:
+                ws.rel_count += 1
+                tag = f'<hyperlink ref="{ref}" r:id="rId{ws.rel_count}"'
+                if url._anchor:
+                    tag += f' location="{esc(url._anchor)}"'
+                if url._is_object_link:
+                    tag += f' display="{esc(url._text)}"'
+                if url._tip:
+                    tag += f' tooltip="{esc(url._tip)}"'
+                add(tag + "/>")
+                rels.append(["/hyperlink", url._target(), "External"])
+            else:
+                tag = f'<hyperlink ref="{ref}" location="{esc(url._link)}"'
+                if url._tip:
+                    tag += f' tooltip="{esc(url._tip)}"'
+                add(f'{tag} display="{esc(url._text)}"/>')
+    add("</hyperlinks>")
+    ws.fh.write("".join(parts))
 
 
 def _format_props(fmt: Any) -> dict[str, Any]:

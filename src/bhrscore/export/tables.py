@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..evidence.flat import LIST_DELIMITER
 from ..io import atomic_path, atomic_paths
-from .cells import csv_safe_series, join_lists
+from .cells import ascii_contains_mask, csv_safe_series, join_lists
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
@@ -71,7 +71,6 @@ def _quote_chars() -> str:
 
 
 _QUOTE_CHARS = _quote_chars()
-_QUOTE_RE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _QUOTE_CHARS) + "]"
 _QUOTE_PY = re.compile("[" + re.escape(_QUOTE_CHARS) + "]")
 
 
@@ -92,8 +91,7 @@ def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
         elif not isinstance(col.dtype, pd.StringDtype):
             return None
         text = col.astype("string")
-        pattern = _QUOTE_RE if getattr(text.dtype, "storage", "") == "pyarrow" else _QUOTE_PY
-        needs = text.str.contains(pattern, regex=True).fillna(False)
+        needs = pd.Series(ascii_contains_mask(text, _QUOTE_CHARS), index=text.index)
         if bool(needs.any()):
             quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
             text = text.where(~needs, quoted)

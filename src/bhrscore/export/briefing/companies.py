@@ -191,23 +191,29 @@ def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Ser
     """Where each row's evidence records are: "Evidence sheet" when all of them are listed
     there, the companion file's name when some are only there, "not in the evidence given"
     when the trail lacks some; missing for rows without evidence."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     assert inputs.trail is not None
-    trail_ids = pd.Index(inputs.trail.frame["id"].astype(object))
-    positions = pd.Series(np.arange(len(trail_ids)), index=trail_ids)
-    positions = positions[~trail_ids.duplicated()]  # an id's first record
-    listed = evidence_ids.explode()
-    listed = listed[listed.notna()].astype(object)
-    # position in the trail, -1: absent
-    found = positions.index.get_indexer(listed.to_numpy())
-    found = np.where(found >= 0, positions.to_numpy()[found], -1)
-    on_sheet = pd.Series((found >= 0) & (found < inputs.evidence_rows), index=listed.index)
-    known = pd.Series(found >= 0, index=listed.index)
-    on_sheet = on_sheet.groupby(level=0).all()
-    known = known.groupby(level=0).all()
+    listed = pd.Series(evidence_ids.to_numpy(dtype=object), dtype=object).explode()
+    listed = listed[listed.notna()]
+    rows = listed.index.to_numpy(dtype=np.intp)  # the row (position) of each listed id
+    # position of each listed id's first record in the trail (Arrow's hash lookup), -1: absent
+    trail_ids = pa.array(inputs.trail.frame["id"].astype("string").array, type=pa.large_string())
+    wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
+    place = pc.index_in(wanted, value_set=trail_ids)
+    found = place.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    n = len(evidence_ids)
+    # a row is on the sheet / known when all of its ids are (counting the ids that are not)
+    off_sheet = np.bincount(
+        rows, weights=~((found >= 0) & (found < inputs.evidence_rows)), minlength=n
+    )
+    unknown = np.bincount(rows, weights=found < 0, minlength=n)
+    has = np.bincount(rows, minlength=n) > 0
     where = pd.Series(pd.NA, index=evidence_ids.index, dtype="string")
-    where[known.index] = inputs.companion_name
-    where[on_sheet.index[on_sheet.to_numpy()]] = "Evidence sheet"
-    where[known.index[~known.to_numpy()]] = "not in the evidence given"
+    where[has] = inputs.companion_name
+    where[has & (off_sheet == 0)] = "Evidence sheet"
+    where[has & (unknown > 0)] = "not in the evidence given"
     return where
 
 

@@ -4,6 +4,7 @@ that holds all of them."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..book import Block, FileLink, Sheet, Table, TableColumn
@@ -63,13 +64,20 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
     if ev is None or "id" not in ev.columns or not {"period.start", "period.end"} <= set(ev):
         return pd.Series([pd.NA] * n, dtype="string")
 
+    # each id's first record, found for the ids shown only (the sheet lists at most
+    # EVIDENCE_ROW_CAP records; the evidence may hold millions)
+    ev_ids = ev["id"].astype("string")
+    first = np.flatnonzero(~ev_ids.duplicated().to_numpy())
+    found = pd.Index(ev_ids.iloc[first]).get_indexer(pd.Index(ids.astype("string")))
+    rows = first[found[found >= 0]]
+
     def day(name: str) -> pd.Series:
-        stamps = pd.to_datetime(ev[name], errors="coerce")
+        stamps = pd.to_datetime(ev[name].iloc[rows], errors="coerce")
         return pd.Series(stamps.dt.strftime("%Y-%m-%d").to_numpy(), dtype="string")
 
     start, end = day("period.start"), day("period.end")
     text = (start + " – " + end).fillna(start).fillna(end)
     text = text.mask((start == end).fillna(False), start)
-    by_id = pd.Series(text.to_numpy(), index=ev["id"].astype("string").to_numpy())
-    by_id = by_id[~by_id.index.duplicated()]
-    return pd.Series(ids.astype("string").map(by_id).to_numpy(), dtype="string")
+    out = pd.Series([pd.NA] * n, dtype="string")
+    out.iloc[np.flatnonzero(found >= 0)] = text.to_numpy()
+    return out

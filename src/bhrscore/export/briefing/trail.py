@@ -165,6 +165,27 @@ def _trail_order(
     """Positions of the records sorted by company id, date and id (stable; missing values
     last), as ``sort_values`` would put them, computed on integer codes."""
 
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:  # one stable multi-key sort in Arrow (C++); strings compare by code point there too
+        table = pa.table(
+            {
+                "company": pa.array(company_id.array, type=pa.large_string()),
+                "when": pa.array(
+                    when.to_numpy(dtype="datetime64[ns]"), mask=when.isna().to_numpy()
+                ),
+                "id": pa.array(record_id.array, type=pa.large_string()),
+            }
+        )
+    except (pa.ArrowException, TypeError, ValueError):
+        table = None
+    if table is not None:
+        keys = [("company", "ascending"), ("when", "ascending"), ("id", "ascending")]
+        found = pc.sort_indices(table, sort_keys=keys)  # missing values last (the default)
+        order: np.ndarray[Any, np.dtype[np.intp]] = found.to_numpy().astype(np.intp)
+        return order
+
     def codes(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
         found, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
         found = found.astype(np.int64)
