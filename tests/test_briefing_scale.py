@@ -42,7 +42,7 @@ def _links(ws: Any) -> dict[str, str]:
 
 
 def test_the_default_cap_and_none(card: ScoreCard, evidence: EvidenceSet) -> None:
-    assert EVIDENCE_ROW_CAP == 50_000
+    assert EVIDENCE_ROW_CAP == 10_000
     inputs = prepare_briefing(card, evidence=evidence).inputs
     assert inputs is not None
     assert inputs.evidence_limit == EVIDENCE_ROW_CAP

@@ -51,12 +51,13 @@ TRAIL_COLUMNS: tuple[tuple[str, str, Any, float | None], ...] = (
     ("Persons", "persons", "text", 18),
 )
 #: Evidence sheet rows by default: more records go, all of them, to the companion file.
-#: Chosen by how long the workbook takes to open (LibreOffice 7.4, ``soffice --headless
-#: --convert-to csv``, 1,000 companies, shared 2-core machine, CPU seconds): no evidence rows
-#: 4.4 s, 10,000 rows 4-6 s, 25,000 7.7 s, 50,000 9-11 s, 100,000 19.5 s, 200,000 37.6 s,
-#: 500,000 92 s, 1,000,000 250 s. At 50,000 rows a briefing opens in about ten seconds;
+#: Chosen by how long the workbook takes to open (LibreOffice, ``soffice --headless
+#: --convert-to csv``, 1,000 companies, quiet 2-core machine, wall seconds, two runs each):
+#: no evidence rows 2.6-3.0 s, 5,000 rows 2.6 s, 10,000 rows 2.5-2.9 s, 20,000 3.6 s,
+#: 50,000 5.7 s. Up to 10,000 rows the sheet costs no measurable opening time; 50,000 rows
+#: double it (an earlier, loaded-machine series agrees: 4.4 s empty, 9-11 s at 50,000).
 #: Excel was not available to measure. See docs/briefing.md.
-EVIDENCE_ROW_CAP = 50_000
+EVIDENCE_ROW_CAP = 10_000
 #: the notes above the Evidence sheet's table (the sheet's layout: title, blank row, these
 #: notes, blank row, header)
 EVIDENCE_NOTES = 2

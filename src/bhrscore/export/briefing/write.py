@@ -90,7 +90,7 @@ def write_briefing(
     redacted wherever they appear in the evidence text shown (the trail's summary, source
     title and group description, persons lists, validation findings) unless
     ``include_personal_data``. ``evidence_row_limit`` caps the rows of the Evidence sheet
-    (default :data:`EVIDENCE_ROW_CAP`, 50,000, chosen by how long the workbook takes to open;
+    (default :data:`EVIDENCE_ROW_CAP`, 10,000, chosen by how long the workbook takes to open;
     ``None``: what a sheet holds); when records are left out, all of them go to a companion
     ``<name>.evidence.csv`` (or ``.parquet``) beside the workbook, with the same ids, and the
     Summary, Companies, Evidence and Method sheets link to it.
