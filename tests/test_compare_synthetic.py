@@ -72,3 +72,27 @@ def test_group_labels_agree_between_compare_and_sensitivity() -> None:
     pairs = set(stability.groups["group_a"]) | set(stability.groups["group_b"])
     assert pairs == labels
     assert all(GROUP_SEPARATOR in label for label in labels)
+
+
+@pytest.mark.parametrize("by", ["origin_group", "sector"])
+def test_pairwise_tests_on_threads_give_the_same_numbers(
+    monkeypatch: pytest.MonkeyPatch, by: str
+) -> None:
+    """Large comparisons run their pair tests on threads; each pair draws from its own
+    seeded generator, so the tables equal the one-by-one run exactly."""
+    import importlib
+
+    import pandas as pd
+
+    module = importlib.import_module("bhrscore.analysis.compare")
+    frames = synthetic_frames(120, 3000, seed=4, origin_effect=0.3)
+    card = score(frames, load_rubric(RUBRIC), DEFAULT_AS_OF)
+    monkeypatch.setattr(module, "PARALLEL_DRAWS", 10**18)  # one by one
+    alone = compare(card, by=by, resamples=200, permutations=300, seed=3)
+    monkeypatch.setattr(module, "PARALLEL_DRAWS", 0)  # every comparison on threads
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 4)  # threads even on one core
+    threaded = compare(card, by=by, resamples=200, permutations=300, seed=3)
+    assert len(alone.pairwise) >= 3
+    assert alone.pairwise["p_value"].notna().sum() >= 3  # tests that drew numbers
+    pd.testing.assert_frame_equal(threaded.pairwise, alone.pairwise, check_exact=True)
+    pd.testing.assert_frame_equal(threaded.groups, alone.groups, check_exact=True)

@@ -31,7 +31,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,7 @@ from .origin import HOST_SOURCES, OriginGroupsLike, company_origin, load_origin_
 from .stats import (
     CORRECTIONS,
     Correction,
+    FloatArray,
     adjust_pvalues,
     bootstrap_ci,
     bootstrap_diff_ci,
@@ -416,6 +418,28 @@ def _agreement_note(
     return None
 
 
+#: pairwise tests run on threads when they draw at least this many random numbers in all
+#: (numpy draws and selects outside the GIL); below it threads cost more than they save
+PARALLEL_DRAWS = 20_000_000
+
+
+def _map_tests(
+    tests: Callable[[Any], tuple[tuple[float, float], float]],
+    pairs: Sequence[tuple[Any, ...]],
+    permutations: int,
+) -> list[tuple[tuple[float, float], float]]:
+    """``tests`` of every pair, in order. Each pair draws from its own generator (seeded by
+    the pair's names), so running them on threads gives the same numbers as one by one."""
+    draws = sum(permutations * (pair[4].size + pair[5].size) for pair in pairs)
+    workers = min(len(pairs), os.cpu_count() or 1)
+    if workers < 2 or draws < PARALLEL_DRAWS:
+        return [tests(pair) for pair in pairs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(tests, pairs))
+
+
 def compare(
     scorecard: ScoreCard,
     by: str | Sequence[str] = "origin_group",
@@ -523,8 +547,7 @@ def compare(
         group_rows.append(row)
     groups = _typed(group_rows, keys, GROUP_COLUMNS)
 
-    pair_rows: list[dict[str, Any]] = []
-    notes: list[list[str]] = []
+    pairs: list[tuple[dict[str, Any], str, str, str, FloatArray, FloatArray, int]] = []
     for stratum_key, frame in groups.groupby("stratum", sort=True):
         stratum = str(stratum_key)
         names = [str(g) for g in frame["group"]]
@@ -538,41 +561,51 @@ def compare(
             a = full_a[~shared_a]
             b = full_b[~np.isin(codes_b, codes_a, assume_unique=True)]
             shared = int(np.count_nonzero(shared_a))
-            diff_ci = (np.nan, np.nan)
-            if min(a.size, b.size) >= min_n_interval:
-                diff_ci = bootstrap_diff_ci(
-                    a,
-                    b,
-                    level=level,
-                    resamples=resamples,
-                    seed=rng_for(seed, "diff", stratum, group_a, group_b),
-                )
-            p = permutation_test(
+            pairs.append((strat_values, stratum, group_a, group_b, a, b, shared))
+
+    def pair_tests(pair: tuple[Any, ...]) -> tuple[tuple[float, float], float]:
+        _, stratum, group_a, group_b, a, b, _ = pair
+        diff_ci = (np.nan, np.nan)
+        if min(a.size, b.size) >= min_n_interval:
+            diff_ci = bootstrap_diff_ci(
                 a,
                 b,
-                permutations=permutations,
-                seed=rng_for(seed, "perm", stratum, group_a, group_b),
+                level=level,
+                resamples=resamples,
+                seed=rng_for(seed, "diff", stratum, group_a, group_b),
             )
-            row = dict(strat_values)
-            row.update(
-                stratum=stratum,
-                group_a=group_a,
-                group_b=group_b,
-                metric=metric,
-                n_a=a.size,
-                n_b=b.size,
-                shared=shared,
-                mean_a=float(a.mean()) if a.size else np.nan,
-                mean_b=float(b.mean()) if b.size else np.nan,
-                diff=float(a.mean() - b.mean()) if a.size and b.size else np.nan,
-                diff_ci_low=diff_ci[0],
-                diff_ci_high=diff_ci[1],
-                p_value=p,
-                correction=correction,
-                small_group=min(a.size, b.size) < min_n,
-            )
-            pair_rows.append(row)
-            notes.append(_pair_warnings(a.size, b.size, shared, min_n, min_n_interval, alpha))
+        p = permutation_test(
+            a,
+            b,
+            permutations=permutations,
+            seed=rng_for(seed, "perm", stratum, group_a, group_b),
+        )
+        return diff_ci, p
+
+    pair_rows: list[dict[str, Any]] = []
+    notes: list[list[str]] = []
+    for pair, (diff_ci, p) in zip(pairs, _map_tests(pair_tests, pairs, permutations), strict=True):
+        strat_values, stratum, group_a, group_b, a, b, shared = pair
+        row = dict(strat_values)
+        row.update(
+            stratum=stratum,
+            group_a=group_a,
+            group_b=group_b,
+            metric=metric,
+            n_a=a.size,
+            n_b=b.size,
+            shared=shared,
+            mean_a=float(a.mean()) if a.size else np.nan,
+            mean_b=float(b.mean()) if b.size else np.nan,
+            diff=float(a.mean() - b.mean()) if a.size and b.size else np.nan,
+            diff_ci_low=diff_ci[0],
+            diff_ci_high=diff_ci[1],
+            p_value=p,
+            correction=correction,
+            small_group=min(a.size, b.size) < min_n,
+        )
+        pair_rows.append(row)
+        notes.append(_pair_warnings(a.size, b.size, shared, min_n, min_n_interval, alpha))
     if pair_rows:
         adjusted = adjust_pvalues([r["p_value"] for r in pair_rows], correction)
         tests = int(np.count_nonzero(~np.isnan(adjusted)))
