@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -130,10 +131,17 @@ def write_briefing(
         trend=trend,
     )
     companion = None if briefing.overflow is None else companion_path(target, overflow_format)
-    # companion first: it is renamed into place before the workbook that names it
-    with atomic_paths([p for p in (companion, target) if p is not None]) as temps:
+    # The companion is renamed into place first, before the workbook that names it. It is
+    # written on a thread while the workbook renders (pyarrow joins and encodes its text
+    # outside the GIL); leaving the pool waits for it, also when rendering fails, so no
+    # temporary file is removed while it is being written.
+    with (
+        atomic_paths([p for p in (companion, target) if p is not None]) as temps,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        side = None
         if briefing.overflow is not None:
-            write_table_file(briefing.overflow, temps[0], overflow_format)
+            side = pool.submit(write_table_file, briefing.overflow, temps[0], overflow_format)
         with scratch_dir(target) as scratch:
             stats = render(
                 briefing.sheets,
@@ -142,6 +150,8 @@ def write_briefing(
                 properties=briefing.properties,
                 tmpdir=scratch,
             )
+        if side is not None:
+            side.result()  # its error, if any, is raised here
     _remove_stale_companions(target, keep=companion)
     return BriefingResult(
         path=target,
