@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from bhrscore.evidence.evidence_set import EvidenceSet
-from bhrscore.evidence.frame import company_dtypes, evidence_dtypes
+from bhrscore.evidence.frame import company_dtypes, evidence_dtypes, frame_hash
 from bhrscore.evidence.load import load_evidence
 from bhrscore.evidence.model import Company
 from bhrscore.evidence.registry import evidence_kinds
@@ -71,6 +72,59 @@ def test_content_hash_ignores_row_order_but_not_content() -> None:
     changed = [*recs[:2], kinds["retaliation"].model_validate(record(id="c", status="verified"))]
     assert h1 == h2
     assert h1 != EvidenceSet(cos, tuple(changed)).content_hash()
+
+
+def _three() -> EvidenceSet:
+    kinds = evidence_kinds()
+    recs = [
+        kinds["retaliation"].model_validate(record(id=i, summary=f"Fictional case {i}"))
+        for i in ("a", "b", "c")
+    ]
+    recs.append(kinds["wage"].model_validate(record("wage", id="d")))
+    return EvidenceSet((Company.model_validate(company()),), tuple(recs))
+
+
+def test_content_hash_ignores_chunking_and_storage_but_not_nulls() -> None:
+    frames = _three().frames()
+    h = frames.content_hash()
+    ev = frames.evidence
+    # the same text in two Arrow chunks, or in Python string storage: the same content
+    summary = pa.chunked_array([pa.array(ev["summary"].tolist()[:2]), ev["summary"].tolist()[2:]])
+    chunked = ev.assign(summary=pd.Series(pd.arrays.ArrowStringArray(summary)))
+    python = ev.assign(summary=ev["summary"].astype("string[python]"))
+    assert frame_hash(frames.companies, chunked) == h
+    assert frame_hash(frames.companies, python) == h
+    # categories listed in another order (and an unused one added): the same values
+    status = ev["status"].cat.reorder_categories(list(reversed(ev["status"].cat.categories)))
+    assert frame_hash(frames.companies, ev.assign(status=status)) == h
+    # a missing value is not an empty text; a missing number is not a zero
+    region = ev["region"].copy()
+    region.iloc[0] = pd.NA if not pd.isna(region.iloc[0]) else ""
+    assert frame_hash(frames.companies, ev.assign(region=region)) != h
+    amount = ev["amount"].copy()
+    amount.iloc[0] = 0.0 if pd.isna(amount.iloc[0]) else pd.NA
+    assert frame_hash(frames.companies, ev.assign(amount=amount)) != h
+
+
+def test_content_hash_memo_sees_changes_made_in_place() -> None:
+    frames = _three().frames()
+    first = frames.content_hash()
+    assert frames.content_hash() == first  # memo reused: the same answer
+    # each change below is made in place in the frame the memo has seen
+    ev = frames.evidence
+    ev.loc[ev.index[0], "summary"] = "Fictional case changed"
+    second = frames.content_hash()
+    assert second != first
+    ev.loc[ev.index[1], "date"] = pd.Timestamp("2001-01-01")
+    third = frames.content_hash()
+    assert third != second
+    ev.loc[ev.index[2], "tags"] = ("changed",)
+    fourth = frames.content_hash()
+    assert fourth != third
+    ev.loc[ev.index[0], "id"] = "z"  # the row order by id changes
+    assert frames.content_hash() != fourth
+    # and a fresh hash of the changed frames agrees with the memo's
+    assert frame_hash(frames.companies, frames.evidence) == frames.content_hash()
 
 
 def test_empty_evidence_set_has_typed_empty_frames() -> None:

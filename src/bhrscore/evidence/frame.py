@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from .flat import Column, columns
@@ -496,28 +498,200 @@ def models_from(frame: pd.DataFrame, items: Mapping[str, pd.DataFrame], table: T
 
 # --- hashing and the Frames pair ----------------------------------------------------------
 
+#: columns are hashed on this many threads (hashlib and Arrow release the GIL on big buffers)
+_HASH_THREADS = 4
+
+
+def _sha(*parts: Any) -> bytes:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.digest()
+
+
+def _text_buffers(arr: pa.Array) -> tuple[np.ndarray, Any]:
+    """The offsets (of this slice) and the data buffer of a ``large_string`` array."""
+    _, offsets_buf, data_buf = arr.buffers()
+    if offsets_buf is None:
+        return np.zeros(0, np.int64), None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    return offsets, data_buf
+
+
+def _text_digest(arr: pa.ChunkedArray | pa.Array) -> bytes:
+    """Text hashed straight from its Arrow buffers: validity, lengths and the UTF-8 bytes
+    (nulls hashed as empty text with their validity bit off), whatever the chunking."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    valid = np.ones(len(arr), dtype=bool)
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    offsets, data_buf = _text_buffers(arr)
+    lengths = np.diff(offsets) if len(offsets) else np.zeros(0, np.int64)
+    if arr.null_count and lengths[~valid].any():  # a null slot over some bytes: drop them
+        offsets, data_buf = _text_buffers(pc.fill_null(arr, ""))
+        lengths = np.diff(offsets)
+    data = (
+        memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])]
+        if len(offsets) and data_buf is not None
+        else b""
+    )
+    return _sha(b"text", np.packbits(valid).tobytes(), lengths.tobytes(), data)
+
+
+def _fixed_digest(values: np.ndarray, missing: np.ndarray | None) -> bytes:
+    """Fixed-width values hashed as their bytes (missing ones zeroed, their mask hashed)."""
+    values = np.ascontiguousarray(values)
+    if missing is None:
+        return _sha(values.dtype.str.encode(), values.view(np.uint8).tobytes())
+    missing = np.asarray(missing, dtype=bool)
+    if missing.any():
+        values = values.copy()
+        values[missing] = 0
+    return _sha(
+        values.dtype.str.encode(), np.packbits(missing).tobytes(), values.view(np.uint8).tobytes()
+    )
+
+
+def _category_digest(col: pd.Series) -> bytes:
+    """Categories hashed as the sorted names of those used, and each row's rank among them
+    (so neither the order of the dtype's categories nor its unused ones matter)."""
+    codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
+    names = np.array([str(c) for c in col.cat.categories], dtype=object)
+    used = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
+    kept = np.flatnonzero(used)
+    order = kept[np.argsort(names[kept], kind="stable")]
+    rank = np.full(len(names) + 1, -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ranks = rank[codes]  # code -1 (missing) picks the last slot: -1
+    return _sha(b"category", "\x1f".join(names[order]).encode(), ranks.astype(np.int32).tobytes())
+
+
+def _object_digest(col: pd.Series) -> bytes:
+    """Tuple (and other object) columns: their distinct values, hashed once each, plus the
+    code of each row (first-appearance order)."""
+    codes, uniques = pd.factorize(col)
+    joined = "\x1e".join("\x1f".join(map(str, v)) for v in uniques)
+    return _sha(
+        b"object", joined.encode("utf-8", "surrogatepass"), codes.astype(np.int64).tobytes()
+    )
+
 
 def _column_digest(col: pd.Series) -> bytes:
-    """Bytes that identify a column's values, hashed in their native dtype (numbers and dates
-    are not turned into text; text hashes alike whatever pandas' string storage). Tuple
-    columns are hashed as their distinct values plus the code of each row."""
-    if col.dtype == "object":
-        # Few distinct tuples: hash each once, plus the codes (first-appearance order).
-        codes, uniques = pd.factorize(col)
-        joined = pd.Series(["\x1f".join(map(str, v)) for v in uniques], dtype="object")
-        hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy()
-        return codes.astype(np.int64).tobytes() + hashed.tobytes()
-    return pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes()
+    """Bytes that identify a column's values, hashed in their native form: Arrow text from
+    its buffers (whatever pandas' string storage), numbers and dates as their bytes (never
+    turned into text), categoricals as codes, tuple columns as distinct values plus codes."""
+    dtype = col.dtype
+    if _is_text(col):
+        return _text_digest(_text_array(col))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _category_digest(col)
+    if isinstance(col.array, _MASKED):
+        missing = np.asarray(col.isna().to_numpy(), dtype=bool)
+        kind: Any = col.array.dtype
+        numbers = col.to_numpy(dtype=kind.numpy_dtype, na_value=0)
+        return _fixed_digest(numbers, missing)
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
+        return _fixed_digest(col.to_numpy(), None)
+    if dtype.kind == "O":
+        return _object_digest(col)
+    return _sha(  # any other extension dtype: pandas' own hash of the values
+        str(dtype).encode(), pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes()
+    )
 
 
-def frame_hash(*frames: pd.DataFrame) -> str:
-    """A content hash of frames that ignores row order (rows are sorted by ``id``)."""
+#: pandas' nullable numbers and booleans (values plus a mask of the missing ones)
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+
+
+def _text_array(col: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """The Arrow text of a string column (no copy when pandas stores it in Arrow)."""
+    if getattr(col.dtype, "storage", None) == "pyarrow" or isinstance(col.dtype, pd.ArrowDtype):
+        return col.array.__arrow_array__()
+    return pa.array(col.array, type=pa.large_string())
+
+
+def _is_text(col: pd.Series) -> bool:
+    dtype = col.dtype
+    return isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
+    )
+
+
+def _row_order(ids: pd.Series) -> np.ndarray | None:
+    """The stable order of the rows by ``id`` (``None``: they are in that order already)."""
+    arr = _text_array(ids) if _is_text(ids) else pa.array(ids.astype(str).to_numpy())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if len(arr) < 2:
+        return None
+    in_order = pc.all(pc.less_equal(arr[:-1], arr[1:]), skip_nulls=False).as_py()
+    if in_order:
+        return None
+    return np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.int64)
+
+
+@dataclass
+class HashMemo:
+    """Column digests remembered between calls, trusted only where the column cannot have
+    changed: an Arrow-backed column is the *same* immutable Arrow array object (pandas
+    replaces the array on any assignment; the memo holds a reference, so its id is never
+    reused), and the row order is that of the same ``id`` array. Other columns (numpy-backed,
+    writable in place) are hashed again on every call."""
+
+    orders: dict[int, tuple[Any, np.ndarray | None]] = field(default_factory=dict)
+    columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = field(default_factory=dict)
+
+
+def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any) -> list[Any]:
+    ids = frame["id"]
+    id_array = _text_array(ids) if _is_text(ids) and memo is not None else None
+    held_order = memo.orders.get(index) if memo is not None else None
+    if held_order is not None and id_array is not None and held_order[0] is id_array:
+        order = held_order[1]
+    else:
+        order = _row_order(ids)
+        if memo is not None and id_array is not None:
+            memo.orders[index] = (id_array, order)
+    out: list[Any] = []
+    for name in frame.columns:
+        col = frame[name]
+        keeper = _text_array(col) if memo is not None and _is_text(col) else None
+        key = (index, str(name))
+        if keeper is not None and memo is not None and key in memo.columns:
+            held, held_ids, digest = memo.columns[key]
+            if held is keeper and held_ids is id_array:
+                out.append(digest)
+                continue
+
+        def work(col: pd.Series = col, keeper: Any = keeper, key: Any = key) -> bytes:
+            digest = _column_digest(col if order is None else col.take(order))
+            if keeper is not None and memo is not None:
+                memo.columns[key] = (keeper, id_array, digest)
+            return digest
+
+        out.append(pool.submit(work))
+    return out
+
+
+def frame_hash(*frames: pd.DataFrame, memo: HashMemo | None = None) -> str:
+    """A content hash of frames that ignores row order (rows are taken in ``id`` order).
+    Columns are hashed from their native storage, on a few threads; ``memo`` remembers the
+    digests of columns that cannot change in place (see :class:`HashMemo`)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     digest = hashlib.sha256()
-    for frame in frames:
-        ordered = frame.sort_values("id", kind="stable").reset_index(drop=True)
-        for name in ordered.columns:
-            digest.update(name.encode())
-            digest.update(_column_digest(ordered[name]))
+    with ThreadPoolExecutor(_HASH_THREADS) as pool:
+        parts = [
+            (frame.columns, _frame_digests(frame, i, memo, pool)) for i, frame in enumerate(frames)
+        ]
+        for names, digests in parts:
+            digest.update(len(names).to_bytes(8, "little"))
+            for name, part in zip(names, digests, strict=True):
+                digest.update(str(name).encode())
+                digest.update(part.result() if isinstance(part, Future) else part)
     return digest.hexdigest()
 
 
@@ -536,8 +710,12 @@ class Frames:
     values_checked: bool = field(default=False, compare=False, repr=False)
     sector_vocabulary: SectorVocabulary | None = field(default=None, compare=False, repr=False)
 
+    _hash_memo: HashMemo = field(default_factory=lambda: HashMemo(), compare=False, repr=False)
+
     def content_hash(self) -> str:
-        return frame_hash(self.companies, self.evidence)
+        """Order-independent hash of both frames (column digests that cannot have changed
+        since the last call are reused: see :class:`HashMemo`)."""
+        return frame_hash(self.companies, self.evidence, memo=self._hash_memo)
 
     def mark_checked(self) -> None:
         """Record that the values were checked (by the loader or by ``check_frames``)."""
