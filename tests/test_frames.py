@@ -94,9 +94,21 @@ def test_content_hash_ignores_chunking_and_storage_but_not_nulls() -> None:
     python = ev.assign(summary=ev["summary"].astype("string[python]"))
     assert frame_hash(frames.companies, chunked) == h
     assert frame_hash(frames.companies, python) == h
-    # categories listed in another order (and an unused one added): the same values
-    status = ev["status"].cat.reorder_categories(list(reversed(ev["status"].cat.categories)))
-    assert frame_hash(frames.companies, ev.assign(status=status)) == h
+    # equal tuples that are distinct objects (not shared between rows): the same content
+    one = ("fictional", "tag")
+    shared = pd.Series([one] * len(ev), dtype=object, index=ev.index)
+    distinct = pd.Series(
+        [("fictional", t) for t in ["tag"] * len(ev)], dtype=object, index=ev.index
+    )
+    assert distinct.iloc[0] is not distinct.iloc[1]
+    assert frame_hash(frames.companies, ev.assign(tags=shared)) == frame_hash(
+        frames.companies, ev.assign(tags=distinct)
+    )
+    assert frame_hash(frames.companies, ev.assign(tags=shared)) != h
+    # one category value changed is another content
+    status = ev["status"].copy()
+    status.iloc[0] = "verified" if status.iloc[0] != "verified" else "alleged"
+    assert frame_hash(frames.companies, ev.assign(status=status)) != h
     # a missing value is not an empty text; a missing number is not a zero
     region = ev["region"].copy()
     region.iloc[0] = pd.NA if not pd.isna(region.iloc[0]) else ""

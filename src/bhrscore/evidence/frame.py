@@ -15,6 +15,7 @@ Lists of objects (``sources``) are kept beside the frames as long tables (one ro
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -545,34 +546,39 @@ def _fixed_digest(values: np.ndarray, missing: np.ndarray | None) -> bytes:
     """Fixed-width values hashed as their bytes (missing ones zeroed, their mask hashed)."""
     values = np.ascontiguousarray(values)
     if missing is None:
-        return _sha(values.dtype.str.encode(), values.view(np.uint8).tobytes())
+        return _sha(values.dtype.str.encode(), values.view(np.uint8))
     missing = np.asarray(missing, dtype=bool)
     if missing.any():
-        values = values.copy()
-        values[missing] = 0
-    return _sha(
-        values.dtype.str.encode(), np.packbits(missing).tobytes(), values.view(np.uint8).tobytes()
-    )
+        values = np.where(missing, np.zeros(1, values.dtype), values)
+    return _sha(values.dtype.str.encode(), np.packbits(missing), values.view(np.uint8))
 
 
 def _category_digest(col: pd.Series) -> bytes:
-    """Categories hashed as the sorted names of those used, and each row's rank among them
-    (so neither the order of the dtype's categories nor its unused ones matter)."""
-    codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
-    names = np.array([str(c) for c in col.cat.categories], dtype=object)
-    used = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
-    kept = np.flatnonzero(used)
-    order = kept[np.argsort(names[kept], kind="stable")]
-    rank = np.full(len(names) + 1, -1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ranks = rank[codes]  # code -1 (missing) picks the last slot: -1
-    return _sha(b"category", "\x1f".join(names[order]).encode(), ranks.astype(np.int32).tobytes())
+    """Categories hashed as the names of the dtype's categories (in its order) and the code
+    of each row: the dtype is part of the content (the frame schema fixes it)."""
+    codes = np.asarray(col.array.codes)
+    names = "\x1f".join(str(c) for c in col.cat.categories)
+    return _sha(b"category", names.encode("utf-8", "surrogatepass"), codes.tobytes())
 
 
 def _object_digest(col: pd.Series) -> bytes:
     """Tuple (and other object) columns: their distinct values, hashed once each, plus the
-    code of each row (first-appearance order)."""
-    codes, uniques = pd.factorize(col)
+    code of each row (first-appearance order, as ``pd.factorize`` gives them). The rows are
+    grouped by the *address* of their object first (few distinct tuples are shared by many
+    rows), then the distinct objects by content: the same codes, without hashing every
+    row's tuple."""
+    values = np.ascontiguousarray(col.to_numpy(dtype=object))
+    n = len(values)
+    if n and ctypes.sizeof(ctypes.c_size_t) == values.itemsize:
+        # the array's slots are the objects' addresses (read while ``values`` holds them)
+        slots = (ctypes.c_size_t * n).from_address(values.ctypes.data)
+        by_object, _ = pd.factorize(np.ctypeslib.as_array(slots))
+        one_row = np.empty(int(by_object.max()) + 1, dtype=np.int64)
+        one_row[by_object] = np.arange(n)  # a row of each distinct object (any one will do)
+        by_content, uniques = pd.factorize(pd.Series(values[one_row], dtype=object))
+        codes = by_content[by_object]
+    else:
+        codes, uniques = pd.factorize(col)
     joined = "\x1e".join("\x1f".join(map(str, v)) for v in uniques)
     return _sha(
         b"object", joined.encode("utf-8", "surrogatepass"), codes.astype(np.int64).tobytes()
@@ -588,11 +594,9 @@ def _column_digest(col: pd.Series) -> bytes:
         return _text_digest(_text_array(col))
     if isinstance(dtype, pd.CategoricalDtype):
         return _category_digest(col)
-    if isinstance(col.array, _MASKED):
-        missing = np.asarray(col.isna().to_numpy(), dtype=bool)
-        kind: Any = col.array.dtype
-        numbers = col.to_numpy(dtype=kind.numpy_dtype, na_value=0)
-        return _fixed_digest(numbers, missing)
+    if isinstance(col.array, _MASKED):  # values and mask as pandas holds them (no copy)
+        masked: Any = col.array
+        return _fixed_digest(masked._data, masked._mask)
     if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
         return _fixed_digest(col.to_numpy(), None)
     if dtype.kind == "O":
