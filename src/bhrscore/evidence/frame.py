@@ -520,26 +520,27 @@ def _text_buffers(arr: pa.Array) -> tuple[np.ndarray, Any]:
 
 
 def _text_digest(arr: pa.ChunkedArray | pa.Array) -> bytes:
-    """Text hashed straight from its Arrow buffers: validity, lengths and the UTF-8 bytes
-    (nulls hashed as empty text with their validity bit off), whatever the chunking."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    valid = np.ones(len(arr), dtype=bool)
-    if arr.null_count:
-        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    offsets, data_buf = _text_buffers(arr)
-    lengths = np.diff(offsets) if len(offsets) else np.zeros(0, np.int64)
-    if arr.null_count and lengths[~valid].any():  # a null slot over some bytes: drop them
-        offsets, data_buf = _text_buffers(pc.fill_null(arr, ""))
-        lengths = np.diff(offsets)
-    data = (
-        memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])]
-        if len(offsets) and data_buf is not None
-        else b""
-    )
-    return _sha(b"text", np.packbits(valid).tobytes(), lengths.tobytes(), data)
+    """Text hashed straight from its Arrow buffers, chunk by chunk (never copied into one):
+    three streams, alike whatever the chunking: each row's validity byte, each row's length
+    and the UTF-8 bytes (a null is hashed as empty text with its validity off)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    valid_sha, length_sha, data_sha = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    for chunk in chunks:
+        if chunk.type != pa.large_string():
+            chunk = chunk.cast(pa.large_string())
+        valid = np.ones(len(chunk), dtype=bool)
+        if chunk.null_count:
+            valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        offsets, data_buf = _text_buffers(chunk)
+        lengths = np.diff(offsets) if len(offsets) else np.zeros(0, np.int64)
+        if chunk.null_count and lengths[~valid].any():  # a null slot over some bytes
+            offsets, data_buf = _text_buffers(pc.fill_null(chunk, ""))
+            lengths = np.diff(offsets)
+        valid_sha.update(valid.data)
+        length_sha.update(np.ascontiguousarray(lengths).data)
+        if len(offsets) and data_buf is not None:
+            data_sha.update(memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])])
+    return _sha(b"text", valid_sha.digest(), length_sha.digest(), data_sha.digest())
 
 
 def _fixed_digest(values: np.ndarray, missing: np.ndarray | None) -> bytes:
@@ -627,8 +628,6 @@ def _is_text(col: pd.Series) -> bool:
 def _row_order(ids: pd.Series) -> np.ndarray | None:
     """The stable order of the rows by ``id`` (``None``: they are in that order already)."""
     arr = _text_array(ids) if _is_text(ids) else pa.array(ids.astype(str).to_numpy())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     if len(arr) < 2:
         return None
     in_order = pc.all(pc.less_equal(arr[:-1], arr[1:]), skip_nulls=False).as_py()
