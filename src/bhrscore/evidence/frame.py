@@ -286,8 +286,13 @@ def parts_from_models(models: Sequence[BaseModel], table: Table) -> Parts:
     return Parts(base, items)
 
 
-def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Parts:
-    """Join parts, putting rows in the order of their sequence numbers."""
+def concat_parts(
+    pieces: Sequence[tuple[Parts, np.ndarray]], table: Table, consume: bool = False
+) -> Parts:
+    """Join parts, putting rows in the order of their sequence numbers. Rows already in that
+    order (the loader's usual case) are not reordered (no copy). ``consume``: the pieces'
+    columns are dropped as they are joined, so that the pieces and the joined parts are
+    never all in memory at once (the pieces are unusable afterwards)."""
     dtypes = base_dtypes(table)
     paths = item_paths(table)
     pieces = [(p, np.asarray(s, dtype=np.int64)) for p, s in pieces if len(p)]
@@ -297,12 +302,20 @@ def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Pa
     if len(pieces) == 1 and np.all(np.diff(pieces[0][1]) > 0):
         return pieces[0][0]
     seq = np.concatenate([s for _, s in pieces])
-    order = np.argsort(seq, kind="stable")
-    base = pd.concat([p.base for p, _ in pieces], ignore_index=True)
-    base = base.iloc[order].reset_index(drop=True)
-    for name, dtype in dtypes.items():
-        if str(base[name].dtype) != str(dtype):
-            base[name] = base[name].astype(dtype)
+    in_order = bool(np.all(np.diff(seq) > 0))
+    order = np.arange(len(seq)) if in_order else np.argsort(seq, kind="stable")
+    columns: dict[str, pd.Series] = {}
+    for name in list(pieces[0][0].base.columns):
+        column = pd.concat([p.base[name] for p, _ in pieces], ignore_index=True)
+        if consume:
+            for p, _ in pieces:
+                del p.base[name]
+        if not in_order:
+            column = column.iloc[order].reset_index(drop=True)
+        if str(column.dtype) != str(dtypes.get(name, column.dtype)):
+            column = column.astype(dtypes[name])
+        columns[name] = column
+    base = pd.DataFrame(columns, copy=False)
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     items = {}
@@ -310,12 +323,16 @@ def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Pa
         offset = 0
         frames = []
         for part, _ in pieces:
-            item = part.items[path].copy()
-            item["owner"] = position[item["owner"].to_numpy(dtype=np.int64) + offset]
-            frames.append(item)
+            item = part.items[path]
+            owner = position[item["owner"].to_numpy(dtype=np.int64) + offset]
+            frames.append(item.assign(owner=owner))
             offset += len(part)
+            if consume:
+                part.items[path] = item.iloc[:0]
         joined = pd.concat(frames, ignore_index=True)
-        joined = joined.sort_values("owner", kind="stable").reset_index(drop=True)
+        del frames
+        if not joined["owner"].is_monotonic_increasing:
+            joined = joined.sort_values("owner", kind="stable").reset_index(drop=True)
         items[path] = joined.astype(item_dtypes(table, path))
     return Parts(base, items)
 

@@ -380,7 +380,8 @@ class _Accepting:
             index_of.append(np.array(self.slow_index, np.int64))
         seq_all = np.concatenate([s for _, s in pieces]) if pieces else np.zeros(0, np.int64)
         order = np.argsort(seq_all, kind="stable")
-        parts = concat_parts(pieces, self.table)
+        parts = concat_parts(pieces, self.table, consume=True)
+        pieces.clear()  # the pieces' columns were dropped as they were joined
         b_all = np.concatenate(batch_of) if batch_of else np.zeros(0, np.int64)
         i_all = np.concatenate(index_of) if index_of else np.zeros(0, np.int64)
         return _Table(parts, seq_all[order], _Locator(batches, b_all[order], i_all[order]))
