@@ -386,6 +386,14 @@ def _as_dtype(values: pd.Series, dtype: Any, n: int) -> pd.Series:
         dated: pd.Series = pd.Series(pd.to_datetime(values)).astype(dtype)  # type: ignore[call-overload]
         return dated
     if isinstance(dtype, str) and dtype in ("Float64", "Int64"):
+        # numbers already: no round trip through Python objects (NaN and NA both missing)
+        if dtype == "Float64" and values.dtype.kind in "iuf":
+            floats = values.to_numpy(dtype="float64", na_value=np.nan)
+            return pd.Series(floats, index=values.index).astype("Float64")
+        if dtype == "Int64" and str(values.dtype) == "Int64":
+            return values
+        if dtype == "Int64" and isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+            return values.astype("Int64")
         numeric = pd.to_numeric(values.astype("object").where(values.notna(), None))
         typed: pd.Series = pd.Series(numeric, dtype="float64" if dtype == "Float64" else None)
         return typed.astype(dtype)  # type: ignore[call-overload,no-any-return]
