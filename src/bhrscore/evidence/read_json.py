@@ -498,6 +498,9 @@ def _python_lines(
             conforming.append((i, value))
 
 
+#: pyarrow parses a chunk in blocks of this many bytes, on several threads
+ARROW_BLOCK_BYTES = 1 << 24
+
 #: JSON Lines are read in chunks of about this many bytes (whole lines), so that only one
 #: chunk's raw data and columns are in memory besides the frames being built
 CHUNK_BYTES = 64 * 1024**2
@@ -660,7 +663,7 @@ def _jsonl_chunk(
         try:
             arrow_table = pj.read_json(
                 pa.BufferReader(pa.py_buffer(data)),
-                read_options=pj.ReadOptions(block_size=1 << 24),
+                read_options=pj.ReadOptions(block_size=ARROW_BLOCK_BYTES),
                 parse_options=pj.ParseOptions(
                     explicit_schema=arrow_schema(tbl), unexpected_field_behavior="infer"
                 ),
