@@ -304,12 +304,17 @@ def concat_parts(
     seq = np.concatenate([s for _, s in pieces])
     in_order = bool(np.all(np.diff(seq) > 0))
     order = np.arange(len(seq)) if in_order else np.argsort(seq, kind="stable")
+    names = list(pieces[0][0].base.columns)
+    sizes = [len(p) for p, _ in pieces]  # before ``consume`` empties the pieces
+    columns_of = [dict(p.base.items()) for p, _ in pieces]
+    if consume:  # only the columns above hold the data now: each is freed once joined
+        for p, _ in pieces:
+            p.base = p.base.iloc[:0]
     columns: dict[str, pd.Series] = {}
-    for name in list(pieces[0][0].base.columns):
-        column = pd.concat([p.base[name] for p, _ in pieces], ignore_index=True)
-        if consume:
-            for p, _ in pieces:
-                del p.base[name]
+    for name in names:
+        column = pd.concat(
+            [c.pop(name) if consume else c[name] for c in columns_of], ignore_index=True
+        )
         if not in_order:
             column = column.iloc[order].reset_index(drop=True)
         if str(column.dtype) != str(dtypes.get(name, column.dtype)):
@@ -322,11 +327,11 @@ def concat_parts(
     for path in paths:
         offset = 0
         frames = []
-        for part, _ in pieces:
+        for (part, _), size in zip(pieces, sizes, strict=True):
             item = part.items[path]
             owner = position[item["owner"].to_numpy(dtype=np.int64) + offset]
             frames.append(item.assign(owner=owner))
-            offset += len(part)
+            offset += size
             if consume:
                 part.items[path] = item.iloc[:0]
         joined = pd.concat(frames, ignore_index=True)
