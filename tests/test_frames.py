@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -137,6 +138,11 @@ def test_content_hash_memo_sees_changes_made_in_place() -> None:
     assert frames.content_hash() != fourth
     # and a fresh hash of the changed frames agrees with the memo's
     assert frame_hash(frames.companies, frames.evidence) == frames.content_hash()
+    # frames replaced from these start with a memo of their own
+    fewer = dataclasses.replace(frames, evidence=frames.evidence.iloc[:2])
+    assert fewer._hash_memo is not frames._hash_memo
+    assert fewer.content_hash() == frame_hash(frames.companies, frames.evidence.iloc[:2])
+    assert fewer.content_hash() != frames.content_hash()
 
 
 def test_empty_evidence_set_has_typed_empty_frames() -> None:

@@ -743,7 +743,9 @@ class Frames:
     values_checked: bool = field(default=False, compare=False, repr=False)
     sector_vocabulary: SectorVocabulary | None = field(default=None, compare=False, repr=False)
 
-    _hash_memo: HashMemo = field(default_factory=lambda: HashMemo(), compare=False, repr=False)
+    _hash_memo: HashMemo = field(
+        default_factory=lambda: HashMemo(), init=False, compare=False, repr=False
+    )
 
     def content_hash(self) -> str:
         """Order-independent hash of both frames (column digests that cannot have changed
