@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from bhrscore.evidence.evidence_set import EvidenceSet
 from bhrscore.evidence.frame import company_dtypes, evidence_dtypes, frame_hash
@@ -150,3 +151,12 @@ def test_empty_evidence_set_has_typed_empty_frames() -> None:
     assert len(frames.evidence) == 0
     assert frames.evidence["effective_date"].dtype == "datetime64[ns]"
     assert dt.date(2020, 1, 1)  # frames need no clock
+
+
+def test_content_hash_is_the_same_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bhrscore.evidence import frame
+
+    frames = _three().frames()
+    inline = frame_hash(frames.companies, frames.evidence)
+    monkeypatch.setattr(frame, "_HASH_THREADED_ROWS", 0)  # large-frame path: worker threads
+    assert frame_hash(frames.companies, frames.evidence) == inline

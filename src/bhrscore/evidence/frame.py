@@ -531,6 +531,22 @@ def models_from(frame: pd.DataFrame, items: Mapping[str, pd.DataFrame], table: T
 
 #: columns are hashed on this many threads (hashlib and Arrow release the GIL on big buffers)
 _HASH_THREADS = 4
+#: frames with fewer rows than this are hashed on the calling thread: it is quick anyway, and
+#: each worker thread's malloc arena would add resident memory for every later stage
+_HASH_THREADED_ROWS = 500_000
+
+
+class _Inline:
+    """An executor that runs each task at once on the calling thread."""
+
+    def submit(self, work: Any) -> bytes:
+        return work()  # type: ignore[no-any-return]
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _sha(*parts: Any) -> bytes:
@@ -711,12 +727,15 @@ def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool:
 
 def frame_hash(*frames: pd.DataFrame, memo: HashMemo | None = None) -> str:
     """A content hash of frames that ignores row order (rows are taken in ``id`` order).
-    Columns are hashed from their native storage, on a few threads; ``memo`` remembers the
-    digests of columns that cannot change in place (see :class:`HashMemo`)."""
+    Columns are hashed from their native storage (on a few threads for large frames);
+    ``memo`` remembers the digests of columns that cannot change in place (see
+    :class:`HashMemo`)."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     digest = hashlib.sha256()
-    with ThreadPoolExecutor(_HASH_THREADS) as pool:
+    rows = sum(len(frame) for frame in frames)
+    threaded = rows >= _HASH_THREADED_ROWS
+    with ThreadPoolExecutor(_HASH_THREADS) if threaded else _Inline() as pool:
         parts = [
             (frame.columns, _frame_digests(frame, i, memo, pool)) for i, frame in enumerate(frames)
         ]
