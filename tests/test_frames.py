@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pytest
 
 from bhrscore.evidence.evidence_set import EvidenceSet
-from bhrscore.evidence.frame import company_dtypes, evidence_dtypes
+from bhrscore.evidence.frame import company_dtypes, evidence_dtypes, frame_hash
 from bhrscore.evidence.load import load_evidence
 from bhrscore.evidence.model import Company
 from bhrscore.evidence.registry import evidence_kinds
@@ -73,8 +76,87 @@ def test_content_hash_ignores_row_order_but_not_content() -> None:
     assert h1 != EvidenceSet(cos, tuple(changed)).content_hash()
 
 
+def _three() -> EvidenceSet:
+    kinds = evidence_kinds()
+    recs = [
+        kinds["retaliation"].model_validate(record(id=i, summary=f"Fictional case {i}"))
+        for i in ("a", "b", "c")
+    ]
+    recs.append(kinds["wage"].model_validate(record("wage", id="d")))
+    return EvidenceSet((Company.model_validate(company()),), tuple(recs))
+
+
+def test_content_hash_ignores_chunking_and_storage_but_not_nulls() -> None:
+    frames = _three().frames()
+    h = frames.content_hash()
+    ev = frames.evidence
+    # the same text in two Arrow chunks, or in Python string storage: the same content
+    summary = pa.chunked_array([pa.array(ev["summary"].tolist()[:2]), ev["summary"].tolist()[2:]])
+    chunked = ev.assign(summary=pd.Series(pd.arrays.ArrowStringArray(summary)))
+    python = ev.assign(summary=ev["summary"].astype("string[python]"))
+    assert frame_hash(frames.companies, chunked) == h
+    assert frame_hash(frames.companies, python) == h
+    # equal tuples that are distinct objects (not shared between rows): the same content
+    one = ("fictional", "tag")
+    shared = pd.Series([one] * len(ev), dtype=object, index=ev.index)
+    distinct = pd.Series(
+        [("fictional", t) for t in ["tag"] * len(ev)], dtype=object, index=ev.index
+    )
+    assert distinct.iloc[0] is not distinct.iloc[1]
+    assert frame_hash(frames.companies, ev.assign(tags=shared)) == frame_hash(
+        frames.companies, ev.assign(tags=distinct)
+    )
+    assert frame_hash(frames.companies, ev.assign(tags=shared)) != h
+    # one category value changed is another content
+    status = ev["status"].copy()
+    status.iloc[0] = "verified" if status.iloc[0] != "verified" else "alleged"
+    assert frame_hash(frames.companies, ev.assign(status=status)) != h
+    # a missing value is not an empty text; a missing number is not a zero
+    region = ev["region"].copy()
+    region.iloc[0] = pd.NA if not pd.isna(region.iloc[0]) else ""
+    assert frame_hash(frames.companies, ev.assign(region=region)) != h
+    amount = ev["amount"].copy()
+    amount.iloc[0] = 0.0 if pd.isna(amount.iloc[0]) else pd.NA
+    assert frame_hash(frames.companies, ev.assign(amount=amount)) != h
+
+
+def test_content_hash_memo_sees_changes_made_in_place() -> None:
+    frames = _three().frames()
+    first = frames.content_hash()
+    assert frames.content_hash() == first  # memo reused: the same answer
+    # each change below is made in place in the frame the memo has seen
+    ev = frames.evidence
+    ev.loc[ev.index[0], "summary"] = "Fictional case changed"
+    second = frames.content_hash()
+    assert second != first
+    ev.loc[ev.index[1], "date"] = pd.Timestamp("2001-01-01")
+    third = frames.content_hash()
+    assert third != second
+    ev.loc[ev.index[2], "tags"] = ("changed",)
+    fourth = frames.content_hash()
+    assert fourth != third
+    ev.loc[ev.index[0], "id"] = "z"  # the row order by id changes
+    assert frames.content_hash() != fourth
+    # and a fresh hash of the changed frames agrees with the memo's
+    assert frame_hash(frames.companies, frames.evidence) == frames.content_hash()
+    # frames replaced from these start with a memo of their own
+    fewer = dataclasses.replace(frames, evidence=frames.evidence.iloc[:2])
+    assert fewer._hash_memo is not frames._hash_memo
+    assert fewer.content_hash() == frame_hash(frames.companies, frames.evidence.iloc[:2])
+    assert fewer.content_hash() != frames.content_hash()
+
+
 def test_empty_evidence_set_has_typed_empty_frames() -> None:
     frames = EvidenceSet((), ()).frames()
     assert len(frames.evidence) == 0
     assert frames.evidence["effective_date"].dtype == "datetime64[ns]"
     assert dt.date(2020, 1, 1)  # frames need no clock
+
+
+def test_content_hash_is_the_same_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bhrscore.evidence import frame
+
+    frames = _three().frames()
+    inline = frame_hash(frames.companies, frames.evidence)
+    monkeypatch.setattr(frame, "_HASH_THREADED_ROWS", 0)  # large-frame path: worker threads
+    assert frame_hash(frames.companies, frames.evidence) == inline

@@ -241,11 +241,13 @@ def test_long_json_strings_and_csv_cells_are_located(tmp_path: Path) -> None:
     assert codes(ev) == [(3, "too-long", "region")]
 
 
+@pytest.mark.parametrize("chunk", [1, 300, 2000, "line"])
 def test_json_lines_read_in_chunks_give_the_same_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | str
 ) -> None:
     """Large files are read chunk by chunk; line numbers, problems and records do not depend
-    on where the chunks end (here every few hundred bytes, mid-line)."""
+    on where the chunks end (every byte, every few hundred bytes mid-line, several lines, or
+    exactly at the end of the first line)."""
     from bhrscore.evidence import read_json
 
     lines = [json.dumps(record(id=f"r{i}")) for i in range(12)]
@@ -256,7 +258,8 @@ def test_json_lines_read_in_chunks_give_the_same_result(
     write_jsonl(tmp_path / "companies.jsonl", [company()])
     (tmp_path / "evidence.jsonl").write_text(body, encoding="utf-8")
     whole = lenient(tmp_path)
-    monkeypatch.setattr(read_json, "CHUNK_BYTES", 300)
+    size = len((lines[0] + "\r\n").encode()) if chunk == "line" else chunk  # after the BOM
+    monkeypatch.setattr(read_json, "CHUNK_BYTES", size)
     chunked = lenient(tmp_path)
     assert chunked.report.problems == whole.report.problems
     assert [(p.row, p.code) for p in chunked.report.problems] == [

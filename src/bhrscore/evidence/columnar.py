@@ -98,7 +98,9 @@ def _np(mask: Any) -> BoolArray:
     """A pyarrow boolean array (nulls = False) -> numpy."""
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _is_text(raw: pa.Array) -> bool:

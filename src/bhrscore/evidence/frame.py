@@ -15,6 +15,7 @@ Lists of objects (``sources``) are kept beside the frames as long tables (one ro
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from .flat import Column, columns
@@ -283,8 +286,13 @@ def parts_from_models(models: Sequence[BaseModel], table: Table) -> Parts:
     return Parts(base, items)
 
 
-def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Parts:
-    """Join parts, putting rows in the order of their sequence numbers."""
+def concat_parts(
+    pieces: Sequence[tuple[Parts, np.ndarray]], table: Table, consume: bool = False
+) -> Parts:
+    """Join parts, putting rows in the order of their sequence numbers. Rows already in that
+    order (the loader's usual case) are not reordered (no copy). ``consume``: the pieces'
+    columns are dropped as they are joined, so that the pieces and the joined parts are
+    never all in memory at once (the pieces are unusable afterwards)."""
     dtypes = base_dtypes(table)
     paths = item_paths(table)
     pieces = [(p, np.asarray(s, dtype=np.int64)) for p, s in pieces if len(p)]
@@ -294,25 +302,42 @@ def concat_parts(pieces: Sequence[tuple[Parts, np.ndarray]], table: Table) -> Pa
     if len(pieces) == 1 and np.all(np.diff(pieces[0][1]) > 0):
         return pieces[0][0]
     seq = np.concatenate([s for _, s in pieces])
-    order = np.argsort(seq, kind="stable")
-    base = pd.concat([p.base for p, _ in pieces], ignore_index=True)
-    base = base.iloc[order].reset_index(drop=True)
-    for name, dtype in dtypes.items():
-        if str(base[name].dtype) != str(dtype):
-            base[name] = base[name].astype(dtype)
+    in_order = bool(np.all(np.diff(seq) > 0))
+    order = np.arange(len(seq)) if in_order else np.argsort(seq, kind="stable")
+    names = list(pieces[0][0].base.columns)
+    sizes = [len(p) for p, _ in pieces]  # before ``consume`` empties the pieces
+    columns_of = [dict(p.base.items()) for p, _ in pieces]
+    if consume:  # only the columns above hold the data now: each is freed once joined
+        for p, _ in pieces:
+            p.base = p.base.iloc[:0]
+    columns: dict[str, pd.Series] = {}
+    for name in names:
+        column = pd.concat(
+            [c.pop(name) if consume else c[name] for c in columns_of], ignore_index=True
+        )
+        if not in_order:
+            column = column.iloc[order].reset_index(drop=True)
+        if str(column.dtype) != str(dtypes.get(name, column.dtype)):
+            column = column.astype(dtypes[name])
+        columns[name] = column
+    base = pd.DataFrame(columns, copy=False)
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     items = {}
     for path in paths:
         offset = 0
         frames = []
-        for part, _ in pieces:
-            item = part.items[path].copy()
-            item["owner"] = position[item["owner"].to_numpy(dtype=np.int64) + offset]
-            frames.append(item)
-            offset += len(part)
+        for (part, _), size in zip(pieces, sizes, strict=True):
+            item = part.items[path]
+            owner = position[item["owner"].to_numpy(dtype=np.int64) + offset]
+            frames.append(item.assign(owner=owner))
+            offset += size
+            if consume:
+                part.items[path] = item.iloc[:0]
         joined = pd.concat(frames, ignore_index=True)
-        joined = joined.sort_values("owner", kind="stable").reset_index(drop=True)
+        del frames
+        if not joined["owner"].is_monotonic_increasing:
+            joined = joined.sort_values("owner", kind="stable").reset_index(drop=True)
         items[path] = joined.astype(item_dtypes(table, path))
     return Parts(base, items)
 
@@ -366,6 +391,14 @@ def _as_dtype(values: pd.Series, dtype: Any, n: int) -> pd.Series:
         dated: pd.Series = pd.Series(pd.to_datetime(values)).astype(dtype)  # type: ignore[call-overload]
         return dated
     if isinstance(dtype, str) and dtype in ("Float64", "Int64"):
+        # numbers already: no round trip through Python objects (NaN and NA both missing)
+        if dtype == "Float64" and values.dtype.kind in "iuf":
+            floats = values.to_numpy(dtype="float64", na_value=np.nan)
+            return pd.Series(floats, index=values.index).astype("Float64")
+        if dtype == "Int64" and str(values.dtype) == "Int64":
+            return values
+        if dtype == "Int64" and isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+            return values.astype("Int64")
         numeric = pd.to_numeric(values.astype("object").where(values.notna(), None))
         typed: pd.Series = pd.Series(numeric, dtype="float64" if dtype == "Float64" else None)
         return typed.astype(dtype)  # type: ignore[call-overload,no-any-return]
@@ -496,28 +529,221 @@ def models_from(frame: pd.DataFrame, items: Mapping[str, pd.DataFrame], table: T
 
 # --- hashing and the Frames pair ----------------------------------------------------------
 
+#: columns are hashed on this many threads (hashlib and Arrow release the GIL on big buffers)
+_HASH_THREADS = 4
+#: frames with fewer rows than this are hashed on the calling thread: it is quick anyway, and
+#: each worker thread's malloc arena would add resident memory for every later stage
+_HASH_THREADED_ROWS = 500_000
+
+
+class _Inline:
+    """An executor that runs each task at once on the calling thread."""
+
+    def submit(self, work: Any) -> bytes:
+        return work()  # type: ignore[no-any-return]
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _sha(*parts: Any) -> bytes:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.digest()
+
+
+def _text_buffers(arr: pa.Array) -> tuple[np.ndarray, Any]:
+    """The offsets (of this slice) and the data buffer of a ``large_string`` array."""
+    _, offsets_buf, data_buf = arr.buffers()
+    if offsets_buf is None:
+        return np.zeros(0, np.int64), None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    return offsets, data_buf
+
+
+def _text_digest(arr: pa.ChunkedArray | pa.Array) -> bytes:
+    """Text hashed straight from its Arrow buffers, chunk by chunk (never copied into one):
+    three streams, alike whatever the chunking: each row's validity byte, each row's length
+    and the UTF-8 bytes (a null is hashed as empty text with its validity off)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    valid_sha, length_sha, data_sha = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    for chunk in chunks:
+        if chunk.type != pa.large_string():
+            chunk = chunk.cast(pa.large_string())
+        valid = np.ones(len(chunk), dtype=bool)
+        if chunk.null_count:
+            valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        offsets, data_buf = _text_buffers(chunk)
+        lengths = np.diff(offsets) if len(offsets) else np.zeros(0, np.int64)
+        if chunk.null_count and lengths[~valid].any():  # a null slot over some bytes
+            offsets, data_buf = _text_buffers(pc.fill_null(chunk, ""))
+            lengths = np.diff(offsets)
+        valid_sha.update(valid.data)
+        length_sha.update(np.ascontiguousarray(lengths).data)
+        if len(offsets) and data_buf is not None:
+            data_sha.update(memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])])
+    return _sha(b"text", valid_sha.digest(), length_sha.digest(), data_sha.digest())
+
+
+def _fixed_digest(values: np.ndarray, missing: np.ndarray | None) -> bytes:
+    """Fixed-width values hashed as their bytes (missing ones zeroed, their mask hashed)."""
+    values = np.ascontiguousarray(values)
+    if missing is None:
+        return _sha(values.dtype.str.encode(), values.view(np.uint8))
+    missing = np.asarray(missing, dtype=bool)
+    if missing.any():
+        values = np.where(missing, np.zeros(1, values.dtype), values)
+    return _sha(values.dtype.str.encode(), np.packbits(missing), values.view(np.uint8))
+
+
+def _category_digest(col: pd.Series) -> bytes:
+    """Categories hashed as the names of the dtype's categories (in its order) and the code
+    of each row: the dtype is part of the content (the frame schema fixes it)."""
+    codes = np.asarray(col.array.codes)
+    names = "\x1f".join(str(c) for c in col.cat.categories)
+    return _sha(b"category", names.encode("utf-8", "surrogatepass"), codes.tobytes())
+
+
+def _object_digest(col: pd.Series) -> bytes:
+    """Tuple (and other object) columns: their distinct values, hashed once each, plus the
+    code of each row (first-appearance order, as ``pd.factorize`` gives them). The rows are
+    grouped by the *address* of their object first (few distinct tuples are shared by many
+    rows), then the distinct objects by content: the same codes, without hashing every
+    row's tuple."""
+    values = np.ascontiguousarray(col.to_numpy(dtype=object))
+    n = len(values)
+    if n and ctypes.sizeof(ctypes.c_size_t) == values.itemsize:
+        # the array's slots are the objects' addresses (read while ``values`` holds them)
+        slots = (ctypes.c_size_t * n).from_address(values.ctypes.data)
+        by_object, _ = pd.factorize(np.ctypeslib.as_array(slots))
+        one_row = np.empty(int(by_object.max()) + 1, dtype=np.int64)
+        one_row[by_object] = np.arange(n)  # a row of each distinct object (any one will do)
+        by_content, uniques = pd.factorize(pd.Series(values[one_row], dtype=object))
+        codes = by_content[by_object]
+    else:
+        codes, uniques = pd.factorize(col)
+    joined = "\x1e".join("\x1f".join(map(str, v)) for v in uniques)
+    return _sha(
+        b"object", joined.encode("utf-8", "surrogatepass"), codes.astype(np.int64).tobytes()
+    )
+
 
 def _column_digest(col: pd.Series) -> bytes:
-    """Bytes that identify a column's values, hashed in their native dtype (numbers and dates
-    are not turned into text; text hashes alike whatever pandas' string storage). Tuple
-    columns are hashed as their distinct values plus the code of each row."""
-    if col.dtype == "object":
-        # Few distinct tuples: hash each once, plus the codes (first-appearance order).
-        codes, uniques = pd.factorize(col)
-        joined = pd.Series(["\x1f".join(map(str, v)) for v in uniques], dtype="object")
-        hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy()
-        return codes.astype(np.int64).tobytes() + hashed.tobytes()
-    return pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes()
+    """Bytes that identify a column's values, hashed in their native form: Arrow text from
+    its buffers (whatever pandas' string storage), numbers and dates as their bytes (never
+    turned into text), categoricals as codes, tuple columns as distinct values plus codes."""
+    dtype = col.dtype
+    if _is_text(col):
+        return _text_digest(_text_array(col))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _category_digest(col)
+    if isinstance(col.array, _MASKED):  # values and mask as pandas holds them (no copy)
+        masked: Any = col.array
+        return _fixed_digest(masked._data, masked._mask)
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
+        return _fixed_digest(col.to_numpy(), None)
+    if dtype.kind == "O":
+        return _object_digest(col)
+    return _sha(  # any other extension dtype: pandas' own hash of the values
+        str(dtype).encode(), pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes()
+    )
 
 
-def frame_hash(*frames: pd.DataFrame) -> str:
-    """A content hash of frames that ignores row order (rows are sorted by ``id``)."""
+#: pandas' nullable numbers and booleans (values plus a mask of the missing ones)
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+
+
+def _text_array(col: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """The Arrow text of a string column (no copy when pandas stores it in Arrow)."""
+    if getattr(col.dtype, "storage", None) == "pyarrow" or isinstance(col.dtype, pd.ArrowDtype):
+        return col.array.__arrow_array__()
+    return pa.array(col.array, type=pa.large_string())
+
+
+def _is_text(col: pd.Series) -> bool:
+    dtype = col.dtype
+    return isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
+    )
+
+
+def _row_order(ids: pd.Series) -> np.ndarray | None:
+    """The stable order of the rows by ``id`` (``None``: they are in that order already)."""
+    arr = _text_array(ids) if _is_text(ids) else pa.array(ids.astype(str).to_numpy())
+    if len(arr) < 2:
+        return None
+    in_order = pc.all(pc.less_equal(arr[:-1], arr[1:]), skip_nulls=False).as_py()
+    if in_order:
+        return None
+    return np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.int64)
+
+
+@dataclass
+class HashMemo:
+    """Column digests remembered between calls, trusted only where the column cannot have
+    changed: an Arrow-backed column is the *same* immutable Arrow array object (pandas
+    replaces the array on any assignment; the memo holds a reference, so its id is never
+    reused), and the row order is that of the same ``id`` array. Other columns (numpy-backed,
+    writable in place) are hashed again on every call."""
+
+    orders: dict[int, tuple[Any, np.ndarray | None]] = field(default_factory=dict)
+    columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = field(default_factory=dict)
+
+
+def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any) -> list[Any]:
+    ids = frame["id"]
+    id_array = _text_array(ids) if _is_text(ids) and memo is not None else None
+    held_order = memo.orders.get(index) if memo is not None else None
+    if held_order is not None and id_array is not None and held_order[0] is id_array:
+        order = held_order[1]
+    else:
+        order = _row_order(ids)
+        if memo is not None and id_array is not None:
+            memo.orders[index] = (id_array, order)
+    out: list[Any] = []
+    for name in frame.columns:
+        col = frame[name]
+        keeper = _text_array(col) if memo is not None and _is_text(col) else None
+        key = (index, str(name))
+        if keeper is not None and memo is not None and key in memo.columns:
+            held, held_ids, digest = memo.columns[key]
+            if held is keeper and held_ids is id_array:
+                out.append(digest)
+                continue
+
+        def work(col: pd.Series = col, keeper: Any = keeper, key: Any = key) -> bytes:
+            digest = _column_digest(col if order is None else col.take(order))
+            if keeper is not None and memo is not None:
+                memo.columns[key] = (keeper, id_array, digest)
+            return digest
+
+        out.append(pool.submit(work))
+    return out
+
+
+def frame_hash(*frames: pd.DataFrame, memo: HashMemo | None = None) -> str:
+    """A content hash of frames that ignores row order (rows are taken in ``id`` order).
+    Columns are hashed from their native storage (on a few threads for large frames);
+    ``memo`` remembers the digests of columns that cannot change in place (see
+    :class:`HashMemo`)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     digest = hashlib.sha256()
-    for frame in frames:
-        ordered = frame.sort_values("id", kind="stable").reset_index(drop=True)
-        for name in ordered.columns:
-            digest.update(name.encode())
-            digest.update(_column_digest(ordered[name]))
+    rows = sum(len(frame) for frame in frames)
+    threaded = rows >= _HASH_THREADED_ROWS
+    with ThreadPoolExecutor(_HASH_THREADS) if threaded else _Inline() as pool:
+        parts = [
+            (frame.columns, _frame_digests(frame, i, memo, pool)) for i, frame in enumerate(frames)
+        ]
+        for names, digests in parts:
+            digest.update(len(names).to_bytes(8, "little"))
+            for name, part in zip(names, digests, strict=True):
+                digest.update(str(name).encode())
+                digest.update(part.result() if isinstance(part, Future) else part)
     return digest.hexdigest()
 
 
@@ -536,8 +762,14 @@ class Frames:
     values_checked: bool = field(default=False, compare=False, repr=False)
     sector_vocabulary: SectorVocabulary | None = field(default=None, compare=False, repr=False)
 
+    _hash_memo: HashMemo = field(
+        default_factory=lambda: HashMemo(), init=False, compare=False, repr=False
+    )
+
     def content_hash(self) -> str:
-        return frame_hash(self.companies, self.evidence)
+        """Order-independent hash of both frames (column digests that cannot have changed
+        since the last call are reused: see :class:`HashMemo`)."""
+        return frame_hash(self.companies, self.evidence, memo=self._hash_memo)
 
     def mark_checked(self) -> None:
         """Record that the values were checked (by the loader or by ``check_frames``)."""

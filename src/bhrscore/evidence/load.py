@@ -14,16 +14,20 @@ reference the columnar path is tested against; same report, same records).
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .checks import COMPANY_CHECKS, EVIDENCE_CHECKS, CheckContext, Finding
 from .columnar import Limits as FastLimits
@@ -380,7 +384,8 @@ class _Accepting:
             index_of.append(np.array(self.slow_index, np.int64))
         seq_all = np.concatenate([s for _, s in pieces]) if pieces else np.zeros(0, np.int64)
         order = np.argsort(seq_all, kind="stable")
-        parts = concat_parts(pieces, self.table)
+        parts = concat_parts(pieces, self.table, consume=True)
+        pieces.clear()  # the pieces' columns were dropped as they were joined
         b_all = np.concatenate(batch_of) if batch_of else np.zeros(0, np.int64)
         i_all = np.concatenate(index_of) if index_of else np.zeros(0, np.int64)
         return _Table(parts, seq_all[order], _Locator(batches, b_all[order], i_all[order]))
@@ -454,16 +459,19 @@ def load_evidence(
     # Sector codes are checked against the packaged ones plus the bundles' vocabulary.yaml;
     # both engines (and the cross-record checks) read it from the context variable.
     vocabulary, vocabulary_problems = bundle_sector_vocabulary(paths)
-    with use_sector_vocabulary(vocabulary):
-        return _load(
-            paths,
-            strict,
-            as_of,
-            allow_unknown_fields,
-            limits or Limits(),
-            engine,
-            vocabulary_problems,
-        )
+    try:
+        with use_sector_vocabulary(vocabulary):
+            return _load(
+                paths,
+                strict,
+                as_of,
+                allow_unknown_fields,
+                limits or Limits(),
+                engine,
+                vocabulary_problems,
+            )
+    finally:  # once the loader's temporaries are gone
+        give_back_memory()
 
 
 def _load(
@@ -501,6 +509,7 @@ def _load(
         report.read[batch.table] += batch.n
         accepting[batch.table].add(batch, len(batches) - 1, offset, record_problems)
         batch.release()  # keep where records are, not their raw data
+        give_back_memory()
         offset += batch.n
     file_problems += _no_companies_read(found, problems, batches)
     report.add(problems + file_problems)
@@ -542,6 +551,27 @@ def _load(
     if strict and not report.ok:
         raise EvidenceValidationError(report)
     return EvidenceSet.from_parts(company_parts, evidence_parts, report)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` (``None`` elsewhere, e.g. macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def give_back_memory() -> None:
+    """Return memory freed while loading to the operating system: glibc keeps the pages of
+    freed objects (the temporaries of each chunk) and Arrow's pool its freed blocks, so the
+    resident memory would otherwise stay at its high-water mark for every later stage."""
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _finish_report(

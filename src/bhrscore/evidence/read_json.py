@@ -444,7 +444,7 @@ ARROW_SAFE_DEPTH = 2_000
 _NULL_VALUE = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:\s*null')
 
 
-def _nulls_are_safe(line: bytes, safe: frozenset[str]) -> bool:
+def _nulls_are_safe(line: bytes | bytearray, safe: frozenset[str]) -> bool:
     """Every ``null`` of the line is the value of a key every model lets be null."""
     rest = _NULL_VALUE.sub(
         lambda m: b"" if m.group(1).decode("utf-8", "replace") in safe else m.group(0), line
@@ -453,7 +453,7 @@ def _nulls_are_safe(line: bytes, safe: frozenset[str]) -> bool:
 
 
 def _python_lines(
-    data: bytes,
+    data: bytes | bytearray,
     offsets: IntArray,
     which: IntArray,
     file: str,
@@ -498,6 +498,9 @@ def _python_lines(
             conforming.append((i, value))
 
 
+#: pyarrow parses a chunk in blocks of this many bytes, on several threads
+ARROW_BLOCK_BYTES = 1 << 24
+
 #: JSON Lines are read in chunks of about this many bytes (whole lines), so that only one
 #: chunk's raw data and columns are in memory besides the frames being built
 CHUNK_BYTES = 64 * 1024**2
@@ -527,6 +530,32 @@ def read_jsonl(
     return result
 
 
+def _whole_lines(fh: Any) -> Iterator[bytearray]:
+    """The file from its position in blocks of about :data:`CHUNK_BYTES` that end at a line
+    end (the last may not): read in place, the partial line left to the next block by
+    seeking back, so that no block is copied or concatenated."""
+    while True:
+        data = bytearray(CHUNK_BYTES)
+        got = fh.readinto(data)
+        at_end = got < len(data)
+        if at_end:
+            del data[got:]
+        while not at_end:
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                fh.seek(cut - len(data), io.SEEK_CUR)  # the partial line starts the next block
+                del data[cut:]
+                break
+            more = fh.read(CHUNK_BYTES)  # a line longer than a block: read on
+            at_end = not more
+            data += more
+        if not data:
+            return
+        yield data
+        if at_end:
+            return
+
+
 def _jsonl_chunks(
     path: Path, file: str, tbl: Table, limits: Limits, start: int, result: ReadResult
 ) -> Iterator[Batch]:
@@ -535,28 +564,30 @@ def _jsonl_chunks(
     with open(path, "rb") as fh:
         fh.seek(start)
         position = start
-        carry = b""
-        while True:
-            block = fh.read(CHUNK_BYTES)
-            data = carry + block
-            if block:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
-                    continue
-                data, carry = data[:cut], data[cut:]
-            elif not data:
-                break
-            batch = _jsonl_chunk(path, file, tbl, limits, data, position, lines_before)
+        for data in _whole_lines(fh):
+            batch, n_lines = _jsonl_chunk(path, file, tbl, limits, data, position, lines_before)
             position += len(data)
-            lines_before += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            lines_before += n_lines
             records += batch.n
+            del data
             if batch.n:
                 yield batch
-            if not block:
-                break
     if not records and not [p for p in result.problems if p.severity == "error"]:
         result.problems.append(problem(file, "empty-file", "file is empty", severity="warning"))
+
+
+def _valid_utf8(body: bytes | bytearray) -> bool:
+    """Whether ``body`` is valid UTF-8 (Arrow's validator: no decoded copy of the text)."""
+    text = pa.Array.from_buffers(
+        pa.large_string(),
+        1,
+        [None, pa.py_buffer(np.array([0, len(body)], dtype=np.int64)), pa.py_buffer(body)],
+    )
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _jsonl_chunk(
@@ -564,12 +595,13 @@ def _jsonl_chunk(
     file: str,
     tbl: Table,
     limits: Limits,
-    body: bytes,
+    body: bytes | bytearray,
     position: int,
     lines_before: int,
-) -> Batch:
+) -> tuple[Batch, int]:
     """One chunk of whole lines: the lines pyarrow can read into columns, the others parsed by
-    Python (``lines_before``: lines of the file before the chunk, for row numbers)."""
+    Python (``lines_before``: lines of the file before the chunk, for row numbers). Returns
+    the batch and the number of lines of the chunk."""
     offsets = line_offsets(body)
     n_lines = len(offsets) - 1
     lines = pa.LargeBinaryArray.from_buffers(
@@ -580,9 +612,7 @@ def _jsonl_chunk(
     if n_lines and not body.endswith(b"\n"):
         closes[-1] = body.endswith(b"}")
     good = starts & closes
-    try:  # pyarrow does not check the UTF-8 of strings: lines with bad bytes go to Python
-        body.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _valid_utf8(body):  # pyarrow does not check strings: lines with bad bytes to Python
         for line_no in np.flatnonzero(good):
             try:
                 body[offsets[line_no] : offsets[line_no + 1]].decode("utf-8")
@@ -632,8 +662,8 @@ def _jsonl_chunk(
         )
         try:
             arrow_table = pj.read_json(
-                io.BytesIO(data),
-                read_options=pj.ReadOptions(block_size=1 << 24),
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=pj.ReadOptions(block_size=ARROW_BLOCK_BYTES),
                 parse_options=pj.ParseOptions(
                     explicit_schema=arrow_schema(tbl), unexpected_field_behavior="infer"
                 ),
@@ -671,7 +701,7 @@ def _jsonl_chunk(
     elif conforming:
         batch.cells, batch.cell_rows = _cells_from_records(conforming, tbl)
 
-    held: dict[str, bytes] = {"body": body}
+    held: dict[str, bytes | bytearray] = {"body": body}
     starts_at = position + offsets[record_lines]
     ends_at = position + offsets[record_lines + 1]
 
@@ -690,7 +720,7 @@ def _jsonl_chunk(
 
     batch.build = build
     batch.releasers.append(held.clear)
-    return batch
+    return batch, n_lines
 
 
 def _cells_from_records(
