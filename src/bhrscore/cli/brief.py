@@ -75,6 +75,7 @@ def brief(
     a Trend sheet too, and the other sheets show the last date). Exit 0 on success, 1 if the
     evidence or rubric is invalid, 2 on usage errors."""
     from ..analysis.compare import compare
+    from ..evidence.load import give_back_memory
     from ..export.briefing import write_briefing
     from ..export.briefing.trail import EVIDENCE_ROW_CAP
     from ..rubric.trend import trend_frame
@@ -103,6 +104,7 @@ def brief(
             )
             card = cards[-1]  # the other sheets show the last date
             trend = trend_frame(cards, frames)
+        give_back_memory()
         step("Comparing by origin group and sector")
         from ..evidence.sectors import bundle_sector_vocabulary
 
@@ -116,6 +118,7 @@ def brief(
             }
         except ValueError as exc:  # e.g. a bad origin grouping file
             fail(str(exc), 1)
+        give_back_memory()
         step(f"Writing {target}")
         result = write_briefing(
             card,
