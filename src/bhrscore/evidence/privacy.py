@@ -252,26 +252,85 @@ def _prefilter(names: tuple[str, ...]) -> str:
     return "|".join(sorted(alternatives))
 
 
+#: rows per block of the pre-filter's first pass (one RE2 search per block of text, not per
+#: row: the per-row overhead of RE2 dominates on short cells)
+_BLOCK = 1024
+#: bytes of text scanned at once for ``%`` and non-ASCII bytes (bounds the temporary arrays)
+_SCAN = 1 << 24
+
+
+def _large_strings(text: pd.Series) -> Any:
+    """``text`` as one pyarrow ``large_string`` array (no copy for Arrow-backed strings)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _byte_rows(
+    offsets: np.ndarray[Any, np.dtype[np.int64]], data: np.ndarray[Any, np.dtype[np.uint8]]
+) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.intp]]]:
+    """Rows whose bytes hold a ``%``, and rows holding a non-ASCII byte (one numpy pass over
+    the text buffer, in slices)."""
+    percent: list[np.ndarray[Any, np.dtype[np.intp]]] = []
+    wide: list[np.ndarray[Any, np.dtype[np.intp]]] = []
+    for lo in range(int(offsets[0]), int(offsets[-1]), _SCAN):
+        part = data[lo : min(lo + _SCAN, int(offsets[-1]))]
+        percent.append(np.flatnonzero(part == 0x25) + lo)
+        wide.append(np.flatnonzero(part >= 0x80) + lo)
+
+    def rows(found: list[np.ndarray[Any, np.dtype[np.intp]]]) -> Any:
+        at = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+        return np.unique(np.searchsorted(offsets, at, side="right") - 1).astype(np.intp)
+
+    return rows(percent), rows(wide)
+
+
 def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Entries that may hold one of ``names``: those whose normalised form contains a name's
     tokens, and every entry with a ``%`` (percent-encoding is only undone by the exact
-    pattern). A superset of the exact matches, computed with pyarrow (C++)."""
+    pattern). A superset of the exact matches, computed with pyarrow (C++) and numpy.
+
+    ASCII entries (ids, slugs, most text) need only case folding: NFKD leaves ASCII as it is
+    and ASCII holds no marks, format characters or ß. They are searched a block of
+    :data:`_BLOCK` rows at a time (a name in a row is in its block; a match across rows only
+    makes the block's rows searched one by one), and the rows of matching blocks one by one.
+    Entries with non-ASCII bytes are normalised in full and searched one by one."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(text.astype("string").array).cast(pa.large_string())
+    arr = _large_strings(text)
+    n = len(arr)
+    found = np.zeros(n, dtype=bool)
+    if n == 0:
+        return found
     pattern = _prefilter(names)
-    # ASCII entries (ids, slugs, most text) need only lower-casing: NFKD leaves ASCII as it
-    # is and ASCII holds no marks, format characters or ß; the rest is normalised in full
-    ascii_ = _flags(pc.string_is_ascii(arr), True)
-    found = _flags(pc.match_substring_regex(pc.ascii_lower(arr), pattern=pattern), False)
-    if not ascii_.all():
-        rest = np.flatnonzero(~ascii_)
-        norm = pc.utf8_normalize(arr.take(pa.array(rest)), form="NFKD")
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    text_buffer = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")
+    data = np.frombuffer(text_buffer, dtype=np.uint8)
+    percent, wide = _byte_rows(offsets, data)
+    starts = np.arange(0, n, _BLOCK)
+    bounds = np.append(offsets[starts], offsets[-1]).astype(np.int64)
+    blocks = pa.Array.from_buffers(
+        pa.large_string(), len(starts), [None, pa.py_buffer(bounds), text_buffer]
+    )
+    hot = np.flatnonzero(
+        _flags(pc.match_substring_regex(blocks, pattern=pattern, ignore_case=True), True)
+    )
+    if hot.size:
+        rows = (hot[:, None] * _BLOCK + np.arange(_BLOCK)).ravel()
+        rows = rows[rows < n]
+        one = pc.match_substring_regex(arr.take(pa.array(rows)), pattern=pattern, ignore_case=True)
+        found[rows] = _flags(one, False)
+    if wide.size:
+        norm = pc.utf8_normalize(arr.take(pa.array(wide)), form="NFKD")
         norm = pc.replace_substring_regex(norm, pattern="[\\pM\\p{Cf}]", replacement="")
         norm = pc.replace_substring(pc.utf8_lower(norm), pattern="ß", replacement="ss")
-        found[rest] = _flags(pc.match_substring_regex(norm, pattern=pattern), False)
-    found |= _flags(pc.match_substring(arr, pattern="%"), False)
+        found[wide] = _flags(pc.match_substring_regex(norm, pattern=pattern), False)
+    found[percent] = True
     return found
 
 
@@ -388,8 +447,8 @@ class Privacy:
         if pattern is None or not len(text):
             return hit
         candidates = np.flatnonzero(_candidates(text, self.names))
-        if candidates.size:
-            values = text.to_numpy(dtype=object)[candidates]
+        if candidates.size:  # only the candidates become Python strings
+            values = text.iloc[candidates].to_numpy(dtype=object)
             search = pattern.search
             hit[candidates] = [type(v) is str and search(v) is not None for v in values]
         return hit
