@@ -600,17 +600,14 @@ class Privacy:
                 if hit.any():
                     out[column], touched, n_ids = new, touched | hit, n_ids + int(hit.sum())
         if persons is not None and persons in out.columns:
-            from ..export.cells import redact_frame
+            from ..export.cells import _sensitive, redact_persons
 
-            done = redact_frame(
-                out[[c for c in (persons, sensitive) if c in out.columns]],
-                (),
-                persons_column=persons,
-                sensitive_column=sensitive,
-                names=self.names,
-            )
-            changed = _changed(out[persons], done.frame[persons])
-            out[persons] = done.frame[persons]
+            pattern = self.pattern
+            assert pattern is not None
+            before = out[persons]
+            out[persons], changed = redact_persons(before, _sensitive(out, sensitive), pattern)
+            if before.dtype != object:  # counted as before: only cells of lists (objects)
+                changed = np.zeros(len(before), dtype=bool)
             touched |= changed
             cells += int(changed.sum())
         return Redacted(out, Counts(int(touched.sum()), cells, n_urls, n_ids))
@@ -793,17 +790,3 @@ def _evidence_frame(evidence: Any) -> pd.DataFrame | None:
 def _holds_tuples(series: pd.Series) -> bool:
     first = series.dropna()
     return bool(len(first)) and isinstance(first.iloc[0], tuple | list)
-
-
-def _changed(before: pd.Series, after: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Which persons cells the redaction replaced (only rows that list someone are
-    visited; a replaced cell is a new object)."""
-    changed = np.zeros(len(before), dtype=bool)
-    if before.dtype != object:
-        return changed
-    listed = np.flatnonzero(before.str.len().fillna(0).to_numpy() > 0)
-    if listed.size:
-        a = before.to_numpy(dtype=object)[listed]
-        b = after.to_numpy(dtype=object)[listed]
-        changed[listed] = [x is not y for x, y in zip(a, b, strict=True)]
-    return changed
