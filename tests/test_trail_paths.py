@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 
 from bhrscore.evidence.privacy import Privacy
-from bhrscore.export.briefing.trail import _companies, _in_order, _joined_persons, build_trail
+from bhrscore.export.briefing.trail import (
+    _companies,
+    _in_order,
+    _joined_persons,
+    _trail_order,
+    build_trail,
+)
 from bhrscore.export.cells import join_lists, listed_rows, redact_persons
 
 
@@ -165,3 +171,27 @@ def test_a_trail_of_category_columns_equals_one_of_plain_text(include: bool) -> 
     # e2 (persons) = 4; cells: e3 summary + persons, named title, e1 summary + group, e2
     # persons = 6; urls: e3's; ids: the one carrying the name
     assert (a.redacted_records, a.redacted_cells, a.redacted_urls, a.redacted_ids) == (4, 6, 1, 1)
+
+
+def test_trail_order_is_a_stable_sort_by_company_date_and_id() -> None:
+    """Company ids sorted by their ranks (integers) put the records where a sort of the text
+    puts them: code point order ("Z" before "a", "É" after both), missing values last,
+    equal keys in their original order."""
+    company = pd.Series(["b", "a", None, "É", "Z", "a", "a", "b"], dtype="string")
+    when = pd.Series(
+        pd.to_datetime(
+            ["2021-01-01", "2022-01-01", "2020-01-01", None, "2020-01-01", None, "2022-01-01",
+             "2021-01-01"]
+        )
+    )  # fmt: skip
+    ids = pd.Series(["e1", "e9", "e2", "e3", "e4", "e5", "e9", "e0"], dtype="string")
+    order = _trail_order(company, when, ids)
+    # Z(4); a: 2022 e9 (1), 2022 e9 (6, after 1), no date (5); b: 2021 e0 (7), 2021 e1 (0);
+    # É (3); missing company (2)
+    assert order.tolist() == [4, 1, 6, 5, 7, 0, 3, 2]
+    want = (
+        pd.DataFrame({"c": company, "w": when, "i": ids})
+        .sort_values(["c", "w", "i"], kind="stable", na_position="last")
+        .index
+    )
+    assert order.tolist() == want.tolist()

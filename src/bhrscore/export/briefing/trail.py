@@ -108,7 +108,7 @@ def _trail_order(
     try:  # one stable multi-key sort in Arrow (C++); strings compare by code point there too
         table = pa.table(
             {
-                "company": pa.array(company_id.array, type=pa.large_string()),
+                "company": _ranks(pa.array(company_id.array, type=pa.large_string())),
                 "when": pa.array(
                     when.to_numpy(dtype="datetime64[ns]"), mask=when.isna().to_numpy()
                 ),
@@ -131,6 +131,20 @@ def _trail_order(
     stamps = when.to_numpy(dtype="datetime64[ns]").astype(np.int64)
     stamps = np.where(when.isna().to_numpy(), np.iinfo(np.int64).max, stamps)
     return np.lexsort((codes(record_id), stamps, codes(company_id)))
+
+
+def _ranks(text: Any) -> Any:
+    """Each entry's rank among the distinct values of the Arrow string array ``text``
+    (missing stays missing): sorting by the ranks sorts by the text, comparing integers (a
+    few thousand company ids repeat over millions of records)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct), dtype=np.int64)
+    return pa.array(rank, type=pa.int64()).take(encoded.indices)
 
 
 def build_trail(
@@ -234,23 +248,29 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
     import pyarrow.compute as pc
 
     keys = names.index
-    if keys.is_unique and all(type(k) is str for k in keys):  # Arrow's hash lookup
-        found = pc.index_in(
-            pa.array(company_id.array, type=pa.large_string()),
-            value_set=pa.array(list(keys), type=pa.large_string()),
-            skip_nulls=True,
-        )
-        values = pa.array(names.astype("string").array, type=pa.large_string())
-        company = pd.Series(pd.arrays.ArrowStringArray(values.take(found)))
-    else:
+    testimony = np.flatnonzero(company_id.isna().to_numpy())
+    described = "Group: " + description.iloc[testimony].fillna("(unnamed group)")
+    if not (keys.is_unique and all(type(k) is str for k in keys)):
         company = company_id.map(names).astype("string")
-    testimony = company_id.isna().to_numpy()
-    if testimony.any():
-        rows = np.flatnonzero(testimony)
-        described = "Group: " + description.iloc[rows].fillna("(unnamed group)")
-        company = company.copy()
-        company.iloc[rows] = described.to_numpy()
-    return company
+        if testimony.size:
+            company.iloc[testimony] = described.to_numpy()
+        return company
+    # Arrow's hash lookup, then one take from the names and the testimony rows' texts
+    found = pc.index_in(
+        pa.array(company_id.array, type=pa.large_string()),
+        value_set=pa.array(list(keys), type=pa.large_string()),
+        skip_nulls=True,
+    )
+    values = pa.concat_arrays(
+        [
+            pa.array(names.astype("string").array, type=pa.large_string()),
+            pa.array(described.array, type=pa.large_string()),
+        ]
+    )
+    at = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    at[testimony] = len(names) + np.arange(testimony.size)
+    taken = values.take(pa.array(at, mask=at < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken))
 
 
 def _joined_persons(persons: pd.Series) -> pd.Series:
