@@ -195,3 +195,25 @@ def test_trail_order_is_a_stable_sort_by_company_date_and_id() -> None:
         .index
     )
     assert order.tolist() == want.tolist()
+
+
+def test_chunked_arrow_columns_are_handled() -> None:
+    """Arrow-backed columns may come in several chunks (concatenated or sliced frames)."""
+    import pyarrow as pa
+
+    def chunked(*parts: list[str | None]) -> pd.Series:
+        arrays = [pa.array(p, type=pa.large_string()) for p in parts]
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(arrays)))
+
+    ids = chunked(["c1", None], [None, "c2"])
+    description = chunked(["x", "Group one"], [None, "y"])
+    names = pd.Series(chunked(["Fictional Drilling"], ["Example Mining"]).array, index=["c1", "c2"])
+    got = _companies(ids, names, description)
+    assert got.tolist() == [
+        "Fictional Drilling",
+        "Group: Group one",
+        "Group: (unnamed group)",
+        "Example Mining",
+    ]
+    persons = pd.Series([("A Example",), (), ("B Example", "C Example")], dtype=object)
+    assert _joined_persons(persons).tolist() == ["A Example", pd.NA, "B Example, C Example"]

@@ -263,14 +263,22 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
     )
     values = pa.concat_arrays(
         [
-            pa.array(names.astype("string").array, type=pa.large_string()),
-            pa.array(described.array, type=pa.large_string()),
+            _arrow_text(names.astype("string")),
+            _arrow_text(described),
         ]
     )
     at = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     at[testimony] = len(names) + np.arange(testimony.size)
     taken = values.take(pa.array(at, mask=at < 0))
     return pd.Series(pd.arrays.ArrowStringArray(taken))
+
+
+def _arrow_text(text: pd.Series) -> Any:
+    """A string Series as one Arrow ``large_string`` array (chunks combined)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.array, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _joined_persons(persons: pd.Series) -> pd.Series:
@@ -284,9 +292,7 @@ def _joined_persons(persons: pd.Series) -> pd.Series:
     slot = np.zeros(len(persons), dtype=np.int64)  # 0: no one listed (missing)
     slot[listed] = np.arange(1, listed.size + 1)
     joined = join_lists(persons.iloc[listed], ", ")
-    texts = pa.concat_arrays(
-        [pa.nulls(1, pa.large_string()), pa.array(joined.array, type=pa.large_string())]
-    )
+    texts = pa.concat_arrays([pa.nulls(1, pa.large_string()), _arrow_text(joined)])
     return pd.Series(pd.arrays.ArrowStringArray(texts.take(pa.array(slot))), index=persons.index)
 
 
