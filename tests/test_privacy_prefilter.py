@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from bhrscore.evidence.privacy import _BLOCK, Privacy, _candidates, _prefilter
+from bhrscore.evidence.privacy import _BLOCK, Privacy, _candidates, _prefilter, opaque_id
 
 POLICY = Privacy(("José Núñez Ejemplo", "Zarina Fictionova"))
 
@@ -118,3 +118,28 @@ def test_sliced_chunked_and_object_columns_agree(layout: str) -> None:
 def test_missing_empty_and_non_ascii_only_columns(values: list[str | None]) -> None:
     found = _candidates(pd.Series(values, dtype="string"), POLICY.names)
     assert found.tolist() == row_by_row(values, POLICY.names)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_only_the_rows_with_a_name_are_rewritten_alike_in_both_storages(storage: str) -> None:
+    """Entries holding a name are replaced in Arrow (Arrow-backed text) or through an object
+    array (Python-backed text): the same cells either way, the others as they were."""
+    texts = [None, "José Núñez Ejemplo was held", "plain", "Zürich office", "zarina fictionova"]
+    urls = [None, "https://news.example/jose-nunez-ejemplo", "https://example.org/ünï", None, "x"]
+    titles = ["t0", "On Zarina Fictionova", None, None, "t4"]
+    ids = ["e0", "jose-nunez-ejemplo-2021", "e2", "e3", "e4"]
+    with pd.option_context("mode.string_storage", storage):
+        text, hit = POLICY.text_series(pd.Series(texts, dtype="string"))
+        assert text.dtype.storage == storage
+        url, url_hit = POLICY.url_series(
+            pd.Series(urls, dtype="string"), pd.Series(titles, dtype="string")
+        )
+        id_, id_hit = POLICY.id_series(pd.Series(ids, dtype="string"))
+    assert text.tolist() == [pd.NA, "[redacted] was held", "plain", "Zürich office", "[redacted]"]
+    assert hit.tolist() == [False, True, False, False, True]
+    assert url.tolist() == [
+        pd.NA, "[link removed] news.example: On [redacted]", "https://example.org/ünï", pd.NA, "x"
+    ]  # fmt: skip
+    assert url_hit.tolist() == [False, True, False, False, False]
+    assert id_.tolist() == ["e0", opaque_id("jose-nunez-ejemplo-2021"), "e2", "e3", "e4"]
+    assert id_hit.tolist() == [False, True, False, False, False]

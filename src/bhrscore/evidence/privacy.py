@@ -463,11 +463,9 @@ class Privacy:
         if not hit.any():
             return text, hit
         assert self.pattern is not None
-        values = text.to_numpy(dtype=object)
         rows = np.flatnonzero(hit)
         sub = self.pattern.sub
-        values[rows] = [sub(REDACTED, v) for v in values[rows].tolist()]
-        return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+        return _replaced(text, rows, [sub(REDACTED, v) for v in _at(text, rows)]), hit
 
     def id_series(self, series: pd.Series) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
         """Ids (text cells, or tuples of ids) with every id carrying a name replaced by its
@@ -480,10 +478,8 @@ class Privacy:
             hit = self._hits(text)
             if not hit.any():
                 return text, hit
-            values = text.to_numpy(dtype=object)
             rows = np.flatnonzero(hit)
-            values[rows] = [opaque_id(v) for v in values[rows].tolist()]
-            return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+            return _replaced(text, rows, [opaque_id(v) for v in _at(text, rows)]), hit
         if self.named_ids is not None and not self.named_ids:
             return series, np.zeros(len(series), dtype=bool)  # no id carries a name
         flat = series.explode()
@@ -514,18 +510,15 @@ class Privacy:
         hit = self._hits(text)
         if not hit.any():
             return text, hit
-        values = text.to_numpy(dtype=object)
         rows = np.flatnonzero(hit)
-        title_values = (
-            titles.astype("string").to_numpy(dtype=object)
-            if titles is not None
-            else np.full(len(text), None, dtype=object)
+        shown_titles = (
+            _at(titles.astype("string"), rows) if titles is not None else [None] * rows.size
         )
-        values[rows] = [
+        links = [
             self.link_text(u, t if isinstance(t, str) else None)
-            for u, t in zip(values[rows].tolist(), title_values[rows].tolist(), strict=True)
+            for u, t in zip(_at(text, rows), shown_titles, strict=True)
         ]
-        return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+        return _replaced(text, rows, links), hit
 
     def list_series(
         self, series: pd.Series
@@ -785,6 +778,31 @@ def _evidence_frame(evidence: Any) -> pd.DataFrame | None:
     if isinstance(evidence, Frames):
         return evidence.evidence
     return evidence  # type: ignore[no-any-return]
+
+
+def _at(text: pd.Series, rows: np.ndarray[Any, np.dtype[np.intp]]) -> list[Any]:
+    """The entries of a text column at positions ``rows`` as Python values (only those)."""
+    return text.iloc[rows].to_numpy(dtype=object).tolist()
+
+
+def _replaced(
+    text: pd.Series, rows: np.ndarray[Any, np.dtype[np.intp]], new: list[str]
+) -> pd.Series:
+    """``text`` (a ``string`` column) with the entries at ``rows`` replaced by ``new``: in
+    Arrow for Arrow-backed text (the other entries are not turned into Python strings),
+    through an object array otherwise."""
+    if getattr(text.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = _large_strings(text)
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows] = True
+        done = pc.replace_with_mask(arr, pa.array(mask), pa.array(new, type=pa.large_string()))
+        return pd.Series(pd.arrays.ArrowStringArray(done), index=text.index, name=text.name)
+    values = text.to_numpy(dtype=object)
+    values[rows] = new
+    return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype)
 
 
 def _holds_tuples(series: pd.Series) -> bool:
