@@ -98,12 +98,29 @@ def test_persons_of_sensitive_rows_become_a_count_and_names_elsewhere_are_redact
     pattern = Privacy(("Ana Example",)).pattern
     assert pattern is not None
     persons = pd.Series(
-        [("Ana Example", "Bo Example"), ("ana example",), ("Bo Example",), (), None], dtype=object
+        [
+            ("Ana Example", "Bo Example"),
+            ("ana example",),
+            ("Bo Example",),
+            (),
+            None,
+            ["Cy Example"],  # a list: one person
+            "Bo Example | Cy Example |",  # text as a CSV cell holds it: two persons
+        ],
+        dtype=object,
     )
-    sensitive = np.array([True, False, False, True, False])
+    sensitive = np.array([True, False, False, True, False, True, True])
     out, changed = redact_persons(persons, sensitive, pattern)
-    assert out.tolist() == [("[redacted: 2 persons]",), ("[redacted]",), ("Bo Example",), (), None]
-    assert changed.tolist() == [True, True, False, False, False]
+    assert out.tolist() == [
+        ("[redacted: 2 persons]",),
+        ("[redacted]",),
+        ("Bo Example",),
+        (),
+        None,
+        ("[redacted: 1 person]",),
+        ("[redacted: 2 persons]",),
+    ]
+    assert changed.tolist() == [True, True, False, False, False, True, True]
     assert persons.iloc[0] == ("Ana Example", "Bo Example")  # the input is untouched
 
 

@@ -540,8 +540,21 @@ def redact_persons(
     changed; only the rows that list someone are visited."""
     values = persons.to_numpy(dtype=object, copy=True)
     changed = np.zeros(len(values), dtype=bool)
+    listed = listed_rows(persons)
+    # sensitive rows holding a tuple or list (the usual form): the note needs only its length
+    rows = listed[sensitive[listed]]
+    plain = np.fromiter(
+        (type(v) is tuple or type(v) is list for v in values[rows]), dtype=bool, count=rows.size
+    )
+    rows = rows[plain]
+    notes: dict[int, tuple[str, ...]] = {}
+    for i, n in zip(rows.tolist(), map(len, values[rows]), strict=True):
+        if n not in notes:
+            notes[n] = (persons_note(("",) * n),)
+        values[i] = notes[n]
+    changed[rows] = True
     sub = pattern.sub
-    for i in listed_rows(persons).tolist():
+    for i in listed[~changed[listed]].tolist():
         names = _as_names(values[i])
         if sensitive[i]:
             new: tuple[str, ...] = (persons_note(names),)
