@@ -63,6 +63,48 @@ EVIDENCE_ROW_CAP = 10_000
 EVIDENCE_NOTES = 2
 
 
+#: the trail's columns put in trail order from the evidence (persons and company follow)
+TRAIL_ORDERED = (
+    "id",
+    "company_id",
+    "group.description",
+    "kind",
+    "date",
+    "status",
+    "reliability",
+    "country",
+    "summary",
+    "source_title",
+    "source_url",
+    "sensitive",
+)
+#: evidence of at least this many records is reordered on :data:`TRAIL_THREADS` threads
+#: (1M records: 0.47 -> 0.27 s for the text columns on 2 idle cores); smaller evidence on
+#: the calling thread (each worker thread's malloc arena adds resident memory)
+TRAIL_THREADED_ROWS = 500_000
+TRAIL_THREADS = 2
+
+
+def _pool(rows: int) -> Any:
+    """An executor for ``rows`` records: threads for large evidence, else in line."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(TRAIL_THREADS) if rows >= TRAIL_THREADED_ROWS else _InLine()
+
+
+class _InLine:
+    """An executor whose ``map`` runs on the calling thread."""
+
+    def map(self, work: Any, items: Any) -> Any:
+        return map(work, items)
+
+    def __enter__(self) -> _InLine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def evidence_capacity() -> int:
     """Records the Evidence sheet can hold below its title, notes and header."""
     probe = Sheet("Evidence", "", [*[""] * EVIDENCE_NOTES, Table([], main=True)])
@@ -199,25 +241,15 @@ def build_trail(
         counts = redaction.counts
 
     def column(name: str) -> pd.Series:
+        if name == "date":
+            return when.take(order).reset_index(drop=True)
+        if name == "sensitive":
+            return sensitive.take(order).reset_index(drop=True)
         return _in_order(redacted[name] if name in redacted else get(name), order)
 
-    trail = pd.DataFrame(
-        {
-            "id": column("id"),
-            "company_id": column("company_id"),
-            "group.description": column("group.description"),
-            "kind": column("kind"),
-            "date": when.take(order).reset_index(drop=True),
-            "status": column("status"),
-            "reliability": column("reliability"),
-            "country": column("country"),
-            "summary": column("summary"),
-            "source_title": column("source_title"),
-            "source_url": column("source_url"),
-            "sensitive": sensitive.take(order).reset_index(drop=True),
-        },
-        copy=False,
-    )
+    with _pool(len(ev)) as pool:  # Arrow's take releases the GIL: columns side by side
+        taken = dict(zip(TRAIL_ORDERED, pool.map(column, TRAIL_ORDERED), strict=True))
+    trail = pd.DataFrame(taken, copy=False)
     trail["persons"] = _joined_persons(
         pd.Series(redacted.get("persons", persons).to_numpy(dtype=object)[order], dtype=object)
     )
@@ -252,9 +284,8 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
     described = "Group: " + description.iloc[testimony].fillna("(unnamed group)")
     if not (keys.is_unique and all(type(k) is str for k in keys)):
         company = company_id.map(names).astype("string")
-        if testimony.size:
-            company.iloc[testimony] = described.to_numpy()
-        return company
+        shown = pd.Series(described.to_numpy(), index=company.index[testimony], dtype="string")
+        return company.mask(company_id.isna(), shown) if testimony.size else company
     # Arrow's hash lookup, then one take from the names and the testimony rows' texts
     found = pc.index_in(
         pa.array(company_id.array, type=pa.large_string()),
