@@ -79,8 +79,9 @@ TRAIL_ORDERED = (
     "sensitive",
 )
 #: evidence of at least this many records is reordered on :data:`TRAIL_THREADS` threads
-#: (1M records: 0.47 -> 0.27 s for the text columns on 2 idle cores); smaller evidence on
-#: the calling thread (each worker thread's malloc arena adds resident memory)
+#: (Arrow's take of 7 text columns of 1M records, alone: 0.47 -> 0.27 s on a shared 2-core
+#: machine; no gain when the other core is busy); smaller evidence on the calling thread
+#: (each worker thread's malloc arena adds resident memory)
 TRAIL_THREADED_ROWS = 500_000
 TRAIL_THREADS = 2
 
