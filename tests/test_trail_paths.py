@@ -234,3 +234,32 @@ def test_chunked_arrow_columns_are_handled() -> None:
     ]
     persons = pd.Series([("A Example",), (), ("B Example", "C Example")], dtype=object)
     assert _joined_persons(persons).tolist() == ["A Example", pd.NA, "B Example, C Example"]
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_a_trail_of_chunked_columns_equals_one_of_whole_columns(include: bool) -> None:
+    """Evidence loaded from files holds Arrow columns in several chunks (and empty ones)."""
+    import pyarrow as pa
+
+    whole = evidence(False)
+    for c in ("id", "company_id", "group.description", "summary", "source_title", "source_url"):
+        whole[c] = whole[c].astype("string")
+    chunked = whole.copy()
+    for c in ("id", "company_id", "group.description", "summary", "source_title", "source_url"):
+        values = whole[c].tolist()
+        parts = [values[:2], [], values[2:]]
+        arrays = [
+            pa.array([None if v is pd.NA else v for v in p], pa.large_string()) for p in parts
+        ]
+        chunked[c] = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(arrays)))
+        assert chunked[c].array._pa_array.num_chunks == 3
+    names = pd.Series(["Fictional Drilling", "Example Mining"], index=["c1", "c2"])
+    a = build_trail(chunked, names, include_personal_data=include)
+    b = build_trail(whole, names, include_personal_data=include)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert (a.redacted_records, a.redacted_cells, a.redacted_urls, a.redacted_ids) == (
+        b.redacted_records,
+        b.redacted_cells,
+        b.redacted_urls,
+        b.redacted_ids,
+    )

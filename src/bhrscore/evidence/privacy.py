@@ -297,16 +297,24 @@ def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.d
     and ASCII holds no marks, format characters or ß. They are searched a block of
     :data:`_BLOCK` rows at a time (a name in a row is in its block; a match across rows only
     makes the block's rows searched one by one), and the rows of matching blocks one by one.
-    Entries with non-ASCII bytes are normalised in full and searched one by one."""
+    Entries with non-ASCII bytes are normalised in full and searched one by one. Each Arrow
+    chunk is searched where it is (no combined copy)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.astype("string").array).cast(pa.large_string())
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    pattern = _prefilter(names)
+    found = [_chunk_candidates(chunk, pattern) for chunk in chunks if len(chunk)]
+    return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
+
+
+def _chunk_candidates(arr: Any, pattern: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """:func:`_candidates` of one Arrow ``large_string`` array (not empty)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = _large_strings(text)
     n = len(arr)
     found = np.zeros(n, dtype=bool)
-    if n == 0:
-        return found
-    pattern = _prefilter(names)
     buffers = arr.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     text_buffer = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")

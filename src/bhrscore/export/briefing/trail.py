@@ -151,7 +151,7 @@ def _trail_order(
     try:  # one stable multi-key sort in Arrow (C++); strings compare by code point there too
         table = pa.table(
             {
-                "company": _ranks(pa.array(company_id.array, type=pa.large_string())),
+                "company": _ranks(_arrow_text(company_id)),
                 "when": pa.array(
                     when.to_numpy(dtype="datetime64[ns]"), mask=when.isna().to_numpy()
                 ),
@@ -289,7 +289,7 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
         return company.mask(company_id.isna(), shown) if testimony.size else company
     # Arrow's hash lookup, then one take from the names and the testimony rows' texts
     found = pc.index_in(
-        pa.array(company_id.array, type=pa.large_string()),
+        _arrow_text(company_id),
         value_set=pa.array(list(keys), type=pa.large_string()),
         skip_nulls=True,
     )
