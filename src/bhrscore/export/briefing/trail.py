@@ -78,32 +78,6 @@ TRAIL_ORDERED = (
     "source_url",
     "sensitive",
 )
-#: evidence of at least this many records is reordered on :data:`TRAIL_THREADS` threads
-#: (Arrow's take of 7 text columns of 1M records, alone: 0.47 -> 0.27 s on a shared 2-core
-#: machine; no gain when the other core is busy); smaller evidence on the calling thread
-#: (each worker thread's malloc arena adds resident memory)
-TRAIL_THREADED_ROWS = 500_000
-TRAIL_THREADS = 2
-
-
-def _pool(rows: int) -> Any:
-    """An executor for ``rows`` records: threads for large evidence, else in line."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(TRAIL_THREADS) if rows >= TRAIL_THREADED_ROWS else _InLine()
-
-
-class _InLine:
-    """An executor whose ``map`` runs on the calling thread."""
-
-    def map(self, work: Any, items: Any) -> Any:
-        return map(work, items)
-
-    def __enter__(self) -> _InLine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def evidence_capacity() -> int:
@@ -248,9 +222,7 @@ def build_trail(
             return sensitive.take(order).reset_index(drop=True)
         return _in_order(redacted[name] if name in redacted else get(name), order)
 
-    with _pool(len(ev)) as pool:  # Arrow's take releases the GIL: columns side by side
-        taken = dict(zip(TRAIL_ORDERED, pool.map(column, TRAIL_ORDERED), strict=True))
-    trail = pd.DataFrame(taken, copy=False)
+    trail = pd.DataFrame({name: column(name) for name in TRAIL_ORDERED}, copy=False)
     trail["persons"] = _joined_persons(
         pd.Series(redacted.get("persons", persons).to_numpy(dtype=object)[order], dtype=object)
     )
