@@ -252,26 +252,93 @@ def _prefilter(names: tuple[str, ...]) -> str:
     return "|".join(sorted(alternatives))
 
 
+#: rows per block of the pre-filter's first pass (one RE2 search per block of text, not per
+#: row: the per-row overhead of RE2 dominates on short cells)
+_BLOCK = 1024
+#: bytes of text scanned at once for ``%`` and non-ASCII bytes (bounds the temporary arrays)
+_SCAN = 1 << 24
+
+
+def _large_strings(text: pd.Series) -> Any:
+    """``text`` as one pyarrow ``large_string`` array (no copy for Arrow-backed strings)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _byte_rows(
+    offsets: np.ndarray[Any, np.dtype[np.int64]], data: np.ndarray[Any, np.dtype[np.uint8]]
+) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.intp]]]:
+    """Rows whose bytes hold a ``%``, and rows holding a non-ASCII byte (one numpy pass over
+    the text buffer, in slices)."""
+    percent: list[np.ndarray[Any, np.dtype[np.intp]]] = []
+    wide: list[np.ndarray[Any, np.dtype[np.intp]]] = []
+    for lo in range(int(offsets[0]), int(offsets[-1]), _SCAN):
+        part = data[lo : min(lo + _SCAN, int(offsets[-1]))]
+        percent.append(np.flatnonzero(part == 0x25) + lo)
+        wide.append(np.flatnonzero(part >= 0x80) + lo)
+
+    def rows(found: list[np.ndarray[Any, np.dtype[np.intp]]]) -> Any:
+        at = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+        return np.unique(np.searchsorted(offsets, at, side="right") - 1).astype(np.intp)
+
+    return rows(percent), rows(wide)
+
+
 def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Entries that may hold one of ``names``: those whose normalised form contains a name's
     tokens, and every entry with a ``%`` (percent-encoding is only undone by the exact
-    pattern). A superset of the exact matches, computed with pyarrow (C++)."""
+    pattern). A superset of the exact matches, computed with pyarrow (C++) and numpy.
+
+    ASCII entries (ids, slugs, most text) need only case folding: NFKD leaves ASCII as it is
+    and ASCII holds no marks, format characters or ß. They are searched a block of
+    :data:`_BLOCK` rows at a time (a name in a row is in its block; a match across rows only
+    makes the block's rows searched one by one), and the rows of matching blocks one by one.
+    Entries with non-ASCII bytes are normalised in full and searched one by one. Each Arrow
+    chunk is searched where it is (no combined copy)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.astype("string").array).cast(pa.large_string())
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    pattern = _prefilter(names)
+    found = [_chunk_candidates(chunk, pattern) for chunk in chunks if len(chunk)]
+    return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
+
+
+def _chunk_candidates(arr: Any, pattern: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """:func:`_candidates` of one Arrow ``large_string`` array (not empty)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(text.astype("string").array).cast(pa.large_string())
-    pattern = _prefilter(names)
-    # ASCII entries (ids, slugs, most text) need only lower-casing: NFKD leaves ASCII as it
-    # is and ASCII holds no marks, format characters or ß; the rest is normalised in full
-    ascii_ = _flags(pc.string_is_ascii(arr), True)
-    found = _flags(pc.match_substring_regex(pc.ascii_lower(arr), pattern=pattern), False)
-    if not ascii_.all():
-        rest = np.flatnonzero(~ascii_)
-        norm = pc.utf8_normalize(arr.take(pa.array(rest)), form="NFKD")
+    n = len(arr)
+    found = np.zeros(n, dtype=bool)
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    text_buffer = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")
+    data = np.frombuffer(text_buffer, dtype=np.uint8)
+    percent, wide = _byte_rows(offsets, data)
+    starts = np.arange(0, n, _BLOCK)
+    bounds = np.append(offsets[starts], offsets[-1]).astype(np.int64)
+    blocks = pa.Array.from_buffers(
+        pa.large_string(), len(starts), [None, pa.py_buffer(bounds), text_buffer]
+    )
+    hot = np.flatnonzero(
+        _flags(pc.match_substring_regex(blocks, pattern=pattern, ignore_case=True), True)
+    )
+    if hot.size:
+        rows = (hot[:, None] * _BLOCK + np.arange(_BLOCK)).ravel()
+        rows = rows[rows < n]
+        one = pc.match_substring_regex(arr.take(pa.array(rows)), pattern=pattern, ignore_case=True)
+        found[rows] = _flags(one, False)
+    if wide.size:
+        norm = pc.utf8_normalize(arr.take(pa.array(wide)), form="NFKD")
         norm = pc.replace_substring_regex(norm, pattern="[\\pM\\p{Cf}]", replacement="")
         norm = pc.replace_substring(pc.utf8_lower(norm), pattern="ß", replacement="ss")
-        found[rest] = _flags(pc.match_substring_regex(norm, pattern=pattern), False)
-    found |= _flags(pc.match_substring(arr, pattern="%"), False)
+        found[wide] = _flags(pc.match_substring_regex(norm, pattern=pattern), False)
+    found[percent] = True
     return found
 
 
@@ -388,8 +455,8 @@ class Privacy:
         if pattern is None or not len(text):
             return hit
         candidates = np.flatnonzero(_candidates(text, self.names))
-        if candidates.size:
-            values = text.to_numpy(dtype=object)[candidates]
+        if candidates.size:  # only the candidates become Python strings
+            values = text.iloc[candidates].to_numpy(dtype=object)
             search = pattern.search
             hit[candidates] = [type(v) is str and search(v) is not None for v in values]
         return hit
@@ -404,11 +471,9 @@ class Privacy:
         if not hit.any():
             return text, hit
         assert self.pattern is not None
-        values = text.to_numpy(dtype=object)
         rows = np.flatnonzero(hit)
         sub = self.pattern.sub
-        values[rows] = [sub(REDACTED, v) for v in values[rows].tolist()]
-        return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+        return _replaced(text, rows, [sub(REDACTED, v) for v in _at(text, rows)]), hit
 
     def id_series(self, series: pd.Series) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
         """Ids (text cells, or tuples of ids) with every id carrying a name replaced by its
@@ -421,10 +486,8 @@ class Privacy:
             hit = self._hits(text)
             if not hit.any():
                 return text, hit
-            values = text.to_numpy(dtype=object)
             rows = np.flatnonzero(hit)
-            values[rows] = [opaque_id(v) for v in values[rows].tolist()]
-            return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+            return _replaced(text, rows, [opaque_id(v) for v in _at(text, rows)]), hit
         if self.named_ids is not None and not self.named_ids:
             return series, np.zeros(len(series), dtype=bool)  # no id carries a name
         flat = series.explode()
@@ -455,18 +518,15 @@ class Privacy:
         hit = self._hits(text)
         if not hit.any():
             return text, hit
-        values = text.to_numpy(dtype=object)
         rows = np.flatnonzero(hit)
-        title_values = (
-            titles.astype("string").to_numpy(dtype=object)
-            if titles is not None
-            else np.full(len(text), None, dtype=object)
+        shown_titles = (
+            _at(titles.astype("string"), rows) if titles is not None else [None] * rows.size
         )
-        values[rows] = [
+        links = [
             self.link_text(u, t if isinstance(t, str) else None)
-            for u, t in zip(values[rows].tolist(), title_values[rows].tolist(), strict=True)
+            for u, t in zip(_at(text, rows), shown_titles, strict=True)
         ]
-        return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype), hit
+        return _replaced(text, rows, links), hit
 
     def list_series(
         self, series: pd.Series
@@ -541,17 +601,14 @@ class Privacy:
                 if hit.any():
                     out[column], touched, n_ids = new, touched | hit, n_ids + int(hit.sum())
         if persons is not None and persons in out.columns:
-            from ..export.cells import redact_frame
+            from ..export.cells import _sensitive, redact_persons
 
-            done = redact_frame(
-                out[[c for c in (persons, sensitive) if c in out.columns]],
-                (),
-                persons_column=persons,
-                sensitive_column=sensitive,
-                names=self.names,
-            )
-            changed = _changed(out[persons], done.frame[persons])
-            out[persons] = done.frame[persons]
+            pattern = self.pattern
+            assert pattern is not None
+            before = out[persons]
+            out[persons], changed = redact_persons(before, _sensitive(out, sensitive), pattern)
+            if before.dtype != object:  # counted as before: only cells of lists (objects)
+                changed = np.zeros(len(before), dtype=bool)
             touched |= changed
             cells += int(changed.sum())
         return Redacted(out, Counts(int(touched.sum()), cells, n_urls, n_ids))
@@ -731,20 +788,31 @@ def _evidence_frame(evidence: Any) -> pd.DataFrame | None:
     return evidence  # type: ignore[no-any-return]
 
 
+def _at(text: pd.Series, rows: np.ndarray[Any, np.dtype[np.intp]]) -> list[Any]:
+    """The entries of a text column at positions ``rows`` as Python values (only those)."""
+    return text.iloc[rows].to_numpy(dtype=object).tolist()
+
+
+def _replaced(
+    text: pd.Series, rows: np.ndarray[Any, np.dtype[np.intp]], new: list[str]
+) -> pd.Series:
+    """``text`` (a ``string`` column) with the entries at ``rows`` replaced by ``new``: in
+    Arrow for Arrow-backed text (the other entries are not turned into Python strings),
+    through an object array otherwise."""
+    if getattr(text.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = _large_strings(text)
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows] = True
+        done = pc.replace_with_mask(arr, pa.array(mask), pa.array(new, type=pa.large_string()))
+        return pd.Series(pd.arrays.ArrowStringArray(done), index=text.index, name=text.name)
+    values = text.to_numpy(dtype=object)
+    values[rows] = new
+    return pd.Series(values, index=text.index, name=text.name, dtype=text.dtype)
+
+
 def _holds_tuples(series: pd.Series) -> bool:
     first = series.dropna()
     return bool(len(first)) and isinstance(first.iloc[0], tuple | list)
-
-
-def _changed(before: pd.Series, after: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Which persons cells the redaction replaced (only rows that list someone are
-    visited; a replaced cell is a new object)."""
-    changed = np.zeros(len(before), dtype=bool)
-    if before.dtype != object:
-        return changed
-    listed = np.flatnonzero(before.str.len().fillna(0).to_numpy() > 0)
-    if listed.size:
-        a = before.to_numpy(dtype=object)[listed]
-        b = after.to_numpy(dtype=object)[listed]
-        changed[listed] = [x is not y for x, y in zip(a, b, strict=True)]
-    return changed

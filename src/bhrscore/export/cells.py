@@ -511,22 +511,60 @@ def redact_frame(
             touched |= hit
             cells += int(hit.sum())
     if persons_column in out.columns:
-        values = out[persons_column].to_numpy(dtype=object, copy=True)
-        sensitive = _sensitive(out, sensitive_column)
-        listed = np.flatnonzero(out[persons_column].str.len().fillna(0).to_numpy() > 0)
-        for i in listed.tolist():
-            persons = _as_names(values[i])
-            if sensitive[i]:
-                new: tuple[str, ...] = (persons_note(persons),)
-            else:
-                new = tuple(pattern.sub(REDACTED, p) for p in persons)
-                if new == persons:
-                    continue
-            values[i] = new
-            touched[i] = True
-            cells += 1
-        out[persons_column] = pd.Series(values, index=out.index, dtype=object)
+        persons, changed = redact_persons(
+            out[persons_column], _sensitive(out, sensitive_column), pattern
+        )
+        out[persons_column] = persons
+        touched |= changed
+        cells += int(changed.sum())
     return Redaction(out, int(touched.sum()), cells)
+
+
+def listed_rows(persons: pd.Series) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Positions of the cells of ``persons`` that list someone (a non-empty list or text),
+    in one pass; cells without a length (missing values) list no one."""
+    values = persons.to_numpy(dtype=object)
+    lengths: np.ndarray[Any, Any]
+    try:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    except TypeError:  # missing values among them: pandas' rule (no length -> none listed)
+        lengths = persons.str.len().fillna(0).to_numpy(dtype=np.int64)
+    return np.flatnonzero(lengths > 0)
+
+
+def redact_persons(
+    persons: pd.Series, sensitive: np.ndarray[Any, np.dtype[np.bool_]], pattern: re.Pattern[str]
+) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """The persons column redacted (a sensitive row's list becomes ``("[redacted: N
+    persons]",)``, ``pattern``'s names in other rows' lists ``[redacted]``) and which cells
+    changed; only the rows that list someone are visited."""
+    values = persons.to_numpy(dtype=object, copy=True)
+    changed = np.zeros(len(values), dtype=bool)
+    listed = listed_rows(persons)
+    # sensitive rows holding a tuple or list (the usual form): the note needs only its length
+    rows = listed[sensitive[listed]]
+    plain = np.fromiter(
+        (type(v) is tuple or type(v) is list for v in values[rows]), dtype=bool, count=rows.size
+    )
+    rows = rows[plain]
+    notes: dict[int, tuple[str, ...]] = {}
+    for i, n in zip(rows.tolist(), map(len, values[rows]), strict=True):
+        if n not in notes:
+            notes[n] = (persons_note(("",) * n),)
+        values[i] = notes[n]
+    changed[rows] = True
+    sub = pattern.sub
+    for i in listed[~changed[listed]].tolist():
+        names = _as_names(values[i])
+        if sensitive[i]:
+            new: tuple[str, ...] = (persons_note(names),)
+        else:
+            new = tuple(sub(REDACTED, p) for p in names)
+            if new == names:
+                continue
+        values[i] = new
+        changed[i] = True
+    return pd.Series(values, index=persons.index, name=persons.name, dtype=object), changed
 
 
 def _as_names(value: Any) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...evidence.privacy import Counts, Privacy
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
-from ..cells import join_lists
+from ..cells import join_lists, listed_rows
 
 if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
@@ -63,6 +63,23 @@ EVIDENCE_ROW_CAP = 10_000
 EVIDENCE_NOTES = 2
 
 
+#: the trail's columns put in trail order from the evidence (persons and company follow)
+TRAIL_ORDERED = (
+    "id",
+    "company_id",
+    "group.description",
+    "kind",
+    "date",
+    "status",
+    "reliability",
+    "country",
+    "summary",
+    "source_title",
+    "source_url",
+    "sensitive",
+)
+
+
 def evidence_capacity() -> int:
     """Records the Evidence sheet can hold below its title, notes and header."""
     probe = Sheet("Evidence", "", [*[""] * EVIDENCE_NOTES, Table([], main=True)])
@@ -96,70 +113,6 @@ class Findings:
     redacted_cells: int
 
 
-def build_trail(
-    ev: pd.DataFrame,
-    names: pd.Series,
-    *,
-    include_personal_data: bool,
-    privacy: Privacy | None = None,
-) -> Trail:
-    """The redacted, sorted evidence trail of the evidence frame ``ev``; ``names`` maps
-    company id to company name (the Company / group column). ``privacy``: the policy
-    (default: the one of ``ev``)."""
-    if include_personal_data:
-        privacy = Privacy(())
-    elif privacy is None:
-        privacy = Privacy.of(ev)
-    protected = privacy.names
-
-    def get(name: str, dtype: str = "string") -> pd.Series:
-        if name in ev.columns:
-            return ev[name]
-        return pd.Series([pd.NA] * len(ev), dtype=dtype, index=ev.index)
-
-    date = get("effective_date", "datetime64[ns]")
-    if "effective_date" not in ev.columns:
-        date = get("date", "datetime64[ns]")
-    company_id = get("company_id").astype("string")
-    record_id = get("id").astype("string")
-    when = pd.to_datetime(date, errors="coerce")
-    order = _trail_order(company_id, when, record_id)
-    columns: dict[str, pd.Series] = {
-        "id": record_id,
-        "company_id": company_id,
-        "group.description": get("group.description").astype("string"),
-        "kind": get("kind").astype("string"),
-        "date": when,
-        "status": get("status").astype("string"),
-        "reliability": get("reliability").astype("string"),
-        "country": get("country").astype("string"),
-        "summary": get("summary").astype("string"),
-        "source_title": get("source_title").astype("string"),
-        "source_url": get("source_url").astype("string"),
-        "sensitive": get("sensitive", "boolean").astype("boolean"),
-        "persons": ev["persons"] if "persons" in ev.columns else pd.Series([()] * len(ev)),
-    }
-    # one take per column puts every record in trail order (company, date, id)
-    trail = pd.DataFrame(
-        {name: col.take(order).reset_index(drop=True) for name, col in columns.items()}
-    )
-    counts = Counts()
-    if not include_personal_data:
-        redaction = privacy.frame(
-            trail, text=REDACTED_FIELDS, ids=("id",), urls=(("source_url", "source_title"),)
-        )
-        trail = redaction.frame
-        counts = redaction.counts
-    company = trail["company_id"].map(names).astype("string")
-    testimony = trail["company_id"].isna()
-    if bool(testimony.any()):
-        described = "Group: " + trail["group.description"].fillna("(unnamed group)")
-        company = company.mask(testimony, described)
-    trail["company"] = company
-    trail["persons"] = _joined_persons(trail["persons"])
-    return Trail(trail, protected, counts.records, counts.cells, counts.urls, counts.ids)
-
-
 def _trail_order(
     company_id: pd.Series, when: pd.Series, record_id: pd.Series
 ) -> np.ndarray[Any, np.dtype[np.intp]]:
@@ -172,7 +125,7 @@ def _trail_order(
     try:  # one stable multi-key sort in Arrow (C++); strings compare by code point there too
         table = pa.table(
             {
-                "company": pa.array(company_id.array, type=pa.large_string()),
+                "company": _ranks(_arrow_text(company_id)),
                 "when": pa.array(
                     when.to_numpy(dtype="datetime64[ns]"), mask=when.isna().to_numpy()
                 ),
@@ -197,16 +150,154 @@ def _trail_order(
     return np.lexsort((codes(record_id), stamps, codes(company_id)))
 
 
+def _ranks(text: Any) -> Any:
+    """Each entry's rank among the distinct values of the Arrow string array ``text``
+    (missing stays missing): sorting by the ranks sorts by the text, comparing integers (a
+    few thousand company ids repeat over millions of records)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct), dtype=np.int64)
+    return pa.array(rank, type=pa.int64()).take(encoded.indices)
+
+
+def build_trail(
+    ev: pd.DataFrame,
+    names: pd.Series,
+    *,
+    include_personal_data: bool,
+    privacy: Privacy | None = None,
+) -> Trail:
+    """The redacted, sorted evidence trail of the evidence frame ``ev``; ``names`` maps
+    company id to company name (the Company / group column). ``privacy``: the policy
+    (default: the one of ``ev``).
+
+    Redaction works row by row, so it runs on the evidence as given (the columns it
+    rewrites, without copying the others) and each column is then put in trail order once;
+    category columns are put in order as codes and only then become text."""
+    if include_personal_data:
+        privacy = Privacy(())
+    elif privacy is None:
+        privacy = Privacy.of(ev)
+    protected = privacy.names
+
+    def get(name: str, dtype: str = "string") -> pd.Series:
+        if name in ev.columns:
+            return ev[name]
+        return pd.Series([pd.NA] * len(ev), dtype=dtype, index=ev.index)
+
+    date = get("effective_date", "datetime64[ns]")
+    if "effective_date" not in ev.columns:
+        date = get("date", "datetime64[ns]")
+    when = pd.to_datetime(date, errors="coerce")
+    order = _trail_order(get("company_id").astype("string"), when, get("id").astype("string"))
+    sensitive = get("sensitive", "boolean").astype("boolean")
+    persons = ev["persons"] if "persons" in ev.columns else pd.Series([()] * len(ev))
+    counts = Counts()
+    redacted: dict[str, pd.Series] = {}
+    if not include_personal_data:
+        fields = ("id", *REDACTED_FIELDS, "source_url")
+        shown = pd.DataFrame(
+            {
+                **{c: get(c).astype("string") for c in fields},
+                "persons": pd.Series(persons.to_numpy(dtype=object), index=ev.index),
+                "sensitive": sensitive,
+            },
+            index=ev.index,
+            copy=False,
+        )
+        redaction = privacy.frame(
+            shown, text=REDACTED_FIELDS, ids=("id",), urls=(("source_url", "source_title"),)
+        )
+        redacted = {c: redaction.frame[c] for c in (*fields, "persons")}
+        counts = redaction.counts
+
+    def column(name: str) -> pd.Series:
+        if name == "date":
+            return when.take(order).reset_index(drop=True)
+        if name == "sensitive":
+            return sensitive.take(order).reset_index(drop=True)
+        return _in_order(redacted[name] if name in redacted else get(name), order)
+
+    trail = pd.DataFrame({name: column(name) for name in TRAIL_ORDERED}, copy=False)
+    trail["persons"] = _joined_persons(
+        pd.Series(redacted.get("persons", persons).to_numpy(dtype=object)[order], dtype=object)
+    )
+    trail["company"] = _companies(trail["company_id"], names, trail["group.description"])
+    return Trail(trail, protected, counts.records, counts.cells, counts.urls, counts.ids)
+
+
+def _in_order(series: pd.Series, order: np.ndarray[Any, np.dtype[np.intp]]) -> pd.Series:
+    """``series`` as text, in trail ``order`` (a new index 0..n-1); a category column of
+    text is put in order as codes and only then becomes text (in Arrow), not the other way
+    round."""
+    import pyarrow as pa
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        if all(type(c) is str for c in categories):
+            codes = series.cat.codes.to_numpy()[order]
+            labels = pa.array(list(categories), type=pa.large_string())
+            text = labels.take(pa.array(codes, mask=codes < 0))
+            return pd.Series(pd.arrays.ArrowStringArray(text))
+    return series.astype("string").take(order).reset_index(drop=True)
+
+
+def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) -> pd.Series:
+    """The Company / group column: each record's company name (missing for a company not in
+    ``names``), and ``Group: <description>`` for group-level testimony (no company id)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = names.index
+    testimony = np.flatnonzero(company_id.isna().to_numpy())
+    described = "Group: " + description.iloc[testimony].fillna("(unnamed group)")
+    if not (keys.is_unique and all(type(k) is str for k in keys)):
+        company = company_id.map(names).astype("string")
+        shown = pd.Series(described.to_numpy(), index=company.index[testimony], dtype="string")
+        return company.mask(company_id.isna(), shown) if testimony.size else company
+    # Arrow's hash lookup, then one take from the names and the testimony rows' texts
+    found = pc.index_in(
+        _arrow_text(company_id),
+        value_set=pa.array(list(keys), type=pa.large_string()),
+        skip_nulls=True,
+    )
+    values = pa.concat_arrays(
+        [
+            _arrow_text(names.astype("string")),
+            _arrow_text(described),
+        ]
+    )
+    at = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    at[testimony] = len(names) + np.arange(testimony.size)
+    taken = values.take(pa.array(at, mask=at < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken))
+
+
+def _arrow_text(text: pd.Series) -> Any:
+    """A string Series as one Arrow ``large_string`` array (chunks combined)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.array, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _joined_persons(persons: pd.Series) -> pd.Series:
     """Persons lists as text (", "), missing where there are none; only the rows that list
     someone are visited."""
-    out = pd.Series(pd.NA, index=persons.index, dtype="string")
+    import pyarrow as pa
+
     if persons.dtype != object:
         return join_lists(persons, ", ")
-    listed = np.flatnonzero(persons.str.len().fillna(0).to_numpy() > 0)
-    if listed.size:
-        out.iloc[listed] = join_lists(persons.iloc[listed], ", ").to_numpy()
-    return out
+    listed = listed_rows(persons)
+    slot = np.zeros(len(persons), dtype=np.int64)  # 0: no one listed (missing)
+    slot[listed] = np.arange(1, listed.size + 1)
+    joined = join_lists(persons.iloc[listed], ", ")
+    texts = pa.concat_arrays([pa.nulls(1, pa.large_string()), _arrow_text(joined)])
+    return pd.Series(pd.arrays.ArrowStringArray(texts.take(pa.array(slot))), index=persons.index)
 
 
 def build_findings(
