@@ -232,3 +232,29 @@ def test_every_sheet_quotes_the_same_redaction_counts(
         for name in ("Summary", "Evidence", "Method")
     }
     assert quoted == {name: [("1", "4")] for name in quoted}
+
+
+@pytest.mark.parametrize("plain_string", [False, True])
+def test_evidence_location_list_and_python_paths(plain_string: bool) -> None:
+    """Where each Companies row's records are, from lists of ids (pyarrow path) or from a
+    column that mixes a plain id with lists (Python path): the same answers."""
+    from types import SimpleNamespace
+
+    from bhrscore.export.briefing.companies import evidence_location
+
+    trail = SimpleNamespace(
+        frame=pd.DataFrame({"id": pd.Series(["e1", "e2", "e3"], dtype="string")})
+    )
+    # e1 and e2 are on the Evidence sheet (its first 2 rows), e3 only in the companion file
+    inputs: Any = SimpleNamespace(trail=trail, evidence_rows=2, companion_name="b.evidence.csv")
+    last: object = "e3" if plain_string else ("e3",)
+    ids = pd.Series([("e1", "e2"), ("e1", "e3"), ("e9", "e1"), (), None, last], dtype=object)
+    where = evidence_location(inputs, ids)
+    assert where.tolist() == [
+        "Evidence sheet",  # both on the sheet
+        "b.evidence.csv",  # e3 is only in the companion
+        "not in the evidence given",  # e9 is in no evidence given
+        pd.NA,  # no evidence
+        pd.NA,
+        "b.evidence.csv",
+    ]

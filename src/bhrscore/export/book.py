@@ -36,6 +36,7 @@ import pandas as pd
 from .cells import (
     MAX_URLS_PER_SHEET,
     SheetWriter,
+    ascii_contains_mask,
     clean_text_series,
     formula_like_mask,
     is_formula_like,
@@ -135,20 +136,24 @@ class TableColumn:
             values = [None if math.isnan(v) else v for v in days.tolist()]
         else:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
-            numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
-            values = _object_list(numbers)
+            # the floats as Python floats; missing and infinite values None
+            data, absent = numbers.array._data, numbers.array._mask  # type: ignore[attr-defined]
+            absent = absent | np.isinf(data)
+            values = data.tolist()
+            for i in np.flatnonzero(absent).tolist():
+                values[i] = None
             if notes is not None:
                 text = clean_text_series(_as_text(notes))
                 text = pd.Series(text.to_numpy(), dtype="string")  # by position
                 if bool(pd.Series(formula_like_mask(text)).any()):
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
-                use = (numbers.isna().to_numpy() & text.notna().to_numpy()).tolist()
-                shown = _object_list(text)
-                values = [t if u else v for v, t, u in zip(values, shown, use, strict=True)]
+                use = np.flatnonzero(absent & text.notna().to_numpy())
+                for i, note in zip(use.tolist(), _object_list(text.iloc[use]), strict=True):
+                    values[i] = note
         column = cls(header, kind, values, width, risky, scale, simple, wrap)
         if kind == "text" and column.wraps:
             lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
-            breaks = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+            breaks = ascii_contains_mask(text, "\n")
             column.text_shape = (lengths, breaks)
         return column
 

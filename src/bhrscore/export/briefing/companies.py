@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
+from ..cells import list_array
 from .columns import NO_RANK, ids, insufficient_mask, score_display
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
@@ -195,12 +196,20 @@ def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Ser
     import pyarrow.compute as pc
 
     assert inputs.trail is not None
-    listed = pd.Series(evidence_ids.to_numpy(dtype=object), dtype=object).explode()
-    listed = listed[listed.notna()]
-    rows = listed.index.to_numpy(dtype=np.intp)  # the row (position) of each listed id
+    arrow = list_array(evidence_ids)
+    if arrow is not None and not (
+        pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
+    ):
+        # the ids of every row in one array, and the row (position) each belongs to
+        rows = pc.list_parent_indices(arrow).to_numpy().astype(np.intp)
+        wanted = arrow.flatten().cast(pa.large_string())
+    else:
+        listed = pd.Series(evidence_ids.to_numpy(dtype=object), dtype=object).explode()
+        listed = listed[listed.notna()]
+        rows = listed.index.to_numpy(dtype=np.intp)
+        wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
     # position of each listed id's first record in the trail (Arrow's hash lookup), -1: absent
     trail_ids = pa.array(inputs.trail.frame["id"].astype("string").array, type=pa.large_string())
-    wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
     place = pc.index_in(wanted, value_set=trail_ids)
     found = place.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     n = len(evidence_ids)
