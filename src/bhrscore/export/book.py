@@ -967,10 +967,13 @@ def _write_rows_bulk(
         c = f'<c r="{letter}'
         if code == 1:
             s = _xf_attr(fmt)
+            shown = _number_texts(vals)
             if per_cell is None:
                 rendered.append(
                     [
-                        "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                        ""
+                        if v is None
+                        else f'{c}{r}"{s}><v>{shown.get(v) or format(v, ".16G")}</v></c>'
                         for v, r in zip(vals, refs, strict=True)
                     ]
                 )
@@ -988,7 +991,7 @@ def _write_rows_bulk(
                     if v is None
                     else f"{c}{r}{tails[v]}"
                     if type(v) is str
-                    else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
+                    else f'{c}{r}"{s}><v>{shown.get(v) or format(v, ".16G")}</v></c>'
                     for v, r in zip(vals, refs, strict=True)
                 ]
             )
@@ -998,13 +1001,19 @@ def _write_rows_bulk(
         else:  # a cell's format is one of a few: fmt, its quoted twin, none
             shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
             attrs = [shown[i] for i in map(id, per_cell)]
+        # a value that needs escaping (or keeps its spaces) is often one of a few texts (an
+        # indented title): its cell after the reference, made once per format and text
+        hard: dict[tuple[str, str], str] = {}
+        for v, s, e in zip(vals, attrs, easy, strict=True):
+            if not e and v is not None and (s, v) not in hard:
+                hard[s, v] = _text_cell("", s, v)[len('<c r="') :]
         rendered.append(
             [
                 ""
                 if v is None
                 else f'{c}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
                 if e
-                else _text_cell(f"{letter}{r}", s, v)
+                else f"{c}{r}{hard[s, v]}"
                 for v, r, s, e in zip(vals, refs, attrs, easy, strict=True)
             ]
         )
@@ -1034,6 +1043,19 @@ def _write_rows_bulk(
     for k, j, v in links:
         hyperlinks[base + k][j] = _WebLink(v, UrlTypes.URL)
     ws.hlink_count += len(links)
+
+
+def _number_texts(values: list[Any]) -> dict[float, str]:
+    """The text (``.16G``, as XlsxWriter writes numbers) of the numbers that recur in
+    ``values`` (a rank, weight or count repeated on many rows), so each is formatted once;
+    empty when most values differ. Zero is left out: -0.0 equals 0.0 as a key but is
+    written "-0"."""
+    distinct = set(values)
+    if 2 * len(distinct) > len(values):
+        return {}
+    return {
+        v: format(v, ".16G") for v in distinct if v is not None and type(v) is not str and v != 0
+    }
 
 
 _ESCAPED_URL_RE = re.compile("%[0-9a-fA-F]{2}")
