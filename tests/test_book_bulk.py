@@ -240,3 +240,14 @@ def test_engines_agree_on_mixed_text(values: list[str]) -> None:
         assert arrow == python, name
         arrow, python = _masks(long, name)
         assert arrow == python, name
+
+
+def test_number_texts_in_pyarrow_match_python_formatting() -> None:
+    """The bulk writer formats each distinct number once and joins the cells in pyarrow: the
+    texts are Python's ``.16G`` (what XlsxWriter writes), -0.0 kept apart from 0.0."""
+    values: list[Any] = [0.1 + 0.2, -0.0, 0.0, None, 1e-05, 1e16, 123.5, float("nan"), 7, 0.1]
+    values += [2.5] * 3
+    got = book._number_array(values).to_pylist()
+    assert got == [None if v is None else format(v, ".16G") for v in values]
+    assert got[:3] == ["0.3", "-0", "0"]
+    assert book._concatenated(book._cat("<", book._number_array([1.0, 2.0]), ">")) == "<1><2>"

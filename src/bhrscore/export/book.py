@@ -959,79 +959,71 @@ def _write_rows_bulk(
     ws._check_dimensions(base + rows_used[-1], max(c[1] for c in columns))
     for _, _, f in sorted(first_use.values(), key=lambda t: (t[0], t[1])):
         f._get_xf_index()
-    # 3. The cells' XML, column by column, then the rows that have cells.
-    refs = [str(base + k + 1) for k in range(m)]
-    rendered: list[list[str]] = []
+    # 3. The cells' XML, column by column, then the rows that have cells: strings joined in
+    # pyarrow (C++, outside the GIL); Python formats each distinct number and escapes each
+    # distinct text that needs it.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    refs = pc.cast(pa.array(np.arange(base + 1, base + m + 1, dtype=np.int64)), pa.large_string())
+    rendered: list[Any] = []
     for code, j, vals, per_cell, fmt, easy in columns:
-        letter = xl_col_to_name(j)
-        c = f'<c r="{letter}'
+        c = f'<c r="{xl_col_to_name(j)}'
         if code == 1:
             s = _xf_attr(fmt)
-            shown = _number_texts(vals)
-            if per_cell is None:
-                rendered.append(
-                    [
-                        ""
-                        if v is None
-                        else f'{c}{r}"{s}><v>{shown.get(v) or format(v, ".16G")}</v></c>'
-                        for v, r in zip(vals, refs, strict=True)
-                    ]
-                )
-                continue
-            q = _xf_attr(next(f for f in per_cell if f is not fmt))
-            # a note ("unknown", ...) is one of a few texts: its cell after the reference,
-            # made once per text
-            tails: dict[str, str] = {}
-            for v in vals:
-                if type(v) is str and v not in tails:
-                    tails[v] = _text_cell("", q, v)[len('<c r="') :]
-            rendered.append(
-                [
-                    ""
-                    if v is None
-                    else f"{c}{r}{tails[v]}"
-                    if type(v) is str
-                    else f'{c}{r}"{s}><v>{shown.get(v) or format(v, ".16G")}</v></c>'
-                    for v, r in zip(vals, refs, strict=True)
-                ]
+            is_note = None if per_cell is None else [type(v) is str for v in vals]
+            numbers = (
+                vals
+                if is_note is None
+                else [None if n else v for v, n in zip(vals, is_note, strict=True)]
             )
+            cells = _cat(c, refs, f'"{s}><v>', _number_array(numbers), "</v></c>")
+            if is_note is not None and per_cell is not None:
+                q = _xf_attr(next(f for f in per_cell if f is not fmt))
+                # a note ("unknown", ...): its cell after the reference, made once per text
+                tails = _distinct_cells([q] * m, vals, is_note)
+                cells = pc.coalesce(cells, _cat(c, refs, tails))
+            rendered.append(cells)
             continue
         if per_cell is None:
-            attrs = [_xf_attr(fmt)] * m
+            attrs: list[str] | str = _xf_attr(fmt)
         else:  # a cell's format is one of a few: fmt, its quoted twin, none
             shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
             attrs = [shown[i] for i in map(id, per_cell)]
+        text = pa.array(vals, pa.large_string())
+        simple = pa.array(easy, pa.bool_())
+        cells = _cat(
+            c,
+            refs,
+            '"',
+            attrs if isinstance(attrs, str) else pa.array(attrs, pa.large_string()),
+            ' t="inlineStr"><is><t>',
+            text,
+            "</t></is></c>",
+        )
         # a value that needs escaping (or keeps its spaces) is often one of a few texts (an
         # indented title): its cell after the reference, made once per format and text
-        hard: dict[tuple[str, str], str] = {}
-        for v, s, e in zip(vals, attrs, easy, strict=True):
-            if not e and v is not None and (s, v) not in hard:
-                hard[s, v] = _text_cell("", s, v)[len('<c r="') :]
-        rendered.append(
-            [
-                ""
-                if v is None
-                else f'{c}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                if e
-                else f"{c}{r}{hard[s, v]}"
-                for v, r, s, e in zip(vals, refs, attrs, easy, strict=True)
-            ]
-        )
+        hard = [not e and v is not None for v, e in zip(vals, easy, strict=True)]
+        if any(hard):
+            per = [attrs] * m if isinstance(attrs, str) else attrs
+            cells = pc.if_else(simple, cells, _cat(c, refs, _distinct_cells(per, vals, hard)))
+        rendered.append(cells)
     dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
-    bodies = ["".join(cells) for cells in zip(*rendered, strict=True)]
-    info = ws.row_info
-    attrs = [""] * m if props is None else props.chunk(ws, i0, i1)
-    if any(base <= r < base + m for r in info):  # rows set with set_row before (rare)
-        attrs = [
-            _row_attrs(ws, info[base + k]) if base + k in info else a for k, a in enumerate(attrs)
-        ]
-    ws.fh.write(
-        "".join(
-            f'<row r="{r}"{a}{dy}>{b}</row>'
-            for r, a, b in zip(refs, attrs, bodies, strict=True)
-            if b
-        )
+    bodies = pc.binary_join_element_wise(
+        *rendered, pa.scalar("", pa.large_string()), null_handling="replace", null_replacement=""
     )
+    info = ws.row_info
+    row_attrs = [""] * m if props is None else props.chunk(ws, i0, i1)
+    if any(base <= r < base + m for r in info):  # rows set with set_row before (rare)
+        row_attrs = [
+            _row_attrs(ws, info[base + k]) if base + k in info else a
+            for k, a in enumerate(row_attrs)
+        ]
+    xml = _cat(
+        '<row r="', refs, '"', pa.array(row_attrs, pa.large_string()), f"{dy}>", bodies, "</row>"
+    )
+    xml = xml.filter(pc.greater(pc.binary_length(bodies), 0))
+    ws.fh.write(_concatenated(xml))
     ws.previous_row = base + rows_used[-1]
     ws.table.clear()
     for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
@@ -1045,17 +1037,62 @@ def _write_rows_bulk(
     ws.hlink_count += len(links)
 
 
-def _number_texts(values: list[Any]) -> dict[float, str]:
-    """The text (``.16G``, as XlsxWriter writes numbers) of the numbers that recur in
-    ``values`` (a rank, weight or count repeated on many rows), so each is formatted once;
-    empty when most values differ. Zero is left out: -0.0 equals 0.0 as a key but is
-    written "-0"."""
-    distinct = set(values)
-    if 2 * len(distinct) > len(values):
-        return {}
-    return {
-        v: format(v, ".16G") for v in distinct if v is not None and type(v) is not str and v != 0
-    }
+def _cat(*parts: Any) -> Any:
+    """Strings (and pyarrow string arrays, element by element) joined in pyarrow; a missing
+    element makes the result missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    args = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*args, pa.scalar("", pa.large_string()))
+
+
+def _number_array(values: list[Any]) -> Any:
+    """Numbers (``None``: missing) as pyarrow strings as XlsxWriter writes them (``.16G``),
+    each distinct number formatted once by Python (told apart by its bits: -0.0 is "-0")."""
+    import pyarrow as pa
+
+    floats = pa.array(values, pa.float64())
+    bits = floats.to_numpy(zero_copy_only=False).view(np.int64)
+    found, where = np.unique(bits, return_inverse=True)
+    shown = pa.array(
+        [format(v, ".16G") for v in found.view(np.float64).tolist()], pa.large_string()
+    )
+    texts = shown.take(pa.array(where.reshape(-1)))
+    if floats.null_count == 0:
+        return texts
+    import pyarrow.compute as pc
+
+    return pc.if_else(floats.is_valid(), texts, pa.scalar(None, pa.large_string()))
+
+
+def _distinct_cells(attrs: list[str], values: list[Any], wanted: list[bool]) -> Any:
+    """The ``<c>`` XML after the reference of the ``wanted`` text cells (missing elsewhere),
+    made with :func:`_text_cell` once per distinct format and text."""
+    import pyarrow as pa
+
+    made: dict[tuple[str, str], str] = {}
+    out: list[str | None] = [None] * len(values)
+    for k in np.flatnonzero(np.asarray(wanted, dtype=bool)).tolist():
+        key = (attrs[k], values[k])
+        tail = made.get(key)
+        if tail is None:
+            tail = made[key] = _text_cell("", *key)[len('<c r="') :]
+        out[k] = tail
+    return pa.array(out, pa.large_string())
+
+
+def _concatenated(strings: Any) -> str:
+    """A pyarrow string array's strings end to end (its data buffer between the first and
+    last offsets)."""
+    if len(strings) == 0:
+        return ""
+    offsets = strings.buffers()[1]
+    bounds = np.frombuffer(offsets, dtype=np.int64)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = strings.buffers()[2]
+    return str(memoryview(data)[int(bounds[0]) : int(bounds[-1])], "utf-8")
 
 
 _ESCAPED_URL_RE = re.compile("%[0-9a-fA-F]{2}")
