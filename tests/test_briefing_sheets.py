@@ -258,3 +258,20 @@ def test_evidence_location_list_and_python_paths(plain_string: bool) -> None:
         pd.NA,
         "b.evidence.csv",
     ]
+
+
+@pytest.mark.parametrize("dtype", ["string", "Float64"])
+def test_lookup_maps_like_series_map(dtype: str) -> None:
+    """``columns.lookup`` (each distinct key looked up once) gives what ``Series.map`` gives:
+    keys not in the mapping, missing keys and missing values are missing; non-ASCII keys."""
+    from bhrscore.export.briefing.columns import lookup
+
+    keys = pd.Series(
+        ["a", None, "Zürich", "a", "zz", "b"], dtype="string", index=[9, 7, 5, 3, 1, 0]
+    )
+    mapping: dict[str, Any] = {"a": 1, "Zürich": 2.5, "b": None}
+    if dtype == "string":
+        mapping = {k: None if v is None else f"v{v}" for k, v in mapping.items()}
+    got = lookup(keys, mapping, dtype)
+    pd.testing.assert_series_equal(got, keys.map(mapping).astype(dtype))
+    assert lookup(keys.iloc[:0], mapping, dtype).empty

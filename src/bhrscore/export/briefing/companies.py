@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
 from ..cells import list_array
-from .columns import NO_RANK, ids, insufficient_mask, score_display
+from .columns import NO_RANK, ids, insufficient_mask, lookup, score_display
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
 
@@ -32,13 +32,14 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             "company_id": nodes["company_id"].astype("string"),
             "level": np.where(is_total.to_numpy(), "total", "theme"),
             "item": nodes["node_id"],
-            "theme": nodes["node_id"].map(node_parent).astype("string"),
+            "theme": lookup(nodes["node_id"], node_parent, "string"),
             "score": nodes["score"],
             "before": nodes["score_before_penalties"],
             "coverage": nodes["coverage"],
             "_k1": np.where(is_total.to_numpy(), -1, 0),
             "_k2": _position(
-                nodes["node_id"].map(node_parent).fillna(nodes["node_id"]), theme_order
+                lookup(nodes["node_id"], node_parent, "string").fillna(nodes["node_id"]),
+                theme_order,
             ),
             "_k3": nodes["depth"].astype("float64").fillna(0),
         }
@@ -79,11 +80,11 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         }
     )
     rows = pd.concat([node_rows, ind_rows, pen_rows], ignore_index=True)
-    rows["_k0"] = rows["company_id"].map(order).astype("float64").fillna(float(len(order)))
+    rows["_k0"] = lookup(rows["company_id"], order, "Float64").fillna(float(len(order)))
     rows = rows.sort_values(["_k0", "_k1", "_k2", "_k3", "item"], kind="stable")
     rows = rows.reset_index(drop=True)
-    names = inputs.names
-    rank = pd.Series(c["rank"].to_numpy(), index=c["company_id"].to_numpy())
+    names = dict(zip(inputs.names.index.tolist(), inputs.names.tolist(), strict=True))
+    rank = dict(zip(c["company_id"].tolist(), c["rank"].tolist(), strict=True))
     capacity = MAX_SHEET_ROWS - 10
     note = None
     if len(rows) > capacity:
@@ -96,7 +97,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows else pd.Series([pd.NA] * len(rows), dtype="Float64")
 
-    title = rows["item"].map(dict(inputs.labels)).astype("string").fillna(rows["item"])
+    title = lookup(rows["item"], inputs.labels, "string").fillna(rows["item"])
     indent = rows["level"].map(_INDENT).fillna("")
     score, notes = score_display(col("score"), col("basis").astype("string"))
     muted_ids = set(c["company_id"][insufficient_mask(inputs.companies)].tolist())
@@ -104,7 +105,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     cols = [
         TableColumn.from_series(
             "Rank",
-            rows["company_id"].map(rank),
+            lookup(rows["company_id"], rank, "Float64"),
             "integer",
             width=6,
             notes=pd.Series([NO_RANK] * len(rows), dtype="string"),
@@ -112,7 +113,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Company id", rows["company_id"]),
         TableColumn.from_series(
             "Company",
-            rows["company_id"].map(names).where(rows["level"] == "total"),
+            lookup(rows["company_id"], names, "string").where(rows["level"] == "total"),
             width=24,
         ),
         TableColumn.from_series("Level", rows["level"], width=9),
@@ -228,4 +229,4 @@ def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Ser
 
 def _position(keys: pd.Series, order: dict[str, int]) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Each key's place in ``order`` (999 for keys not in it), for sorting."""
-    return np.asarray(keys.map(order).astype("float64").fillna(999.0), dtype=np.float64)
+    return lookup(keys, order, "Float64").fillna(999.0).to_numpy(dtype=np.float64)
