@@ -275,3 +275,26 @@ def test_lookup_maps_like_series_map(dtype: str) -> None:
     got = lookup(keys, mapping, dtype)
     pd.testing.assert_series_equal(got, keys.map(mapping).astype(dtype))
     assert lookup(keys.iloc[:0], mapping, dtype).empty
+
+
+def test_periods_come_from_each_ids_first_record() -> None:
+    from types import SimpleNamespace
+
+    from bhrscore.export.briefing.evidence import periods
+
+    records = pd.DataFrame(
+        {
+            "id": pd.Series(["e1", "e2", "e1", "e3"], dtype="string"),
+            "period.start": ["2021-01-01", None, "1999-01-01", "2022-05-01"],
+            "period.end": ["2021-12-31", "2020-06-30", None, "2022-05-01"],
+        }
+    )
+    inputs: Any = SimpleNamespace(records=records)
+    ids = pd.Series(["e3", "e9", "e1", "e2"], dtype="string")
+    # e3: one day; e9: no record; e1: its first record (not 1999); e2: only an end
+    assert periods(inputs, ids).tolist() == [
+        "2022-05-01",
+        pd.NA,
+        "2021-01-01 – 2021-12-31",
+        "2020-06-30",
+    ]
