@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -991,7 +993,6 @@ def _write_rows_bulk(
             shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
             attrs = [shown[i] for i in map(id, per_cell)]
         text = pa.array(vals, pa.large_string())
-        simple = pa.array(easy, pa.bool_())
         cells = _cat(
             c,
             refs,
@@ -1003,10 +1004,11 @@ def _write_rows_bulk(
         )
         # a value that needs escaping (or keeps its spaces) is often one of a few texts (an
         # indented title): its cell after the reference, made once per format and text
-        hard = [not e and v is not None for v, e in zip(vals, easy, strict=True)]
-        if any(hard):
+        hard = ~np.asarray(easy, dtype=bool) & text.is_valid().to_numpy(zero_copy_only=False)
+        if hard.any():
             per = [attrs] * m if isinstance(attrs, str) else attrs
-            cells = pc.if_else(simple, cells, _cat(c, refs, _distinct_cells(per, vals, hard)))
+            hard_cells = _cat(c, refs, _distinct_cells(per, vals, hard))
+            cells = pc.if_else(pa.array(hard), hard_cells, cells)
         rendered.append(cells)
     dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
     bodies = pc.binary_join_element_wise(
@@ -1023,7 +1025,7 @@ def _write_rows_bulk(
         '<row r="', refs, '"', pa.array(row_attrs, pa.large_string()), f"{dy}>", bodies, "</row>"
     )
     xml = xml.filter(pc.greater(pc.binary_length(bodies), 0))
-    ws.fh.write(_concatenated(xml))
+    _write_utf8(ws.fh, _concatenated(xml))
     ws.previous_row = base + rows_used[-1]
     ws.table.clear()
     for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
@@ -1066,7 +1068,7 @@ def _number_array(values: list[Any]) -> Any:
     return pc.if_else(floats.is_valid(), texts, pa.scalar(None, pa.large_string()))
 
 
-def _distinct_cells(attrs: list[str], values: list[Any], wanted: list[bool]) -> Any:
+def _distinct_cells(attrs: list[str], values: list[Any], wanted: Sequence[bool] | Any) -> Any:
     """The ``<c>`` XML after the reference of the ``wanted`` text cells (missing elsewhere),
     made with :func:`_text_cell` once per distinct format and text."""
     import pyarrow as pa
@@ -1082,17 +1084,32 @@ def _distinct_cells(attrs: list[str], values: list[Any], wanted: list[bool]) -> 
     return pa.array(out, pa.large_string())
 
 
-def _concatenated(strings: Any) -> str:
-    """A pyarrow string array's strings end to end (its data buffer between the first and
-    last offsets)."""
+def _write_utf8(fh: Any, data: memoryview) -> None:
+    """Append UTF-8 ``data`` to XlsxWriter's row-data file (a UTF-8 text file): as bytes
+    where the text layer would write the same bytes (line feeds kept as they are), else as
+    text."""
+    if os.linesep == "\n" and isinstance(fh, io.TextIOWrapper) and _utf8(fh.encoding):
+        fh.flush()  # what was written as text goes first
+        fh.buffer.write(data)
+    else:
+        fh.write(str(data, "utf-8"))
+
+
+def _utf8(encoding: str | None) -> bool:
+    return (encoding or "").lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def _concatenated(strings: Any) -> memoryview:
+    """A pyarrow string array's strings end to end, as UTF-8 bytes (its data buffer between
+    the first and last offsets)."""
     if len(strings) == 0:
-        return ""
+        return memoryview(b"")
     offsets = strings.buffers()[1]
     bounds = np.frombuffer(offsets, dtype=np.int64)[
         strings.offset : strings.offset + len(strings) + 1
     ]
     data = strings.buffers()[2]
-    return str(memoryview(data)[int(bounds[0]) : int(bounds[-1])], "utf-8")
+    return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
 
 
 _ESCAPED_URL_RE = re.compile("%[0-9a-fA-F]{2}")
