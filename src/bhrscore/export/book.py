@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -681,10 +682,8 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
         # (a row left out has the default height for XlsxWriter's object placement, as a row
         # given the default height)
         tall = done[pixels[done] > 0]
-        ws.row_sizes.update(
-            (first + i, [px, False])
-            for i, px in zip(tall.tolist(), pixels[tall].tolist(), strict=True)
-        )
+        sizes = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
+        ws.row_sizes.update(zip((tall + first).tolist(), sizes, strict=True))
         # set_row's dimension check (the bulk writer checks the rows with cells)
         ws._check_dimensions(first + int(done[0]), ws.dim_colmin or 0)
         ws._check_dimensions(first + int(done[-1]), ws.dim_colmin or 0)

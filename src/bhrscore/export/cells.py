@@ -381,17 +381,20 @@ def safe_url_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return ok
 
 
-def join_lists(series: pd.Series | None, sep: str = ", ", *, sort: bool = False) -> pd.Series:
+def join_lists(
+    series: pd.Series | None, sep: str = ", ", *, sort: bool = False, lists: Any = None
+) -> pd.Series:
     """Cells holding tuples or lists (evidence ids, sectors, persons) joined with ``sep`` as a
     string Series; other values are kept as text, empty lists and missing values are
     missing. The one place where list cells become text (sheets use ``", "``, CSV files
-    :data:`bhrscore.evidence.flat.LIST_DELIMITER`)."""
+    :data:`bhrscore.evidence.flat.LIST_DELIMITER`). ``lists``: ``series`` as
+    :func:`list_array` gives it, when already made."""
     if series is None:
         return pd.Series([], dtype="string")
     if series.dtype != object:
         return series.astype("string")
     if not sort:
-        lists = list_array(series)
+        lists = list_array(series) if lists is None else lists
         if lists is not None:
             return _joined(lists, sep, series.index)
 

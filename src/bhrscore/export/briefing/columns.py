@@ -58,9 +58,10 @@ def readable(name: str) -> str:
     return " ".join(words)
 
 
-def ids(series: pd.Series) -> pd.Series:
-    """Lists of ids joined with ``", "``."""
-    return join_lists(series, ", ")
+def ids(series: pd.Series, lists: Any = None) -> pd.Series:
+    """Lists of ids joined with ``", "`` (``lists``: ``series`` as :func:`.cells.list_array`
+    gives it, when already made)."""
+    return join_lists(series, ", ", lists=lists)
 
 
 def lookup(keys: pd.Series, mapping: Mapping[Any, Any], dtype: Any) -> pd.Series:

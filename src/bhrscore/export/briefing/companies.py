@@ -99,6 +99,8 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
 
     title = lookup(rows["item"], inputs.labels, "string").fillna(rows["item"])
     indent = rows["level"].map(_INDENT).fillna("")
+    evidence_ids = col("evidence_ids").astype("object")
+    lists = list_array(evidence_ids)  # (made once for two columns)
     score, notes = score_display(col("score"), col("basis").astype("string"))
     muted_ids = set(c["company_id"][insufficient_mask(inputs.companies)].tolist())
     muted = rows["company_id"].isin(muted_ids).to_numpy(dtype=bool).tolist()
@@ -130,9 +132,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=22),
         TableColumn.from_series("Penalty points", col("points"), "score"),
         TableColumn.from_series("Cap", col("cap"), "score"),
-        TableColumn.from_series(
-            "Evidence ids", ids(col("evidence_ids").astype("object")), width=30
-        ),
+        TableColumn.from_series("Evidence ids", ids(evidence_ids, lists), width=30),
     ]
     levels = rows["level"].map(_OUTLINE).fillna(1).astype(int).tolist()
     lines: list[Block] = [
@@ -149,7 +149,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     if note:
         lines.append(note)
     if inputs.overflow:
-        where = evidence_location(inputs, col("evidence_ids").astype("object"))
+        where = evidence_location(inputs, evidence_ids, lists)
         cols.append(TableColumn.from_series("Evidence in", where, width=24))
         lines.append(
             FileLink(
@@ -189,15 +189,18 @@ def node_theme(nodes: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Series:
+def evidence_location(
+    inputs: BriefingInputs, evidence_ids: pd.Series, lists: Any = None
+) -> pd.Series:
     """Where each row's evidence records are: "Evidence sheet" when all of them are listed
     there, the companion file's name when some are only there, "not in the evidence given"
-    when the trail lacks some; missing for rows without evidence."""
+    when the trail lacks some; missing for rows without evidence. ``lists``: the ids as
+    :func:`.cells.list_array` gives them, when already made."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     assert inputs.trail is not None
-    arrow = list_array(evidence_ids)
+    arrow = list_array(evidence_ids) if lists is None else lists
     if arrow is not None and not (
         pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
     ):
