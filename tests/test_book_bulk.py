@@ -240,3 +240,34 @@ def test_engines_agree_on_mixed_text(values: list[str]) -> None:
         assert arrow == python, name
         arrow, python = _masks(long, name)
         assert arrow == python, name
+
+
+def test_number_texts_in_pyarrow_match_python_formatting() -> None:
+    """The bulk writer formats each distinct number once and joins the cells in pyarrow: the
+    texts are Python's ``.16G`` (what XlsxWriter writes), -0.0 kept apart from 0.0."""
+    values: list[Any] = [0.1 + 0.2, -0.0, 0.0, None, 1e-05, 1e16, 123.5, float("nan"), 7, 0.1]
+    values += [2.5] * 3
+    got = book._number_array(values).to_pylist()
+    assert got == [None if v is None else format(v, ".16G") for v in values]
+    assert got[:3] == ["0.3", "-0", "0"]
+    assert bytes(book._concatenated(book._cat("<", book._number_array([1.0, 2.0]), ">"))) == (
+        b"<1><2>"
+    )
+
+
+def test_row_xml_is_appended_as_bytes_or_as_text_in_order(tmp_path: Path) -> None:
+    """The rendered rows go to XlsxWriter's UTF-8 row-data file after what it wrote as text
+    (bytes through the text file's buffer, or text where the file is not a UTF-8 text file)."""
+    import io
+
+    data = memoryview("<t>é\n</t>".encode())
+    path = tmp_path / "rows.xml"
+    with path.open("w+", encoding="utf-8") as fh:
+        fh.write("<a/>")
+        book._write_utf8(fh, data)
+        fh.write("<b/>")
+    assert path.read_bytes() == "<a/><t>é\n</t><b/>".encode()
+    text = io.StringIO()
+    text.write("<a/>")
+    book._write_utf8(text, data)
+    assert text.getvalue() == "<a/><t>é\n</t>"

@@ -232,3 +232,69 @@ def test_every_sheet_quotes_the_same_redaction_counts(
         for name in ("Summary", "Evidence", "Method")
     }
     assert quoted == {name: [("1", "4")] for name in quoted}
+
+
+@pytest.mark.parametrize("plain_string", [False, True])
+def test_evidence_location_list_and_python_paths(plain_string: bool) -> None:
+    """Where each Companies row's records are, from lists of ids (pyarrow path) or from a
+    column that mixes a plain id with lists (Python path): the same answers."""
+    from types import SimpleNamespace
+
+    from bhrscore.export.briefing.companies import evidence_location
+
+    trail = SimpleNamespace(
+        frame=pd.DataFrame({"id": pd.Series(["e1", "e2", "e3"], dtype="string")})
+    )
+    # e1 and e2 are on the Evidence sheet (its first 2 rows), e3 only in the companion file
+    inputs: Any = SimpleNamespace(trail=trail, evidence_rows=2, companion_name="b.evidence.csv")
+    last: object = "e3" if plain_string else ("e3",)
+    ids = pd.Series([("e1", "e2"), ("e1", "e3"), ("e9", "e1"), (), None, last], dtype=object)
+    where = evidence_location(inputs, ids)
+    assert where.tolist() == [
+        "Evidence sheet",  # both on the sheet
+        "b.evidence.csv",  # e3 is only in the companion
+        "not in the evidence given",  # e9 is in no evidence given
+        pd.NA,  # no evidence
+        pd.NA,
+        "b.evidence.csv",
+    ]
+
+
+@pytest.mark.parametrize("dtype", ["string", "Float64"])
+def test_lookup_maps_like_series_map(dtype: str) -> None:
+    """``columns.lookup`` (each distinct key looked up once) gives what ``Series.map`` gives:
+    keys not in the mapping, missing keys and missing values are missing; non-ASCII keys."""
+    from bhrscore.export.briefing.columns import lookup
+
+    keys = pd.Series(
+        ["a", None, "Zürich", "a", "zz", "b"], dtype="string", index=[9, 7, 5, 3, 1, 0]
+    )
+    mapping: dict[str, Any] = {"a": 1, "Zürich": 2.5, "b": None}
+    if dtype == "string":
+        mapping = {k: None if v is None else f"v{v}" for k, v in mapping.items()}
+    got = lookup(keys, mapping, dtype)
+    pd.testing.assert_series_equal(got, keys.map(mapping).astype(dtype))
+    assert lookup(keys.iloc[:0], mapping, dtype).empty
+
+
+def test_periods_come_from_each_ids_first_record() -> None:
+    from types import SimpleNamespace
+
+    from bhrscore.export.briefing.evidence import periods
+
+    records = pd.DataFrame(
+        {
+            "id": pd.Series(["e1", "e2", "e1", "e3"], dtype="string"),
+            "period.start": ["2021-01-01", None, "1999-01-01", "2022-05-01"],
+            "period.end": ["2021-12-31", "2020-06-30", None, "2022-05-01"],
+        }
+    )
+    inputs: Any = SimpleNamespace(records=records)
+    ids = pd.Series(["e3", "e9", "e1", "e2"], dtype="string")
+    # e3: one day; e9: no record; e1: its first record (not 1999); e2: only an end
+    assert periods(inputs, ids).tolist() == [
+        "2022-05-01",
+        pd.NA,
+        "2021-01-01 – 2021-12-31",
+        "2020-06-30",
+    ]

@@ -21,6 +21,7 @@ from bhrscore.export.cells import (
     formula_like_mask,
     is_formula_like,
     join_lists,
+    list_array,
     make_format,
     names_pattern,
     redact,
@@ -219,6 +220,49 @@ def test_join_lists_uses_one_rule_for_lists() -> None:
     series = pd.Series([("b", "a"), (), None, "plain", ["x"]], dtype=object)
     assert join_lists(series, "|").tolist() == ["b|a", pd.NA, pd.NA, "plain", "x"]
     assert join_lists(series, ", ", sort=True).iloc[0] == "a, b"
+
+
+def _join_in_python(series: pd.Series, sep: str) -> pd.Series:
+    """The per-row rule join_lists implements (the reference for its pyarrow path)."""
+
+    def join(value: object) -> object:
+        if isinstance(value, tuple | list):
+            return sep.join(str(v) for v in value) or pd.NA
+        return value
+
+    text = series.map(join, na_action="ignore").astype("string")
+    return text.mask(text == "")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # list cells of strings (the pyarrow path): non-ASCII, separators inside ids, empty
+        # lists and lists of one empty string are missing, as are None, NaN and NA
+        [("Zürich-1", "a, b"), (), None, ("",), ("é",), float("nan"), pd.NA, ["x", "y"]],
+        ["plain", None, "", "ü"],  # plain strings
+        [("a",), None],
+        # the Python path: strings mixed with lists, other element types, None inside a list
+        [("a",), "b"],
+        [("a",), (1, 2)],
+        [("a", None)],
+        [(), ()],
+        [None, None],
+        [],
+    ],
+)
+def test_join_lists_pyarrow_path_agrees_with_the_python_rule(values: list[object]) -> None:
+    series = pd.Series(values, dtype=object, index=[2 * i for i in range(len(values))])
+    got = join_lists(series, " | ")
+    pd.testing.assert_series_equal(got, _join_in_python(series, " | "))
+
+
+def test_join_lists_pyarrow_path_values() -> None:
+    series = pd.Series([("Zürich", "b"), (), None, ("",)], dtype=object)
+    assert list_array(series) is not None  # the vectorised path is the one taken
+    assert join_lists(series, ", ").tolist() == ["Zürich, b", pd.NA, pd.NA, pd.NA]
+    assert list_array(pd.Series([("a", None)], dtype=object)) is None  # Python: "a, None"
+    assert join_lists(pd.Series([("a", None)], dtype=object)).tolist() == ["a, None"]
 
 
 def test_sheet_writer_round_trip(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ table."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -50,6 +52,11 @@ def test_text_tables_match_pandas(
         if storage == "python":  # the joining done without pyarrow
             mp.setattr(tables, "_arrow_strings", lambda _columns: False)
         assert csv_text(frame) == _reference(frame)
+        # the file holds the same text as UTF-8 (pyarrow's bytes written as they are)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "t.csv"
+            tables.write_table_file(frame, path)
+            assert path.read_bytes() == _reference(frame).encode("utf-8")
 
 
 def test_mixed_tables_are_written_by_pandas_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:

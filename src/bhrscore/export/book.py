@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +39,7 @@ import pandas as pd
 from .cells import (
     MAX_URLS_PER_SHEET,
     SheetWriter,
+    ascii_contains_mask,
     clean_text_series,
     formula_like_mask,
     is_formula_like,
@@ -135,20 +139,24 @@ class TableColumn:
             values = [None if math.isnan(v) else v for v in days.tolist()]
         else:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
-            numbers = numbers.where(~numbers.isin([np.inf, -np.inf]))
-            values = _object_list(numbers)
+            # the floats as Python floats; missing and infinite values None
+            data, absent = numbers.array._data, numbers.array._mask  # type: ignore[attr-defined]
+            absent = absent | np.isinf(data)
+            values = data.tolist()
+            for i in np.flatnonzero(absent).tolist():
+                values[i] = None
             if notes is not None:
                 text = clean_text_series(_as_text(notes))
                 text = pd.Series(text.to_numpy(), dtype="string")  # by position
                 if bool(pd.Series(formula_like_mask(text)).any()):
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
-                use = (numbers.isna().to_numpy() & text.notna().to_numpy()).tolist()
-                shown = _object_list(text)
-                values = [t if u else v for v, t, u in zip(values, shown, use, strict=True)]
+                use = np.flatnonzero(absent & text.notna().to_numpy())
+                for i, note in zip(use.tolist(), _object_list(text.iloc[use]), strict=True):
+                    values[i] = note
         column = cls(header, kind, values, width, risky, scale, simple, wrap)
         if kind == "text" and column.wraps:
             lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
-            breaks = text.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+            breaks = ascii_contains_mask(text, "\n")
             column.text_shape = (lengths, breaks)
         return column
 
@@ -674,10 +682,8 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
         # (a row left out has the default height for XlsxWriter's object placement, as a row
         # given the default height)
         tall = done[pixels[done] > 0]
-        ws.row_sizes.update(
-            (first + i, [px, False])
-            for i, px in zip(tall.tolist(), pixels[tall].tolist(), strict=True)
-        )
+        sizes = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
+        ws.row_sizes.update(zip((tall + first).tolist(), sizes, strict=True))
         # set_row's dimension check (the bulk writer checks the rows with cells)
         ws._check_dimensions(first + int(done[0]), ws.dim_colmin or 0)
         ws._check_dimensions(first + int(done[-1]), ws.dim_colmin or 0)
@@ -954,70 +960,71 @@ def _write_rows_bulk(
     ws._check_dimensions(base + rows_used[-1], max(c[1] for c in columns))
     for _, _, f in sorted(first_use.values(), key=lambda t: (t[0], t[1])):
         f._get_xf_index()
-    # 3. The cells' XML, column by column, then the rows that have cells.
-    refs = [str(base + k + 1) for k in range(m)]
-    rendered: list[list[str]] = []
+    # 3. The cells' XML, column by column, then the rows that have cells: strings joined in
+    # pyarrow (C++, outside the GIL); Python formats each distinct number and escapes each
+    # distinct text that needs it.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    refs = pc.cast(pa.array(np.arange(base + 1, base + m + 1, dtype=np.int64)), pa.large_string())
+    rendered: list[Any] = []
     for code, j, vals, per_cell, fmt, easy in columns:
-        letter = xl_col_to_name(j)
-        c = f'<c r="{letter}'
+        c = f'<c r="{xl_col_to_name(j)}'
         if code == 1:
             s = _xf_attr(fmt)
-            if per_cell is None:
-                rendered.append(
-                    [
-                        "" if v is None else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
-                        for v, r in zip(vals, refs, strict=True)
-                    ]
-                )
-                continue
-            q = _xf_attr(next(f for f in per_cell if f is not fmt))
-            # a note ("unknown", ...) is one of a few texts: its cell after the reference,
-            # made once per text
-            tails: dict[str, str] = {}
-            for v in vals:
-                if type(v) is str and v not in tails:
-                    tails[v] = _text_cell("", q, v)[len('<c r="') :]
-            rendered.append(
-                [
-                    ""
-                    if v is None
-                    else f"{c}{r}{tails[v]}"
-                    if type(v) is str
-                    else f'{c}{r}"{s}><v>{v:.16G}</v></c>'
-                    for v, r in zip(vals, refs, strict=True)
-                ]
+            is_note = None if per_cell is None else [type(v) is str for v in vals]
+            numbers = (
+                vals
+                if is_note is None
+                else [None if n else v for v, n in zip(vals, is_note, strict=True)]
             )
+            cells = _cat(c, refs, f'"{s}><v>', _number_array(numbers), "</v></c>")
+            if is_note is not None and per_cell is not None:
+                q = _xf_attr(next(f for f in per_cell if f is not fmt))
+                # a note ("unknown", ...): its cell after the reference, made once per text
+                tails = _distinct_cells([q] * m, vals, is_note)
+                cells = pc.coalesce(cells, _cat(c, refs, tails))
+            rendered.append(cells)
             continue
         if per_cell is None:
-            attrs = [_xf_attr(fmt)] * m
+            attrs: list[str] | str = _xf_attr(fmt)
         else:  # a cell's format is one of a few: fmt, its quoted twin, none
             shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
             attrs = [shown[i] for i in map(id, per_cell)]
-        rendered.append(
-            [
-                ""
-                if v is None
-                else f'{c}{r}"{s} t="inlineStr"><is><t>{v}</t></is></c>'
-                if e
-                else _text_cell(f"{letter}{r}", s, v)
-                for v, r, s, e in zip(vals, refs, attrs, easy, strict=True)
-            ]
+        text = pa.array(vals, pa.large_string())
+        cells = _cat(
+            c,
+            refs,
+            '"',
+            attrs if isinstance(attrs, str) else pa.array(attrs, pa.large_string()),
+            ' t="inlineStr"><is><t>',
+            text,
+            "</t></is></c>",
         )
+        # a value that needs escaping (or keeps its spaces) is often one of a few texts (an
+        # indented title): its cell after the reference, made once per format and text
+        hard = ~np.asarray(easy, dtype=bool) & text.is_valid().to_numpy(zero_copy_only=False)
+        if hard.any():
+            per = [attrs] * m if isinstance(attrs, str) else attrs
+            hard_cells = _cat(c, refs, _distinct_cells(per, vals, hard))
+            cells = pc.if_else(pa.array(hard), hard_cells, cells)
+        rendered.append(cells)
     dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
-    bodies = ["".join(cells) for cells in zip(*rendered, strict=True)]
-    info = ws.row_info
-    attrs = [""] * m if props is None else props.chunk(ws, i0, i1)
-    if any(base <= r < base + m for r in info):  # rows set with set_row before (rare)
-        attrs = [
-            _row_attrs(ws, info[base + k]) if base + k in info else a for k, a in enumerate(attrs)
-        ]
-    ws.fh.write(
-        "".join(
-            f'<row r="{r}"{a}{dy}>{b}</row>'
-            for r, a, b in zip(refs, attrs, bodies, strict=True)
-            if b
-        )
+    bodies = pc.binary_join_element_wise(
+        *rendered, pa.scalar("", pa.large_string()), null_handling="replace", null_replacement=""
     )
+    info = ws.row_info
+    row_attrs = [""] * m if props is None else props.chunk(ws, i0, i1)
+    if any(base <= r < base + m for r in info):  # rows set with set_row before (rare)
+        row_attrs = [
+            _row_attrs(ws, info[base + k]) if base + k in info else a
+            for k, a in enumerate(row_attrs)
+        ]
+    xml = _cat(
+        '<row r="', refs, '"', pa.array(row_attrs, pa.large_string()), f"{dy}>", bodies, "</row>"
+    )
+    xml = xml.filter(pc.greater(pc.binary_length(bodies), 0))
+    _write_utf8(ws.fh, _concatenated(xml))
     ws.previous_row = base + rows_used[-1]
     ws.table.clear()
     for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
@@ -1029,6 +1036,79 @@ def _write_rows_bulk(
     for k, j, v in links:
         hyperlinks[base + k][j] = _WebLink(v, UrlTypes.URL)
     ws.hlink_count += len(links)
+
+
+def _cat(*parts: Any) -> Any:
+    """Strings (and pyarrow string arrays, element by element) joined in pyarrow; a missing
+    element makes the result missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    args = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*args, pa.scalar("", pa.large_string()))
+
+
+def _number_array(values: list[Any]) -> Any:
+    """Numbers (``None``: missing) as pyarrow strings as XlsxWriter writes them (``.16G``),
+    each distinct number formatted once by Python (told apart by its bits: -0.0 is "-0")."""
+    import pyarrow as pa
+
+    floats = pa.array(values, pa.float64())
+    bits = floats.to_numpy(zero_copy_only=False).view(np.int64)
+    found, where = np.unique(bits, return_inverse=True)
+    shown = pa.array(
+        [format(v, ".16G") for v in found.view(np.float64).tolist()], pa.large_string()
+    )
+    texts = shown.take(pa.array(where.reshape(-1)))
+    if floats.null_count == 0:
+        return texts
+    import pyarrow.compute as pc
+
+    return pc.if_else(floats.is_valid(), texts, pa.scalar(None, pa.large_string()))
+
+
+def _distinct_cells(attrs: list[str], values: list[Any], wanted: Sequence[bool] | Any) -> Any:
+    """The ``<c>`` XML after the reference of the ``wanted`` text cells (missing elsewhere),
+    made with :func:`_text_cell` once per distinct format and text."""
+    import pyarrow as pa
+
+    made: dict[tuple[str, str], str] = {}
+    out: list[str | None] = [None] * len(values)
+    for k in np.flatnonzero(np.asarray(wanted, dtype=bool)).tolist():
+        key = (attrs[k], values[k])
+        tail = made.get(key)
+        if tail is None:
+            tail = made[key] = _text_cell("", *key)[len('<c r="') :]
+        out[k] = tail
+    return pa.array(out, pa.large_string())
+
+
+def _write_utf8(fh: Any, data: memoryview) -> None:
+    """Append UTF-8 ``data`` to XlsxWriter's row-data file (a UTF-8 text file): as bytes
+    where the text layer would write the same bytes (line feeds kept as they are), else as
+    text."""
+    if os.linesep == "\n" and isinstance(fh, io.TextIOWrapper) and _utf8(fh.encoding):
+        fh.flush()  # what was written as text goes first
+        fh.buffer.write(data)
+    else:
+        fh.write(str(data, "utf-8"))
+
+
+def _utf8(encoding: str | None) -> bool:
+    return (encoding or "").lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def _concatenated(strings: Any) -> memoryview:
+    """A pyarrow string array's strings end to end, as UTF-8 bytes (its data buffer between
+    the first and last offsets)."""
+    if len(strings) == 0:
+        return memoryview(b"")
+    offsets = strings.buffers()[1]
+    bounds = np.frombuffer(offsets, dtype=np.int64)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = strings.buffers()[2]
+    return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
 
 
 _ESCAPED_URL_RE = re.compile("%[0-9a-fA-F]{2}")

@@ -325,7 +325,8 @@ def clean_text_series(series: pd.Series) -> pd.Series:
         fixed = text[bad].astype(object).map(lambda v: _ILLEGAL_XML_RE.sub("", v))
         text = text.copy()
         text[bad] = fixed.astype("string")
-    text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+    if ascii_contains_mask(text, "\r").any():  # (a byte scan: most text has no \r)
+        text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
     too_long = text.str.len() > MAX_CELL_CHARS
     if bool(too_long.fillna(False).any()):
         text = text.where(~too_long.fillna(False), text.str.slice(0, MAX_CELL_CHARS - 1) + "…")
@@ -380,15 +381,22 @@ def safe_url_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return ok
 
 
-def join_lists(series: pd.Series | None, sep: str = ", ", *, sort: bool = False) -> pd.Series:
+def join_lists(
+    series: pd.Series | None, sep: str = ", ", *, sort: bool = False, lists: Any = None
+) -> pd.Series:
     """Cells holding tuples or lists (evidence ids, sectors, persons) joined with ``sep`` as a
     string Series; other values are kept as text, empty lists and missing values are
     missing. The one place where list cells become text (sheets use ``", "``, CSV files
-    :data:`bhrscore.evidence.flat.LIST_DELIMITER`)."""
+    :data:`bhrscore.evidence.flat.LIST_DELIMITER`). ``lists``: ``series`` as
+    :func:`list_array` gives it, when already made."""
     if series is None:
         return pd.Series([], dtype="string")
     if series.dtype != object:
         return series.astype("string")
+    if not sort:
+        lists = list_array(series) if lists is None else lists
+        if lists is not None:
+            return _joined(lists, sep, series.index)
 
     def join(value: Any) -> Any:
         if isinstance(value, tuple | list):
@@ -397,6 +405,44 @@ def join_lists(series: pd.Series | None, sep: str = ", ", *, sort: bool = False)
         return value
 
     text = series.map(join, na_action="ignore").astype("string")
+    return text.mask(text == "")
+
+
+def list_array(series: pd.Series) -> Any:
+    """An object Series of tuples or lists of strings (missing values and empty lists
+    allowed), or of plain strings, as one pyarrow array (C++, no Python loop over the
+    rows): a ``list<string>`` or a ``string`` array. ``None`` for anything else (other
+    element types, a missing element inside a list, strings mixed with lists, pandas' Python
+    string storage), which callers handle in Python."""
+    import pyarrow as pa
+
+    if len(series) == 0 or pd.StringDtype().storage != "pyarrow":
+        return None
+    try:
+        array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return array
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return None
+    item = kind.value_type
+    if not (pa.types.is_string(item) or pa.types.is_large_string(item)):
+        return None
+    if array.flatten().null_count:  # str(None) inside a list: the Python path says "None"
+        return None
+    return array
+
+
+def _joined(array: Any, sep: str, index: pd.Index) -> pd.Series:
+    """:func:`join_lists` of a :func:`list_array` result, in pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = pc.binary_join(array, sep)  # null for a missing list, "" for an empty one
+    text = pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), index=index)
     return text.mask(text == "")
 
 

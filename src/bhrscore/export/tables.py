@@ -87,8 +87,7 @@ def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
                 return None
             if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
                 return None  # times of day: pandas' own formatting
-            days = stamps.to_numpy(dtype="datetime64[D]").astype(str)
-            col = pd.Series(days, index=col.index, dtype="string").mask(stamps.isna())
+            col = _iso_days(stamps).mask(stamps.isna())
         elif not isinstance(col.dtype, pd.StringDtype):
             return None
         text = col.astype("string")
@@ -100,6 +99,18 @@ def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
     return out
 
 
+def _iso_days(stamps: pd.Series) -> pd.Series:
+    """Dates (without times of day) as "YYYY-MM-DD" text, by pyarrow's cast when strings are
+    pyarrow-backed (numpy's ``astype(str)`` otherwise; the same text)."""
+    days = stamps.to_numpy(dtype="datetime64[D]")
+    if pd.StringDtype().storage != "pyarrow":
+        return pd.Series(days.astype(str), index=stamps.index, dtype="string")
+    import pyarrow as pa
+
+    text = pa.array(days, from_pandas=True).cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=stamps.index)
+
+
 def _csv_field(text: str) -> str:
     return f'"{text.replace(chr(34), chr(34) * 2)}"' if _QUOTE_PY.search(text) else text
 
@@ -109,6 +120,13 @@ def csv_chunks(frame: pd.DataFrame, *, sanitize: bool = True) -> Iterator[str]:
     :func:`csv_text` returns, without holding all of it at once. Tables of text and dates (the
     briefing's companion file) are written with vectorised string operations, others by
     pandas; both give the bytes ``DataFrame.to_csv`` gives (tests/test_tables_csv.py)."""
+    for chunk in _csv_pieces(frame, sanitize):
+        yield chunk if isinstance(chunk, str) else str(chunk, "utf-8")
+
+
+def _csv_pieces(frame: pd.DataFrame, sanitize: bool) -> Iterator[str | memoryview]:
+    """:func:`csv_chunks`, the pieces joined in pyarrow as their UTF-8 bytes (written to a
+    file as they are, without a round trip through Python text)."""
     single = len(frame.columns) == 1
     header = ",".join(_csv_field(str(c)) for c in frame.columns)
     yield (header if header or not single else '""') + "\n"
@@ -132,16 +150,21 @@ def _arrow_strings(columns: list[pd.Series]) -> bool:
     return all(getattr(c.dtype, "storage", "") == "pyarrow" for c in columns)
 
 
-def _arrow_lines(columns: list[pd.Series]) -> str:
-    """Fields joined with commas and lines with line feeds, in pyarrow (C++)."""
+def _arrow_lines(columns: list[pd.Series]) -> memoryview:
+    """Fields joined with commas and lines with line feeds, in pyarrow (C++): the UTF-8
+    bytes of the lines, each ending with a line feed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     kind = pa.large_string()
     arrays = [pa.array(c.array).cast(kind) for c in columns]
+    newline, empty = pa.scalar("\n", kind), pa.scalar("", kind)
+    arrays[-1] = pc.binary_join_element_wise(arrays[-1], newline, empty)  # (no field is null)
     lines = pc.binary_join_element_wise(*arrays, pa.scalar(",", kind))
-    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()), lines)
-    return str(pc.binary_join(whole, pa.scalar("\n", kind))[0].as_py()) + "\n"
+    # the lines end to end: the data buffer between the first and the last offset
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+    first, last = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return memoryview(lines.buffers()[2])[first:last]
 
 
 def csv_text(frame: pd.DataFrame, *, sanitize: bool = True) -> str:
@@ -182,9 +205,9 @@ def write_table_file(
     :func:`bhrscore.io.atomic_paths`)."""
     target = Path(path)
     if fmt == "csv":
-        with target.open("w", encoding="utf-8", newline="\n") as out:
-            for chunk in csv_chunks(frame, sanitize=sanitize):
-                out.write(chunk)
+        with target.open("wb") as out:  # UTF-8, line feeds (as csv_text)
+            for chunk in _csv_pieces(frame, sanitize):
+                out.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
     elif fmt == "parquet":
         data = frame.copy()
         for name in data.columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -57,9 +58,20 @@ def readable(name: str) -> str:
     return " ".join(words)
 
 
-def ids(series: pd.Series) -> pd.Series:
-    """Lists of ids joined with ``", "``."""
-    return join_lists(series, ", ")
+def ids(series: pd.Series, lists: Any = None) -> pd.Series:
+    """Lists of ids joined with ``", "`` (``lists``: ``series`` as :func:`.cells.list_array`
+    gives it, when already made)."""
+    return join_lists(series, ", ", lists=lists)
+
+
+def lookup(keys: pd.Series, mapping: Mapping[Any, Any], dtype: Any) -> pd.Series:
+    """``keys.map(mapping)`` as a ``dtype`` Series, each distinct key looked up once (keys
+    repeat: a company id on each of its rows); missing keys and keys not in ``mapping``
+    give missing values. Faster than ``Series.map`` on pyarrow strings, which hashes every
+    key as a Python object."""
+    codes, distinct = pd.factorize(keys)  # missing keys: -1
+    found = pd.array([*(mapping.get(k) for k in distinct), None], dtype=dtype)
+    return pd.Series(found.take(codes), index=keys.index)  # -1 takes the last: None
 
 
 def values(series: pd.Series | None, n: int) -> pd.Series:
@@ -121,8 +133,9 @@ def score_display(score: pd.Series, basis: pd.Series) -> tuple[pd.Series, pd.Ser
     numbers = pd.Series(pd.to_numeric(score, errors="coerce").to_numpy(), dtype="Float64")
     kind = pd.Series(basis.to_numpy(), dtype="string")
     policy = (kind == "policy").fillna(False).to_numpy(dtype=bool)
-    notes = kind.map(BASIS_NOTES).astype("string")
-    filled = numbers.round(1).astype("string") + " (policy)"
-    notes = notes.mask(policy, filled)
+    notes = lookup(kind, BASIS_NOTES, "string")
+    if policy.any():  # (the text of the policy-filled numbers only)
+        filled = numbers[policy].round(1).astype("string") + " (policy)"
+        notes = notes.mask(policy, filled.reindex(notes.index))
     shown = numbers.mask(policy | notes.notna().to_numpy(dtype=bool))
     return shown, notes

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
-from .columns import NO_RANK, ids, insufficient_mask, score_display
+from ..cells import list_array
+from .columns import NO_RANK, ids, insufficient_mask, lookup, score_display
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
 
@@ -31,13 +32,14 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             "company_id": nodes["company_id"].astype("string"),
             "level": np.where(is_total.to_numpy(), "total", "theme"),
             "item": nodes["node_id"],
-            "theme": nodes["node_id"].map(node_parent).astype("string"),
+            "theme": lookup(nodes["node_id"], node_parent, "string"),
             "score": nodes["score"],
             "before": nodes["score_before_penalties"],
             "coverage": nodes["coverage"],
             "_k1": np.where(is_total.to_numpy(), -1, 0),
             "_k2": _position(
-                nodes["node_id"].map(node_parent).fillna(nodes["node_id"]), theme_order
+                lookup(nodes["node_id"], node_parent, "string").fillna(nodes["node_id"]),
+                theme_order,
             ),
             "_k3": nodes["depth"].astype("float64").fillna(0),
         }
@@ -78,11 +80,11 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         }
     )
     rows = pd.concat([node_rows, ind_rows, pen_rows], ignore_index=True)
-    rows["_k0"] = rows["company_id"].map(order).astype("float64").fillna(float(len(order)))
+    rows["_k0"] = lookup(rows["company_id"], order, "Float64").fillna(float(len(order)))
     rows = rows.sort_values(["_k0", "_k1", "_k2", "_k3", "item"], kind="stable")
     rows = rows.reset_index(drop=True)
-    names = inputs.names
-    rank = pd.Series(c["rank"].to_numpy(), index=c["company_id"].to_numpy())
+    names = dict(zip(inputs.names.index.tolist(), inputs.names.tolist(), strict=True))
+    rank = dict(zip(c["company_id"].tolist(), c["rank"].tolist(), strict=True))
     capacity = MAX_SHEET_ROWS - 10
     note = None
     if len(rows) > capacity:
@@ -95,15 +97,17 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows else pd.Series([pd.NA] * len(rows), dtype="Float64")
 
-    title = rows["item"].map(dict(inputs.labels)).astype("string").fillna(rows["item"])
+    title = lookup(rows["item"], inputs.labels, "string").fillna(rows["item"])
     indent = rows["level"].map(_INDENT).fillna("")
+    evidence_ids = col("evidence_ids").astype("object")
+    lists = list_array(evidence_ids)  # (made once for two columns)
     score, notes = score_display(col("score"), col("basis").astype("string"))
     muted_ids = set(c["company_id"][insufficient_mask(inputs.companies)].tolist())
     muted = rows["company_id"].isin(muted_ids).to_numpy(dtype=bool).tolist()
     cols = [
         TableColumn.from_series(
             "Rank",
-            rows["company_id"].map(rank),
+            lookup(rows["company_id"], rank, "Float64"),
             "integer",
             width=6,
             notes=pd.Series([NO_RANK] * len(rows), dtype="string"),
@@ -111,7 +115,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Company id", rows["company_id"]),
         TableColumn.from_series(
             "Company",
-            rows["company_id"].map(names).where(rows["level"] == "total"),
+            lookup(rows["company_id"], names, "string").where(rows["level"] == "total"),
             width=24,
         ),
         TableColumn.from_series("Level", rows["level"], width=9),
@@ -128,9 +132,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=22),
         TableColumn.from_series("Penalty points", col("points"), "score"),
         TableColumn.from_series("Cap", col("cap"), "score"),
-        TableColumn.from_series(
-            "Evidence ids", ids(col("evidence_ids").astype("object")), width=30
-        ),
+        TableColumn.from_series("Evidence ids", ids(evidence_ids, lists), width=30),
     ]
     levels = rows["level"].map(_OUTLINE).fillna(1).astype(int).tolist()
     lines: list[Block] = [
@@ -147,7 +149,7 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     if note:
         lines.append(note)
     if inputs.overflow:
-        where = evidence_location(inputs, col("evidence_ids").astype("object"))
+        where = evidence_location(inputs, evidence_ids, lists)
         cols.append(TableColumn.from_series("Evidence in", where, width=24))
         lines.append(
             FileLink(
@@ -187,20 +189,31 @@ def node_theme(nodes: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Series:
+def evidence_location(
+    inputs: BriefingInputs, evidence_ids: pd.Series, lists: Any = None
+) -> pd.Series:
     """Where each row's evidence records are: "Evidence sheet" when all of them are listed
     there, the companion file's name when some are only there, "not in the evidence given"
-    when the trail lacks some; missing for rows without evidence."""
+    when the trail lacks some; missing for rows without evidence. ``lists``: the ids as
+    :func:`.cells.list_array` gives them, when already made."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     assert inputs.trail is not None
-    listed = pd.Series(evidence_ids.to_numpy(dtype=object), dtype=object).explode()
-    listed = listed[listed.notna()]
-    rows = listed.index.to_numpy(dtype=np.intp)  # the row (position) of each listed id
+    arrow = list_array(evidence_ids) if lists is None else lists
+    if arrow is not None and not (
+        pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
+    ):
+        # the ids of every row in one array, and the row (position) each belongs to
+        rows = pc.list_parent_indices(arrow).to_numpy().astype(np.intp)
+        wanted = arrow.flatten().cast(pa.large_string())
+    else:
+        listed = pd.Series(evidence_ids.to_numpy(dtype=object), dtype=object).explode()
+        listed = listed[listed.notna()]
+        rows = listed.index.to_numpy(dtype=np.intp)
+        wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
     # position of each listed id's first record in the trail (Arrow's hash lookup), -1: absent
     trail_ids = pa.array(inputs.trail.frame["id"].astype("string").array, type=pa.large_string())
-    wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
     place = pc.index_in(wanted, value_set=trail_ids)
     found = place.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     n = len(evidence_ids)
@@ -219,4 +232,4 @@ def evidence_location(inputs: BriefingInputs, evidence_ids: pd.Series) -> pd.Ser
 
 def _position(keys: pd.Series, order: dict[str, int]) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Each key's place in ``order`` (999 for keys not in it), for sorting."""
-    return np.asarray(keys.map(order).astype("float64").fillna(999.0), dtype=np.float64)
+    return lookup(keys, order, "Float64").fillna(999.0).to_numpy(dtype=np.float64)

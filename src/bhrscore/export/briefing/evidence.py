@@ -66,10 +66,15 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
 
     # each id's first record, found for the ids shown only (the sheet lists at most
     # EVIDENCE_ROW_CAP records; the evidence may hold millions)
-    ev_ids = ev["id"].astype("string")
-    first = np.flatnonzero(~ev_ids.duplicated().to_numpy())
-    found = pd.Index(ev_ids.iloc[first]).get_indexer(pd.Index(ids.astype("string")))
-    rows = first[found[found >= 0]]
+    # (Arrow's hash lookup gives the position of an id's first record, -1 when absent)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.large_string()
+    ev_ids = pa.array(ev["id"].astype("string").array).cast(kind)
+    wanted = pa.array(ids.astype("string").array).cast(kind)
+    found = pc.index_in(wanted, value_set=ev_ids).fill_null(-1).to_numpy(zero_copy_only=False)
+    rows = found[found >= 0]
 
     def day(name: str) -> pd.Series:
         stamps = pd.to_datetime(ev[name].iloc[rows], errors="coerce")
