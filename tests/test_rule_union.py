@@ -49,7 +49,8 @@ def test_union_of_hand_made_parts() -> None:
     b = _sel([0, 1, 1, 1, 2], [1, 0, 0, 0, 1], [0.6, 0.7, 0.7, 0.7, 0.3])
     got = _union([a, b], _Ctx(2))
     assert _triples(got) == [(0, 1, 0.6), (1, 0, 0.9), (1, 0, 0.9), (1, 0, 0.9), (2, 1, 0.3)]
-    assert got.rows.dtype == np.int64 and got.company.dtype == np.int64
+    assert got.rows.dtype == np.int64
+    assert got.company.dtype == np.int64
 
 
 def test_union_edge_cases() -> None:

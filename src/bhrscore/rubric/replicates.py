@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -179,9 +180,11 @@ class Replicates:
         # indexing of a narrow 2-d array)
         k = np.take(self._every, sel.rows, axis=0).ravel()
         # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
-        cells = np.arange(k.size, dtype=np.int32 if k.size < 2**31 else np.int64)
-        flat = np.repeat(cells, k)
-        pos = flat // flat.dtype.type(self.count)
-        rep = flat - pos * flat.dtype.type(self.count)
+        big = k.size >= 2**31
+        cells = np.arange(k.size, dtype=np.int64 if big else np.int32)
+        width: np.signedinteger[Any] = np.int64(self.count) if big else np.int32(self.count)
+        flat: npt.NDArray[np.signedinteger[Any]] = np.repeat(cells, k)
+        pos = flat // width
+        rep = flat - pos * width
         stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
         return stacked, pos

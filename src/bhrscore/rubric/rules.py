@@ -535,10 +535,7 @@ def _runs(
     if not same.any():  # no repeats (always so without replicates)
         return key, np.ones(len(key), dtype=np.int64) if count is None else count, weight
     start = np.flatnonzero(np.r_[True, ~same])
-    if count is None:
-        count = np.diff(np.r_[start, len(key)])
-    else:
-        count = _run_max(count, start, same)
+    count = np.diff(np.r_[start, len(key)]) if count is None else _run_max(count, start, same)
     return key[start], count, _run_max(weight, start, same)
 
 
