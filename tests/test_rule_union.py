@@ -57,6 +57,12 @@ def test_union_edge_cases() -> None:
     empty = _sel([], [], [])
     assert len(_union([], _Ctx(3))) == 0
     assert len(_union([empty, empty], _Ctx(3))) == 0
+    sorted_part = _sel([1, 3], [0, 0], [0.5, 0.75])
+    alone = _union([sorted_part], _Ctx(1))
+    assert _triples(alone) == [(1, 0, 0.5), (3, 0, 0.75)]
+    # the union's arrays are its own: changing them leaves the part (e.g. a cached base
+    # selection) alone
+    assert not np.shares_memory(alone.weight, sorted_part.weight)
     one = _sel([4, 2], [0, 1], [0.5, 0.25])  # not in (row, company) order: sorted first
     assert _triples(_union([one], _Ctx(2))) == [(2, 1, 0.25), (4, 0, 0.5)]
     assert _triples(_union([empty, one], _Ctx(2))) == [(2, 1, 0.25), (4, 0, 0.5)]

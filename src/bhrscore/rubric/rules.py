@@ -518,6 +518,8 @@ def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
         )
     if bool(np.all(count == 1)):
         rows, company = np.divmod(key, n)
+        if any(weight is p.weight for p in parts):  # one sorted part: not its own array
+            weight = weight.copy()
         return Selection(rows, company, weight)
     take = np.repeat(np.arange(len(key)), count)
     rows, company = np.divmod(key[take], n)
