@@ -424,20 +424,20 @@ PARALLEL_DRAWS = 20_000_000
 
 
 def _map_tests(
-    tests: Callable[[Any], tuple[tuple[float, float], float]],
-    pairs: Sequence[tuple[Any, ...]],
-    permutations: int,
-) -> list[tuple[tuple[float, float], float]]:
-    """``tests`` of every pair, in order. Each pair draws from its own generator (seeded by
-    the pair's names), so running them on threads gives the same numbers as one by one."""
-    draws = sum(permutations * (pair[4].size + pair[5].size) for pair in pairs)
-    workers = min(len(pairs), os.cpu_count() or 1)
+    tests: Callable[[Any], Any],
+    jobs: Sequence[Any],
+    draws: int,
+) -> list[Any]:
+    """``tests`` of every job (group intervals and pair tests), in order. Each job draws
+    from its own generator (seeded by its names), so running them on threads gives the same
+    numbers as one by one; ``draws`` (random numbers in all) decides whether threads pay."""
+    workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or draws < PARALLEL_DRAWS:
-        return [tests(pair) for pair in pairs]
+        return [tests(job) for job in jobs]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(tests, pairs))
+        return list(pool.map(tests, jobs))
 
 
 def compare(
@@ -506,6 +506,7 @@ def compare(
     units["_company"] = pd.factorize(units["company_id"])[0]
 
     group_rows: list[dict[str, Any]] = []
+    interval_jobs: list[tuple[int, FloatArray, str, str]] = []  # (row, values, names)
     # per cell: the scored companies' codes and values (each company once, in unit order)
     samples: dict[tuple[str, str], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     for cell, frame in units.groupby(keys, sort=True, dropna=False):
@@ -516,14 +517,9 @@ def compare(
         stratum, group = str(frame["stratum"].iloc[0]), str(frame["group"].iloc[0])
         samples[(stratum, group)] = (scored["_company"].to_numpy(dtype=np.int64), values)
         n = int(values.size)
-        ci = (np.nan, np.nan)
+        ci = (np.nan, np.nan)  # drawn below, with the pair tests (on threads when large)
         if n >= min_n_interval:
-            ci = bootstrap_ci(
-                values,
-                level=level,
-                resamples=resamples,
-                seed=rng_for(seed, "ci", stratum, group),
-            )
+            interval_jobs.append((len(group_rows), values, stratum, group))
         n_insufficient = 0 if include_insufficient else int(frame["insufficient"].sum())
         row: dict[str, Any] = dict(zip(keys, cell_values, strict=True))
         row.update(
@@ -582,9 +578,30 @@ def compare(
         )
         return diff_ci, p
 
+    def interval(job: tuple[int, FloatArray, str, str]) -> tuple[float, float]:
+        _, values, stratum, group = job
+        return bootstrap_ci(
+            values, level=level, resamples=resamples, seed=rng_for(seed, "ci", stratum, group)
+        )
+
+    def run(job: tuple[bool, Any]) -> Any:
+        is_pair, body = job
+        return pair_tests(body) if is_pair else interval(body)
+
+    # group intervals and pair tests in one pool: each job has its own seeded generator
+    draws = sum(resamples * job[1].size for job in interval_jobs)
+    draws += sum(permutations * (pair[4].size + pair[5].size) for pair in pairs)
+    jobs = [(False, job) for job in interval_jobs] + [(True, pair) for pair in pairs]
+    results = _map_tests(run, jobs, draws)
+    for job, ci in zip(interval_jobs, results[: len(interval_jobs)], strict=True):
+        group_rows[job[0]].update(ci_low=ci[0], ci_high=ci[1])
+    if interval_jobs:
+        groups = _typed(group_rows, keys, GROUP_COLUMNS)
+    tested = results[len(interval_jobs) :]
+
     pair_rows: list[dict[str, Any]] = []
     notes: list[list[str]] = []
-    for pair, (diff_ci, p) in zip(pairs, _map_tests(pair_tests, pairs, permutations), strict=True):
+    for pair, (diff_ci, p) in zip(pairs, tested, strict=True):
         strat_values, stratum, group_a, group_b, a, b, shared = pair
         row = dict(strat_values)
         row.update(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,18 +48,72 @@ def record_keys(ids: np.ndarray) -> U64:
     """A 64-bit key per record id: FNV-1a over the id's characters (vectorised over all ids,
     one pass per character position), then mixed. The padding of shorter ids is skipped, so a
     key depends on its id alone, not on the longest id beside it (a partition of the records,
-    :mod:`bhrscore.backends`, gets the same keys as the whole set)."""
-    text = np.asarray(ids, dtype=object).astype("U")
-    if text.size == 0:
+    :mod:`bhrscore.backends`, gets the same keys as the whole set). ASCII ids (the usual
+    case) are read from their bytes in Arrow, without a numpy text array."""
+    if len(ids) == 0:
         return np.zeros(0, dtype=np.uint64)
+    ascii_key = _ascii_keys(ids)
+    if ascii_key is not None:
+        return _mix(ascii_key)
+    text = np.asarray(ids, dtype=object).astype("U")
     chars = text.view(np.uint32).reshape(len(text), -1)
-    key = np.full(len(text), np.uint64(0xCBF29CE484222325))
+    key = np.full(len(text), _FNV_OFFSET)
     with np.errstate(over="ignore"):
         for j in range(chars.shape[1]):
             c = chars[:, j]
-            step = (key ^ c.astype(np.uint64)) * np.uint64(0x100000001B3)
+            step = (key ^ c.astype(np.uint64)) * _FNV_PRIME
             key = np.where(c != 0, step, key)  # ids never hold NUL: 0 is padding
     return _mix(key)
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def _ascii_keys(ids: np.ndarray) -> U64 | None:
+    """FNV-1a of :func:`record_keys` (before mixing) for ids that are all ASCII text without
+    NUL, from their UTF-8 bytes (a byte is then its character's code point); None for other
+    ids (the text-array path answers them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(np.asarray(ids, dtype=object), type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if arr.null_count or not pc.all(pc.string_is_ascii(arr)).as_py():
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
+    data = (
+        np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+        if arr.buffers()[2]
+        else np.zeros(0, np.uint8)
+    )
+    data = data[offsets[0] : offsets[-1]]
+    if bool((data == 0).any()):
+        return None
+    starts = offsets[:-1] - offsets[0]
+    lengths = np.diff(offsets)
+    shortest, longest = int(lengths.min()), int(lengths.max())
+    key = np.full(len(arr), _FNV_OFFSET)
+    with np.errstate(over="ignore"):
+        if shortest == longest:  # ids of one length: a matrix of bytes, no gathers
+            chars = data.reshape(len(arr), longest) if longest else None
+            for j in range(longest):
+                assert chars is not None
+                np.bitwise_xor(key, chars[:, j], out=key, casting="unsafe")
+                np.multiply(key, _FNV_PRIME, out=key)
+            return key
+        for j in range(longest):
+            if j < shortest:
+                np.bitwise_xor(key, data[starts + j], out=key, casting="unsafe")
+                np.multiply(key, _FNV_PRIME, out=key)
+            else:
+                at = np.flatnonzero(lengths > j)
+                key[at] = (key[at] ^ data[starts[at] + j].astype(np.uint64)) * _FNV_PRIME
+    return key
 
 
 @dataclass(frozen=True)
@@ -121,11 +176,15 @@ class Replicates:
         need to carry per-row data of ``sel`` over to the stacked rows)."""
         if len(sel) == 0:
             return sel, np.zeros(0, dtype=np.int64)
-        k = self._every[sel.rows].ravel()  # row-major: row i, then replicate r
+        # row-major: row i, then replicate r (np.take of whole rows: far faster than fancy
+        # indexing of a narrow 2-d array)
+        k = np.take(self._every, sel.rows, axis=0).ravel()
         # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
-        cells = np.arange(k.size, dtype=np.int32 if k.size < 2**31 else np.int64)
-        flat = np.repeat(cells, k)
-        pos = flat // flat.dtype.type(self.count)
-        rep = flat - pos * flat.dtype.type(self.count)
+        big = k.size >= 2**31
+        cells = np.arange(k.size, dtype=np.int64 if big else np.int32)
+        width: np.signedinteger[Any] = np.int64(self.count) if big else np.int32(self.count)
+        flat: npt.NDArray[np.signedinteger[Any]] = np.repeat(cells, k)
+        pos = flat // width
+        rep = flat - pos * width
         stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
         return stacked, pos

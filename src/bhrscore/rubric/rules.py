@@ -492,59 +492,64 @@ class ElementsRule(RuleSpec):
 def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
     """Rows in any of ``parts``, in id order, each (row, company code) as often as in the
     part that holds it most often (once without replicates), with its largest weight.
-    Selections come sorted by (row, company code), so this merges sorted runs: no hashing
-    and no sort of the whole."""
+    Selections come sorted by (row, company code): the parts' distinct runs are joined and
+    put in order by a stable sort, which merges sorted runs (timsort) rather than sorting
+    the whole."""
     n = max(ctx.n, 1)
-    merged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    runs = []
     for p in parts:
         key = p.rows.astype(np.int64) * n + p.company
         weight = p.weight
         if len(key) > 1 and not bool(np.all(key[1:] >= key[:-1])):
             order = np.argsort(key, kind="stable")
             key, weight = key[order], weight[order]
-        runs = _runs(key, weight)
-        merged = runs if merged is None else _merge(merged, runs)
-    if merged is None:
+        runs.append(_runs(key, weight))
+    if not runs:
         empty = np.array([], dtype=np.int64)
         return Selection(empty, empty, np.array([], dtype=float))
-    key, count, weight = merged
+    key, count, weight = runs[0]
+    if len(runs) > 1:
+        key = np.concatenate([r[0] for r in runs])
+        order = np.argsort(key, kind="stable")  # sorted runs: timsort merges them
+        key, count, weight = _runs(
+            key[order],
+            np.concatenate([r[2] for r in runs])[order],
+            np.concatenate([r[1] for r in runs])[order],
+        )
+    if bool(np.all(count == 1)):
+        rows, company = np.divmod(key, n)
+        if any(weight is p.weight for p in parts):  # one sorted part: not its own array
+            weight = weight.copy()
+        return Selection(rows, company, weight)
     take = np.repeat(np.arange(len(key)), count)
     rows, company = np.divmod(key[take], n)
     return Selection(rows, company, weight[take])
 
 
-def _runs(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct values of a sorted ``key``, how often each occurs, and its largest weight."""
+def _runs(
+    key: np.ndarray, weight: np.ndarray, count: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct values of a sorted ``key``, how often each occurs (or the largest of their
+    ``count``), and its largest weight."""
     if len(key) == 0:
         return key, np.array([], dtype=np.int64), weight
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    if len(start) == len(key):  # no repeats (always so without replicates)
-        return key, np.ones(len(key), dtype=np.int64), weight
-    count = np.diff(np.r_[start, len(key)])
-    return key[start], count, np.maximum.reduceat(weight, start)
+    same = key[1:] == key[:-1]
+    if not same.any():  # no repeats (always so without replicates)
+        return key, np.ones(len(key), dtype=np.int64) if count is None else count, weight
+    start = np.flatnonzero(np.r_[True, ~same])
+    count = np.diff(np.r_[start, len(key)]) if count is None else _run_max(count, start, same)
+    return key[start], count, _run_max(weight, start, same)
 
 
-def _merge(
-    a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two distinct sorted runs of (key, count, weight) -> their union: the larger count and
-    weight where a key is in both."""
-    (ka, ca, wa), (kb, cb, wb) = a, b
-    at = np.searchsorted(ka, kb)
-    inside = at < len(ka)
-    found = np.zeros(len(kb), dtype=bool)
-    found[inside] = ka[at[inside]] == kb[inside]
-    ca, wa = ca.copy(), wa.copy()
-    hit = at[found]
-    ca[hit] = np.maximum(ca[hit], cb[found])
-    wa[hit] = np.maximum(wa[hit], wb[found])
-    new = ~found
-    where = at[new]
-    return (
-        np.insert(ka, where, kb[new]),
-        np.insert(ca, where, cb[new]),
-        np.insert(wa, where, wb[new]),
-    )
+def _run_max(values: np.ndarray, start: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """The largest of ``values`` in each run (runs begin at ``start``; ``same``: element
+    ``i + 1`` is in the run of element ``i``). Runs that never rise (a stacked row's copies
+    share one weight) take their first value, with no reduction."""
+    if not bool(np.any((values[1:] > values[:-1]) & same)):
+        first: np.ndarray = values[start]
+        return first
+    most: np.ndarray = np.maximum.reduceat(values, start)
+    return most
 
 
 RuleField = Annotated[

@@ -171,7 +171,7 @@ def screened_in(
     ``found.sel`` when known (the stacking gives them), else looked up."""
     if positions is None:
         positions = np.searchsorted(found.sel.rows, sel.rows)  # found.sel.rows: sorted
-    names = found.names[positions]
+    names = np.take(found.names, positions, axis=0)  # whole rows: faster than names[positions]
     mask = np.ones(n, dtype=bool)
     for j in range(names.shape[1]):
         mask &= np.bincount(sel.company[names[:, j]], minlength=n) > 0

@@ -164,6 +164,15 @@ def _decay(select: Select, default: Decay | None) -> Decay | None:
     return select.decay if select.decay is not None else default
 
 
+def _kind_mask(prep: Prepared, kind_codes: np.ndarray, codes: list[int]) -> np.ndarray:
+    """Which of ``kind_codes`` are among ``codes``: a lookup table of the few kinds rather
+    than ``np.isin`` (a code of -1, no kind, reads the table's last entry: False)."""
+    table = np.zeros(len(prep.kinds) + 1, dtype=bool)
+    table[codes] = True
+    mask: np.ndarray = table[kind_codes]
+    return mask
+
+
 def select_rows(
     prep: Prepared,
     select: Select,
@@ -174,7 +183,7 @@ def select_rows(
     """Rows of ``select``'s kinds meeting its conditions, inside the window, with weight
     ``base_weight x decay`` > 0. Records dated after ``as_of`` are never selected."""
     codes = [prep.kinds.index(k) for k in select.kinds() if k in prep.kinds]
-    rows = np.flatnonzero(np.isin(prep.kind_codes, codes))
+    rows = np.flatnonzero(_kind_mask(prep, prep.kind_codes, codes))
     end = day_number(as_of)
     day = prep.day[rows]
     keep = day <= end
@@ -215,7 +224,7 @@ def not_applicable_rows(prep: Prepared, rows: np.ndarray, measure: Measure) -> n
     if not where or len(rows) == 0 or any(name not in prep.frame.columns for name in where):
         return out
     codes = [i for i, k in enumerate(prep.kinds) if _kind_has(k, tuple(where))]
-    candidates = np.flatnonzero(np.isin(prep.kind_codes[rows], codes))
+    candidates = np.flatnonzero(_kind_mask(prep, prep.kind_codes[rows], codes))
     if len(candidates):
         out[candidates] = _clause_mask(prep, rows[candidates], where)
     return out

@@ -1,0 +1,84 @@
+"""``rules._union`` (the evidence of a ``say_do_gap`` rule and of screened silences) against
+a plain-Python reference: each (row, company code) as often as in the part that holds it
+most often, with its largest weight, in (row, company code) order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from bhrscore.rubric.rules import _union
+from bhrscore.rubric.selection import Selection
+
+
+@dataclass
+class _Ctx:
+    n: int
+
+
+def _sel(rows: list[int], company: list[int], weight: list[float]) -> Selection:
+    return Selection(
+        np.array(rows, dtype=np.int64), np.array(company, dtype=np.int64), np.array(weight)
+    )
+
+
+def _reference(parts: list[Selection]) -> list[tuple[int, int, float]]:
+    count: dict[tuple[int, int], int] = {}
+    weight: dict[tuple[int, int], float] = {}
+    for p in parts:
+        seen = Counter(zip(p.rows.tolist(), p.company.tolist(), strict=True))
+        for key, c in seen.items():
+            count[key] = max(count.get(key, 0), c)
+        for r, c, w in zip(p.rows.tolist(), p.company.tolist(), p.weight.tolist(), strict=True):
+            weight[(r, c)] = max(weight.get((r, c), 0.0), w)
+    return [(r, c, weight[(r, c)]) for (r, c) in sorted(count) for _ in range(count[(r, c)])]
+
+
+def _triples(sel: Selection) -> list[tuple[int, int, float]]:
+    return list(zip(sel.rows.tolist(), sel.company.tolist(), sel.weight.tolist(), strict=True))
+
+
+def test_union_of_hand_made_parts() -> None:
+    # part a holds (1, 0) twice with weights 0.5 then 0.9 (a rising run: its largest, 0.9),
+    # part b holds it three times at 0.7: three copies at 0.9; (2, 1) only in b; (0, 1) in
+    # a once at 0.4 and in b once at 0.6: once at 0.6
+    a = _sel([0, 1, 1], [1, 0, 0], [0.4, 0.5, 0.9])
+    b = _sel([0, 1, 1, 1, 2], [1, 0, 0, 0, 1], [0.6, 0.7, 0.7, 0.7, 0.3])
+    got = _union([a, b], _Ctx(2))
+    assert _triples(got) == [(0, 1, 0.6), (1, 0, 0.9), (1, 0, 0.9), (1, 0, 0.9), (2, 1, 0.3)]
+    assert got.rows.dtype == np.int64
+    assert got.company.dtype == np.int64
+
+
+def test_union_edge_cases() -> None:
+    empty = _sel([], [], [])
+    assert len(_union([], _Ctx(3))) == 0
+    assert len(_union([empty, empty], _Ctx(3))) == 0
+    sorted_part = _sel([1, 3], [0, 0], [0.5, 0.75])
+    alone = _union([sorted_part], _Ctx(1))
+    assert _triples(alone) == [(1, 0, 0.5), (3, 0, 0.75)]
+    # the union's arrays are its own: changing them leaves the part (e.g. a cached base
+    # selection) alone
+    assert not np.shares_memory(alone.weight, sorted_part.weight)
+    one = _sel([4, 2], [0, 1], [0.5, 0.25])  # not in (row, company) order: sorted first
+    assert _triples(_union([one], _Ctx(2))) == [(2, 1, 0.25), (4, 0, 0.5)]
+    assert _triples(_union([empty, one], _Ctx(2))) == [(2, 1, 0.25), (4, 0, 0.5)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_union_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 6))
+    parts = []
+    for _ in range(int(rng.integers(1, 4))):
+        size = int(rng.integers(0, 40))
+        rows = rng.integers(0, 15, size)
+        company = rng.integers(0, n, size)
+        # copies of a stacked row share a weight; some parts break that on purpose
+        weight = rng.choice([0.25, 0.5, 1.0], size) if rng.random() < 0.5 else rows / 15 + 0.1
+        order = np.lexsort((company, rows)) if rng.random() < 0.7 else np.arange(size)
+        parts.append(Selection(rows[order], company[order], weight[order]))
+    assert _triples(_union(parts, _Ctx(n))) == _reference(parts)
