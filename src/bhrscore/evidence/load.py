@@ -14,16 +14,19 @@ reference the columnar path is tested against; same report, same records).
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import datetime as dt
+import itertools
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -52,6 +55,7 @@ from .sectors import bundle_sector_vocabulary, use_sector_vocabulary
 
 PathLike = str | os.PathLike[str]
 Engine = Literal["columnar", "records"]
+T = TypeVar("T")
 
 
 def layouts() -> dict[str, Layout]:
@@ -503,7 +507,7 @@ def _load(
     record_problems: dict[int, list[Problem]] = {}
     accepting = {t: _Accepting(t, limits) for t in ("companies", "evidence")}
     offset = 0
-    for batch in stream:
+    for batch in read_ahead(stream):
         batches.append(batch)
         offsets.append(offset)
         report.read[batch.table] += batch.n
@@ -551,6 +555,33 @@ def _load(
     if strict and not report.ok:
         raise EvidenceValidationError(report)
     return EvidenceSet.from_parts(company_parts, evidence_parts, report)
+
+
+def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items`` read one ahead on a worker thread: the next chunk is parsed (pyarrow, outside
+    the GIL) while this one is validated. The worker runs in a copy of the caller's context
+    (the sector vocabulary in effect); its errors are raised here; when the caller stops
+    early, the item being read is finished and dropped."""
+    context = contextvars.copy_context()
+
+    def following() -> tuple[bool, T | None]:
+        for item in context.run(_one, items):
+            return True, item
+        return False, None
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bhrscore-read") as pool:
+        pending = pool.submit(following)
+        while True:
+            more, item = pending.result()
+            if not more:
+                return
+            pending = pool.submit(following)
+            yield cast(T, item)
+
+
+def _one(items: Iterator[T]) -> list[T]:
+    """The next item of ``items`` as a list of one, or an empty list at the end."""
+    return list(itertools.islice(items, 1))
 
 
 @lru_cache(maxsize=1)
