@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import run_main
+from .common import limit_malloc_arenas, run_main
 
 #: command name -> "module:attribute" (modules under bhrscore.cli)
 COMMANDS: dict[str, str] = {
@@ -75,4 +75,5 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    limit_malloc_arenas()
     return run_main(cli, argv)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -142,3 +144,22 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+
+
+#: glibc's ``mallopt`` parameter for the number of malloc arenas
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Let this process use at most ``arenas`` glibc malloc arenas (the default is 8 per core),
+    unless ``MALLOC_ARENA_MAX`` is set. Each thread that allocates (the loader's read-ahead,
+    the companion writer, the comparisons' pool) may otherwise get an arena of its own that
+    keeps freed memory: at 1M records `brief` peaked at 2,046 MB with them and 2,001 MB
+    with 2, in the same time. Returns whether the limit was set (glibc Linux only)."""
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, arenas))

@@ -142,7 +142,7 @@ class TableColumn:
             # the floats as Python floats; missing and infinite values None
             data, absent = numbers.array._data, numbers.array._mask  # type: ignore[attr-defined]
             absent = absent | np.isinf(data)
-            values = data.tolist()
+            values = _float_list(data)
             for i in np.flatnonzero(absent).tolist():
                 values[i] = None
             if notes is not None:
@@ -168,10 +168,30 @@ class TableColumn:
         return self.kind == "text" and (self.width or 0) >= WRAP_MIN_WIDTH
 
 
+def _float_list(data: np.ndarray[Any, Any]) -> list[Any]:
+    """``data`` (float64) as Python floats, one object per distinct value (by bit pattern, so
+    ``-0.0`` stays itself) when values repeat, as scores and weights do."""
+    bits = np.ascontiguousarray(data, dtype=np.float64).view(np.int64)
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    if 2 * len(distinct) >= len(bits):
+        return data.tolist()  # type: ignore[no-any-return]
+    shared = np.empty(len(distinct), dtype=object)
+    shared[:] = distinct.view(np.float64).tolist()
+    return shared[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+
+
 def _object_list(series: pd.Series) -> list[Any]:
-    """Values as Python objects, missing values as ``None``."""
-    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
-    return values
+    """Values as Python objects, missing values as ``None``. A column that repeats its values
+    (company ids, levels, themes) shares one object per distinct value: at 10,000 companies
+    the Companies sheet holds 190,000 rows, and a string object per cell costs ~100 MB."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if 2 * len(uniques) >= len(series):
+        values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+        return values
+    shared = np.empty(len(uniques) + 1, dtype=object)
+    shared[:-1] = np.asarray(uniques, dtype=object)
+    shared[-1] = None  # code -1: missing
+    return shared[codes].tolist()  # type: ignore[no-any-return]
 
 
 def _as_text(series: pd.Series) -> pd.Series:
