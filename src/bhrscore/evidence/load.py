@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextvars
 import ctypes
 import datetime as dt
-import itertools
 import os
 import stat
 import sys
@@ -557,6 +556,10 @@ def _load(
     return EvidenceSet.from_parts(company_parts, evidence_parts, report)
 
 
+#: what ``next`` gives :func:`read_ahead`'s worker at the end of the items
+_END = object()
+
+
 def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """``items`` read one ahead on a worker thread: the next chunk is parsed (pyarrow, outside
     the GIL) while this one is validated. The worker runs in a copy of the caller's context
@@ -564,24 +567,14 @@ def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
     early, the item being read is finished and dropped."""
     context = contextvars.copy_context()
 
-    def following() -> tuple[bool, T | None]:
-        for item in context.run(_one, items):
-            return True, item
-        return False, None
+    def following() -> object:
+        return context.run(next, items, _END)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bhrscore-read") as pool:
         pending = pool.submit(following)
-        while True:
-            more, item = pending.result()
-            if not more:
-                return
+        while (item := pending.result()) is not _END:
             pending = pool.submit(following)
             yield cast(T, item)
-
-
-def _one(items: Iterator[T]) -> list[T]:
-    """The next item of ``items`` as a list of one, or an empty list at the end."""
-    return list(itertools.islice(items, 1))
 
 
 @lru_cache(maxsize=1)
