@@ -259,8 +259,9 @@ _BLOCK = 1024
 _SCAN = 1 << 24
 
 
-def _large_strings(text: pd.Series) -> Any:
-    """``text`` as one pyarrow ``large_string`` array (no copy for Arrow-backed strings)."""
+def large_strings(text: pd.Series) -> Any:
+    """A text column as one pyarrow ``large_string`` array: chunks combined, no copy for
+    Arrow-backed strings of one chunk (the redaction and the briefing's trail work on it)."""
     import pyarrow as pa
 
     arr = pa.array(text.astype("string").array)
@@ -803,7 +804,7 @@ def _replaced(
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arr = _large_strings(text)
+        arr = large_strings(text)
         mask = np.zeros(len(text), dtype=bool)
         mask[rows] = True
         done = pc.replace_with_mask(arr, pa.array(mask), pa.array(new, type=pa.large_string()))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ...evidence.privacy import Counts, Privacy
+from ...evidence.privacy import Counts, Privacy, large_strings
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
 from ..cells import join_lists, listed_rows
 
@@ -125,7 +125,7 @@ def _trail_order(
     try:  # one stable multi-key sort in Arrow (C++); strings compare by code point there too
         table = pa.table(
             {
-                "company": _ranks(_arrow_text(company_id)),
+                "company": _ranks(large_strings(company_id)),
                 "when": pa.array(
                     when.to_numpy(dtype="datetime64[ns]"), mask=when.isna().to_numpy()
                 ),
@@ -261,28 +261,15 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
         return company.mask(company_id.isna(), shown) if testimony.size else company
     # Arrow's hash lookup, then one take from the names and the testimony rows' texts
     found = pc.index_in(
-        _arrow_text(company_id),
+        large_strings(company_id),
         value_set=pa.array(list(keys), type=pa.large_string()),
         skip_nulls=True,
     )
-    values = pa.concat_arrays(
-        [
-            _arrow_text(names.astype("string")),
-            _arrow_text(described),
-        ]
-    )
+    values = pa.concat_arrays([large_strings(names), large_strings(described)])
     at = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     at[testimony] = len(names) + np.arange(testimony.size)
     taken = values.take(pa.array(at, mask=at < 0))
     return pd.Series(pd.arrays.ArrowStringArray(taken))
-
-
-def _arrow_text(text: pd.Series) -> Any:
-    """A string Series as one Arrow ``large_string`` array (chunks combined)."""
-    import pyarrow as pa
-
-    arr = pa.array(text.array, type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _joined_persons(persons: pd.Series) -> pd.Series:
@@ -296,7 +283,7 @@ def _joined_persons(persons: pd.Series) -> pd.Series:
     slot = np.zeros(len(persons), dtype=np.int64)  # 0: no one listed (missing)
     slot[listed] = np.arange(1, listed.size + 1)
     joined = join_lists(persons.iloc[listed], ", ")
-    texts = pa.concat_arrays([pa.nulls(1, pa.large_string()), _arrow_text(joined)])
+    texts = pa.concat_arrays([pa.nulls(1, pa.large_string()), large_strings(joined)])
     return pd.Series(pd.arrays.ArrowStringArray(texts.take(pa.array(slot))), index=persons.index)
 
 
