@@ -311,3 +311,27 @@ def test_ascii_contains_mask_finds_what_a_regex_finds(values: list[str | None], 
         series = pd.Series(values, dtype=pd.StringDtype(storage)).iloc[start:]  # a slice too
         expected = [isinstance(v, str) and any(c in v for c in chars) for v in series.tolist()]
         assert ascii_contains_mask(series, chars).tolist() == expected, storage
+
+
+@pytest.mark.parametrize("scan", [1, 3, 7, 1 << 24])
+def test_rows_holding_finds_the_entries_with_a_marked_byte_in_any_slicing(
+    monkeypatch: pytest.MonkeyPatch, scan: int
+) -> None:
+    """Entries holding a marked byte, the same whatever the slice size (a byte at a slice's
+    edge, entries spanning slices, empty entries, an array that is a slice of a larger one:
+    offsets not starting at 0)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from bhrscore.export import cells
+
+    monkeypatch.setattr(cells, "_SCAN_BYTES", scan)
+    words = ["skip", "a%b", "", "plain", "50%", "%", "no", "long text with % in the end %"]
+    arr = pa.array(words, type=pa.large_string()).slice(1)  # offsets start at len("skip")
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    rows = cells.rows_holding(offsets, data, lambda part: part == ord("%"))
+    expected = [i for i, w in enumerate(words[1:]) if "%" in w]  # [0, 3, 4, 6]
+    assert rows.tolist() == expected
+    assert cells.rows_holding(offsets, data, lambda part: part == ord("#")).tolist() == []

@@ -255,8 +255,6 @@ def _prefilter(names: tuple[str, ...]) -> str:
 #: rows per block of the pre-filter's first pass (one RE2 search per block of text, not per
 #: row: the per-row overhead of RE2 dominates on short cells)
 _BLOCK = 1024
-#: bytes of text scanned at once for ``%`` and non-ASCII bytes (bounds the temporary arrays)
-_SCAN = 1 << 24
 
 
 def large_strings(text: pd.Series) -> Any:
@@ -268,25 +266,6 @@ def large_strings(text: pd.Series) -> Any:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return arr.cast(pa.large_string())
-
-
-def _byte_rows(
-    offsets: np.ndarray[Any, np.dtype[np.int64]], data: np.ndarray[Any, np.dtype[np.uint8]]
-) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.intp]]]:
-    """Rows whose bytes hold a ``%``, and rows holding a non-ASCII byte (one numpy pass over
-    the text buffer, in slices)."""
-    percent: list[np.ndarray[Any, np.dtype[np.intp]]] = []
-    wide: list[np.ndarray[Any, np.dtype[np.intp]]] = []
-    for lo in range(int(offsets[0]), int(offsets[-1]), _SCAN):
-        part = data[lo : min(lo + _SCAN, int(offsets[-1]))]
-        percent.append(np.flatnonzero(part == 0x25) + lo)
-        wide.append(np.flatnonzero(part >= 0x80) + lo)
-
-    def rows(found: list[np.ndarray[Any, np.dtype[np.intp]]]) -> Any:
-        at = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
-        return np.unique(np.searchsorted(offsets, at, side="right") - 1).astype(np.intp)
-
-    return rows(percent), rows(wide)
 
 
 def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -314,13 +293,16 @@ def _chunk_candidates(arr: Any, pattern: str) -> np.ndarray[Any, np.dtype[np.boo
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..export.cells import rows_holding
+
     n = len(arr)
     found = np.zeros(n, dtype=bool)
     buffers = arr.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     text_buffer = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")
     data = np.frombuffer(text_buffer, dtype=np.uint8)
-    percent, wide = _byte_rows(offsets, data)
+    percent = rows_holding(offsets, data, lambda part: part == 0x25)  # "%"
+    wide = rows_holding(offsets, data, lambda part: part >= 0x80)  # non-ASCII
     starts = np.arange(0, n, _BLOCK)
     bounds = np.append(offsets[starts], offsets[-1]).astype(np.int64)
     blocks = pa.Array.from_buffers(

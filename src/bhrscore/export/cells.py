@@ -55,7 +55,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -254,15 +254,13 @@ def _candidates(text: pd.Series, name: str) -> np.ndarray[Any, np.dtype[np.intp]
     hit[where] = (
         _EDGE_SPACE[data[starts]] | _EDGE_SPACE[data[ends - 1]] if name == "not_simple" else False
     )
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    body = data[lo:hi]
-    positions = np.flatnonzero(_ANYWHERE[name][body])
+    hit[rows_holding(offsets, data, _ANYWHERE[name].__getitem__)] = True
     if name == "not_simple":  # "_x" (an _xHHHH_ escape)
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        body = data[lo:hi]
         under = np.flatnonzero(body[:-1] == ord("_"))
-        positions = np.union1d(positions, under[body[under + 1] == ord("x")])
-    if positions.size:
-        rows = np.searchsorted(offsets, positions + lo, side="right") - 1
-        hit[np.unique(rows)] = True
+        escapes = under[body[under + 1] == ord("x")] + lo
+        hit[np.searchsorted(offsets, escapes, side="right") - 1] = True
     return np.flatnonzero(hit & valid)
 
 
@@ -294,6 +292,30 @@ def _utf8_layout(text: pd.Series) -> _Layout | None:
     return offsets.astype(np.int64), data, valid
 
 
+#: bytes of text scanned at once by :func:`rows_holding` (bounds its temporary arrays)
+_SCAN_BYTES = 1 << 24
+
+
+def rows_holding(
+    offsets: np.ndarray[Any, np.dtype[np.int64]],
+    data: np.ndarray[Any, np.dtype[np.uint8]],
+    found: Callable[[np.ndarray[Any, np.dtype[np.uint8]]], np.ndarray[Any, np.dtype[np.bool_]]],
+) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Sorted positions of the entries of an Arrow string array (``offsets``: its ``n + 1``
+    byte offsets into ``data``, its data buffer) that hold a byte ``found`` marks (``found``
+    maps a slice of bytes to a boolean array), scanned with numpy in slices of
+    :data:`_SCAN_BYTES`."""
+    start, stop = int(offsets[0]), int(offsets[-1])
+    at = [
+        np.flatnonzero(found(data[lo : min(lo + _SCAN_BYTES, stop)])) + lo
+        for lo in range(start, stop, _SCAN_BYTES)
+    ]
+    if not at:
+        return np.zeros(0, dtype=np.intp)
+    rows = np.searchsorted(offsets, np.concatenate(at), side="right") - 1
+    return np.unique(rows).astype(np.intp)
+
+
 def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Boolean array: which entries of a string Series contain any of the ASCII ``chars``
     (missing values ``False``); exact, from the UTF-8 bytes with numpy for pyarrow-backed
@@ -309,10 +331,8 @@ def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dty
     out = np.zeros(len(valid), dtype=bool)
     if data is None or not chars:
         return out
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    positions = np.flatnonzero(_byte_set(*((ord(c), ord(c)) for c in chars))[data[lo:hi]])
-    if positions.size:
-        out[np.searchsorted(offsets, positions + lo, side="right") - 1] = True
+    wanted = _byte_set(*((ord(c), ord(c)) for c in chars))
+    out[rows_holding(offsets, data, wanted.__getitem__)] = True
     return out & valid
 
 
