@@ -80,3 +80,28 @@ def test_mixed_tables_are_written_by_pandas_in_pieces(monkeypatch: pytest.Monkey
 def test_a_single_text_column_keeps_empty_rows_visible(values: list[str | None]) -> None:
     frame = pd.DataFrame({"only": pd.array(values, dtype="string")})
     assert csv_text(frame) == _reference(frame)
+
+
+def test_text_columns_of_several_arrow_chunks_give_the_bytes_of_to_csv() -> None:
+    """Loaded or concatenated columns may hold several Arrow chunks; the vectorised writer
+    combines them (it read one chunk's buffers before, and failed)."""
+    import pyarrow as pa
+
+    chunks = pa.chunked_array([pa.array(["a", "x,y", None]), pa.array(['say "hi"', "=1+2"])])
+    col = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    frame = pd.DataFrame({"c1": col, "c2": col})
+    plain = frame.astype(object)
+    assert csv_text(frame, sanitize=False) == plain.to_csv(index=False, lineterminator="\n")
+    assert csv_text(frame) == csv_text(plain)  # formula-like text neutralised alike
+
+
+def test_utf8_bytes_is_the_strings_end_to_end() -> None:
+    import pyarrow as pa
+
+    from bhrscore.export.cells import utf8_bytes
+
+    kind = pa.large_string()
+    assert bytes(utf8_bytes(pa.array(["ab", "", "cé"], kind))) == "abcé".encode()
+    assert bytes(utf8_bytes(pa.array(["ab", "cd", "ef"], kind).slice(1, 1))) == b"cd"
+    assert bytes(utf8_bytes(pa.array([], kind))) == b""
+    assert bytes(utf8_bytes(pa.array(["", ""], kind))) == b""

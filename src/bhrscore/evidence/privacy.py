@@ -257,17 +257,6 @@ def _prefilter(names: tuple[str, ...]) -> str:
 _BLOCK = 1024
 
 
-def large_strings(text: pd.Series) -> Any:
-    """A text column as one pyarrow ``large_string`` array: chunks combined, no copy for
-    Arrow-backed strings of one chunk (the redaction and the briefing's trail work on it)."""
-    import pyarrow as pa
-
-    arr = pa.array(text.astype("string").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
-
-
 def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Entries that may hold one of ``names``: those whose normalised form contains a name's
     tokens, and every entry with a ``%`` (percent-encoding is only undone by the exact
@@ -785,6 +774,8 @@ def _replaced(
     if getattr(text.dtype, "storage", "") == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
+
+        from ..export.cells import large_strings
 
         arr = large_strings(text)
         mask = np.zeros(len(text), dtype=bool)

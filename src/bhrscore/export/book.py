@@ -48,6 +48,7 @@ from .cells import (
     not_simple_regex,
     safe_url_mask,
     safe_worksheet_class,
+    utf8_bytes,
     xml_simple_mask,
 )
 
@@ -1044,7 +1045,7 @@ def _write_rows_bulk(
         '<row r="', refs, '"', pa.array(row_attrs, pa.large_string()), f"{dy}>", bodies, "</row>"
     )
     xml = xml.filter(pc.greater(pc.binary_length(bodies), 0))
-    _write_utf8(ws.fh, _concatenated(xml))
+    _write_utf8(ws.fh, utf8_bytes(xml))
     ws.previous_row = base + rows_used[-1]
     ws.table.clear()
     for r in range(base, base + m):  # rendered: XlsxWriter must not write these rows again
@@ -1116,19 +1117,6 @@ def _write_utf8(fh: Any, data: memoryview) -> None:
 
 def _utf8(encoding: str | None) -> bool:
     return (encoding or "").lower().replace("-", "").replace("_", "") == "utf8"
-
-
-def _concatenated(strings: Any) -> memoryview:
-    """A pyarrow string array's strings end to end, as UTF-8 bytes (its data buffer between
-    the first and last offsets)."""
-    if len(strings) == 0:
-        return memoryview(b"")
-    offsets = strings.buffers()[1]
-    bounds = np.frombuffer(offsets, dtype=np.int64)[
-        strings.offset : strings.offset + len(strings) + 1
-    ]
-    data = strings.buffers()[2]
-    return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
 
 
 _ESCAPED_URL_RE = re.compile("%[0-9a-fA-F]{2}")

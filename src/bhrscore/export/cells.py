@@ -292,6 +292,28 @@ def _utf8_layout(text: pd.Series) -> _Layout | None:
     return offsets.astype(np.int64), data, valid
 
 
+def large_strings(text: pd.Series) -> Any:
+    """A text column as one pyarrow ``large_string`` array: chunks combined, no copy for
+    Arrow-backed strings of one chunk (the redaction and the briefing's trail work on it)."""
+    import pyarrow as pa
+
+    arr = pa.array(text.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def utf8_bytes(strings: Any) -> memoryview:
+    """A pyarrow ``large_string`` array's strings end to end, as UTF-8 bytes (a view of its
+    data buffer between the first and the last offset: no copy)."""
+    data = strings.buffers()[2] if len(strings) else None
+    if data is None:  # no strings, or only empty ones
+        return memoryview(b"")
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    return memoryview(data)[int(first) : int(last)]
+
+
 #: bytes of text scanned at once by :func:`rows_holding` (bounds its temporary arrays)
 _SCAN_BYTES = 1 << 24
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..evidence.flat import LIST_DELIMITER
 from ..io import atomic_path, atomic_paths
-from .cells import ascii_contains_mask, csv_safe_series, join_lists
+from .cells import ascii_contains_mask, csv_safe_series, join_lists, large_strings, utf8_bytes
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
@@ -157,14 +157,10 @@ def _arrow_lines(columns: list[pd.Series]) -> memoryview:
     import pyarrow.compute as pc
 
     kind = pa.large_string()
-    arrays = [pa.array(c.array).cast(kind) for c in columns]
+    arrays = [large_strings(c) for c in columns]  # (columns of several chunks combined)
     newline, empty = pa.scalar("\n", kind), pa.scalar("", kind)
     arrays[-1] = pc.binary_join_element_wise(arrays[-1], newline, empty)  # (no field is null)
-    lines = pc.binary_join_element_wise(*arrays, pa.scalar(",", kind))
-    # the lines end to end: the data buffer between the first and the last offset
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
-    first, last = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
-    return memoryview(lines.buffers()[2])[first:last]
+    return utf8_bytes(pc.binary_join_element_wise(*arrays, pa.scalar(",", kind)))
 
 
 def csv_text(frame: pd.DataFrame, *, sanitize: bool = True) -> str:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ...evidence.privacy import Counts, Privacy, large_strings
+from ...evidence.privacy import Counts, Privacy
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
-from ..cells import join_lists, listed_rows
+from ..cells import join_lists, large_strings, listed_rows
 
 if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
