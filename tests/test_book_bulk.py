@@ -250,7 +250,7 @@ def test_number_texts_in_pyarrow_match_python_formatting() -> None:
     got = book._number_array(values).to_pylist()
     assert got == [None if v is None else format(v, ".16G") for v in values]
     assert got[:3] == ["0.3", "-0", "0"]
-    assert bytes(book._concatenated(book._cat("<", book._number_array([1.0, 2.0]), ">"))) == (
+    assert bytes(cells.utf8_bytes(book._cat("<", book._number_array([1.0, 2.0]), ">"))) == (
         b"<1><2>"
     )
 
