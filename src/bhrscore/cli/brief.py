@@ -118,12 +118,14 @@ def brief(
         sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
 
         def comparisons() -> Comparisons:
-            return {
+            done = {
                 key: compare(
                     card, by=key, origin_groups=grouping, evidence=evidence, sectors=sectors
                 )
                 for key in ("origin_group", "sector")
             }
+            give_back_memory()  # this thread's arena, before the workbook's peak
+            return done
 
         # the comparisons (numpy, mostly outside the GIL) run on a thread while the sheets
         # that do not show them are built; the workbook waits for them before it is written
