@@ -377,12 +377,24 @@ def _origin_groups(
 
     grouping = load_origin_groups(origin_groups)
     table = company_origin(companies, grouping, evidence, as_of)
-    groups = (
-        table.dropna(subset=["origin_group"])
-        .groupby("company_id", sort=True)["origin_group"]
-        .agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    pairs = table.dropna(subset=["origin_group"])
+    pairs = pd.DataFrame(
+        {
+            "company_id": pairs["company_id"].astype(str).to_numpy(dtype=object),
+            "group": pairs["origin_group"].astype(str).to_numpy(dtype=object),
+        }
     )
-    mapped = companies["company_id"].map(groups).astype("string")
+    # each company's distinct groups in sorted order, joined; most companies have one group,
+    # so only those with several are joined (one Python call each, not one per company)
+    pairs = pairs.drop_duplicates().sort_values(["company_id", "group"], kind="stable")
+    several = pairs["company_id"].duplicated(keep=False).to_numpy()
+    groups = pd.concat(
+        [
+            pairs[~several].set_index("company_id")["group"],
+            pairs[several].groupby("company_id", sort=False)["group"].agg(", ".join),
+        ]
+    )
+    mapped = companies["company_id"].astype(str).map(groups).astype("string")
     return mapped, grouping.describe()
 
 
