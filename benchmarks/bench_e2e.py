@@ -11,9 +11,10 @@ smallest size, larger sizes as renamed copies of it (ids stay unique, so 1M reco
 of its goal (<= 1.00 meets it). The machine may be shared: say so with the figures.
 
 ``--stages`` also prints, for each step the CLI announces (its progress display: reading the
-rubric, loading, scoring, comparing, writing), the seconds it took and the resident memory at
-its end and its peak (VmRSS, VmHWM), from a child whose progress display is replaced by a
-recorder; the imports are the time before the first step.
+rubric, loading, scoring, then comparing and writing as one step: the comparisons run on a
+thread while the workbook is built), the seconds it took and the resident memory at its end
+and its peak (VmRSS, VmHWM), from a child whose progress display is replaced by a recorder;
+the imports are the time before the first step.
 
 Run: ``python benchmarks/bench_e2e.py [--sizes 100000 1000000] [--stages]``
 """

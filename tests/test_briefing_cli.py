@@ -123,3 +123,25 @@ def test_brief_evidence_rows_usage_error(
     assert exit_info.value.code == 2
     assert "--evidence-rows must be a whole number" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_brief_reports_a_bad_origin_grouping_before_loading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The grouping file is read first: its error is reported (exit 1) without loading the
+    evidence (here invalid too, which would otherwise be the error), and nothing is written."""
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "evidence.jsonl").write_text('{"kind": "wage"}\n', encoding="utf-8")
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("groups: [not, a, mapping]\n", encoding="utf-8")
+    out = tmp_path / "b.xlsx"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["brief", str(bundle), "--as-of", AS_OF.isoformat(), "--out", str(out),
+              "--origin-groups", str(groups), "--quiet"])  # fmt: skip
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert str(groups) in err
+    assert "Traceback" not in err
+    assert "wage" not in err  # the evidence was not loaded
+    assert not out.exists()

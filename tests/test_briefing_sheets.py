@@ -298,3 +298,28 @@ def test_periods_come_from_each_ids_first_record() -> None:
         "2021-01-01 – 2021-12-31",
         "2020-06-30",
     ]
+
+
+def test_origin_groups_of_companies_in_several_hosts_are_joined_in_order() -> None:
+    """A company is in one origin group per host (CN capital is domestic in CN, china in KZ
+    and DE): the briefing shows its distinct groups sorted and joined."""
+    from bhrscore.analysis.origin import company_origin
+    from bhrscore.export.briefing.inputs import _origin_groups
+
+    companies = pd.DataFrame(
+        {
+            "company_id": pd.array(["c-multi", "c-one", "c-none", "c-two"], dtype="string"),
+            "origin_country": pd.array(["CN", "NL", None, "RU"], dtype="string"),
+            "host_countries": [("KZ", "CN", "DE"), ("KZ",), (), ("RU", "KZ")],
+        }
+    )
+    mapped, _ = _origin_groups(companies, None, None, None)
+    assert mapped.tolist()[:3] == ["china, domestic", "western", "unknown"]
+    # the same as joining company_origin's rows company by company
+    table = company_origin(companies, None, None, None)
+    want = {
+        cid: ", ".join(sorted(set(rows["origin_group"].astype(str))))
+        for cid, rows in table.groupby("company_id")
+    }
+    assert mapped.tolist() == [want[c] for c in companies["company_id"]]
+    assert str(mapped.dtype) == "string"

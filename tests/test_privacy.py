@@ -265,3 +265,23 @@ def test_column_search_mixes_ascii_and_unicode_entries_alike() -> None:
     hits = POLICY._hits(pd.Series(values, dtype="string"))
     named = [v in forms for v in values]
     assert hits.tolist() == named
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_persons_cells_are_counted_whatever_the_column_dtype(dtype: Any) -> None:
+    """A persons column of text (``"A|B"``, as flat files hold it) is redacted like one of
+    tuples, and its redacted cells are counted alike (they once counted as none)."""
+    frame = pd.DataFrame(
+        {
+            "summary": pd.array(["Nothing to hide", "Nothing here either"], dtype="string"),
+            "persons": pd.Series(
+                ["Zarina Fictionova|Example Witness", "José Núñez Ejemplo"], dtype=dtype
+            ),
+            "sensitive": [True, False],
+        }
+    )
+    done = POLICY.frame(frame, text=("summary",))
+    # row 0 is sensitive: its two names become one note; row 1 is not, but names a protected
+    # person: the name is replaced. Two records, two cells.
+    assert done.frame["persons"].tolist() == [("[redacted: 2 persons]",), (REDACTED,)]
+    assert (done.counts.records, done.counts.cells) == (2, 2)

@@ -115,3 +115,18 @@ def test_bootstrap_resamples_are_uniform_index_draws_of_the_seeded_stream(n: int
     expected = values[rng.integers(0, n, size=(300, n))].mean(axis=1)
     got = bootstrap_distribution(values, resamples=300, seed=np.random.default_rng(42))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_permutation_p_values_do_not_depend_on_the_block_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Permutation keys are doubles, one draw each: cutting the permutations into blocks of
+    any size draws the same keys, so the p-value is the same."""
+    from bhrscore.analysis import stats
+
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=23), rng.normal(0.3, 1.0, size=31)  # 54 values a permutation
+    whole = permutation_test(a, b, permutations=301, seed=4)
+    for cells in (1, 54 * 7, 54 * 300 + 13):  # one permutation a block, 7, all but one
+        monkeypatch.setattr(stats, "PERMUTATION_BLOCK_CELLS", cells)
+        assert permutation_test(a, b, permutations=301, seed=4) == whole

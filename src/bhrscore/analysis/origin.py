@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from ..evidence.codes import country_codes
-from ..yaml_load import safe_load
+from ..yaml_load import FastSafeLoader, safe_load
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -212,7 +212,8 @@ def load_origin_groups(
         return spec
     if spec is None:
         text = resources.files("bhrscore.data").joinpath(DEFAULT_ORIGIN_GROUPS).read_text("utf-8")
-        return origin_groups_from_mapping(yaml.safe_load(text), f"bhrscore:{DEFAULT_ORIGIN_GROUPS}")
+        data = yaml.load(text, Loader=FastSafeLoader)  # a safe loader
+        return origin_groups_from_mapping(data, f"bhrscore:{DEFAULT_ORIGIN_GROUPS}")
     if isinstance(spec, str | Path):
         path = Path(spec)
         try:

@@ -31,6 +31,11 @@ CORRECTIONS: dict[str, str] = {
 }
 #: Upper bound on the cells of one resample block (resamples x n), ~16 MB of float64.
 BLOCK_CELLS = 2_000_000
+#: The same for permutation blocks, smaller: a block holds its keys and their argpartition
+#: (16 bytes a cell), comparisons run on threads, and ``bhrscore brief`` runs them while the
+#: workbook is built. Keys are doubles, one draw each, so the p-values do not depend on it
+#: (bootstrap indices are 32-bit halves of draws: their blocks stay at BLOCK_CELLS).
+PERMUTATION_BLOCK_CELLS = 500_000
 
 
 def rng_for(seed: int | np.random.Generator, *key: str) -> np.random.Generator:
@@ -50,8 +55,8 @@ def _as_array(values: Sequence[float] | npt.ArrayLike) -> FloatArray:
     return arr[~np.isnan(arr)]
 
 
-def _blocks(total: int, n: int) -> Iterator[int]:
-    size = max(1, BLOCK_CELLS // max(n, 1))
+def _blocks(total: int, n: int, cells: int | None = None) -> Iterator[int]:
+    size = max(1, (BLOCK_CELLS if cells is None else cells) // max(n, 1))
     done = 0
     while done < total:
         step = min(size, total - done)
@@ -168,7 +173,7 @@ def permutation_test(
     eps = 1e-9 * max(1.0, float(np.abs(pooled).max()))
     rng = rng_for(seed)
     hits = 0
-    for step in _blocks(permutations, n):
+    for step in _blocks(permutations, n, PERMUTATION_BLOCK_CELLS):
         keys = rng.random((step, n))
         # The first n_a positions of each random ordering form the permuted group a.
         chosen = np.argpartition(keys, n_a - 1, axis=1)[:, :n_a]

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import limit_malloc_arenas, run_main
+from .common import limit_malloc_arenas, relax_gc, run_main
 
 #: command name -> "module:attribute" (modules under bhrscore.cli)
 COMMANDS: dict[str, str] = {
@@ -76,4 +76,5 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     limit_malloc_arenas()
+    relax_gc()
     return run_main(cli, argv)

@@ -4,7 +4,9 @@ scores at every date too and adds a Trend sheet; the other sheets show the last 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -75,8 +77,11 @@ def brief(
     a Trend sheet too, and the other sheets show the last date). Exit 0 on success, 1 if the
     evidence or rubric is invalid, 2 on usage errors."""
     from ..analysis.compare import compare
+    from ..analysis.origin import load_origin_groups
     from ..evidence.load import give_back_memory
+    from ..evidence.sectors import bundle_sector_vocabulary
     from ..export.briefing import write_briefing
+    from ..export.briefing.inputs import Comparisons
     from ..export.briefing.trail import EVIDENCE_ROW_CAP
     from ..rubric.trend import trend_frame
 
@@ -88,6 +93,10 @@ def brief(
     output_path(target)  # a directory, a parent that is a file, a name too long, ...
     if origin_groups is not None and not Path(origin_groups).exists():
         fail(f"{origin_groups}: no such file")
+    try:  # a bad grouping file is reported before the evidence is loaded
+        grouping = load_origin_groups(origin_groups)
+    except ValueError as exc:
+        fail(str(exc), 1)
     days = as_of or (as_of_or_today(None),)
     with steps(quiet) as step:
         trend = None
@@ -105,32 +114,39 @@ def brief(
             card = cards[-1]  # the other sheets show the last date
             trend = trend_frame(cards, frames)
         give_back_memory()
-        step("Comparing by origin group and sector")
-        from ..evidence.sectors import bundle_sector_vocabulary
-
+        step(f"Comparing by origin group and sector; writing {target}")
         sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems
-        try:
-            comparisons = {
+
+        def comparisons() -> Comparisons:
+            done = {
                 key: compare(
-                    card, by=key, origin_groups=origin_groups, evidence=evidence, sectors=sectors
+                    card, by=key, origin_groups=grouping, evidence=evidence, sectors=sectors
                 )
                 for key in ("origin_group", "sector")
             }
-        except ValueError as exc:  # e.g. a bad origin grouping file
-            fail(str(exc), 1)
-        give_back_memory()
-        step(f"Writing {target}")
-        result = write_briefing(
-            card,
-            target,
-            comparisons=comparisons,
-            evidence=evidence,
-            include_personal_data=include_personal_data,
-            origin_groups=origin_groups,
-            overflow_format="parquet" if overflow == "parquet" else "csv",
-            evidence_row_limit=row_limit,
-            trend=trend,
-        )
+            give_back_memory()  # this thread's arena, before the workbook's peak
+            return done
+
+        # the comparisons (numpy, mostly outside the GIL) run on a thread while the sheets
+        # that do not show them are built; the workbook waits for them before it is written
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bhrscore-compare") as pool:
+            pending = pool.submit(contextvars.copy_context().run, comparisons)
+            try:
+                result = write_briefing(
+                    card,
+                    target,
+                    comparisons=pending,
+                    evidence=evidence,
+                    include_personal_data=include_personal_data,
+                    origin_groups=grouping,
+                    overflow_format="parquet" if overflow == "parquet" else "csv",
+                    evidence_row_limit=row_limit,
+                    trend=trend,
+                )
+            except ValueError as exc:
+                if pending.done() and pending.exception() is exc:  # the data cannot be compared
+                    fail(str(exc), 1)
+                raise
     if len(cards) > 1:
         warn_after_as_of(cards)
     if fmt != "text":

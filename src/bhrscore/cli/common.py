@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import gc
 import math
 import os
 import sys
@@ -144,6 +145,25 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+
+
+#: container allocations (net) between young-generation collections in the CLI (Python's
+#: default is 700)
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def relax_gc(young: int = GC_YOUNG_THRESHOLD) -> bool:
+    """Collect reference cycles less often in this (batch) process: at most every ``young``
+    net container allocations, the middle generation every 20 young collections. With
+    Python's defaults, `brief` at 100,000 records spent 0.16-0.46 s (3-9 %) in the cyclic
+    collector, mostly in full collections over the imported modules and the evidence's
+    objects; with these, 0.03-0.06 s. Nothing is raised that is already higher. Returns
+    whether anything changed."""
+    gen0, gen1, gen2 = gc.get_threshold()
+    if gen0 >= young or gen0 == 0:  # 0: collection is turned off
+        return False
+    gc.set_threshold(young, max(gen1, 20), gen2)
+    return True
 
 
 #: glibc's ``mallopt`` parameter for the number of malloc arenas

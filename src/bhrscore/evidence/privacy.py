@@ -579,8 +579,6 @@ class Privacy:
             assert pattern is not None
             before = out[persons]
             out[persons], changed = redact_persons(before, _sensitive(out, sensitive), pattern)
-            if before.dtype != object:  # counted as before: only cells of lists (objects)
-                changed = np.zeros(len(before), dtype=bool)
             touched |= changed
             cells += int(changed.sum())
         return Redacted(out, Counts(int(touched.sum()), cells, n_urls, n_ids))

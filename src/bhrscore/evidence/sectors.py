@@ -50,7 +50,7 @@ import pandas as pd
 import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
-from ..yaml_load import safe_load
+from ..yaml_load import FastSafeLoader, safe_load
 from .flat import LIST_DELIMITER
 from .hooks import TextUnchanged, in_vocabulary
 from .report import Problem
@@ -305,7 +305,9 @@ def _packaged(data: Any, source: str) -> SectorVocabulary:
 def default_sector_vocabulary() -> SectorVocabulary:
     """The packaged codes: ISIC Rev.4 sections and divisions, and the short aliases."""
     text = resources.files("bhrscore.data").joinpath(ISIC_FILE).read_text("utf-8")
-    return _packaged(yaml.safe_load(text), f"bhrscore:{ISIC_FILE}")
+    return _packaged(
+        yaml.load(text, Loader=FastSafeLoader), f"bhrscore:{ISIC_FILE}"
+    )  # a safe loader
 
 
 _ACTIVE: ContextVar[SectorVocabulary | None] = ContextVar(

@@ -40,6 +40,7 @@ from .cells import (
     MAX_URLS_PER_SHEET,
     SheetWriter,
     ascii_contains_mask,
+    clean_text,
     clean_text_series,
     formula_like_mask,
     is_formula_like,
@@ -64,6 +65,8 @@ WRAP_MIN_WIDTH = 24
 MAX_ROW_LINES = 12
 #: points per line of text (Calibri 11, as Excel's default row)
 LINE_POINTS = 15.0
+#: text columns up to this long are converted value by value (:meth:`TableColumn._small_text`)
+SMALL_COLUMN = 256
 
 NUMBER_FORMATS: dict[str, str] = {
     "number": "#,##0.00",
@@ -122,6 +125,8 @@ class TableColumn:
         such cells are never coloured by the column's scale (scales colour numbers only)."""
         risky: list[bool] | None = None
         simple: list[bool] | None = None
+        if kind == "text" and len(series) <= SMALL_COLUMN:
+            return cls._small_text(header, series, width, scale, wrap)
         if kind == "text":
             text = clean_text_series(_as_text(series))
             mask = formula_like_mask(text)
@@ -159,6 +164,35 @@ class TableColumn:
             lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
             breaks = ascii_contains_mask(text, "\n")
             column.text_shape = (lengths, breaks)
+        return column
+
+    @classmethod
+    def _small_text(
+        cls,
+        header: str,
+        series: pd.Series,
+        width: float | None,
+        scale: Scale | None,
+        wrap: bool | None,
+    ) -> TableColumn:
+        """:meth:`from_series` of a short text column, value by value with the scalar forms
+        of the same checks (:func:`clean_text`, :func:`is_formula_like`, the XML check): the
+        vectorised path costs a few milliseconds a column whatever its length, and a
+        workbook has dozens of short ones (a test checks both paths agree)."""
+        given = _as_text(series).astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        values: list[Any] = [None if v is None else clean_text(v) for v in given.tolist()]
+        flags = [v is not None and is_formula_like(v) for v in values]
+        not_simple = not_simple_regex()
+        simple = [
+            v is not None and len(v) <= 16_383 and not_simple.search(v) is None for v in values
+        ]
+        column = cls(header, "text", values, width, flags if any(flags) else None, scale, simple)
+        column.wrap = wrap
+        if column.wraps:
+            column.text_shape = (
+                np.array([0 if v is None else len(v) for v in values], dtype=np.int64),
+                np.array([v is not None and "\n" in v for v in values], dtype=bool),
+            )
         return column
 
     @property

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from ..yaml_load import FastSafeLoader
+
 _STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -28,13 +30,30 @@ class LineLoader(yaml.SafeLoader):
         return self.root
 
 
+class FastLineLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
+    """:class:`LineLoader` on libyaml (:data:`bhrscore.yaml_load.FastSafeLoader`): its marks
+    carry the same lines."""
+
+    root: yaml.Node | None = None
+
+    def get_single_node(self) -> Any:
+        self.root = super().get_single_node()
+        return self.root
+
+
 def load_with_lines(text: str) -> tuple[Any, yaml.Node | None]:
-    """``yaml.safe_load(text)`` and the node tree it was built from."""
-    loader = LineLoader(text)
-    try:
-        return loader.get_single_data(), loader.root
-    finally:
-        loader.dispose()
+    """``yaml.safe_load(text)`` and the node tree it was built from (read on libyaml when
+    PyYAML has it; a document it refuses is read by :class:`LineLoader`, for its message)."""
+    for loader_class in (FastLineLoader, LineLoader):
+        loader = loader_class(text)
+        try:
+            return loader.get_single_data(), loader.root
+        except yaml.YAMLError:
+            if loader_class is LineLoader or FastSafeLoader is yaml.SafeLoader:
+                raise
+        finally:
+            loader.dispose()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _steps(path: str) -> list[str | int]:

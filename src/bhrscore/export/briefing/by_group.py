@@ -29,12 +29,12 @@ def overview_name(key: str) -> str:
     return f"{key} overview"
 
 
-@briefing_sheet(BY_ORIGIN, order=20)
+@briefing_sheet(BY_ORIGIN, order=20, uses_comparisons=True)
 def by_origin_sheet(inputs: BriefingInputs) -> Sheet:
     return group_sheet(inputs, "origin_group", BY_ORIGIN)
 
 
-@briefing_sheet(BY_SECTOR, order=30)
+@briefing_sheet(BY_SECTOR, order=30, uses_comparisons=True)
 def by_sector_sheet(inputs: BriefingInputs) -> Sheet:
     return group_sheet(inputs, "sector", BY_SECTOR)
 

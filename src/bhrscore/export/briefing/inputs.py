@@ -9,7 +9,8 @@ sees. The frames are shared, not copied: sheet builders must treat them as read-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 SHORT_HASH = 12
 #: comparison keys that have a sheet of their own
 COMPARISON_KEYS = ("origin_group", "sector")
+#: what ``write_briefing`` takes as ``comparisons``: results of ``compare``, by key or not
+Comparisons = Mapping[str, "Comparison"] | Iterable["Comparison"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class BriefingInputs:
         cls,
         scorecard: ScoreCard,
         *,
-        comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None = None,
+        comparisons: Comparisons | Future[Comparisons] | None = None,
         evidence: EvidenceSet | Frames | pd.DataFrame | None = None,
         report: ValidationReport | None = None,
         include_personal_data: bool = False,
@@ -80,7 +83,8 @@ class BriefingInputs:
         companion_name: str = "briefing.evidence.csv",
         trend: pd.DataFrame | None = None,
     ) -> BriefingInputs:
-        """Build the inputs once: rank order, labels, routing, trail and redaction."""
+        """Build the inputs once: rank order, labels, routing, trail and redaction.
+        ``comparisons`` given as a future are waited for when a sheet first reads them."""
         from ...evidence.privacy import Privacy
 
         _check_trend(trend, scorecard)
@@ -130,7 +134,9 @@ class BriefingInputs:
             theme_ids=theme_ids,
             indicator_ids=tuple(indicator_ids),
             labels=MappingProxyType(labels),
-            comparisons=MappingProxyType(_route(comparisons)),
+            comparisons=_Deferred(comparisons)
+            if isinstance(comparisons, Future)
+            else MappingProxyType(_route(comparisons)),
             origin_note=origin_note,
             include_personal_data=include_personal_data,
             records=ev,
@@ -293,8 +299,39 @@ def _check_trend(trend: pd.DataFrame | None, card: ScoreCard) -> None:
         )
 
 
+class _Deferred(Mapping[str, tuple["Comparison", ...]]):
+    """Comparisons still being computed (a future), routed by key when first read: the
+    sheets that do not show them are built meanwhile (:attr:`SheetEntry.uses_comparisons`)."""
+
+    def __init__(self, future: Future[Comparisons]) -> None:
+        self._future = future
+        self._routed: dict[str, tuple[Comparison, ...]] | None = None
+
+    def resolved(self) -> dict[str, tuple[Comparison, ...]]:
+        """The routed comparisons, waiting for them (their error, if any, is raised)."""
+        if self._routed is None:
+            self._routed = _route(self._future.result())
+        return self._routed
+
+    def __getitem__(self, key: str) -> tuple[Comparison, ...]:
+        return self.resolved()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resolved())
+
+    def __len__(self) -> int:
+        return len(self.resolved())
+
+
+def settle(comparisons: Mapping[str, tuple[Comparison, ...]]) -> None:
+    """Wait for comparisons given as a future even when no sheet showed them, so that an
+    error in computing them is never lost."""
+    if isinstance(comparisons, _Deferred):
+        comparisons.resolved()
+
+
 def _route(
-    comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None,
+    comparisons: Comparisons | None,
 ) -> dict[str, tuple[Comparison, ...]]:
     """Comparisons by the key they group by (the first of :data:`COMPARISON_KEYS` in their
     ``by``); others are not shown."""
@@ -340,12 +377,24 @@ def _origin_groups(
 
     grouping = load_origin_groups(origin_groups)
     table = company_origin(companies, grouping, evidence, as_of)
-    groups = (
-        table.dropna(subset=["origin_group"])
-        .groupby("company_id", sort=True)["origin_group"]
-        .agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    pairs = table.dropna(subset=["origin_group"])
+    pairs = pd.DataFrame(
+        {
+            "company_id": pairs["company_id"].astype(str).to_numpy(dtype=object),
+            "group": pairs["origin_group"].astype(str).to_numpy(dtype=object),
+        }
     )
-    mapped = companies["company_id"].map(groups).astype("string")
+    # each company's distinct groups in sorted order, joined; most companies have one group,
+    # so only those with several are joined (one Python call each, not one per company)
+    pairs = pairs.drop_duplicates().sort_values(["company_id", "group"], kind="stable")
+    several = pairs["company_id"].duplicated(keep=False).to_numpy()
+    groups = pd.concat(
+        [
+            pairs[~several].set_index("company_id")["group"],
+            pairs[several].groupby("company_id", sort=False)["group"].agg(", ".join),
+        ]
+    )
+    mapped = companies["company_id"].astype(str).map(groups).astype("string")
     return mapped, grouping.describe()
 
 

@@ -13,7 +13,7 @@ from .inputs import BriefingInputs
 from .registry import METHOD, briefing_sheet
 
 
-@briefing_sheet(METHOD, order=70)
+@briefing_sheet(METHOD, order=70, uses_comparisons=True)
 def method_sheet(inputs: BriefingInputs) -> Sheet:
     meta = inputs.card.meta
     rubric = inputs.card.rubric

@@ -55,11 +55,16 @@ def check_sheet_name(name: str) -> str:
 @dataclass(frozen=True)
 class SheetEntry:
     """One sheet of the briefing: its name, its place (``order``, ascending; built-ins use
-    10, 20, ... 80) and the function that builds it from the shared inputs."""
+    10, 20, ... 80) and the function that builds it from the shared inputs.
+    ``uses_comparisons``: the builder reads ``inputs.comparisons``; such sheets are built
+    after the others, so comparisons still being computed (``write_briefing`` takes a
+    :class:`~concurrent.futures.Future` of them) are waited for as late as possible. The
+    workbook's sheet order is ``order`` either way."""
 
     name: str
     order: float
     build: SheetBuilder  # may return None: nothing to show, the sheet is left out
+    uses_comparisons: bool = False
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)
@@ -71,8 +76,11 @@ class SheetEntry:
 BRIEFING_SHEETS: Registry[SheetEntry] = Registry("briefing sheet")
 
 
-def briefing_sheet(name: str, *, order: float) -> Callable[[SheetBuilder], SheetBuilder]:
-    """Decorator: register ``build(inputs) -> Sheet`` as the sheet ``name``.
+def briefing_sheet(
+    name: str, *, order: float, uses_comparisons: bool = False
+) -> Callable[[SheetBuilder], SheetBuilder]:
+    """Decorator: register ``build(inputs) -> Sheet`` as the sheet ``name`` (declare
+    ``uses_comparisons=True`` when it reads ``inputs.comparisons``: see :class:`SheetEntry`).
 
     >>> @briefing_sheet("Notes", order=85)  # doctest: +SKIP
     ... def notes(inputs: BriefingInputs) -> Sheet:
@@ -80,7 +88,7 @@ def briefing_sheet(name: str, *, order: float) -> Callable[[SheetBuilder], Sheet
     """
 
     def add(build: SheetBuilder) -> SheetBuilder:
-        BRIEFING_SHEETS.register(name)(SheetEntry(name, order, build))
+        BRIEFING_SHEETS.register(name)(SheetEntry(name, order, build, uses_comparisons))
         return build
 
     return add

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,12 +18,11 @@ from ...io import atomic_paths, scratch_dir
 from ...match import check_card
 from ..book import Sheet, render
 from ..tables import write_table_file
-from .inputs import BriefingInputs
+from .inputs import BriefingInputs, Comparisons, settle
 from .registry import SheetEntry, resolve_sheets
 from .trail import EVIDENCE_ROW_CAP, companion_frame
 
 if TYPE_CHECKING:
-    from ...analysis.compare import Comparison
     from ...evidence.evidence_set import EvidenceSet
     from ...evidence.frame import Frames
     from ...evidence.report import ValidationReport
@@ -70,7 +69,7 @@ def write_briefing(
     scorecard: ScoreCard,
     path: str | os.PathLike[str],
     *,
-    comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None = None,
+    comparisons: Comparisons | Future[Comparisons] | None = None,
     evidence: EvidenceSet | Frames | pd.DataFrame | None = None,
     report: ValidationReport | None = None,
     include_personal_data: bool = False,
@@ -85,6 +84,9 @@ def write_briefing(
     ``comparisons``: results of :func:`bhrscore.analysis.compare.compare` (by
     ``origin_group`` and/or ``sector``), shown with their intervals and warnings on the By
     origin and By sector sheets; without them those sheets show descriptive statistics.
+    They may be given as a :class:`~concurrent.futures.Future` (e.g. ``compare`` submitted to
+    a thread pool): the sheets that do not show them are built while they are computed, and
+    the future is waited for (its error raised) before anything is written.
     ``evidence``: the evidence set (or its frames, or the evidence frame) for the Evidence
     trail and the counts on Data quality; ``report``: the validation report (taken from
     ``evidence.report`` when not given). Names in ``persons`` of sensitive evidence are
@@ -185,7 +187,7 @@ def _remove_stale_companions(path: Path, keep: Path | None) -> None:
 def prepare_briefing(
     scorecard: ScoreCard,
     *,
-    comparisons: Mapping[str, Comparison] | Iterable[Comparison] | None = None,
+    comparisons: Comparisons | Future[Comparisons] | None = None,
     evidence: EvidenceSet | Frames | pd.DataFrame | None = None,
     report: ValidationReport | None = None,
     include_personal_data: bool = False,
@@ -209,6 +211,7 @@ def prepare_briefing(
         trend=trend,
     )
     built = build_sheets(inputs, entries)
+    settle(inputs.comparisons)
     meta = scorecard.meta
     return Briefing(
         sheets=built,
@@ -229,10 +232,14 @@ def prepare_briefing(
 
 def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[Sheet]:
     """Build each entry's sheet (a builder returning ``None`` has nothing to show: its sheet
-    is left out); a chart whose data sheet is not in the workbook is left out."""
+    is left out); a chart whose data sheet is not in the workbook is left out. Sheets that
+    use the comparisons are built last (they may still be computed), kept in entry order."""
+    sheets: dict[int, Sheet | None] = {}
+    for i in sorted(range(len(entries)), key=lambda i: entries[i].uses_comparisons):
+        sheets[i] = entries[i].build(inputs)
     built: list[Sheet] = []
-    for entry in entries:
-        sheet = entry.build(inputs)
+    for i, entry in enumerate(entries):
+        sheet = sheets[i]
         if sheet is None:
             continue
         if not isinstance(sheet, Sheet):
