@@ -91,6 +91,8 @@ class Limits:
 def _given(raw: pa.Array | None, n: int) -> BoolArray:
     if raw is None or pa.types.is_null(raw.type):
         return np.zeros(n, dtype=bool)
+    if not raw.null_count:  # most columns: no validity bitmap to unpack
+        return np.ones(len(raw), dtype=bool)
     return np.asarray(raw.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -109,6 +111,32 @@ def _is_text(raw: pa.Array) -> bool:
 
 def _null_strings(n: int) -> pa.Array:
     return pa.nulls(n, pa.string())
+
+
+#: bytes that may start or end a value pydantic would strip: ASCII whitespace, and any byte of
+#: a non-ASCII character (the Unicode spaces; a conservative test)
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
+_EDGE_BYTES[0x80:] = True
+
+
+def _maybe_padded(text: pa.Array) -> bool:
+    """Whether some value of a string array may start or end with whitespace (False: trimming
+    cannot change it). Reads the first and last byte of each value from Arrow's buffers."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return True
+    _, offsets_buf, data_buf = text.buffers()
+    if data_buf is None or offsets_buf is None or not len(text):
+        return False
+    kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    offsets: IntArray = np.asarray(
+        np.frombuffer(offsets_buf, dtype=kind)[text.offset : text.offset + len(text) + 1]
+    )
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]  # a null's slot is empty, or tested as if it were text
+    starts = offsets[:-1][filled]
+    ends = offsets[1:][filled] - 1
+    return bool(_EDGE_BYTES[data[starts]].any() or _EDGE_BYTES[data[ends]].any())
 
 
 def _take_valid(values: pa.Array, valid: BoolArray) -> pa.Array:
@@ -132,7 +160,7 @@ def _convert_str(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> C
     if not _is_text(raw):
         return Converted(_null_strings(n), np.zeros(n, dtype=bool))
     s = raw
-    if flavor == "json" and leaf.strip:
+    if flavor == "json" and leaf.strip and _maybe_padded(s):
         s = pc.utf8_trim(s, characters=PYDANTIC_WHITESPACE)
     ok = np.ones(n, dtype=bool)
     longest = pc.max(pc.binary_length(s)).as_py() if n else 0
@@ -183,19 +211,22 @@ def _convert_date(raw: pa.Array) -> Converted:
         return Converted(empty, np.ones(n, dtype=bool))
     if not _is_text(raw):
         return Converted(empty, np.zeros(n, dtype=bool))
+    # Arrow's strict cast accepts exactly the values shaped YYYY-MM-DD that are calendar
+    # dates (tested against the pattern): when it accepts every value, no pattern is run
+    try:
+        dates = pc.cast(raw, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        dates = None
+    if dates is not None:
+        given = _given(raw, n)
+        days = np.asarray(
+            pc.fill_null(dates.cast(pa.int32()), 0).to_numpy(zero_copy_only=False), np.int64
+        )
+        ok = given & (days >= _MIN_DAY) & (days <= _MAX_DAY)
+        values = days.astype("datetime64[D]").astype("datetime64[ns]")
+        values[~ok] = np.datetime64("NaT")
+        return Converted(values, ok)
     shaped = _np(pc.match_substring_regex(raw, _ISO_DATE))
-    if (shaped | ~_given(raw, n)).all():
-        # every value is shaped like a date: Arrow's strict cast checks the calendar
-        try:
-            days = pc.cast(raw, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            days = None
-        if days is not None:
-            days = np.nan_to_num(np.asarray(days, dtype=np.float64), nan=0).astype(np.int64)
-            ok = shaped & (days >= _MIN_DAY) & (days <= _MAX_DAY)
-            values = days.astype("datetime64[D]").astype("datetime64[ns]")
-            values[~ok] = np.datetime64("NaT")
-            return Converted(values, ok)
     safe = pc.if_else(pa.array(shaped), raw, pa.scalar("1970-01-01"))
     safe = pc.fill_null(safe, "1970-01-01")
     year = pc.cast(pc.utf8_slice_codeunits(safe, 0, 4), pa.int64()).to_numpy()
@@ -319,7 +350,7 @@ def _series(conv: Converted, leaf: Leaf, dtype: Any, keep: BoolArray) -> pd.Seri
         remap = np.array([cats.index(c) for c in (leaf.choices or ())] + [-1], dtype=np.int64)
         codes = pc.fill_null(conv.values, len(remap) - 1).to_numpy(zero_copy_only=False)
         codes = np.where(keep, remap[np.asarray(codes, dtype=np.int64)], -1)
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
     if leaf.type == "date":
         values = np.where(keep, conv.values, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
         return pd.Series(values)

@@ -1,0 +1,123 @@
+"""The columnar validator's shortcuts agree with the work they skip: trimming only columns
+whose values may hold whitespace at an edge, and dates converted by Arrow's strict cast
+without the pattern when it accepts every value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from bhrscore.evidence import columnar
+from bhrscore.evidence.columnar import MAX_YEAR, MIN_YEAR, Limits, _convert_date, _maybe_padded
+from bhrscore.evidence.frame_schema import PYDANTIC_WHITESPACE, Leaf
+
+TEXTS = [
+    ["syn-e1", "Fictional Drilling", None, ""],
+    ["Ωmega", "tail é"],  # non-ASCII at an edge: maybe (Unicode spaces are non-ASCII)
+    [" lead", "x"],
+    ["x", "trail\t"],
+    ["a\u3000"],
+    [None, None],
+    [],
+]
+
+
+@pytest.mark.parametrize("values", TEXTS)
+@pytest.mark.parametrize("typ", [pa.string(), pa.large_string()])
+def test_a_column_said_unpadded_is_unchanged_by_trimming(
+    values: list[str | None], typ: pa.DataType
+) -> None:
+    arr = pa.array(values, typ)
+    trimmed = pc.utf8_trim(arr, characters=PYDANTIC_WHITESPACE)
+    if not _maybe_padded(arr):
+        assert trimmed.equals(arr)
+    if not trimmed.equals(arr):
+        assert _maybe_padded(arr)
+
+
+def test_padding_is_found_in_a_slice_of_an_array() -> None:
+    """Offsets of a sliced array start inside its buffers (the rows outside are not read)."""
+    arr = pa.array([" padded", "clean", "also clean", "end "])
+    assert not _maybe_padded(arr.slice(1, 2))
+    assert _maybe_padded(arr.slice(0, 2))
+    assert _maybe_padded(arr.slice(2, 2))
+    assert _maybe_padded(arr)
+
+
+def test_padding_is_seen_as_ascii_whitespace_or_non_ascii_at_an_edge() -> None:
+    assert [_maybe_padded(pa.array([v])) for v in ("a b", " a", "a\n", "\xa0a", "aé", "é")] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_string_conversion_is_the_same_with_and_without_the_trim_shortcut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    leaf = Leaf(
+        name="id",
+        parent=None,
+        type="str",
+        strip=True,
+        min_length=1,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+    )
+    for values in TEXTS:
+        arr = pa.array(values, pa.string())
+        fast = columnar._convert_str(arr, leaf, "json", Limits())
+        with monkeypatch.context() as m:
+            m.setattr(columnar, "_maybe_padded", lambda _text: True)
+            slow = columnar._convert_str(arr, leaf, "json", Limits())
+        assert fast.values.equals(slow.values)
+        assert (fast.ok == slow.ok).all()
+
+
+def _expected(value: str | None) -> dt.date | None:
+    """The date a value is, when the validator accepts it (by hand: the ISO shape, a real
+    calendar day, a year datetime64[ns] can hold)."""
+    if value is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
+
+
+GOOD = ["2024-02-29", "1678-01-01", "2261-12-31", None, "2025-12-01"]
+BAD = [
+    "2025-02-29",
+    "1677-12-31",
+    "2262-01-01",
+    "0000-01-01",
+    "2025-1-01",
+    "+025-01-01",
+    "2025-01-01T",
+    "2025-01-01 ",
+    "２０２５-01-01",
+    "2025/01/01",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [GOOD, BAD, GOOD + BAD, [None, None], [], ["9999-12-31", "2024-01-01"]],
+)
+def test_dates_match_the_rule_whichever_way_they_are_converted(values: list[str | None]) -> None:
+    """All values castable (the cast alone), some not (the pattern and the calendar by
+    hand), out of datetime64[ns] range (castable, refused by the bounds)."""
+    conv = _convert_date(pa.array(values, pa.string()))
+    expected = [_expected(v) for v in values]
+    assert conv.ok.tolist() == [e is not None for e in expected]
+    got = [None if np.isnat(v) else dt.date.fromisoformat(str(v)[:10]) for v in conv.values]
+    assert got == expected
