@@ -121,3 +121,34 @@ def test_dates_match_the_rule_whichever_way_they_are_converted(values: list[str 
     assert conv.ok.tolist() == [e is not None for e in expected]
     got = [None if np.isnat(v) else dt.date.fromisoformat(str(v)[:10]) for v in conv.values]
     assert got == expected
+
+
+@pytest.mark.parametrize(("min_length", "max_length"), [(1, 3), (None, 3), (2, None), (1, None)])
+def test_length_bounds_count_characters_not_bytes(
+    min_length: int | None, max_length: int | None
+) -> None:
+    """Byte lengths decide most bounds; characters decide when bytes cannot (``ééé`` is six
+    bytes, three characters). Nulls fail a bound (they are not given: never accepted)."""
+    leaf = Leaf(
+        name="region", parent=None, type="str", min_length=min_length, max_length=max_length
+    )
+    values = ["", "a", "ab", "abc", "abcd", "é", "ééé", "éééé", "日本", None]
+    conv = columnar._convert_str(pa.array(values, pa.string()), leaf, "json", Limits())
+
+    def accepted(v: str | None) -> bool:  # the rule by hand, on characters
+        if v is None:
+            return False
+        return (min_length is None or len(v) >= min_length) and (
+            max_length is None or len(v) <= max_length
+        )
+
+    assert conv.ok.tolist() == [accepted(v) for v in values]
+
+
+def test_the_character_limit_counts_characters() -> None:
+    """Limits.max_chars: a value of more bytes than the limit but as many characters passes."""
+    leaf = Leaf(name="summary", parent=None, type="str")
+    conv = columnar._convert_str(
+        pa.array(["éé", "ééé", "abc", "abcd"]), leaf, "json", Limits(max_chars=3)
+    )
+    assert conv.ok.tolist() == [True, True, True, False]

@@ -163,15 +163,24 @@ def _convert_str(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> C
     if flavor == "json" and leaf.strip and _maybe_padded(s):
         s = pc.utf8_trim(s, characters=PYDANTIC_WHITESPACE)
     ok = np.ones(n, dtype=bool)
-    longest = pc.max(pc.binary_length(s)).as_py() if n else 0
+    byte_length = pc.binary_length(s)
+    longest = pc.max(byte_length).as_py() if n else 0
+    chars: pa.Array | None = None
     if longest is not None and longest > limits.max_chars:
-        ok &= _np(pc.less_equal(pc.utf8_length(s), limits.max_chars))
-    if leaf.min_length is not None or leaf.max_length is not None:
-        length = pc.utf8_length(s)
-        if leaf.min_length is not None:
-            ok &= _np(pc.greater_equal(length, leaf.min_length))
-        if leaf.max_length is not None:
-            ok &= _np(pc.less_equal(length, leaf.max_length))
+        chars = pc.utf8_length(s)
+        ok &= _np(pc.less_equal(chars, limits.max_chars))
+    if n and (leaf.min_length is not None or leaf.max_length is not None):
+        # a value has at most as many characters as bytes, and one at least when it has a
+        # byte: byte lengths (no decoding) decide the usual bounds; nulls fail them
+        ok &= _given(s, n)
+        if leaf.min_length is not None and leaf.min_length <= 1:
+            ok &= _np(pc.greater_equal(byte_length, leaf.min_length))
+        elif leaf.min_length is not None:
+            chars = pc.utf8_length(s) if chars is None else chars
+            ok &= _np(pc.greater_equal(chars, leaf.min_length))
+        if leaf.max_length is not None and longest is not None and longest > leaf.max_length:
+            chars = pc.utf8_length(s) if chars is None else chars
+            ok &= _np(pc.less_equal(chars, leaf.max_length))
     if leaf.pattern is not None:
         try:
             ok &= _np(pc.match_substring_regex(s, leaf.pattern))
@@ -673,13 +682,15 @@ def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[
     item_types = {path: item_dtypes(table, path) for path in schema.lists}
     result = _validate(cells, models, codes, dtypes, item_types, limits)
     ok = ~result.bad
-    base = pd.DataFrame({name: result.columns[name] for name in dtypes if name in result.columns})
+    # the columns in frame order at once (no reordering copy); absent ones all missing
+    renames = COMPANY_RENAMES if table == "companies" else {}
+    data = {}
     for name, dtype in dtypes.items():
-        if name not in base:
-            base[name] = pd.Series([None] * n, dtype="object").astype(dtype)
-    base = base[list(dtypes)]
-    if table == "companies":
-        base = base.rename(columns=COMPANY_RENAMES)
+        column = result.columns.get(name)
+        if column is None:
+            column = pd.Series([None] * n, dtype="object").astype(dtype)
+        data[renames.get(name, name)] = column
+    base = pd.DataFrame(data, copy=False)
     items = {path: frame.astype(item_types[path]) for path, frame in result.items.items()}
     return Parts(base.reset_index(drop=True), items), ok
 
