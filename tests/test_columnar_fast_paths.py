@@ -152,3 +152,31 @@ def test_the_character_limit_counts_characters() -> None:
         pa.array(["éé", "ééé", "abc", "abcd"]), leaf, "json", Limits(max_chars=3)
     )
     assert conv.ok.tolist() == [True, True, True, False]
+
+
+def test_validity_and_masks_are_read_from_the_bitmaps() -> None:
+    """Arrow bitmaps unpacked by hand agree with Arrow's own conversion, for sliced arrays
+    (offsets not on a byte), struct fields and flattened lists, with and without nulls."""
+    rng = np.random.default_rng(3)
+    values = [None if x < 0.3 else f"v{i}" for i, x in enumerate(rng.random(203))]
+    text = pa.array(values, pa.string())
+    struct = pa.StructArray.from_arrays([text], ["a"], mask=pa.array(rng.random(203) < 0.2))
+    lists = pa.array([[v, None] if v else None for v in values], pa.list_(pa.string()))
+    arrays = [
+        text,
+        text.slice(5),
+        text.slice(13, 77),
+        pc.struct_field(struct, [0]),
+        pc.struct_field(struct.slice(3), [0]),
+        pc.list_flatten(lists),
+        pa.array(["x"] * 9),
+        pa.array([], pa.string()),
+    ]
+    for arr in arrays:
+        expected = arr.is_valid().to_numpy(zero_copy_only=False).tolist()
+        assert columnar._given(arr, len(arr)).tolist() == expected
+        mask = pc.match_substring(arr, "1")
+        assert columnar._np(mask).tolist() == pc.fill_null(mask, False).to_pylist()
+        assert (
+            columnar._np(mask.slice(1)).tolist() == pc.fill_null(mask.slice(1), False).to_pylist()
+        )

@@ -88,11 +88,23 @@ class Limits:
 # --- small helpers --------------------------------------------------------------------------
 
 
+def _bits(bitmap: pa.Buffer, offset: int, n: int) -> BoolArray:
+    """``n`` bits of an Arrow bitmap from bit ``offset`` (least significant bit first)."""
+    start = offset // 8
+    raw = np.frombuffer(bitmap, dtype=np.uint8)[start : (offset + n + 7) // 8 + 1]
+    bits = np.unpackbits(raw, bitorder="little")[offset - 8 * start : offset - 8 * start + n]
+    return bits.view(bool)
+
+
 def _given(raw: pa.Array | None, n: int) -> BoolArray:
     if raw is None or pa.types.is_null(raw.type):
         return np.zeros(n, dtype=bool)
     if not raw.null_count:  # most columns: no validity bitmap to unpack
         return np.ones(len(raw), dtype=bool)
+    if isinstance(raw, pa.Array) and not pa.types.is_union(raw.type):
+        validity = raw.buffers()[0]
+        if validity is not None:  # the bitmap itself, unpacked (no boolean array built)
+            return _bits(validity, raw.offset, len(raw))
     return np.asarray(raw.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -102,6 +114,8 @@ def _np(mask: Any) -> BoolArray:
         mask = mask.combine_chunks()
     if mask.null_count:
         mask = pc.fill_null(mask, False)
+    if pa.types.is_boolean(mask.type) and mask.buffers()[1] is not None:
+        return _bits(mask.buffers()[1], mask.offset, len(mask))
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
