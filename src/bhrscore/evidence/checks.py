@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .report import Problem
 
@@ -66,8 +68,19 @@ def _ids(frame: pd.DataFrame, column: str = "id") -> np.ndarray:
     return values
 
 
+def _arrow_text(frame: pd.DataFrame, column: str) -> pa.Array | pa.ChunkedArray | None:
+    """A text column's Arrow data, shared (None: the column is not stored in Arrow)."""
+    dtype = frame[column].dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pa.array(frame[column].array)
+    return None
+
+
 def _duplicates(table: TableName, ctx: CheckContext) -> list[Finding]:
     frame = ctx.companies if table == "companies" else ctx.evidence
+    text = _arrow_text(frame, "id")
+    if text is not None and pc.count_distinct(text, mode="all").as_py() == len(text):
+        return []  # every id once (a missing one at most): no Python strings needed
     ids = pd.Series(_ids(frame))
     later = np.flatnonzero(ids.duplicated(keep="first").to_numpy())
     if not len(later):
@@ -176,6 +189,14 @@ def unknown_company_message(rejected: bool, companies_read: bool) -> str:
 
 @cross_check("company", "evidence")
 def unknown_company(ctx: CheckContext) -> list[Finding]:
+    named = _arrow_text(ctx.evidence, "company_id")
+    known_ids = _arrow_text(ctx.companies, "id")
+    if named is not None and known_ids is not None:
+        if isinstance(known_ids, pa.ChunkedArray):
+            known_ids = known_ids.combine_chunks()
+        found = pc.sum(pc.is_in(named, value_set=known_ids, skip_nulls=True)).as_py() or 0
+        if found == len(named) - named.null_count:
+            return []  # every company named is known: no Python strings needed
     cid = pd.Series(_ids(ctx.evidence, "company_id"), dtype=object)
     known = set(_ids(ctx.companies))
     given = cid.notna().to_numpy()
