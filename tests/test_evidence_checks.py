@@ -12,6 +12,7 @@ from bhrscore.evidence.checks import (
     CheckContext,
     duplicate_company_ids,
     duplicate_evidence_ids,
+    template_example_evidence,
     unknown_company,
 )
 from bhrscore.evidence.load import load_evidence
@@ -179,3 +180,38 @@ def test_id_rules_read_arrow_text_as_they_read_objects(
         *[("evidence", i, "duplicate-id") for i in later],
         *[("evidence", i, "unknown-company") for i in unknown],
     ]
+
+
+@pytest.mark.parametrize(
+    "summaries",
+    [
+        ["a", "EXAMPLE (fictional) row", None, "b EXAMPLE (fictional)"],
+        ["nothing", "here", None],
+        ["ends EXAMPLE (fict", "ional) across two values"],  # in the bytes, in no value
+        ["Ω EXAMPLE (fictional) Ω"],
+        [],
+    ],
+)
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_template_rows_are_found_in_arrow_text_as_in_objects(
+    summaries: list[str | None], chunks: int
+) -> None:
+    """The template marker: the byte search over Arrow text (nothing found: no rows) and the
+    per-value search find the same rows: those whose summary holds it."""
+
+    def findings(arrow: bool) -> list[Any]:
+        ctx = CheckContext(
+            pd.DataFrame({"id": _text([], arrow)}),
+            pd.DataFrame({"summary": _text(summaries, arrow, chunks)}),
+            None,
+            {"companies": _Where(), "evidence": _Where()},
+        )
+        return template_example_evidence(ctx)
+
+    general = findings(arrow=False)
+    assert findings(arrow=True) == general
+    rows = [i for i, s in enumerate(summaries) if s is not None and "EXAMPLE (fictional)" in s]
+    assert len(general) == (1 if rows else 0)
+    if rows:
+        assert general[0][2].message.startswith("the entry template's fictional")
+        assert f"{len(rows)} row" in general[0][2].message

@@ -76,6 +76,19 @@ def _arrow_text(frame: pd.DataFrame, column: str) -> pa.Array | pa.ChunkedArray 
     return None
 
 
+def _bytes_hold(text: pa.Array | pa.ChunkedArray, needle: bytes) -> bool:
+    """Whether the UTF-8 bytes behind Arrow text hold ``needle`` (False: no value holds it;
+    True may also come from bytes across two values, or outside a slice)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: let the exact search decide
+        data = chunk.buffers()[2]
+        if data is not None and memoryview(data).tobytes().find(needle) >= 0:
+            return True
+    return False
+
+
 def _duplicates(table: TableName, ctx: CheckContext) -> list[Finding]:
     frame = ctx.companies if table == "companies" else ctx.evidence
     text = _arrow_text(frame, "id")
@@ -258,6 +271,9 @@ def _template_examples(table: TableName, ctx: CheckContext) -> list[Finding]:
     column, marker = TEMPLATE_MARKERS[table]
     if column not in frame.columns or not len(frame):
         return []
+    arrow = _arrow_text(frame, column)
+    if arrow is not None and not _bytes_hold(arrow, marker.encode("utf-8")):
+        return []  # not in the text at all (one byte search, not one per value)
     text = frame[column].astype("string")
     found = np.flatnonzero(text.str.contains(marker, regex=False).to_numpy(bool, na_value=False))
     if not len(found):
