@@ -291,3 +291,20 @@ def test_whole_lines_cover_the_file_in_blocks_that_end_at_a_line_end(
     assert any(b"\nlonger line than a block\n" in b"\n" + b for b in blocks)
     if size < 24:  # shorter than the long line: it took more than one read
         assert len(blocks) > 2
+
+
+def test_null_is_found_at_every_position_and_alignment() -> None:
+    """The word-wise search for ``null`` (before pyarrow reads a chunk) finds it wherever it
+    is: each alignment, at the start and the end, across the slices it compares; and only
+    the whole word."""
+    from bhrscore.evidence.read_json import holds_null
+
+    for size in range(4, 40):
+        for at in range(size - 3):
+            text = bytearray(b"x" * size)
+            text[at : at + 4] = b"null"
+            assert holds_null(bytes(text), step=8), (size, at)
+            assert holds_null(memoryview(bytes(text)), step=1 << 20)
+        assert not holds_null(b"x" * size, step=8)
+    assert not holds_null(b"nul nulL Null nu ll", step=4)
+    assert not holds_null(b"")
