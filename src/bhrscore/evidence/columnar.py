@@ -112,10 +112,14 @@ def _np(mask: Any) -> BoolArray:
     """A pyarrow boolean array (nulls = False) -> numpy."""
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
+    if pa.types.is_boolean(mask.type) and mask.buffers()[1] is not None:
+        values = _bits(mask.buffers()[1], mask.offset, len(mask))
+        validity = mask.buffers()[0]
+        if mask.null_count and validity is not None:
+            values &= _bits(validity, mask.offset, len(mask))  # nulls are False
+        return values
     if mask.null_count:
         mask = pc.fill_null(mask, False)
-    if pa.types.is_boolean(mask.type) and mask.buffers()[1] is not None:
-        return _bits(mask.buffers()[1], mask.offset, len(mask))
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -127,16 +131,11 @@ def _null_strings(n: int) -> pa.Array:
     return pa.nulls(n, pa.string())
 
 
-#: bytes that may start or end a value pydantic would strip: ASCII whitespace, and any byte of
-#: a non-ASCII character (the Unicode spaces; a conservative test)
-_EDGE_BYTES = np.zeros(256, dtype=bool)
-_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
-_EDGE_BYTES[0x80:] = True
-
-
 def _maybe_padded(text: pa.Array) -> bool:
     """Whether some value of a string array may start or end with whitespace (False: trimming
-    cannot change it). Reads the first and last byte of each value from Arrow's buffers."""
+    cannot change it). Reads the first and last byte of each value from Arrow's buffers: a
+    value is maybe padded when one of them is not visible ASCII (ASCII whitespace, control
+    characters, or part of a non-ASCII character, the Unicode spaces among them)."""
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return True
     _, offsets_buf, data_buf = text.buffers()
@@ -147,10 +146,13 @@ def _maybe_padded(text: pa.Array) -> bool:
         np.frombuffer(offsets_buf, dtype=kind)[text.offset : text.offset + len(text) + 1]
     )
     data = np.frombuffer(data_buf, dtype=np.uint8)
-    filled = offsets[1:] > offsets[:-1]  # a null's slot is empty, or tested as if it were text
-    starts = offsets[:-1][filled]
-    ends = offsets[1:][filled] - 1
-    return bool(_EDGE_BYTES[data[starts]].any() or _EDGE_BYTES[data[ends]].any())
+    if not len(data):
+        return False
+    # an empty value (or a null's slot) reads a neighbour's byte: at worst a needless trim
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    last = data[offsets[1:] - 1]  # -1 (an empty first value) reads the last byte
+    # outside the visible ASCII range 0x21-0x7E (a superset of the edge bytes): uint8 wraps
+    return bool(((first - np.uint8(0x21)) > 0x5D).any() or ((last - np.uint8(0x21)) > 0x5D).any())
 
 
 def _take_valid(values: pa.Array, valid: BoolArray) -> pa.Array:
