@@ -180,3 +180,48 @@ def test_validity_and_masks_are_read_from_the_bitmaps() -> None:
         assert (
             columnar._np(mask.slice(1)).tolist() == pc.fill_null(mask.slice(1), False).to_pylist()
         )
+
+
+URLS = [
+    "https://example.org/a",
+    "http://example.org",
+    "http://x",
+    "https://x",
+    "https://",
+    "http://",
+    "http:/x",
+    "ftp://example.org",
+    "HTTP://example.org",
+    "https://exa mple.org",
+    "https://example.org\n",
+    "https://tab\there",
+    "https://v\x0bt",
+    "https://é.example",
+    " https://example.org",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("pattern", sorted(columnar.PATTERN_TWINS))
+def test_pattern_twins_match_as_the_pattern_does(pattern: str) -> None:
+    """Each twin gives RE2's answer (nulls: False), or declines (None) when it cannot tell;
+    on text without whitespace or control bytes it decides. Random strings built from the
+    pattern's own pieces too."""
+    twin = columnar.PATTERN_TWINS[pattern]
+    rng = np.random.default_rng(7)
+    pieces = ["http", "https", "://", ":/", "s", "x", "é", "/", ".", "", "\u3000"]
+    fuzz = ["".join(rng.choice(pieces, size=rng.integers(0, 6))) for _ in range(2000)]
+    clean = [u for u in URLS if u is None or not any(ord(c) <= 0x20 for c in u)]
+    for values in (URLS, clean, fuzz, [None, None], []):
+        arr = pa.array(values, pa.string())
+        expected = pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_pylist()
+        got = twin(arr)
+        if got is not None:
+            assert got.tolist() == expected
+        for part in (arr.slice(1), arr.slice(0, max(len(arr) - 2, 0))):
+            sliced = twin(part)
+            if sliced is not None:
+                want = pc.fill_null(pc.match_substring_regex(part, pattern), False).to_pylist()
+                assert sliced.tolist() == want
+    assert twin(pa.array(clean, pa.string())) is not None  # decides clean text

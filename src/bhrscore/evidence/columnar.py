@@ -15,7 +15,7 @@ the property tests compare this path with the record-by-record one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,6 +155,29 @@ def _maybe_padded(text: pa.Array) -> bool:
     return bool(((first - np.uint8(0x21)) > 0x5D).any() or ((last - np.uint8(0x21)) > 0x5D).any())
 
 
+def _http_url(text: pa.Array) -> BoolArray | None:
+    """Twin of ``^https?://\\S+$`` (RE2: ``\\s`` is ``[\\t\\n\\f\\r ]``): ``http://`` or
+    ``https://`` and at least one more character, none of them whitespace. Decides only text
+    without any byte up to 0x20 (None: the pattern decides); a prefix and a length instead of
+    a regular expression per value."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    data = text.buffers()[2]
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) <= 0x20).any()):
+        return None
+    length = pc.binary_length(text)
+    secure = pc.and_(pc.starts_with(text, "https://"), pc.greater_equal(length, 9))
+    plain = pc.and_(pc.starts_with(text, "http://"), pc.greater_equal(length, 8))
+    return _np(pc.or_(secure, plain))
+
+
+#: vectorised twins of common field patterns, keyed by the pattern: each gives the pattern's
+#: match for every value (False for nulls), or None to leave it to the regular expression
+PATTERN_TWINS: dict[str, Callable[[pa.Array], BoolArray | None]] = {
+    r"^https?://\S+$": _http_url,
+}
+
+
 def _take_valid(values: pa.Array, valid: BoolArray) -> pa.Array:
     """``values`` with entries where not ``valid`` set to null."""
     return pc.if_else(pa.array(valid), values, pa.scalar(None, values.type))
@@ -198,10 +221,15 @@ def _convert_str(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> C
             chars = pc.utf8_length(s) if chars is None else chars
             ok &= _np(pc.less_equal(chars, leaf.max_length))
     if leaf.pattern is not None:
-        try:
-            ok &= _np(pc.match_substring_regex(s, leaf.pattern))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            ok[:] = False  # a pattern RE2 cannot run: pydantic decides
+        twin = PATTERN_TWINS.get(leaf.pattern)
+        matched = twin(s) if twin is not None else None
+        if matched is not None:
+            ok &= matched
+        else:
+            try:
+                ok &= _np(pc.match_substring_regex(s, leaf.pattern))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                ok[:] = False  # a pattern RE2 cannot run: pydantic decides
         if leaf.unicode_sensitive:
             ok &= _np(pc.string_is_ascii(s))
     for check in leaf.checks:
