@@ -171,10 +171,22 @@ def _http_url(text: pa.Array) -> BoolArray | None:
     return _np(pc.or_(secure, plain))
 
 
+def _no_pipe(text: pa.Array) -> BoolArray | None:
+    """Twin of ``^[^|]*$`` (every value without ``|``, newlines included): decides text that
+    holds no ``|`` byte at all (then every value matches), else None (the pattern decides)."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    data = text.buffers()[2]
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) == 0x7C).any()):
+        return None
+    return _given(text, len(text))
+
+
 #: vectorised twins of common field patterns, keyed by the pattern: each gives the pattern's
 #: match for every value (False for nulls), or None to leave it to the regular expression
 PATTERN_TWINS: dict[str, Callable[[pa.Array], BoolArray | None]] = {
     r"^https?://\S+$": _http_url,
+    r"^[^|]*$": _no_pipe,
 }
 
 
