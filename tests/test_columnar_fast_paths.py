@@ -233,3 +233,19 @@ def test_pattern_twins_match_as_the_pattern_does(pattern: str) -> None:
                 want = pc.fill_null(pc.match_substring_regex(part, pattern), False).to_pylist()
                 assert sliced.tolist() == want
     assert twin(pa.array(fuzz, pa.string())) is not None  # it decides text it can read
+
+
+def test_list_rows_holding_the_join_character_are_not_representable() -> None:
+    """Rows' items become shared tuples; a row with an item holding the join character
+    (searched per item only when the text holds it) is reported, the others are not."""
+    items = pa.array(["a", "b", "x\x1fy", "c", "a", "b"], pa.string())
+    lengths = np.array([2, 1, 0, 1, 2], dtype=np.int64)  # rows: [a b] [x\x1fy] [] [c] [a b]
+    keep = np.ones(5, dtype=bool)
+    tuples, bad = columnar._tuples(items, lengths, keep)
+    assert bad.tolist() == [False, True, False, False, False]
+    assert [tuples[0], tuples[2], tuples[3]] == [("a", "b"), (), ("c",)]
+    assert tuples[0] is tuples[4]  # one object per distinct list
+    clean = pa.array(["a", "b", "c"], pa.string())
+    tuples, bad = columnar._tuples(clean, np.array([2, 1], dtype=np.int64), np.ones(2, bool))
+    assert not bad.any()
+    assert tuples.tolist() == [("a", "b"), ("c",)]

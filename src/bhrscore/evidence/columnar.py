@@ -461,13 +461,16 @@ def _tuples(items: pa.Array, lengths: IntArray, keep: BoolArray) -> tuple[pd.Ser
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     if pa.types.is_null(items.type):
         items = pa.nulls(len(items), pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items.cast(pa.string()))
     bad = np.zeros(n, dtype=bool)
-    if len(items):
+    text = items.cast(pa.string())
+    data = text.buffers()[2] if len(text) else None
+    # the join character is searched per item only when it is somewhere in the text at all
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) == 0x1F).any()):
         holds = _np(pc.match_substring(items, _LIST_JOIN))
         if holds.any():
             owner = np.repeat(np.arange(n), lengths)
             bad[owner[holds]] = True
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), text)
     joined = pc.binary_join(lists, _LIST_JOIN)
     encoded = (
         pc.dictionary_encode(joined).combine_chunks()
