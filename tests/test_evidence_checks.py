@@ -8,8 +8,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from bhrscore.evidence.checks import (
+    CheckContext,
+    duplicate_company_ids,
+    duplicate_evidence_ids,
+    template_example_evidence,
+    unknown_company,
+)
 from bhrscore.evidence.load import load_evidence
-from bhrscore.evidence.report import EvidenceValidationError
+from bhrscore.evidence.report import EvidenceValidationError, Problem
 from tests.conftest import company, record
 
 
@@ -97,3 +104,114 @@ def test_strict_mode_raises_with_every_problem(bundle: Any) -> None:
         load_evidence(path)
     assert len(info.value.report.errors) == 2
     assert info.value.report.read["evidence"] == 2
+
+
+class _Where:
+    """A locator that words problems by position (enough to compare findings)."""
+
+    def problem(
+        self, position: int, code: str, message: str, field: str | None = None, value: Any = None
+    ) -> Problem:
+        return Problem(f"row {position}", message, code=code, field=field, value=value)
+
+    def where(self, position: int) -> str:
+        return f"row {position}"
+
+
+def _text(values: list[str | None], arrow: bool, chunks: int = 1) -> pd.Series:
+    """Text stored in Arrow (``chunks`` pieces, as joined batches are), or as objects (the
+    rules' general path)."""
+    if not arrow:
+        return pd.Series(values, dtype=object)
+    size = -(-len(values) // chunks) if values else 1
+    pieces = [
+        pd.Series(values[i : i + size], dtype="string[pyarrow]")
+        for i in range(0, len(values), size)
+    ]
+    return (
+        pd.concat(pieces, ignore_index=True) if pieces else pd.Series([], dtype="string[pyarrow]")
+    )
+
+
+ID_CASES = [
+    (["a", "b", "c"], ["a", "b", "a"]),
+    (["a", "b", "c"], ["a", "b", "c"]),
+    (["Ω-1", "b"], ["Ω-1", None, "ghost", "Ω-1"]),
+    (["a"], [None, None]),
+    ([], ["a"]),
+    (["a", "a"], []),
+]
+
+
+@pytest.mark.parametrize(("company_ids", "named"), ID_CASES)
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_id_rules_read_arrow_text_as_they_read_objects(
+    company_ids: list[str | None], named: list[str | None], chunks: int
+) -> None:
+    """Duplicate ids and unknown companies: the shortcut for Arrow-stored text (nothing to
+    report, no Python strings) and the general path give the same findings."""
+
+    ids: list[str | None] = [v if v is not None else f"e{i}" for i, v in enumerate(named)]
+
+    def findings(arrow: bool) -> list[Any]:
+        ctx = CheckContext(
+            pd.DataFrame({"id": _text(company_ids, arrow, chunks)}),
+            pd.DataFrame(
+                {"id": _text(ids, arrow, chunks), "company_id": _text(named, arrow, chunks)}
+            ),
+            None,
+            {"companies": _Where(), "evidence": _Where()},
+        )
+        return [
+            *duplicate_company_ids(ctx),
+            *duplicate_evidence_ids(ctx),
+            *unknown_company(ctx),
+        ]
+
+    general = findings(arrow=False)
+    assert findings(arrow=True) == general
+    # by hand: a repeated id is reported at each later use; a given company_id not in the
+    # companies is unknown
+    later = [i for i, v in enumerate(ids) if v in ids[:i]]
+    later_c = [i for i, v in enumerate(company_ids) if v in company_ids[:i]]
+    unknown = [i for i, v in enumerate(named) if v is not None and v not in company_ids]
+    assert [(t, i, p.code) for t, i, p in general] == [
+        *[("companies", i, "duplicate-id") for i in later_c],
+        *[("evidence", i, "duplicate-id") for i in later],
+        *[("evidence", i, "unknown-company") for i in unknown],
+    ]
+
+
+@pytest.mark.parametrize(
+    "summaries",
+    [
+        ["a", "EXAMPLE (fictional) row", None, "b EXAMPLE (fictional)"],
+        ["nothing", "here", None],
+        ["ends EXAMPLE (fict", "ional) across two values"],  # in the bytes, in no value
+        ["Ω EXAMPLE (fictional) Ω"],
+        [],
+    ],
+)
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_template_rows_are_found_in_arrow_text_as_in_objects(
+    summaries: list[str | None], chunks: int
+) -> None:
+    """The template marker: the byte search over Arrow text (nothing found: no rows) and the
+    per-value search find the same rows: those whose summary holds it."""
+
+    def findings(arrow: bool) -> list[Any]:
+        ctx = CheckContext(
+            pd.DataFrame({"id": _text([], arrow)}),
+            pd.DataFrame({"summary": _text(summaries, arrow, chunks)}),
+            None,
+            {"companies": _Where(), "evidence": _Where()},
+        )
+        return template_example_evidence(ctx)
+
+    general = findings(arrow=False)
+    assert findings(arrow=True) == general
+    rows = [i for i, s in enumerate(summaries) if s is not None and "EXAMPLE (fictional)" in s]
+    assert len(general) == (1 if rows else 0)
+    if rows:
+        assert general[0][2].message.startswith("the entry template's fictional")
+        assert f"{len(rows)} row" in general[0][2].message

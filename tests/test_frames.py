@@ -160,3 +160,23 @@ def test_content_hash_is_the_same_on_threads(monkeypatch: pytest.MonkeyPatch) ->
     inline = frame_hash(frames.companies, frames.evidence)
     monkeypatch.setattr(frame, "_HASH_THREADED_ROWS", 0)  # large-frame path: worker threads
     assert frame_hash(frames.companies, frames.evidence) == inline
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_known_date_is_each_records_latest_date(shuffled: bool) -> None:
+    """The ``known_date`` column is the latest date each record mentions, as the model says
+    (``latest_date``), whether the sources come in owner order (one pass) or not."""
+    import numpy as np
+
+    from bhrscore import synthetic_evidence
+    from bhrscore.evidence.hooks import FrameView
+    from bhrscore.evidence.model import _known_date
+
+    ev = synthetic_evidence(20, 400, seed=5)
+    frame = ev.frames().evidence
+    sources = ev.items("evidence", "sources")
+    if shuffled:
+        sources = sources.iloc[np.random.default_rng(0).permutation(len(sources))]
+    view = FrameView({c: frame[c] for c in frame.columns}, len(frame), items={"sources": sources})
+    got = [d.date() for d in _known_date(view)]
+    assert got == [record.latest_date() for record in ev.evidence]

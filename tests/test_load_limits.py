@@ -270,3 +270,41 @@ def test_json_lines_read_in_chunks_give_the_same_result(
     assert [e.id for e in chunked.evidence] == [e.id for e in whole.evidence]
     assert len(chunked.evidence) == 9
     assert chunked.report.rejected[0].row == 4
+
+
+@pytest.mark.parametrize("size", [1, 5, 8, 64])
+def test_whole_lines_cover_the_file_in_blocks_that_end_at_a_line_end(
+    monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """The blocks ``data[:end]`` put together are the file, byte for byte; every block but the
+    last ends with a newline, and a line longer than a block stays whole."""
+    import io
+
+    from bhrscore.evidence import read_json
+
+    text = 'a\n{"x": "Ω"}\r\n\nlonger line than a block\nlast'.encode()
+    monkeypatch.setattr(read_json, "CHUNK_BYTES", size)
+    blocks = [bytes(data[:end]) for data, end in read_json._whole_lines(io.BytesIO(text))]
+    assert b"".join(blocks) == text
+    assert all(b.endswith(b"\n") for b in blocks[:-1])
+    assert blocks[-1].endswith(b"last")
+    assert any(b"\nlonger line than a block\n" in b"\n" + b for b in blocks)
+    if size < 24:  # shorter than the long line: it took more than one read
+        assert len(blocks) > 2
+
+
+def test_null_is_found_at_every_position_and_alignment() -> None:
+    """The word-wise search for ``null`` (before pyarrow reads a chunk) finds it wherever it
+    is: each alignment, at the start and the end, across the slices it compares; and only
+    the whole word."""
+    from bhrscore.evidence.read_json import holds_null
+
+    for size in range(4, 40):
+        for at in range(size - 3):
+            text = bytearray(b"x" * size)
+            text[at : at + 4] = b"null"
+            assert holds_null(bytes(text), step=8), (size, at)
+            assert holds_null(memoryview(bytes(text)), step=1 << 20)
+        assert not holds_null(b"x" * size, step=8)
+    assert not holds_null(b"nul nulL Null nu ll", step=4)
+    assert not holds_null(b"")

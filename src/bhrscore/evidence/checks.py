@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .report import Problem
 
@@ -66,8 +68,32 @@ def _ids(frame: pd.DataFrame, column: str = "id") -> np.ndarray:
     return values
 
 
+def _arrow_text(frame: pd.DataFrame, column: str) -> pa.Array | pa.ChunkedArray | None:
+    """A text column's Arrow data, shared (None: the column is not stored in Arrow)."""
+    dtype = frame[column].dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pa.array(frame[column].array)
+    return None
+
+
+def _bytes_hold(text: pa.Array | pa.ChunkedArray, needle: bytes) -> bool:
+    """Whether the UTF-8 bytes behind Arrow text hold ``needle`` (False: no value holds it;
+    True may also come from bytes across two values, or outside a slice)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: let the exact search decide
+        data = chunk.buffers()[2]
+        if data is not None and memoryview(data).tobytes().find(needle) >= 0:
+            return True
+    return False
+
+
 def _duplicates(table: TableName, ctx: CheckContext) -> list[Finding]:
     frame = ctx.companies if table == "companies" else ctx.evidence
+    text = _arrow_text(frame, "id")
+    if text is not None and pc.count_distinct(text, mode="all").as_py() == len(text):
+        return []  # every id once (a missing one at most): no Python strings needed
     ids = pd.Series(_ids(frame))
     later = np.flatnonzero(ids.duplicated(keep="first").to_numpy())
     if not len(later):
@@ -176,6 +202,14 @@ def unknown_company_message(rejected: bool, companies_read: bool) -> str:
 
 @cross_check("company", "evidence")
 def unknown_company(ctx: CheckContext) -> list[Finding]:
+    named = _arrow_text(ctx.evidence, "company_id")
+    known_ids = _arrow_text(ctx.companies, "id")
+    if named is not None and known_ids is not None:
+        if isinstance(known_ids, pa.ChunkedArray):
+            known_ids = known_ids.combine_chunks()
+        found = pc.sum(pc.is_in(named, value_set=known_ids, skip_nulls=True)).as_py() or 0
+        if found == len(named) - named.null_count:
+            return []  # every company named is known: no Python strings needed
     cid = pd.Series(_ids(ctx.evidence, "company_id"), dtype=object)
     known = set(_ids(ctx.companies))
     given = cid.notna().to_numpy()
@@ -237,6 +271,9 @@ def _template_examples(table: TableName, ctx: CheckContext) -> list[Finding]:
     column, marker = TEMPLATE_MARKERS[table]
     if column not in frame.columns or not len(frame):
         return []
+    arrow = _arrow_text(frame, column)
+    if arrow is not None and not _bytes_hold(arrow, marker.encode("utf-8")):
+        return []  # not in the text at all (one byte search, not one per value)
     text = frame[column].astype("string")
     found = np.flatnonzero(text.str.contains(marker, regex=False).to_numpy(bool, na_value=False))
     if not len(found):

@@ -15,7 +15,7 @@ the property tests compare this path with the record-by-record one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -88,9 +88,23 @@ class Limits:
 # --- small helpers --------------------------------------------------------------------------
 
 
+def _bits(bitmap: pa.Buffer, offset: int, n: int) -> BoolArray:
+    """``n`` bits of an Arrow bitmap from bit ``offset`` (least significant bit first)."""
+    start = offset // 8
+    raw = np.frombuffer(bitmap, dtype=np.uint8)[start : (offset + n + 7) // 8 + 1]
+    bits = np.unpackbits(raw, bitorder="little")[offset - 8 * start : offset - 8 * start + n]
+    return bits.view(bool)
+
+
 def _given(raw: pa.Array | None, n: int) -> BoolArray:
     if raw is None or pa.types.is_null(raw.type):
         return np.zeros(n, dtype=bool)
+    if not raw.null_count:  # most columns: no validity bitmap to unpack
+        return np.ones(len(raw), dtype=bool)
+    if isinstance(raw, pa.Array) and not pa.types.is_union(raw.type):
+        validity = raw.buffers()[0]
+        if validity is not None:  # the bitmap itself, unpacked (no boolean array built)
+            return _bits(validity, raw.offset, len(raw))
     return np.asarray(raw.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -98,6 +112,12 @@ def _np(mask: Any) -> BoolArray:
     """A pyarrow boolean array (nulls = False) -> numpy."""
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
+    if pa.types.is_boolean(mask.type) and mask.buffers()[1] is not None:
+        values = _bits(mask.buffers()[1], mask.offset, len(mask))
+        validity = mask.buffers()[0]
+        if mask.null_count and validity is not None:
+            values &= _bits(validity, mask.offset, len(mask))  # nulls are False
+        return values
     if mask.null_count:
         mask = pc.fill_null(mask, False)
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
@@ -109,6 +129,65 @@ def _is_text(raw: pa.Array) -> bool:
 
 def _null_strings(n: int) -> pa.Array:
     return pa.nulls(n, pa.string())
+
+
+def _maybe_padded(text: pa.Array) -> bool:
+    """Whether some value of a string array may start or end with whitespace (False: trimming
+    cannot change it). Reads the first and last byte of each value from Arrow's buffers: a
+    value is maybe padded when one of them is not visible ASCII (ASCII whitespace, control
+    characters, or part of a non-ASCII character, the Unicode spaces among them)."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return True
+    _, offsets_buf, data_buf = text.buffers()
+    if data_buf is None or offsets_buf is None or not len(text):
+        return False
+    kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    offsets: IntArray = np.asarray(
+        np.frombuffer(offsets_buf, dtype=kind)[text.offset : text.offset + len(text) + 1]
+    )
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    if not len(data):
+        return False
+    # an empty value (or a null's slot) reads a neighbour's byte: at worst a needless trim
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    last = data[offsets[1:] - 1]  # -1 (an empty first value) reads the last byte
+    # outside the visible ASCII range 0x21-0x7E (a superset of the edge bytes): uint8 wraps
+    return bool(((first - np.uint8(0x21)) > 0x5D).any() or ((last - np.uint8(0x21)) > 0x5D).any())
+
+
+def _http_url(text: pa.Array) -> BoolArray | None:
+    """Twin of ``^https?://\\S+$`` (RE2: ``\\s`` is ``[\\t\\n\\f\\r ]``): ``http://`` or
+    ``https://`` and at least one more character, none of them whitespace. Decides only text
+    without any byte up to 0x20 (None: the pattern decides); a prefix and a length instead of
+    a regular expression per value."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    data = text.buffers()[2]
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) <= 0x20).any()):
+        return None
+    length = pc.binary_length(text)
+    secure = pc.and_(pc.starts_with(text, "https://"), pc.greater_equal(length, 9))
+    plain = pc.and_(pc.starts_with(text, "http://"), pc.greater_equal(length, 8))
+    return _np(pc.or_(secure, plain))
+
+
+def _no_pipe(text: pa.Array) -> BoolArray | None:
+    """Twin of ``^[^|]*$`` (every value without ``|``, newlines included): decides text that
+    holds no ``|`` byte at all (then every value matches), else None (the pattern decides)."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    data = text.buffers()[2]
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) == 0x7C).any()):
+        return None
+    return _given(text, len(text))
+
+
+#: vectorised twins of common field patterns, keyed by the pattern: each gives the pattern's
+#: match for every value (False for nulls), or None to leave it to the regular expression
+PATTERN_TWINS: dict[str, Callable[[pa.Array], BoolArray | None]] = {
+    r"^https?://\S+$": _http_url,
+    r"^[^|]*$": _no_pipe,
+}
 
 
 def _take_valid(values: pa.Array, valid: BoolArray) -> pa.Array:
@@ -132,23 +211,37 @@ def _convert_str(raw: pa.Array, leaf: Leaf, flavor: Flavor, limits: Limits) -> C
     if not _is_text(raw):
         return Converted(_null_strings(n), np.zeros(n, dtype=bool))
     s = raw
-    if flavor == "json" and leaf.strip:
+    if flavor == "json" and leaf.strip and _maybe_padded(s):
         s = pc.utf8_trim(s, characters=PYDANTIC_WHITESPACE)
     ok = np.ones(n, dtype=bool)
-    longest = pc.max(pc.binary_length(s)).as_py() if n else 0
+    byte_length = pc.binary_length(s)
+    longest = pc.max(byte_length).as_py() if n else 0
+    chars: pa.Array | None = None
     if longest is not None and longest > limits.max_chars:
-        ok &= _np(pc.less_equal(pc.utf8_length(s), limits.max_chars))
-    if leaf.min_length is not None or leaf.max_length is not None:
-        length = pc.utf8_length(s)
-        if leaf.min_length is not None:
-            ok &= _np(pc.greater_equal(length, leaf.min_length))
-        if leaf.max_length is not None:
-            ok &= _np(pc.less_equal(length, leaf.max_length))
+        chars = pc.utf8_length(s)
+        ok &= _np(pc.less_equal(chars, limits.max_chars))
+    if n and (leaf.min_length is not None or leaf.max_length is not None):
+        # a value has at most as many characters as bytes, and one at least when it has a
+        # byte: byte lengths (no decoding) decide the usual bounds; nulls fail them
+        ok &= _given(s, n)
+        if leaf.min_length is not None and leaf.min_length <= 1:
+            ok &= _np(pc.greater_equal(byte_length, leaf.min_length))
+        elif leaf.min_length is not None:
+            chars = pc.utf8_length(s) if chars is None else chars
+            ok &= _np(pc.greater_equal(chars, leaf.min_length))
+        if leaf.max_length is not None and longest is not None and longest > leaf.max_length:
+            chars = pc.utf8_length(s) if chars is None else chars
+            ok &= _np(pc.less_equal(chars, leaf.max_length))
     if leaf.pattern is not None:
-        try:
-            ok &= _np(pc.match_substring_regex(s, leaf.pattern))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            ok[:] = False  # a pattern RE2 cannot run: pydantic decides
+        twin = PATTERN_TWINS.get(leaf.pattern)
+        matched = twin(s) if twin is not None else None
+        if matched is not None:
+            ok &= matched
+        else:
+            try:
+                ok &= _np(pc.match_substring_regex(s, leaf.pattern))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                ok[:] = False  # a pattern RE2 cannot run: pydantic decides
         if leaf.unicode_sensitive:
             ok &= _np(pc.string_is_ascii(s))
     for check in leaf.checks:
@@ -183,19 +276,22 @@ def _convert_date(raw: pa.Array) -> Converted:
         return Converted(empty, np.ones(n, dtype=bool))
     if not _is_text(raw):
         return Converted(empty, np.zeros(n, dtype=bool))
+    # Arrow's strict cast accepts exactly the values shaped YYYY-MM-DD that are calendar
+    # dates (tested against the pattern): when it accepts every value, no pattern is run
+    try:
+        dates = pc.cast(raw, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        dates = None
+    if dates is not None:
+        given = _given(raw, n)
+        days = np.asarray(
+            pc.fill_null(dates.cast(pa.int32()), 0).to_numpy(zero_copy_only=False), np.int64
+        )
+        ok = given & (days >= _MIN_DAY) & (days <= _MAX_DAY)
+        values = days.astype("datetime64[D]").astype("datetime64[ns]")
+        values[~ok] = np.datetime64("NaT")
+        return Converted(values, ok)
     shaped = _np(pc.match_substring_regex(raw, _ISO_DATE))
-    if (shaped | ~_given(raw, n)).all():
-        # every value is shaped like a date: Arrow's strict cast checks the calendar
-        try:
-            days = pc.cast(raw, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            days = None
-        if days is not None:
-            days = np.nan_to_num(np.asarray(days, dtype=np.float64), nan=0).astype(np.int64)
-            ok = shaped & (days >= _MIN_DAY) & (days <= _MAX_DAY)
-            values = days.astype("datetime64[D]").astype("datetime64[ns]")
-            values[~ok] = np.datetime64("NaT")
-            return Converted(values, ok)
     safe = pc.if_else(pa.array(shaped), raw, pa.scalar("1970-01-01"))
     safe = pc.fill_null(safe, "1970-01-01")
     year = pc.cast(pc.utf8_slice_codeunits(safe, 0, 4), pa.int64()).to_numpy()
@@ -319,7 +415,7 @@ def _series(conv: Converted, leaf: Leaf, dtype: Any, keep: BoolArray) -> pd.Seri
         remap = np.array([cats.index(c) for c in (leaf.choices or ())] + [-1], dtype=np.int64)
         codes = pc.fill_null(conv.values, len(remap) - 1).to_numpy(zero_copy_only=False)
         codes = np.where(keep, remap[np.asarray(codes, dtype=np.int64)], -1)
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
     if leaf.type == "date":
         values = np.where(keep, conv.values, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
         return pd.Series(values)
@@ -365,13 +461,16 @@ def _tuples(items: pa.Array, lengths: IntArray, keep: BoolArray) -> tuple[pd.Ser
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     if pa.types.is_null(items.type):
         items = pa.nulls(len(items), pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items.cast(pa.string()))
     bad = np.zeros(n, dtype=bool)
-    if len(items):
+    text = items.cast(pa.string())
+    data = text.buffers()[2] if len(text) else None
+    # the join character is searched per item only when it is somewhere in the text at all
+    if data is not None and bool((np.frombuffer(data, dtype=np.uint8) == 0x1F).any()):
         holds = _np(pc.match_substring(items, _LIST_JOIN))
         if holds.any():
             owner = np.repeat(np.arange(n), lengths)
             bad[owner[holds]] = True
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), text)
     joined = pc.binary_join(lists, _LIST_JOIN)
     encoded = (
         pc.dictionary_encode(joined).combine_chunks()
@@ -642,13 +741,15 @@ def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[
     item_types = {path: item_dtypes(table, path) for path in schema.lists}
     result = _validate(cells, models, codes, dtypes, item_types, limits)
     ok = ~result.bad
-    base = pd.DataFrame({name: result.columns[name] for name in dtypes if name in result.columns})
+    # the columns in frame order at once (no reordering copy); absent ones all missing
+    renames = COMPANY_RENAMES if table == "companies" else {}
+    data = {}
     for name, dtype in dtypes.items():
-        if name not in base:
-            base[name] = pd.Series([None] * n, dtype="object").astype(dtype)
-    base = base[list(dtypes)]
-    if table == "companies":
-        base = base.rename(columns=COMPANY_RENAMES)
+        column = result.columns.get(name)
+        if column is None:
+            column = pd.Series([None] * n, dtype="object").astype(dtype)
+        data[renames.get(name, name)] = column
+    base = pd.DataFrame(data, copy=False)
     items = {path: frame.astype(item_types[path]) for path, frame in result.items.items()}
     return Parts(base.reset_index(drop=True), items), ok
 

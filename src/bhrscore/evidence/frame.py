@@ -380,8 +380,8 @@ def _derive(parts: Parts, table: Table) -> pd.DataFrame:
         frame = pd.DataFrame(out)
         resolved = resolve_parents(frame).astype(DERIVED_COMPANY)
         return resolved[list(company_dtypes())]
-    frame = pd.DataFrame(out)
-    return frame[list(dtypes)]
+    # the columns in frame order at once, sharing the field columns' data (no copies)
+    return pd.DataFrame({name: out[name] for name in dtypes}, copy=False)
 
 
 def _as_dtype(values: pd.Series, dtype: Any, n: int) -> pd.Series:
@@ -446,7 +446,7 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
         has = ancestor.notna().to_numpy()
         if not has.any():
             break
-        top[has] = ancestor[has]
+        top = top.mask(has, ancestor)  # (``top[has] = ...`` first tries the mask as labels)
         depth += has
         origin = origin.fillna(ancestor.map(explicit))
         ancestor = ancestor.map(parent)

@@ -313,8 +313,17 @@ def _known_date(view: FrameView) -> pd.Series:
     dates = [view["date"], view["period.start"], view["period.end"]]
     dates.append(view["company_response.date"])
     items = view.items("sources")
-    published = items.groupby("owner")["published"].max()
-    dates.append(published.reindex(range(len(view))).reset_index(drop=True))
     # NaT is the smallest int64, so the maximum skips it unless a row has no date at all
     stacked = np.stack([d.to_numpy(dtype="datetime64[ns]").view(np.int64) for d in dates])
-    return pd.Series(stacked.max(axis=0).view("datetime64[ns]"))
+    latest = stacked.max(axis=0)
+    owner = items["owner"].to_numpy(dtype=np.int64)
+    published = items["published"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if len(owner) and bool(np.all(owner[1:] >= owner[:-1])):
+        # items come in owner order: each owner's latest date in one pass (no groupby)
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        latest[owner[first]] = np.maximum(
+            latest[owner[first]], np.maximum.reduceat(published, first)
+        )
+    elif len(owner):
+        np.maximum.at(latest, owner, published)
+    return pd.Series(latest.view("datetime64[ns]"))

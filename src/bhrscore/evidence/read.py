@@ -210,7 +210,7 @@ def too_long(chars: int, limits: Limits) -> str:
     )
 
 
-def line_offsets(data: bytes | bytearray) -> IntArray:
+def line_offsets(data: bytes | bytearray | memoryview) -> IntArray:
     """Start offsets of the lines of ``data`` (split on ``\\n``) plus the end offset (found
     slice by slice, so the byte-sized temporaries stay small)."""
     raw = np.frombuffer(data, dtype=np.uint8)
@@ -218,8 +218,8 @@ def line_offsets(data: bytes | bytearray) -> IntArray:
     parts = [np.zeros(1, dtype=np.int64)]
     for start in range(0, len(raw), step):
         parts.append(np.flatnonzero(raw[start : start + step] == 0x0A).astype(np.int64) + start + 1)
-    if len(data) and not data.endswith(b"\n"):
-        parts.append(np.array([len(data)], dtype=np.int64))
+    if len(raw) and raw[-1] != 0x0A:
+        parts.append(np.array([len(raw)], dtype=np.int64))
     return np.concatenate(parts)
 
 
