@@ -117,6 +117,11 @@ class RuleContext:
     decay: Decay | None
     replicates: Replicates | None = None
     cache: SelectionCache = field(default_factory=SelectionCache, compare=False, repr=False)
+    #: replicate-stacked screenings of this context's block, by the identity of their need
+    #: (indicators under one theme share their missing-data rule, hence its screening)
+    stacked: dict[int, tuple[ScreeningNeed, ScreenedCompanies]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def companies(self) -> int:
@@ -176,9 +181,14 @@ class RuleContext:
             self.cache.screenings[id(need)] = (need, found)
         if self.replicates is None:
             return screened_in(found, found.sel, self.n)
-        # the stacking says where each stacked row comes from: no search needed
-        stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
-        return screened_in(found, stacked, self.n, positions)
+        done = self.stacked.get(id(need))
+        if done is None or done[0] is not need:
+            # the stacking says where each stacked row comes from: no search needed
+            stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
+            done = (need, screened_in(found, stacked, self.n, positions))
+            self.stacked[id(need)] = done
+        # the mask is the caller's own to change; the rows are shared, like selections
+        return ScreenedCompanies(done[1].mask.copy(), done[1].used)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
