@@ -152,6 +152,18 @@ class RuleContext:
             return base
         return self.replicates.expand(base, self.companies)
 
+    def select_any(self, selects: list[Select]) -> Selection:
+        """Rows meeting any of ``selects``: the :func:`_union` of their selections. Stacked
+        over the replicates, it is the union of the base selections, stacked: a record's
+        multiplicity in a replicate is the same in every selection, so each stacked row
+        occurs as often, with the same largest weight, as in the union of the stacked
+        selections (the same rows in the same order), at the cost of a union of base
+        selections and one stacking."""
+        if self.replicates is None:
+            return _union([self.select(s) for s in selects], self)
+        base = _union_of([self._base(s) for s in selects], self.companies)
+        return self.replicates.expand(base, self.companies)
+
     def measured(self, select: Select, measure: Measure) -> tuple[Selection, Measured]:
         """:meth:`select` then :func:`~.selection.measure_rows`. A measure is a function of
         the record alone, so the base selection is measured once per cache and the values
@@ -309,7 +321,7 @@ class SayDoGapRule(RuleSpec):
     def compute(self, ctx: RuleContext) -> RuleResult:
         claims = ctx.select(self.claims)
         has_claim = np.bincount(claims.company, minlength=ctx.n) > 0
-        contra = _union([ctx.select(s) for s in self.contradictions], ctx)
+        contra = ctx.select_any(self.contradictions)
         contra = contra.take(has_claim[contra.company])
         agg = aggregates()[self.aggregate](ctx.rows(contra, np.ones(len(contra))))
         raw = np.where(has_claim, np.nan_to_num(agg, nan=0.0), np.nan)
@@ -505,7 +517,12 @@ def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
     Selections come sorted by (row, company code): the parts' distinct runs are joined and
     put in order by a stable sort, which merges sorted runs (timsort) rather than sorting
     the whole."""
-    n = max(ctx.n, 1)
+    return _union_of(parts, ctx.n)
+
+
+def _union_of(parts: list[Selection], codes: int) -> Selection:
+    """:func:`_union` of selections over ``codes`` company codes."""
+    n = max(codes, 1)
     runs = []
     for p in parts:
         key = p.rows.astype(np.int64) * n + p.company
