@@ -386,3 +386,33 @@ def test_tables_laid_out_by_company_then_rubric_order() -> None:
     assert nodes["when_evidence_ids"].tolist() == [None] * 3
     # totals: .5 x indicator + .5 x indicator
     assert nodes["score"].tolist() == [25.0, 0.0, 37.5]
+
+
+def test_penalty_rows_in_company_then_penalty_id_order() -> None:
+    """The penalties table is sorted by company id, then penalty id (not rubric order),
+    typed as declared; a penalty no company triggers adds no row."""
+    pen = [
+        {"id": "z-points", "title": "Z", "select": {"kind": "retaliation"}, "points": 10},
+        {"id": "a-cap", "title": "A", "select": {"kind": "retaliation"}, "cap": 60},
+        {"id": "m-none", "title": "M", "select": {"kind": "statement"}, "points": 5},
+    ]
+    records = [
+        rec("retaliation", "r-b", "b", action="threat", target_role="worker"),
+        rec("retaliation", "r-a", "a", action="threat", target_role="worker"),
+    ]
+    card = score(evset(records), rubric(_tree(), penalties=pen), AS_OF)
+    table = card.penalties
+    assert {c: str(t) for c, t in table.dtypes.items()} == PENALTY_COLUMNS
+    assert isinstance(table.index, pd.RangeIndex)
+    assert list(zip(table["company_id"], table["penalty_id"], strict=True)) == [
+        ("a", "a-cap"),
+        ("a", "z-points"),
+        ("b", "a-cap"),
+        ("b", "z-points"),
+    ]
+    assert table["node_id"].tolist() == ["total"] * 4
+    assert table["evidence_ids"].tolist() == [("r-a",), ("r-a",), ("r-b",), ("r-b",)]
+    # weight 1 (verified, high; no involvement: the unknown factor .5 x 1): points 10 x .5,
+    # cap 100 - (100 - 60) x .5 = 80
+    assert table["points"].tolist() == [0.0, 5.0, 0.0, 5.0]
+    assert table["cap"].fillna(-1).tolist() == [80.0, -1, 80.0, -1]

@@ -634,11 +634,11 @@ class IndicatorPart:
     provenance: Provenance
 
 
-def _text(values: list[str | None], take: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def _text(values: Sequence[str | None], take: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``values[take]`` as a text column of the card (``string``), taken in Arrow."""
     import pyarrow as pa
 
-    arr = pa.array(values, type=pa.large_string()).take(pa.array(take, type=pa.int64()))
+    arr = pa.array(list(values), type=pa.large_string()).take(pa.array(take, type=pa.int64()))
     column: pd.api.extensions.ExtensionArray = pd.array(arr, dtype="string")
     return column
 
@@ -759,33 +759,31 @@ def _card(
 
     penalties = _penalty_table(prep, effects, score_of, before_of)
 
-    comp = frames.companies.assign(id=frames.companies["id"].astype("string"))
-    comp = comp.set_index("id").loc[ids]
+    # the companies frame's rows in card order (ids are unique: checked by prepare)
+    frame_ids = frames.companies["id"].astype("string").to_numpy(dtype=object)
+    comp = frames.companies.iloc[_positions(pd.Series(pd.array(ids, dtype="string")), frame_ids)]
     total = score_of[ROOT_ID]
-    companies = pd.DataFrame(
-        {
-            "company_id": pd.array(ids, dtype="string"),
-            "name": comp["name"].astype("string").to_numpy(),
-            "total": pd.array(total, dtype="Float64"),
-            "total_before_penalties": pd.array(before_of[ROOT_ID], dtype="Float64"),
-            "coverage": pd.array(coverage_of[ROOT_ID], dtype="Float64"),
-        }
-    )
     themes = [(i.node.id, coverage_of[i.node.id]) for i in infos if i.depth == 1]
     min_coverage = rubric.policies.min_coverage
     sufficient, reason = sufficiency(coverage_of[ROOT_ID], themes, min_coverage)
-    companies["rank"] = ranks(total, sufficient).array
-    companies["sufficient"] = pd.array(sufficient, dtype="boolean")
-    companies["insufficient_reason"] = reason.to_numpy()
-    companies["insufficient_reason"] = companies["insufficient_reason"].astype("string")
+    columns: dict[str, Any] = {
+        "company_id": pd.array(ids, dtype="string"),
+        "name": comp["name"].astype("string").to_numpy(),
+        "total": pd.array(total, dtype="Float64"),
+        "total_before_penalties": pd.array(before_of[ROOT_ID], dtype="Float64"),
+        "coverage": pd.array(coverage_of[ROOT_ID], dtype="Float64"),
+        "rank": ranks(total, sufficient).array,
+        "sufficient": pd.array(sufficient, dtype="boolean"),
+        "insufficient_reason": pd.Series(reason.to_numpy()).astype("string"),
+    }
     for info in infos:
         if info.depth == 1:
-            companies[f"theme:{info.node.id}"] = pd.array(score_of[info.node.id], dtype="Float64")
+            columns[f"theme:{info.node.id}"] = pd.array(score_of[info.node.id], dtype="Float64")
     for attr in COMPANY_ATTRIBUTES:
         if attr in comp.columns:
-            companies[attr] = comp[attr].to_numpy()
-            companies[attr] = companies[attr].astype(comp[attr].dtype)
-    companies = companies.reset_index(drop=True)
+            # through the values, as the column was always made (the same values and dtype)
+            columns[attr] = pd.Series(comp[attr].to_numpy()).astype(comp[attr].dtype)
+    companies = pd.DataFrame(columns)
 
     meta = ScoreMeta(
         rubric_id=rubric.id,
@@ -822,27 +820,35 @@ def _penalty_table(
     score_of: dict[str, np.ndarray],
     before_of: dict[str, np.ndarray],
 ) -> pd.DataFrame:
-    parts = []
-    for eff in effects:
-        node_id = eff.penalty.node
-        prov = provenance(prep, eff.used, status_mix=False)
-        hit = (prov.count > 0) & ~np.isnan(before_of[node_id])
-        idx = np.flatnonzero(hit)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "company_id": prep.company_ids[idx],
-                    "penalty_id": eff.penalty.id,
-                    "node_id": node_id,
-                    "points": eff.points[idx],
-                    "cap": eff.cap[idx],
-                    "evidence_ids": pd.Series([prov.ids[i] for i in idx], dtype="object"),
-                }
-            )
-        )
-    if not parts:
+    """One row per penalty applied to a company (:data:`PENALTY_COLUMNS`), in company id
+    order, then penalty id, then rubric order (a stable sort of the effects' rows)."""
+    if not effects:
         empty = pd.DataFrame({k: pd.Series([], dtype="object") for k in PENALTY_COLUMNS})
         return _typed(empty, PENALTY_COLUMNS)
-    table = pd.concat(parts, ignore_index=True)
-    table = _typed(table, PENALTY_COLUMNS)
-    return table.sort_values(["company_id", "penalty_id"], kind="stable").reset_index(drop=True)
+    company, which, points, cap = [], [], [], []
+    evidence: list[tuple[str, ...]] = []
+    for k, eff in enumerate(effects):
+        prov = provenance(prep, eff.used, status_mix=False)
+        idx = np.flatnonzero((prov.count > 0) & ~np.isnan(before_of[eff.penalty.node]))
+        company.append(idx)
+        which.append(np.full(len(idx), k, dtype=np.int64))
+        points.append(eff.points[idx])
+        cap.append(eff.cap[idx])
+        evidence += [prov.ids[i] for i in idx.tolist()]
+    penalty_ids = [eff.penalty.id for eff in effects]
+    rank = {p: r for r, p in enumerate(sorted(set(penalty_ids)))}
+    which_all = np.concatenate(which)
+    # company codes follow the sorted company ids: a stable sort by (company, penalty id)
+    order = np.lexsort(
+        (np.array([rank[p] for p in penalty_ids])[which_all], np.concatenate(company))
+    )
+    columns = {
+        "company_id": _text(prep.company_ids.tolist(), np.concatenate(company)[order]),
+        "penalty_id": _text(penalty_ids, which_all[order]),
+        "node_id": _text([eff.penalty.node for eff in effects], which_all[order]),
+        "points": pd.array(np.concatenate(points)[order], dtype="Float64"),
+        "cap": pd.array(np.concatenate(cap)[order], dtype="Float64"),
+        "evidence_ids": _objects(evidence)[order],
+    }
+    assert list(columns) == list(PENALTY_COLUMNS)
+    return pd.DataFrame(columns, copy=False)
