@@ -387,7 +387,8 @@ def indicator_score(
     """
     n = ctx.n
     used = result.used
-    has = np.bincount(used.company, minlength=n) > 0
+    has = np.zeros(n, dtype=bool)
+    has[used.company] = True  # companies with used rows
     unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown
     score = np.asarray(result.score, dtype=float)
     screened = np.zeros(n, dtype=bool)

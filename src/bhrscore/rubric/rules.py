@@ -180,7 +180,7 @@ class RuleContext:
         if self.replicates is None:  # copies: what a rule gets is its own to change
             return base, Measured(values.value.copy(), values.applies.copy())
         stacked, pos = self.replicates.expand_positions(base, self.companies)
-        return stacked, Measured(values.value[pos], values.applies[pos])
+        return stacked, Measured(np.take(values.value, pos), np.take(values.applies, pos))
 
     def screened(self, need: ScreeningNeed) -> ScreenedCompanies:
         """Company codes screened for ``need`` (see :mod:`.screening`), with the rows behind
