@@ -74,7 +74,9 @@ class RuleResult:
     - ``raw``: the aggregated value before scaling (NaN when there is none)
     - ``score``: 0-100, NaN when the indicator does not apply or has no evidence
     - ``used``: the rows that count as the score's evidence (provenance); a company with no
-      used rows is *missing* and the rubric's missing-data policy decides its score.
+      used rows is *missing* and the rubric's missing-data policy decides its score. Over
+      bootstrap replicates (``ctx.replicates`` set) only which companies have used rows is
+      read, so a rule may return any rows of those companies there.
     - ``unknown``: optional, True for companies whose score would rest on silence that no
       screening backs (e.g. ``say_do_gap``: a commitment, no contradiction, not screened);
       their score is NaN and they are not covered, whatever their used rows.
@@ -333,7 +335,10 @@ class SayDoGapRule(RuleSpec):
             unknown = silent & ~screened.mask
             raw = np.where(unknown, np.nan, raw)
             parts.append(screened.used.take(silent[screened.used.company]))
-        used = _union(parts, ctx)
+        # bootstrap replicates keep scores only: of ``used`` they read which companies have
+        # evidence, and those are the companies with claims (contradictions and screenings
+        # are kept for them only), so the union of the stacked parts is not made there
+        used = _union(parts, ctx) if ctx.replicates is None else claims
         return RuleResult(raw=raw, score=self.scale.apply(raw), used=used, unknown=unknown)
 
     def problems(self, path: str) -> Iterator[Problem]:
