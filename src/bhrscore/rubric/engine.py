@@ -93,8 +93,9 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
     ev = frames.evidence
     company_col = ev["company_id"].astype("string")
     has_company = company_col.notna().to_numpy(dtype=bool).copy()
-    if as_of is not None:
-        has_company &= known_at(ev, as_of)
+    known = None if as_of is None else known_at(ev, as_of)
+    if known is not None:
+        has_company &= known
     keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
     order = keep[ids.argsort(kind="stable").to_numpy()]
@@ -124,6 +125,7 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         kinds=tuple(str(k) for k in kind.cat.categories),
         status_codes=status.cat.codes.to_numpy(),
         statuses=tuple(str(s) for s in status.cat.categories),
+        known=known,
     )
 
 
@@ -796,13 +798,21 @@ def _card(
         options={
             "records_scored": len(prep.ids),
             "records_outside_window": _outside_window(prep, rubric.policies, as_of),
-            "records_after_as_of": int((~known_at(frames.evidence, as_of)).sum()),
+            "records_after_as_of": int((~_known(prep, frames, as_of)).sum()),
             "companies": n,
             "insufficient": int((~sufficient).sum()),
             "min_coverage": min_coverage,
         },
     )
     return ScoreCard(companies, nodes, indicators, penalties, meta, rubric, unused)
+
+
+def _known(prep: Prepared, frames: Frames, as_of: dt.date) -> np.ndarray:
+    """Which evidence records are known at ``as_of``: as prepared, when ``prep`` was
+    prepared for it (the card's is)."""
+    if prep.known is not None and prep.frame is frames.evidence:
+        return prep.known
+    return known_at(frames.evidence, as_of)
 
 
 def _outside_window(prep: Prepared, policies: Policies, as_of: dt.date) -> int:

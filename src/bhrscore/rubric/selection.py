@@ -45,6 +45,8 @@ class Prepared:
     kinds: tuple[str, ...]
     status_codes: np.ndarray
     statuses: tuple[str, ...]
+    #: per record of ``frame``: known at the ``as_of`` it was prepared for (None: no as_of)
+    known: np.ndarray | None = field(default=None, compare=False, repr=False)
     #: per column name, its :class:`ColumnView` (or None), made on first use
     views: dict[str, ColumnView | None] = field(default_factory=dict, compare=False, repr=False)
 
