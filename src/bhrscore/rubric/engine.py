@@ -260,10 +260,19 @@ def penalty_effect(
     prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies
 ) -> PenaltyEffect:
     sel = ctx.select(penalty.select)
-    inv = ctx.column("company_involvement", sel)
     iw = policies.involvement_weights.model_dump()
-    inv = _categorical(inv, [i.value for i in Involvement])
-    factor = sel.weight * _lookup(inv, iw, iw["unknown"])
+    view = prep.view("company_involvement") if "company_involvement" in prep.frame else None
+    if view is not None and view.kind == "category":
+        # the codes of the prepared column view (what _lookup reads, without a pandas take
+        # of the selected, possibly replicate-stacked, rows)
+        assert view.labels is not None
+        assert view.codes is not None
+        missing = iw["unknown"]
+        table = np.array([iw.get(c, missing) for c in view.labels] + [missing], dtype=float)
+        factor = sel.weight * table[view.codes[sel.rows]]
+    else:
+        inv = _categorical(ctx.column("company_involvement", sel), [i.value for i in Involvement])
+        factor = sel.weight * _lookup(inv, iw, iw["unknown"])
     sel = Selection(sel.rows, sel.company, factor)
     sel = sel.take(factor > 0)
     n = ctx.n
