@@ -344,3 +344,75 @@ def test_records_outside_the_window_are_counted_in_the_metadata() -> None:
     assert card.meta.options["records_outside_window"] == 1
     no_window = score(evset(records), rubric(_tree()), AS_OF)
     assert no_window.meta.options["records_outside_window"] == 0
+
+
+def test_tables_laid_out_by_company_then_rubric_order() -> None:
+    """The indicators and nodes tables are built in their final order (company id, then
+    rubric order), typed as the scorecard declares, with provenance per cell: company ids
+    sort by code point ("Z" < "a" < "z"), whatever the companies frame's order."""
+    count = {"aggregate": "count", "scale": {"type": "linear", "lower": 0, "upper": 2}}
+    tree = [
+        indicator("dialogue", {"select": {"kind": "union_dialogue"}, **count}, 0.5),
+        indicator("wages", {"select": {"kind": "wage"}, **count}, 0.5),
+    ]
+    wage = {"amount": 100.0, "currency": "KZT", "pay_period": "month"}
+    records = [
+        rec("union_dialogue", "d2", "z", event="meeting", status="alleged"),
+        rec("union_dialogue", "d1", "z", event="meeting"),
+        rec("wage", "w1", "Z", **wage),
+    ]
+    card = score(evset(records, companies=("z", "a", "Z")), rubric(tree), AS_OF)
+    ind = card.indicators
+    assert {c: str(t) for c, t in ind.dtypes.items()} == INDICATOR_COLUMNS
+    assert isinstance(ind.index, pd.RangeIndex)
+    assert ind["company_id"].tolist() == ["Z", "Z", "a", "a", "z", "z"]
+    assert ind["indicator_id"].tolist() == ["dialogue", "wages"] * 3
+    assert ind["evidence_ids"].tolist() == [(), ("w1",), (), (), ("d1", "d2"), ()]
+    assert ind["evidence_count"].tolist() == [0, 1, 0, 0, 2, 0]
+    assert ind["status_mix"].fillna("-").tolist() == [
+        "-", "verified:1", "-", "-", "alleged:1|verified:1", "-"
+    ]  # fmt: skip
+    # count of weights: Z wages 1 (verified, high) -> 100 * 1 / 2 = 50; z dialogue
+    # 1 + .5 (alleged) = 1.5 -> 75; no record: the default missing policy (zero)
+    assert ind["score"].tolist() == [0.0, 50.0, 0.0, 0.0, 75.0, 0.0]
+    assert ind["raw_value"].isna().tolist() == [True, False, True, True, False, True]
+    assert ind["missing"].tolist() == [True, False, True, True, False, True]
+    nodes = card.nodes
+    assert {c: str(t) for c, t in nodes.dtypes.items()} == NODE_COLUMNS
+    assert nodes["company_id"].tolist() == ["Z", "a", "z"]
+    assert nodes["node_id"].tolist() == ["total"] * 3
+    assert nodes["parent_id"].isna().all()
+    assert nodes["when"].isna().all()
+    assert nodes["when_evidence_ids"].tolist() == [None] * 3
+    # totals: .5 x indicator + .5 x indicator
+    assert nodes["score"].tolist() == [25.0, 0.0, 37.5]
+
+
+def test_penalty_rows_in_company_then_penalty_id_order() -> None:
+    """The penalties table is sorted by company id, then penalty id (not rubric order),
+    typed as declared; a penalty no company triggers adds no row."""
+    pen = [
+        {"id": "z-points", "title": "Z", "select": {"kind": "retaliation"}, "points": 10},
+        {"id": "a-cap", "title": "A", "select": {"kind": "retaliation"}, "cap": 60},
+        {"id": "m-none", "title": "M", "select": {"kind": "statement"}, "points": 5},
+    ]
+    records = [
+        rec("retaliation", "r-b", "b", action="threat", target_role="worker"),
+        rec("retaliation", "r-a", "a", action="threat", target_role="worker"),
+    ]
+    card = score(evset(records), rubric(_tree(), penalties=pen), AS_OF)
+    table = card.penalties
+    assert {c: str(t) for c, t in table.dtypes.items()} == PENALTY_COLUMNS
+    assert isinstance(table.index, pd.RangeIndex)
+    assert list(zip(table["company_id"], table["penalty_id"], strict=True)) == [
+        ("a", "a-cap"),
+        ("a", "z-points"),
+        ("b", "a-cap"),
+        ("b", "z-points"),
+    ]
+    assert table["node_id"].tolist() == ["total"] * 4
+    assert table["evidence_ids"].tolist() == [("r-a",), ("r-a",), ("r-b",), ("r-b",)]
+    # weight 1 (verified, high; no involvement: the unknown factor .5 x 1): points 10 x .5,
+    # cap 100 - (100 - 60) x .5 = 80
+    assert table["points"].tolist() == [0.0, 5.0, 0.0, 5.0]
+    assert table["cap"].fillna(-1).tolist() == [80.0, -1, 80.0, -1]

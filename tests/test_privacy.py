@@ -285,3 +285,43 @@ def test_persons_cells_are_counted_whatever_the_column_dtype(dtype: Any) -> None
     # person: the name is replaced. Two records, two cells.
     assert done.frame["persons"].tolist() == [("[redacted: 2 persons]",), (REDACTED,)]
     assert (done.counts.records, done.counts.cells) == (2, 2)
+
+
+def test_the_names_pattern_is_compiled_only_where_a_name_may_be(tmp_path: Path) -> None:
+    """Compiling the names pattern takes tenths of a second: scoring a set whose names
+    appear in no id and no company name never compiles it; the policy still holds them,
+    and redacting a text that holds one compiles it."""
+    from bhrscore.evidence import privacy
+    from bhrscore.rubric import default_rubric_path
+    from bhrscore.rubric.model import load_rubric
+
+    evidence = [
+        record(id="e-sensitive", sensitive=True, persons=["Quillon Fictionova"]),
+        record(id="e-plain", date="2024-03-01", summary="Plain record."),
+    ]
+    (tmp_path / "companies.jsonl").write_text(json.dumps(company()) + "\n", encoding="utf-8")
+    lines = "".join(json.dumps(r) + "\n" for r in evidence)
+    (tmp_path / "evidence.jsonl").write_text(lines, encoding="utf-8")
+    loaded = load_evidence(tmp_path)
+    privacy._compile.cache_clear()
+    card = score(loaded, load_rubric(default_rubric_path()), dt.date(2024, 12, 31))
+    assert privacy._compile.cache_info().misses == 0
+    assert card.meta.options["personal_data"] == "redacted"
+    flat = {i for ids in card.indicators["evidence_ids"] for i in ids}
+    assert {"e-sensitive", "e-plain"} <= flat  # no id carries the name: kept as they are
+    policy = Privacy.of(loaded)
+    assert policy.names == ("Quillon Fictionova",)
+    assert bool(policy)
+    assert privacy._compile.cache_info().misses == 0
+    assert policy.text("Met quillon FICTIONOVA.") == f"Met {REDACTED}."
+    assert privacy._compile.cache_info().misses == 1
+
+
+@pytest.mark.parametrize(
+    "names",
+    [(), ("",), ("  ",), ("--",), ("_",), ("Zarina Fictionova",), ("", "Jo"), ("Ōe",)],
+)
+def test_a_policy_is_true_exactly_when_it_has_a_pattern(names: tuple[str, ...]) -> None:
+    from bhrscore.evidence.privacy import names_matcher
+
+    assert bool(Privacy(names)) is (names_matcher(names) is not None)

@@ -82,3 +82,40 @@ def test_union_matches_reference(seed: int) -> None:
         order = np.lexsort((company, rows)) if rng.random() < 0.7 else np.arange(size)
         parts.append(Selection(rows[order], company[order], weight[order]))
     assert _triples(_union(parts, _Ctx(n))) == _reference(parts)
+
+
+def test_select_any_stacked_is_the_union_of_the_stacked_selections() -> None:
+    """Over bootstrap replicates, ``RuleContext.select_any`` stacks the union of the base
+    selections; that is the union of the stacked selections (a record's multiplicity is the
+    same in every selection of a replicate): same rows, codes, weights, order and dtypes."""
+    import datetime as dt
+
+    from bhrscore.rubric import default_rubric
+    from bhrscore.rubric.engine import prepare
+    from bhrscore.rubric.replicates import Replicates, record_keys
+    from bhrscore.rubric.rules import RuleContext
+    from bhrscore.rubric.spec import Select
+    from bhrscore.synthetic import DEFAULT_AS_OF, synthetic_frames
+
+    frames = synthetic_frames(30, 2000, seed=5)
+    rubric = default_rubric()
+    prep = prepare(frames, rubric.policies, DEFAULT_AS_OF)
+    selects = [
+        Select.model_validate({"kind": "retaliation", "where": {"actor": "company"}}),
+        Select.model_validate({"kind": "retaliation", "where": {"remedy": {"present": True}}}),
+        Select.model_validate({"kind": "union_dialogue"}),
+    ]
+    policies = rubric.policies
+    reps = Replicates(record_keys(prep.ids), 3, 0, 7)
+    ctx = RuleContext(prep, DEFAULT_AS_OF, policies.window, policies.decay, reps)
+    got = ctx.select_any(selects)
+    expected = _union([ctx.select(s) for s in selects], ctx)
+    assert len(got) > len(ctx._base(selects[0]))  # not vacuous: stacked over 7 replicates
+    for a, b in ((got.rows, expected.rows), (got.company, expected.company)):
+        assert a.dtype == b.dtype
+        assert a.tolist() == b.tolist()
+    assert got.weight.tolist() == expected.weight.tolist()
+    # the overlapping parts (the first two share rows) hold some rows more than once
+    assert len(np.unique(got.rows)) < len(got.rows)
+    plain = RuleContext(prep, dt.date(2025, 6, 30), policies.window, policies.decay)
+    assert _triples(plain.select_any(selects)) == _reference([plain.select(s) for s in selects])

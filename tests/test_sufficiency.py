@@ -98,3 +98,39 @@ def test_sensitivity_ranks_no_insufficient_company() -> None:
     assert pd.isna(comp.loc["c", "rank_min"])
     assert pd.isna(comp.loc["c", "rank_max"])
     assert list(comp.loc[["a", "b"], "base_rank"]) == [1, 2]  # a 80, b 70
+
+
+def test_reasons_worded_per_company_when_companies_share_a_combination() -> None:
+    """Reasons are worded once per distinct combination of whole percents and spread back:
+    each company still gets its own. min_coverage .5 (threshold 50%)."""
+    coverage = np.array([0.2, 0.9, 0.2, 0.0, np.nan, 0.499, 0.2])
+    themes = [
+        # "dialogue": 0 / 1 / partial .4 (40%) / 0 / NaN (= 0) / partial .995 (99%) / 0
+        ("dialogue", np.array([0.0, 1.0, 0.4, 0.0, np.nan, 0.995, 0.0])),
+        # "wagés" (non-ASCII id): 1 / 1 / 0 / 0 / 0 / 1 / 1
+        ("wagés", np.array([1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0])),
+    ]
+    sufficient, reason = sufficiency(coverage, themes, 0.5)
+    assert sufficient.tolist() == [False, True, False, False, False, False, False]
+    assert str(reason.dtype) == "string"
+    assert reason.tolist() == [
+        "coverage 20% < 50%: no evidence on dialogue",
+        pd.NA,
+        "coverage 20% < 50%: no evidence on wagés; partial on dialogue (40%)",
+        "coverage 0% < 50%: no evidence on dialogue, wagés",
+        "coverage 0% < 50%: no evidence on dialogue, wagés",
+        # 0.499 -> 49% (rounded down); only a partial theme
+        "coverage 49% < 50%: partial evidence on dialogue (99%)",
+        "coverage 20% < 50%: no evidence on dialogue",
+    ]
+
+
+def test_sufficiency_of_no_companies_and_of_no_themes() -> None:
+    sufficient, reason = sufficiency(np.array([]), [("dialogue", np.array([]))], 0.5)
+    assert sufficient.tolist() == []
+    assert reason.tolist() == []
+    assert str(reason.dtype) == "string"
+    # no themes: the reason is the coverage alone; 0.3 -> 30%, threshold 50%
+    sufficient, reason = sufficiency(np.array([0.3, 0.6]), [], 0.5)
+    assert sufficient.tolist() == [False, True]
+    assert reason.tolist() == ["coverage 30% < 50%", pd.NA]

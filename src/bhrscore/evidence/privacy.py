@@ -239,6 +239,14 @@ def names_matcher(names: Iterable[str]) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=64)
+def _any_tokens(names: tuple[str, ...]) -> bool:
+    """Whether :func:`names_matcher` of ``names`` is not None, without compiling it (the
+    pattern takes a few tenths of a second to compile: it is compiled only where the
+    pre-filter finds a candidate, or text is replaced)."""
+    return any(name_tokens(n) for n in names if n and n.strip())
+
+
+@lru_cache(maxsize=64)
 def _prefilter(names: tuple[str, ...]) -> str:
     """The RE2 pattern of the pre-filter: the key tokens of each name (and reversed), any
     non-alphanumerics between them, on text that is NFKD-normalised, without marks and
@@ -399,7 +407,7 @@ class Privacy:
         return names_matcher(self.names)
 
     def __bool__(self) -> bool:
-        return self.pattern is not None
+        return _any_tokens(self.names)
 
     # --- scalars ---------------------------------------------------------------------------
 
@@ -422,13 +430,14 @@ class Privacy:
     def _hits(self, text: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
         """Which entries hold a protected name: a vectorised pre-filter (RE2 on a normalised
         copy, in C++) picks the candidates, the exact pattern checks only those."""
-        pattern = self.pattern
         hit = np.zeros(len(text), dtype=bool)
-        if pattern is None or not len(text):
+        if not self or not len(text):
             return hit
         candidates = np.flatnonzero(_candidates(text, self.names))
         if candidates.size:  # only the candidates become Python strings
             values = text.iloc[candidates].to_numpy(dtype=object)
+            pattern = self.pattern
+            assert pattern is not None
             search = pattern.search
             hit[candidates] = [type(v) is str and search(v) is not None for v in values]
         return hit
@@ -451,7 +460,7 @@ class Privacy:
         """Ids (text cells, or tuples of ids) with every id carrying a name replaced by its
         :func:`opaque_id`, and which entries changed. Only rows holding such an id are
         rebuilt."""
-        if self.pattern is None or len(series) == 0:
+        if not self or len(series) == 0:
             return series, np.zeros(len(series), dtype=bool)
         if series.dtype != object or not _holds_tuples(series):
             text = series.astype("string")
@@ -504,7 +513,7 @@ class Privacy:
         self, series: pd.Series
     ) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
         """Lists of text (tags): items carrying a name become ``[redacted]``."""
-        if self.pattern is None or series.dtype != object:
+        if not self or series.dtype != object:
             return (
                 self.text_series(series)
                 if series.dtype != object
@@ -546,7 +555,7 @@ class Privacy:
         redaction), items of ``lists`` redacted, and the persons column redacted: a
         sensitive row's list becomes ``[redacted: N persons]``, protected names in other
         rows' lists ``[redacted]``. Columns the frame lacks are skipped."""
-        if self.pattern is None:
+        if not self:
             return Redacted(frame, Counts())
         out = frame.copy(deep=False)
         touched = np.zeros(len(frame), dtype=bool)
@@ -639,7 +648,7 @@ class Privacy:
         """``card`` with evidence ids carrying a name made opaque (indicators, nodes,
         penalties, unused records) and names redacted in company names. Scores are
         untouched. Applying it twice changes nothing more."""
-        if self.pattern is None:
+        if not self:
             return card
         indicators = self.frame(card.indicators, ids=("evidence_ids",), persons=None).frame
         nodes = self.frame(card.nodes, ids=("when_evidence_ids",), persons=None).frame

@@ -52,7 +52,10 @@ class Rows:
     applies: np.ndarray | None = None  # bool per row; None = every row applies
 
     def present(self) -> np.ndarray:
-        return np.bincount(self.company, minlength=self.n) > 0
+        """Which of the ``n`` companies have rows (a scatter of booleans: no count array)."""
+        out = np.zeros(self.n, dtype=bool)
+        out[self.company] = True
+        return out
 
     def applicable(self) -> Rows:
         """Only the rows that apply (measure not ``exclude``)."""

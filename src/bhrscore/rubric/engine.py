@@ -13,7 +13,7 @@ gets a row, with or without evidence.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -93,8 +93,9 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
     ev = frames.evidence
     company_col = ev["company_id"].astype("string")
     has_company = company_col.notna().to_numpy(dtype=bool).copy()
-    if as_of is not None:
-        has_company &= known_at(ev, as_of)
+    known = None if as_of is None else known_at(ev, as_of)
+    if known is not None:
+        has_company &= known
     keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
     order = keep[ids.argsort(kind="stable").to_numpy()]
@@ -124,6 +125,7 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         kinds=tuple(str(k) for k in kind.cat.categories),
         status_codes=status.cat.codes.to_numpy(),
         statuses=tuple(str(s) for s in status.cat.categories),
+        known=known,
     )
 
 
@@ -140,14 +142,25 @@ def _positions(values: pd.Series, sorted_ids: np.ndarray) -> npt.NDArray[np.int6
 
 @dataclass(frozen=True)
 class Provenance:
-    """Per company: evidence count, sorted evidence ids, status mix."""
+    """Per company: evidence count, sorted evidence ids, status mix (``mix_texts`` indexed
+    by ``mix_codes``; None when not asked for)."""
 
     count: np.ndarray
     ids: list[tuple[str, ...]]
-    status_mix: list[str | None]
+    mix_codes: npt.NDArray[np.int64] | None = None
+    mix_texts: list[str | None] | None = None
+
+    @property
+    def status_mix(self) -> list[str | None]:
+        """``alleged:2|verified:1`` per company (None: no record)."""
+        assert self.mix_codes is not None
+        assert self.mix_texts is not None
+        table = np.array([*self.mix_texts, None], dtype=object)[:-1]
+        mix: list[str | None] = table[self.mix_codes].tolist()
+        return mix
 
 
-def provenance(prep: Prepared, used: Selection) -> Provenance:
+def provenance(prep: Prepared, used: Selection, *, status_mix: bool = True) -> Provenance:
     n = prep.n_companies
     if len(used.rows) < 2 or bool(np.all(used.rows[1:] >= used.rows[:-1])):
         # rows already in order (every built-in rule): a stable sort by company alone
@@ -157,18 +170,36 @@ def provenance(prep: Prepared, used: Selection) -> Provenance:
     company = used.company[order]
     rows = used.rows[order]
     count = np.bincount(company, minlength=n)
+    ids = _id_tuples(prep.ids[rows].tolist(), count)
+    if not status_mix:
+        return Provenance(count, ids)
+    codes, texts = _status_mix(prep, company, rows, n)
+    return Provenance(count, ids, codes, texts)
+
+
+def _id_tuples(id_list: list[str], count: np.ndarray) -> list[tuple[str, ...]]:
+    """``id_list`` cut into consecutive tuples of ``count`` ids each (companies without
+    records share the empty tuple; single records skip the slice)."""
     ends = np.cumsum(count)
-    starts = ends - count
-    id_list = prep.ids[rows].tolist()
-    ids = [tuple(id_list[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return Provenance(count, ids, _status_mix(prep, company, rows, n))
+    out: list[tuple[str, ...]] = [()] * len(count)
+    one = np.flatnonzero(count == 1)
+    for i, at in zip(one.tolist(), (ends[one] - 1).tolist(), strict=True):
+        out[i] = (id_list[at],)
+    many = np.flatnonzero(count > 1)
+    starts = (ends[many] - count[many]).tolist()
+    for i, a, b in zip(many.tolist(), starts, ends[many].tolist(), strict=True):
+        out[i] = tuple(id_list[a:b])
+    return out
 
 
-def _status_mix(prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int) -> list[str | None]:
-    """``alleged:2|verified:1`` per company: the distinct count vectors are formatted once."""
+def _status_mix(
+    prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int
+) -> tuple[npt.NDArray[np.int64], list[str | None]]:
+    """``alleged:2|verified:1`` per company, as codes into distinct texts: the distinct count
+    vectors are formatted once."""
     k = len(prep.statuses)
     if n == 0 or k == 0:  # no companies, or no statuses at all: nothing to describe
-        return [None] * n
+        return np.zeros(n, dtype=np.int64), [None]
     codes = prep.status_codes[rows].astype(np.int64)
     matrix = np.bincount(company * k + codes, minlength=n * k).reshape(n, k)
     radix = matrix.max(axis=0).astype(np.int64) + 1
@@ -184,9 +215,7 @@ def _status_mix(prep: Prepared, company: np.ndarray, rows: np.ndarray, n: int) -
     for row in uniq.tolist():
         parts = [f"{prep.statuses[i]}:{row[i]}" for i in names if row[i]]
         texts.append("|".join(parts) if parts else None)
-    table = np.array(texts, dtype=object)
-    result: list[str | None] = table[np.asarray(inverse).reshape(-1)].tolist()
-    return result
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), texts
 
 
 MissingRule = str | float | Screened
@@ -231,10 +260,19 @@ def penalty_effect(
     prep: Prepared, penalty: Penalty, ctx: RuleContext, policies: Policies
 ) -> PenaltyEffect:
     sel = ctx.select(penalty.select)
-    inv = ctx.column("company_involvement", sel)
     iw = policies.involvement_weights.model_dump()
-    inv = _categorical(inv, [i.value for i in Involvement])
-    factor = sel.weight * _lookup(inv, iw, iw["unknown"])
+    view = prep.view("company_involvement") if "company_involvement" in prep.frame else None
+    if view is not None and view.kind == "category":
+        # the codes of the prepared column view (what _lookup reads, without a pandas take
+        # of the selected, possibly replicate-stacked, rows)
+        assert view.labels is not None
+        assert view.codes is not None
+        missing = iw["unknown"]
+        table = np.array([iw.get(c, missing) for c in view.labels] + [missing], dtype=float)
+        factor = sel.weight * table[view.codes[sel.rows]]
+    else:
+        inv = _categorical(ctx.column("company_involvement", sel), [i.value for i in Involvement])
+        factor = sel.weight * _lookup(inv, iw, iw["unknown"])
     sel = Selection(sel.rows, sel.company, factor)
     sel = sel.take(factor > 0)
     n = ctx.n
@@ -360,7 +398,8 @@ def indicator_score(
     """
     n = ctx.n
     used = result.used
-    has = np.bincount(used.company, minlength=n) > 0
+    has = np.zeros(n, dtype=bool)
+    has[used.company] = True  # companies with used rows
     unknown = np.zeros(n, dtype=bool) if result.unknown is None else result.unknown
     score = np.asarray(result.score, dtype=float)
     screened = np.zeros(n, dtype=bool)
@@ -481,34 +520,17 @@ def score_parts(
 
     score_of: dict[str, np.ndarray] = {}
     coverage_of: dict[str, np.ndarray] = {}
-    indicator_parts: list[pd.DataFrame] = []
+    indicator_parts: list[IndicatorPart] = []
     used_rows: list[np.ndarray] = []
     for info in infos:
         node = info.node
         if node.rule is None:
             continue
         ind = indicator_score(ctx, node.rule.compute(ctx), missing_of[node.id])
-        prov = provenance(prep, ind.used)
         used_rows.append(ind.used.rows)
         score_of[node.id] = ind.score
         coverage_of[node.id] = ind.covered.astype(float)
-        indicator_parts.append(
-            pd.DataFrame(
-                {
-                    "company_id": prep.company_ids,
-                    "indicator_id": node.id,
-                    "theme_id": info.theme_id,
-                    "score": ind.score,
-                    "raw_value": ind.raw,
-                    "evidence_count": prov.count,
-                    "evidence_ids": pd.Series(prov.ids, dtype="object"),
-                    "status_mix": prov.status_mix,
-                    "weight": info.weight,
-                    "missing": ind.missing,
-                    "basis": ind.basis_column(),
-                }
-            )
-        )
+        indicator_parts.append(IndicatorPart(info, ind, provenance(prep, ind.used)))
 
     effects = [penalty_effect(prep, p, ctx, policies) for p in rubric.penalties]
     used_rows += [eff.used.rows for eff in effects]
@@ -603,7 +625,7 @@ def _with_when(
         node = info[node_id].node
         assert node.when is not None
         labels = np.array([c.id for c in node.when] + [None], dtype=object)
-        by_case = [provenance(prep, sel).ids for sel in res.selections]
+        by_case = [provenance(prep, sel, status_mix=False).ids for sel in res.selections]
         rows = np.flatnonzero((nodes["node_id"] == node_id).to_numpy(dtype=bool))
         company = position.get_indexer(nodes["company_id"].iloc[rows].to_numpy(dtype=object))
         chosen = res.chosen[company]
@@ -613,6 +635,112 @@ def _with_when(
     nodes["when"] = pd.array(when, dtype="string")
     nodes["when_evidence_ids"] = pd.Series(evidence, index=nodes.index, dtype="object")
     return card
+
+
+@dataclass(frozen=True)
+class IndicatorPart:
+    """One indicator's rows of the indicators table, before they are laid out."""
+
+    info: NodeInfo
+    score: IndicatorScore
+    provenance: Provenance
+
+
+def _text(values: Sequence[str | None], take: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[take]`` as a text column of the card (``string``), taken in Arrow."""
+    import pyarrow as pa
+
+    arr = pa.array(list(values), type=pa.large_string()).take(pa.array(take, type=pa.int64()))
+    column: pd.api.extensions.ExtensionArray = pd.array(arr, dtype="string")
+    return column
+
+
+def _objects(items: list[tuple[str, ...]] | list[None]) -> np.ndarray:
+    """A 1-D object array of ``items`` (tuples stay elements, not rows)."""
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
+def _indicator_table(ids: np.ndarray, parts: list[IndicatorPart]) -> pd.DataFrame:
+    """The indicators table (:data:`INDICATOR_COLUMNS`) in company order, then rubric order
+    within a company: laid out directly (row ``company * indicators + indicator``), typed
+    once, without a sort."""
+    n, k = len(ids), len(parts)
+    company = np.repeat(np.arange(n, dtype=np.int64), k)
+    which = np.tile(np.arange(k, dtype=np.int64), n)
+
+    def grid(values: list[np.ndarray], dtype: Any = float) -> np.ndarray:
+        out = np.empty((n, k), dtype=dtype)
+        for j, v in enumerate(values):
+            out[:, j] = v
+        return out.reshape(-1)
+
+    evidence_ids = np.empty((n, k), dtype=object)
+    mix_codes = np.empty((n, k), dtype=np.int64)
+    mix_texts: list[str | None] = []
+    for j, p in enumerate(parts):
+        evidence_ids[:, j] = _objects(p.provenance.ids)
+        assert p.provenance.mix_codes is not None
+        assert p.provenance.mix_texts is not None
+        mix_codes[:, j] = p.provenance.mix_codes + len(mix_texts)
+        mix_texts += p.provenance.mix_texts
+    scores = [p.score for p in parts]
+    columns = {
+        "company_id": _text(ids.tolist(), company),
+        "indicator_id": _text([p.info.node.id for p in parts], which),
+        "theme_id": _text([p.info.theme_id for p in parts], which),
+        "score": pd.array(grid([s.score for s in scores]), dtype="Float64"),
+        "raw_value": pd.array(grid([s.raw for s in scores]), dtype="Float64"),
+        "evidence_count": pd.array(
+            grid([p.provenance.count for p in parts], np.int64), dtype="Int64"
+        ),
+        "evidence_ids": evidence_ids.reshape(-1),
+        "status_mix": _text(mix_texts, mix_codes.reshape(-1)),
+        "weight": pd.array(
+            np.tile(np.array([p.info.weight for p in parts], dtype=float), n), dtype="Float64"
+        ),
+        "missing": pd.array(grid([s.missing for s in scores], bool), dtype="boolean"),
+        "basis": _text(list(BASIS), grid([s.basis() for s in scores], np.int64)),
+    }
+    assert list(columns) == list(INDICATOR_COLUMNS)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _node_table(
+    ids: np.ndarray,
+    node_rows: Sequence[tuple[str, str | None, int]],
+    score_of: dict[str, np.ndarray],
+    before_of: dict[str, np.ndarray],
+    coverage_of: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The nodes table (:data:`NODE_COLUMNS`) in company order, then ``node_rows`` order
+    within a company, laid out directly like :func:`_indicator_table`; ``when`` and
+    ``when_evidence_ids`` empty (filled by :func:`_with_when`)."""
+    n, m = len(ids), len(node_rows)
+    company = np.repeat(np.arange(n, dtype=np.int64), m)
+    which = np.tile(np.arange(m, dtype=np.int64), n)
+
+    def grid(of: dict[str, np.ndarray]) -> pd.api.extensions.ExtensionArray:
+        out = np.empty((n, m), dtype=float)
+        for j, (node_id, _, _) in enumerate(node_rows):
+            out[:, j] = of[node_id]
+        column: pd.api.extensions.ExtensionArray = pd.array(out.reshape(-1), dtype="Float64")
+        return column
+
+    columns = {
+        "company_id": _text(ids.tolist(), company),
+        "node_id": _text([r[0] for r in node_rows], which),
+        "parent_id": _text([r[1] for r in node_rows], which),
+        "depth": pd.array(
+            np.tile(np.array([r[2] for r in node_rows], dtype=np.int64), n), dtype="Int64"
+        ),
+        "score": grid(score_of),
+        "score_before_penalties": grid(before_of),
+        "coverage": grid(coverage_of),
+        "when": _text([None], np.zeros(n * m, dtype=np.int64)),
+        "when_evidence_ids": np.full(n * m, None, dtype=object),
+    }
+    assert list(columns) == list(NODE_COLUMNS)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -628,71 +756,46 @@ def _card(
     score_of: dict[str, np.ndarray],
     before_of: dict[str, np.ndarray],
     coverage_of: dict[str, np.ndarray],
-    indicator_parts: list[pd.DataFrame],
+    indicator_parts: list[IndicatorPart],
     effects: list[PenaltyEffect],
     evidence_hash: str | None,
     unused: Callable[[], pd.DataFrame],
 ) -> ScoreCard:
     ids = prep.company_ids
     n = len(ids)
-    indicators = _typed(pd.concat(indicator_parts, ignore_index=True), INDICATOR_COLUMNS)
-    indicators = indicators.sort_values(["company_id"], kind="stable").reset_index(drop=True)
-
-    no_case = pd.array([None] * n, dtype="string")
+    indicators = _indicator_table(ids, indicator_parts)
     node_rows = [(ROOT_ID, None, 0)] + [
         (i.node.id, i.parent_id, i.depth) for i in infos if i.node.children is not None
     ]
-    nodes = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "company_id": ids,
-                    "node_id": node_id,
-                    "parent_id": parent,
-                    "depth": depth,
-                    "score": score_of[node_id],
-                    "score_before_penalties": before_of[node_id],
-                    "coverage": coverage_of[node_id],
-                    "when": no_case,  # filled by _with_when for nodes with when cases
-                    "when_evidence_ids": None,
-                }
-            )
-            for node_id, parent, depth in node_rows
-        ],
-        ignore_index=True,
-    )
-    nodes = _typed(nodes, NODE_COLUMNS).sort_values("company_id", kind="stable")
-    nodes = nodes.reset_index(drop=True)
+    nodes = _node_table(ids, node_rows, score_of, before_of, coverage_of)
 
     penalties = _penalty_table(prep, effects, score_of, before_of)
 
-    comp = frames.companies.assign(id=frames.companies["id"].astype("string"))
-    comp = comp.set_index("id").loc[ids]
+    # the companies frame's rows in card order (ids are unique: checked by prepare)
+    frame_ids = frames.companies["id"].astype("string").to_numpy(dtype=object)
+    comp = frames.companies.iloc[_positions(pd.Series(pd.array(ids, dtype="string")), frame_ids)]
     total = score_of[ROOT_ID]
-    companies = pd.DataFrame(
-        {
-            "company_id": pd.array(ids, dtype="string"),
-            "name": comp["name"].astype("string").to_numpy(),
-            "total": pd.array(total, dtype="Float64"),
-            "total_before_penalties": pd.array(before_of[ROOT_ID], dtype="Float64"),
-            "coverage": pd.array(coverage_of[ROOT_ID], dtype="Float64"),
-        }
-    )
     themes = [(i.node.id, coverage_of[i.node.id]) for i in infos if i.depth == 1]
     min_coverage = rubric.policies.min_coverage
     sufficient, reason = sufficiency(coverage_of[ROOT_ID], themes, min_coverage)
-    companies["rank"] = ranks(total, sufficient).array
-    companies["sufficient"] = pd.array(sufficient, dtype="boolean")
-    companies["insufficient_reason"] = reason.to_numpy()
-    companies["insufficient_reason"] = companies["insufficient_reason"].astype("string")
+    columns: dict[str, Any] = {
+        "company_id": pd.array(ids, dtype="string"),
+        "name": comp["name"].astype("string").to_numpy(),
+        "total": pd.array(total, dtype="Float64"),
+        "total_before_penalties": pd.array(before_of[ROOT_ID], dtype="Float64"),
+        "coverage": pd.array(coverage_of[ROOT_ID], dtype="Float64"),
+        "rank": ranks(total, sufficient).array,
+        "sufficient": pd.array(sufficient, dtype="boolean"),
+        "insufficient_reason": pd.Series(reason.to_numpy()).astype("string"),
+    }
     for info in infos:
         if info.depth == 1:
-            companies[f"theme:{info.node.id}"] = pd.array(score_of[info.node.id], dtype="Float64")
+            columns[f"theme:{info.node.id}"] = pd.array(score_of[info.node.id], dtype="Float64")
     for attr in COMPANY_ATTRIBUTES:
         if attr in comp.columns:
-            companies[attr] = comp[attr].to_numpy()
-            companies[attr] = companies[attr].astype(comp[attr].dtype)
-    companies = companies.reset_index(drop=True)
+            # through the values, as the column was always made (the same values and dtype)
+            columns[attr] = pd.Series(comp[attr].to_numpy()).astype(comp[attr].dtype)
+    companies = pd.DataFrame(columns)
 
     meta = ScoreMeta(
         rubric_id=rubric.id,
@@ -704,13 +807,21 @@ def _card(
         options={
             "records_scored": len(prep.ids),
             "records_outside_window": _outside_window(prep, rubric.policies, as_of),
-            "records_after_as_of": int((~known_at(frames.evidence, as_of)).sum()),
+            "records_after_as_of": int((~_known(prep, frames, as_of)).sum()),
             "companies": n,
             "insufficient": int((~sufficient).sum()),
             "min_coverage": min_coverage,
         },
     )
     return ScoreCard(companies, nodes, indicators, penalties, meta, rubric, unused)
+
+
+def _known(prep: Prepared, frames: Frames, as_of: dt.date) -> np.ndarray:
+    """Which evidence records are known at ``as_of``: as prepared, when ``prep`` was
+    prepared for it (the card's is)."""
+    if prep.known is not None and prep.frame is frames.evidence:
+        return prep.known
+    return known_at(frames.evidence, as_of)
 
 
 def _outside_window(prep: Prepared, policies: Policies, as_of: dt.date) -> int:
@@ -729,27 +840,35 @@ def _penalty_table(
     score_of: dict[str, np.ndarray],
     before_of: dict[str, np.ndarray],
 ) -> pd.DataFrame:
-    parts = []
-    for eff in effects:
-        node_id = eff.penalty.node
-        prov = provenance(prep, eff.used)
-        hit = (prov.count > 0) & ~np.isnan(before_of[node_id])
-        idx = np.flatnonzero(hit)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "company_id": prep.company_ids[idx],
-                    "penalty_id": eff.penalty.id,
-                    "node_id": node_id,
-                    "points": eff.points[idx],
-                    "cap": eff.cap[idx],
-                    "evidence_ids": pd.Series([prov.ids[i] for i in idx], dtype="object"),
-                }
-            )
-        )
-    if not parts:
+    """One row per penalty applied to a company (:data:`PENALTY_COLUMNS`), in company id
+    order, then penalty id, then rubric order (a stable sort of the effects' rows)."""
+    if not effects:
         empty = pd.DataFrame({k: pd.Series([], dtype="object") for k in PENALTY_COLUMNS})
         return _typed(empty, PENALTY_COLUMNS)
-    table = pd.concat(parts, ignore_index=True)
-    table = _typed(table, PENALTY_COLUMNS)
-    return table.sort_values(["company_id", "penalty_id"], kind="stable").reset_index(drop=True)
+    company, which, points, cap = [], [], [], []
+    evidence: list[tuple[str, ...]] = []
+    for k, eff in enumerate(effects):
+        prov = provenance(prep, eff.used, status_mix=False)
+        idx = np.flatnonzero((prov.count > 0) & ~np.isnan(before_of[eff.penalty.node]))
+        company.append(idx)
+        which.append(np.full(len(idx), k, dtype=np.int64))
+        points.append(eff.points[idx])
+        cap.append(eff.cap[idx])
+        evidence += [prov.ids[i] for i in idx.tolist()]
+    penalty_ids = [eff.penalty.id for eff in effects]
+    rank = {p: r for r, p in enumerate(sorted(set(penalty_ids)))}
+    which_all = np.concatenate(which)
+    # company codes follow the sorted company ids: a stable sort by (company, penalty id)
+    order = np.lexsort(
+        (np.array([rank[p] for p in penalty_ids])[which_all], np.concatenate(company))
+    )
+    columns = {
+        "company_id": _text(prep.company_ids.tolist(), np.concatenate(company)[order]),
+        "penalty_id": _text(penalty_ids, which_all[order]),
+        "node_id": _text([eff.penalty.node for eff in effects], which_all[order]),
+        "points": pd.array(np.concatenate(points)[order], dtype="Float64"),
+        "cap": pd.array(np.concatenate(cap)[order], dtype="Float64"),
+        "evidence_ids": _objects(evidence)[order],
+    }
+    assert list(columns) == list(PENALTY_COLUMNS)
+    return pd.DataFrame(columns, copy=False)

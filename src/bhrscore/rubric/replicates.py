@@ -184,7 +184,14 @@ class Replicates:
         cells = np.arange(k.size, dtype=np.int64 if big else np.int32)
         width: np.signedinteger[Any] = np.int64(self.count) if big else np.int32(self.count)
         flat: npt.NDArray[np.signedinteger[Any]] = np.repeat(cells, k)
-        pos = flat // width
-        rep = flat - pos * width
-        stacked = Selection(sel.rows[pos], sel.company[pos] + companies * rep, sel.weight[pos])
+        quotient = flat // width
+        rep = flat - quotient * width
+        # positions as intp: every gather by them (here and by the callers) would otherwise
+        # convert them first (np.take of int32 positions is ten times slower)
+        pos = quotient.astype(np.intp, copy=False)
+        stacked = Selection(
+            np.take(sel.rows, pos),
+            np.take(sel.company, pos) + companies * rep,
+            np.take(sel.weight, pos),
+        )
         return stacked, pos

@@ -74,7 +74,9 @@ class RuleResult:
     - ``raw``: the aggregated value before scaling (NaN when there is none)
     - ``score``: 0-100, NaN when the indicator does not apply or has no evidence
     - ``used``: the rows that count as the score's evidence (provenance); a company with no
-      used rows is *missing* and the rubric's missing-data policy decides its score.
+      used rows is *missing* and the rubric's missing-data policy decides its score. Over
+      bootstrap replicates (``ctx.replicates`` set) only which companies have used rows is
+      read, so a rule may return any rows of those companies there.
     - ``unknown``: optional, True for companies whose score would rest on silence that no
       screening backs (e.g. ``say_do_gap``: a commitment, no contradiction, not screened);
       their score is NaN and they are not covered, whatever their used rows.
@@ -117,6 +119,11 @@ class RuleContext:
     decay: Decay | None
     replicates: Replicates | None = None
     cache: SelectionCache = field(default_factory=SelectionCache, compare=False, repr=False)
+    #: replicate-stacked screenings of this context's block, by the identity of their need
+    #: (indicators under one theme share their missing-data rule, hence its screening)
+    stacked: dict[int, tuple[ScreeningNeed, ScreenedCompanies]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def companies(self) -> int:
@@ -147,6 +154,18 @@ class RuleContext:
             return base
         return self.replicates.expand(base, self.companies)
 
+    def select_any(self, selects: list[Select]) -> Selection:
+        """Rows meeting any of ``selects``: the :func:`_union` of their selections. Stacked
+        over the replicates, it is the union of the base selections, stacked: a record's
+        multiplicity in a replicate is the same in every selection, so each stacked row
+        occurs as often, with the same largest weight, as in the union of the stacked
+        selections (the same rows in the same order), at the cost of a union of base
+        selections and one stacking."""
+        if self.replicates is None:
+            return _union([self.select(s) for s in selects], self)
+        base = _union_of([self._base(s) for s in selects], self.companies)
+        return self.replicates.expand(base, self.companies)
+
     def measured(self, select: Select, measure: Measure) -> tuple[Selection, Measured]:
         """:meth:`select` then :func:`~.selection.measure_rows`. A measure is a function of
         the record alone, so the base selection is measured once per cache and the values
@@ -163,7 +182,7 @@ class RuleContext:
         if self.replicates is None:  # copies: what a rule gets is its own to change
             return base, Measured(values.value.copy(), values.applies.copy())
         stacked, pos = self.replicates.expand_positions(base, self.companies)
-        return stacked, Measured(values.value[pos], values.applies[pos])
+        return stacked, Measured(np.take(values.value, pos), np.take(values.applies, pos))
 
     def screened(self, need: ScreeningNeed) -> ScreenedCompanies:
         """Company codes screened for ``need`` (see :mod:`.screening`), with the rows behind
@@ -176,9 +195,14 @@ class RuleContext:
             self.cache.screenings[id(need)] = (need, found)
         if self.replicates is None:
             return screened_in(found, found.sel, self.n)
-        # the stacking says where each stacked row comes from: no search needed
-        stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
-        return screened_in(found, stacked, self.n, positions)
+        done = self.stacked.get(id(need))
+        if done is None or done[0] is not need:
+            # the stacking says where each stacked row comes from: no search needed
+            stacked, positions = self.replicates.expand_positions(found.sel, self.companies)
+            done = (need, screened_in(found, stacked, self.n, positions))
+            self.stacked[id(need)] = done
+        # the mask is the caller's own to change; the rows are shared, like selections
+        return ScreenedCompanies(done[1].mask.copy(), done[1].used)
 
     def column(self, name: str, sel: Selection) -> pd.Series:
         """Values of one evidence column for the selected rows."""
@@ -299,7 +323,7 @@ class SayDoGapRule(RuleSpec):
     def compute(self, ctx: RuleContext) -> RuleResult:
         claims = ctx.select(self.claims)
         has_claim = np.bincount(claims.company, minlength=ctx.n) > 0
-        contra = _union([ctx.select(s) for s in self.contradictions], ctx)
+        contra = ctx.select_any(self.contradictions)
         contra = contra.take(has_claim[contra.company])
         agg = aggregates()[self.aggregate](ctx.rows(contra, np.ones(len(contra))))
         raw = np.where(has_claim, np.nan_to_num(agg, nan=0.0), np.nan)
@@ -311,7 +335,10 @@ class SayDoGapRule(RuleSpec):
             unknown = silent & ~screened.mask
             raw = np.where(unknown, np.nan, raw)
             parts.append(screened.used.take(silent[screened.used.company]))
-        used = _union(parts, ctx)
+        # bootstrap replicates keep scores only: of ``used`` they read which companies have
+        # evidence, and those are the companies with claims (contradictions and screenings
+        # are kept for them only), so the union of the stacked parts is not made there
+        used = _union(parts, ctx) if ctx.replicates is None else claims
         return RuleResult(raw=raw, score=self.scale.apply(raw), used=used, unknown=unknown)
 
     def problems(self, path: str) -> Iterator[Problem]:
@@ -495,7 +522,12 @@ def _union(parts: list[Selection], ctx: RuleContext) -> Selection:
     Selections come sorted by (row, company code): the parts' distinct runs are joined and
     put in order by a stable sort, which merges sorted runs (timsort) rather than sorting
     the whole."""
-    n = max(ctx.n, 1)
+    return _union_of(parts, ctx.n)
+
+
+def _union_of(parts: list[Selection], codes: int) -> Selection:
+    """:func:`_union` of selections over ``codes`` company codes."""
+    n = max(codes, 1)
     runs = []
     for p in parts:
         key = p.rows.astype(np.int64) * n + p.company

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,10 @@ class Prepared:
     kinds: tuple[str, ...]
     status_codes: np.ndarray
     statuses: tuple[str, ...]
+    #: per record of ``frame``: known at the ``as_of`` it was prepared for (None: no as_of)
+    known: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: per column name, its :class:`ColumnView` (or None), made on first use
+    views: dict[str, ColumnView | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_companies(self) -> int:
@@ -54,6 +58,44 @@ class Prepared:
         """Values of column ``name`` for prepared rows ``rows`` (no copy of the frame)."""
         column: pd.Series = self.frame[name].iloc[self.order[rows]].reset_index(drop=True)
         return column
+
+    def view(self, name: str) -> ColumnView | None:
+        """Column ``name`` in prepared order as numbers (:class:`ColumnView`), made once:
+        the rules of a rubric test the same few columns again and again. None for columns
+        conditions read as text (they are read with :meth:`column`)."""
+        if name not in self.views:
+            self.views[name] = ColumnView.of(self.frame[name], self.order)
+        return self.views[name]
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    """One evidence column in prepared order, as conditions read it: a categorical's
+    ``codes`` (-1 = NA) into ``labels`` (its categories); a list column's factorised
+    ``codes`` (-1 = NA) into ``labels`` (the distinct tuples); a number or date column's
+    ``values`` as floats (dates as day numbers; NaN = NA) with ``present`` (not NA)."""
+
+    kind: str  # "category", "list", "number" or "date"
+    codes: np.ndarray | None = None
+    labels: list[Any] | None = None
+    values: np.ndarray | None = None
+    present: np.ndarray | None = None
+
+    @staticmethod
+    def of(series: pd.Series, order: np.ndarray) -> ColumnView | None:
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.to_numpy()[order]
+            return ColumnView("category", codes=codes, labels=list(dtype.categories))
+        if pd.api.types.is_object_dtype(dtype):
+            codes, uniques = pd.factorize(series.iloc[order], use_na_sentinel=True)
+            return ColumnView("list", codes=codes, labels=list(uniques))
+        present = series.notna().to_numpy(dtype=bool)[order]
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            return ColumnView("date", values=_as_day(series)[order], present=present)
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            return ColumnView("number", values=as_float(series)[order], present=present)
+        return None
 
 
 @dataclass(frozen=True)
@@ -147,8 +189,67 @@ def condition_mask(col: pd.Series, cond: Condition) -> np.ndarray:
 def _clause_mask(prep: Prepared, rows: np.ndarray, clause: Where) -> np.ndarray:
     mask = np.ones(len(rows), dtype=bool)
     for name, cond in clause.items():
-        col = prep.column(name, rows)
-        mask &= condition_mask(col, cond)
+        view = prep.view(name)
+        fast = None if view is None else _view_mask(view, rows, cond)
+        mask &= condition_mask(prep.column(name, rows), cond) if fast is None else fast
+    return mask
+
+
+def _view_mask(view: ColumnView, rows: np.ndarray, cond: Condition) -> np.ndarray | None:
+    """:func:`condition_mask` of the column of ``view`` at ``rows``, read from the view
+    (the same answers); None where only the column itself can answer (a comparison of a
+    categorical, which is an error, or values other than text for a categorical)."""
+    tests = cond.tests()
+    mask = np.ones(len(rows), dtype=bool)
+    if view.kind == "list":
+        assert view.codes is not None
+        assert view.labels is not None
+        codes = view.codes[rows]
+        for test, value in tests.items():
+            answers = [
+                _list_holds(u if isinstance(u, tuple) else (), test, value) for u in view.labels
+            ]
+            mask &= np.array([*answers, False], dtype=bool)[codes]
+        return mask
+    if view.kind == "category":
+        assert view.codes is not None
+        assert view.labels is not None
+        codes = view.codes[rows]
+        present = codes >= 0
+        for test, value in tests.items():
+            if test == "present":
+                mask &= present == value
+                continue
+            values = value if isinstance(value, list) else [value]
+            if test not in ("eq", "ne", "in", "not_in") or not all(
+                isinstance(v, str) for v in values
+            ):
+                return None
+            table = np.array([c in values for c in view.labels] + [False], dtype=bool)
+            hit = table[codes]
+            mask &= (hit if test in ("eq", "in") else ~hit) & present
+        return mask
+    assert view.values is not None
+    assert view.present is not None
+    x = view.values[rows]
+    present = view.present[rows]
+    for test, value in tests.items():
+        if test == "present":
+            mask &= present == value
+        elif test in ("gt", "ge", "lt", "le"):
+            b = _bound(value)
+            with np.errstate(invalid="ignore"):
+                ops = {"gt": x > b, "ge": x >= b, "lt": x < b, "le": x <= b}
+            mask &= np.asarray(ops[test], dtype=bool)
+        elif test in ("eq", "ne", "in", "not_in"):
+            values = value if isinstance(value, list) else [value]
+            bounds = (
+                [_bound(v) for v in values] if view.kind == "date" else [float(v) for v in values]
+            )
+            hit = np.isin(x, bounds)
+            mask &= (hit if test in ("eq", "in") else ~hit) & present
+        else:
+            return None
     return mask
 
 

@@ -35,31 +35,44 @@ def sufficiency(
 ) -> tuple[np.ndarray, pd.Series]:
     """Per company: sufficient (coverage >= ``min_coverage``) and the reason when not, e.g.
     ``coverage 12% < 50%: no evidence on retaliation, wages; partial on dialogue (40%)``
-    (``themes``: id and coverage of each top-level node, in rubric order)."""
+    (``themes``: id and coverage of each top-level node, in rubric order). A reason depends
+    only on whole percents, so each distinct combination among the insufficient companies
+    is worded once."""
     coverage = np.nan_to_num(np.asarray(coverage, dtype=float))
     sufficient = coverage >= min_coverage - TOLERANCE
     n = len(coverage)
-    threshold = math.floor(100 * min_coverage + TOLERANCE)
-    head = pd.Series(_percent(coverage).astype(str), dtype="string")
-    reason = "coverage " + head + f"% < {threshold}%"
-    none = pd.Series([""] * n, dtype="string")
-    partial = pd.Series([""] * n, dtype="string")
-    for theme_id, cov in themes:
-        cov = np.nan_to_num(np.asarray(cov, dtype=float))
-        zero = cov <= 0
-        some = (cov > 0) & (cov < 1 - TOLERANCE)
-        sep_none = np.where(none.str.len().to_numpy() > 0, ", ", "")
-        none = none.where(~zero, none + sep_none + theme_id)
-        sep_part = np.where(partial.str.len().to_numpy() > 0, ", ", "")
-        pct = pd.Series(_percent(cov).astype(str), dtype="string")
-        partial = partial.where(~some, partial + sep_part + theme_id + " (" + pct + "%)")
-    has_none = none.str.len().to_numpy() > 0
-    has_partial = partial.str.len().to_numpy() > 0
-    reason = reason.where(~has_none, reason + ": no evidence on " + none)
-    lead = np.where(has_none, "; partial on ", ": partial evidence on ")
-    reason = reason.where(~has_partial, reason + lead + partial)
-    reason = reason.where(~sufficient, None)
-    return sufficient, reason.astype("string")
+    short = np.flatnonzero(~sufficient)
+    reasons = np.full(n, None, dtype=object)
+    if len(short):
+        threshold = math.floor(100 * min_coverage + TOLERANCE)
+        # per insufficient company: its whole percent, then per theme -1 (no evidence),
+        # its whole percent (partial) or -2 (full)
+        keys = np.empty((len(short), 1 + len(themes)), dtype=np.int64)
+        keys[:, 0] = _percent(coverage[short])
+        for j, (_, cov) in enumerate(themes):
+            cov = np.nan_to_num(np.asarray(cov, dtype=float))[short]
+            some = (cov > 0) & (cov < 1 - TOLERANCE)
+            keys[:, j + 1] = np.where(cov <= 0, -1, np.where(some, _percent(cov), -2))
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        words = np.array(
+            [_reason(row, themes, threshold) for row in uniq.tolist()] + [None], dtype=object
+        )[:-1]
+        reasons[short] = words[np.asarray(inverse).reshape(-1)]
+    return sufficient, pd.Series(pd.array(reasons, dtype="string"))
+
+
+def _reason(key: list[int], themes: list[tuple[str, np.ndarray]], threshold: int) -> str:
+    """One reason from a key of :func:`sufficiency`."""
+    text = f"coverage {key[0]}% < {threshold}%"
+    none = [theme_id for (theme_id, _), k in zip(themes, key[1:], strict=True) if k == -1]
+    partial = [
+        f"{theme_id} ({k}%)" for (theme_id, _), k in zip(themes, key[1:], strict=True) if k >= 0
+    ]
+    if none:
+        text += ": no evidence on " + ", ".join(none)
+    if partial:
+        text += ("; partial on " if none else ": partial evidence on ") + ", ".join(partial)
+    return text
 
 
 def ranks(total: np.ndarray, sufficient: np.ndarray) -> pd.Series:
