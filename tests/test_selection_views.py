@@ -83,3 +83,33 @@ def test_views_leave_text_and_errors_to_the_column(prep: Any) -> None:
         condition_mask(prep.column("status", rows), Condition.model_validate({"gt": 1}))
     # values other than text for a categorical: the column answers
     assert _view_mask(view, rows, Condition.model_validate({"eq": 1})) is None
+
+
+def test_a_score_card_keeps_no_column_views() -> None:
+    """The card computes its unused records on demand from the prepared frame; the column
+    views the rules made (an array per column read, ~100 MB at a million records) are not
+    kept with it, and the unused records are the same."""
+    import gc
+
+    from bhrscore import score
+    from bhrscore.rubric.selection import Prepared
+
+    frames = synthetic_frames(20, 400, seed=2)
+    card = score(frames, default_rubric(), DEFAULT_AS_OF)
+    # what the card's unused-records source holds (through closures and partials)
+    kept: list[Prepared] = []
+    todo: list[Any] = [card.unused_source]
+    for _ in range(5):
+        found = []
+        for obj in todo:
+            for ref in gc.get_referents(obj):
+                if isinstance(ref, Prepared):
+                    kept.append(ref)
+                elif callable(ref) or isinstance(ref, tuple) or type(ref).__name__ == "cell":
+                    found.append(ref)
+        todo = found
+    assert len(kept) == 1  # the card's prepared frame, for its unused records
+    assert kept[0].views == {}
+    again = score(frames, default_rubric(), DEFAULT_AS_OF)
+    assert len(card.unused) == len(again.unused) > 0
+    assert card.unused.equals(again.unused)

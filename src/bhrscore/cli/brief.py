@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -113,6 +114,7 @@ def brief(
             )
             card = cards[-1]  # the other sheets show the last date
             trend = trend_frame(cards, frames)
+        gc.collect()  # the CLI collects cycles rarely (relax_gc): the loader's and engine's
         give_back_memory()
         step(f"Comparing by origin group and sector; writing {target}")
         sectors, _ = bundle_sector_vocabulary(paths)  # loading has reported its problems

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -560,7 +560,11 @@ def score_parts(
         indicator_parts,
         effects,
         evidence_hash,
-        partial(unused_records, frames.evidence, prep, rubric.policies, as_of, used),
+        # the card computes its unused records on demand: it keeps the prepared frame but
+        # not the column views the rules made (about 100 MB at a million records)
+        partial(
+            unused_records, frames.evidence, replace(prep, views={}), rubric.policies, as_of, used
+        ),
     )
     card = _with_when(card, prep, cases, rubric)
     replicates = replicate_totals(prep, rubric, as_of, options, ctx.cache) if options else None
