@@ -145,3 +145,30 @@ def test_brief_reports_a_bad_origin_grouping_before_loading(
     assert "Traceback" not in err
     assert "wage" not in err  # the evidence was not loaded
     assert not out.exists()
+
+
+def test_brief_reports_comparisons_that_fail_on_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparisons run on a thread while the workbook is built: when they fail on the
+    data (a ValueError), the command exits 1 with the message, no traceback, and writes no
+    workbook and no companion."""
+    import importlib
+
+    compare_module = importlib.import_module("bhrscore.analysis.compare")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("fictional: these groups cannot be compared")
+
+    monkeypatch.setattr(compare_module, "compare", refuse)
+    bundle = tmp_path / "bundle"
+    write_evidence(synthetic_evidence(8, 60, seed=5, as_of=AS_OF), bundle, format="jsonl")
+    out = tmp_path / "b.xlsx"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["brief", str(bundle), "--as-of", AS_OF.isoformat(), "--out", str(out),
+              "--evidence-rows", "10", "--quiet"])  # fmt: skip
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "fictional: these groups cannot be compared" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
