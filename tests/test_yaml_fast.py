@@ -97,3 +97,19 @@ def test_the_nesting_limit_holds_on_the_fast_parser() -> None:
     deep = "a: " + "[" * 70 + "]" * 70 + "\n"
     with pytest.raises(NestingError, match="65 levels deep, over the limit of 64"):
         safe_load(deep)
+
+
+def test_text_libyaml_cannot_encode_gets_the_pure_python_error() -> None:
+    """libyaml encodes the text to UTF-8 first: a lone surrogate is a YAML reader error, as
+    with the pure-Python loader, never a UnicodeEncodeError."""
+    for load in (safe_load, load_with_lines):
+        with pytest.raises(yaml.reader.ReaderError):
+            load("a: \udc80\n")
+
+
+def test_libyaml_reads_tabs_as_separators() -> None:
+    """The one known difference: libyaml accepts a tab after a key's colon, which the
+    pure-Python parser refuses; the data is what the text says."""
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load("a:\t1\n")
+    assert safe_load("a:\t1\n") == {"a": 1}

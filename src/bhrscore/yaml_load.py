@@ -19,9 +19,10 @@ import yaml
 MAX_YAML_DEPTH = 64
 
 #: PyYAML's loader on libyaml when PyYAML is built with it (else the pure-Python one): the
-#: same safe constructor and resolver, so the same data, read about 30 times faster (the
-#: packaged rubric: 0.1 s -> 5 ms). Documents it refuses are read again by the pure-Python
-#: loader, whose messages (and marks) are the ones users see.
+#: same safe constructor and resolver, read about 30 times faster (the packaged rubric:
+#: 0.1 s -> 5 ms). Documents it refuses (and text it cannot encode, e.g. a lone surrogate)
+#: are read again by the pure-Python loader, whose messages and marks users see. libyaml
+#: also accepts tabs as separators (``a:\t1``), which the pure-Python parser refuses.
 FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 T = TypeVar("T")
@@ -62,7 +63,7 @@ def fast_safe_load(text: str) -> Any:
     by ``yaml.safe_load`` itself, for its message."""
     try:
         return yaml.load(text, Loader=FastSafeLoader)  # a safe loader
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):  # libyaml encodes: a lone surrogate fails
         if FastSafeLoader is yaml.SafeLoader:
             raise
     return yaml.safe_load(text)
@@ -87,7 +88,7 @@ def guarded_load(text: str, load: Callable[[str], T], max_depth: int = MAX_YAML_
         _check_events(text, FastSafeLoader, max_depth)
     except NestingError:
         raise
-    except yaml.YAMLError:  # the pure-Python parser's message (and mark), if it refuses too
+    except (yaml.YAMLError, UnicodeEncodeError):  # the pure-Python parser's message and mark
         _check_events(text, yaml.SafeLoader, max_depth)
     try:
         result = load(text)

@@ -45,14 +45,15 @@ def load_with_lines(text: str) -> tuple[Any, yaml.Node | None]:
     """``yaml.safe_load(text)`` and the node tree it was built from (read on libyaml when
     PyYAML has it; a document it refuses is read by :class:`LineLoader`, for its message)."""
     for loader_class in (FastLineLoader, LineLoader):
-        loader = loader_class(text)
         try:
-            return loader.get_single_data(), loader.root
-        except yaml.YAMLError:
+            loader = loader_class(text)  # libyaml encodes the text here
+            try:
+                return loader.get_single_data(), loader.root
+            finally:
+                loader.dispose()
+        except (yaml.YAMLError, UnicodeEncodeError):
             if loader_class is LineLoader or FastSafeLoader is yaml.SafeLoader:
                 raise
-        finally:
-            loader.dispose()
     raise AssertionError("unreachable")  # pragma: no cover
 
 
