@@ -58,15 +58,27 @@ def safe_load(text: str, max_depth: int = MAX_YAML_DEPTH) -> Any:
     return guarded_load(text, fast_safe_load, max_depth)
 
 
-def fast_safe_load(text: str) -> Any:
-    """``yaml.safe_load(text)`` read by :data:`FastSafeLoader`; a document it refuses is read
-    by ``yaml.safe_load`` itself, for its message."""
+def fast_or_python(fast: Callable[[], T], python: Callable[[], T]) -> T:
+    """``fast()`` (reading with :data:`FastSafeLoader`), or ``python()`` (the same reading with
+    the pure-Python loader) when libyaml refuses the document or cannot encode its text: its
+    error, message and mark are then the pure-Python loader's. A :class:`NestingError` is
+    final (both parsers see the same depth)."""
     try:
-        return yaml.load(text, Loader=FastSafeLoader)  # a safe loader
+        return fast()
+    except NestingError:
+        raise
     except (yaml.YAMLError, UnicodeEncodeError):  # libyaml encodes: a lone surrogate fails
         if FastSafeLoader is yaml.SafeLoader:
             raise
-    return yaml.safe_load(text)
+    return python()
+
+
+def fast_safe_load(text: str) -> Any:
+    """``yaml.safe_load(text)`` read by :data:`FastSafeLoader` (:func:`fast_or_python`)."""
+    return fast_or_python(
+        lambda: yaml.load(text, Loader=FastSafeLoader),  # a safe loader
+        lambda: yaml.safe_load(text),
+    )
 
 
 def _check_events(text: str, loader: type[yaml.SafeLoader], max_depth: int) -> None:
@@ -84,12 +96,10 @@ def guarded_load(text: str, load: Callable[[str], T], max_depth: int = MAX_YAML_
     """``load(text)`` (a safe loader, e.g. one that also records line marks) behind the
     limits of :func:`safe_load`: the depth of the event stream first, a scalar that cannot be
     converted as a located error, and the depth of the data built through aliases."""
-    try:
-        _check_events(text, FastSafeLoader, max_depth)
-    except NestingError:
-        raise
-    except (yaml.YAMLError, UnicodeEncodeError):  # the pure-Python parser's message and mark
-        _check_events(text, yaml.SafeLoader, max_depth)
+    fast_or_python(
+        lambda: _check_events(text, FastSafeLoader, max_depth),
+        lambda: _check_events(text, yaml.SafeLoader, max_depth),
+    )
     try:
         result = load(text)
     except ValueError:  # a scalar PyYAML cannot convert: 2026-02-30, a 5,000-digit integer

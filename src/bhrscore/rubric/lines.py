@@ -15,46 +15,42 @@ from typing import Any
 
 import yaml
 
-from ..yaml_load import FastSafeLoader
+from ..yaml_load import FastSafeLoader, fast_or_python
 
 _STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
 
-class LineLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that remembers the composed node tree (for its line marks)."""
+class _KeepsRoot:
+    """Remembers the node tree a loader composed (for its line marks)."""
 
     root: yaml.Node | None = None
 
     def get_single_node(self) -> Any:
-        self.root = super().get_single_node()
+        self.root = super().get_single_node()  # type: ignore[misc]
         return self.root
 
 
-class FastLineLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
+class LineLoader(_KeepsRoot, yaml.SafeLoader):
+    """``yaml.SafeLoader`` that remembers the composed node tree (for its line marks)."""
+
+
+class FastLineLoader(_KeepsRoot, FastSafeLoader):  # type: ignore[misc,valid-type]
     """:class:`LineLoader` on libyaml (:data:`bhrscore.yaml_load.FastSafeLoader`): its marks
     carry the same lines."""
 
-    root: yaml.Node | None = None
 
-    def get_single_node(self) -> Any:
-        self.root = super().get_single_node()
-        return self.root
+def _read(loader_class: type[LineLoader] | type[FastLineLoader], text: str) -> tuple[Any, Any]:
+    loader = loader_class(text)  # libyaml encodes the text here
+    try:
+        return loader.get_single_data(), loader.root
+    finally:
+        loader.dispose()
 
 
 def load_with_lines(text: str) -> tuple[Any, yaml.Node | None]:
     """``yaml.safe_load(text)`` and the node tree it was built from (read on libyaml when
     PyYAML has it; a document it refuses is read by :class:`LineLoader`, for its message)."""
-    for loader_class in (FastLineLoader, LineLoader):
-        try:
-            loader = loader_class(text)  # libyaml encodes the text here
-            try:
-                return loader.get_single_data(), loader.root
-            finally:
-                loader.dispose()
-        except (yaml.YAMLError, UnicodeEncodeError):
-            if loader_class is LineLoader or FastSafeLoader is yaml.SafeLoader:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return fast_or_python(lambda: _read(FastLineLoader, text), lambda: _read(LineLoader, text))
 
 
 def _steps(path: str) -> list[str | int]:
