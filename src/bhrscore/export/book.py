@@ -186,8 +186,8 @@ class TableColumn:
         simple = [
             v is not None and len(v) <= 16_383 and not_simple.search(v) is None for v in values
         ]
-        column = cls(header, "text", values, width, flags if any(flags) else None, scale, simple)
-        column.wrap = wrap
+        risky = flags if any(flags) else None
+        column = cls(header, "text", values, width, risky, scale, simple, wrap)
         if column.wraps:
             column.text_shape = (
                 np.array([0 if v is None else len(v) for v in values], dtype=np.int64),
