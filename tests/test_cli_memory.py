@@ -4,6 +4,7 @@ MALLOC_ARENA_MAX."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,47 @@ def test_the_cli_collects_cycles_less_often(monkeypatch: pytest.MonkeyPatch) -> 
         assert gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_the_cli_freezes_the_heap_once_at_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import atexit
+    import gc
+
+    from bhrscore.cli import common
+
+    registered: list[object] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(common, "_EXIT_HOOK", [])
+    assert common.freeze_at_exit() is True
+    assert common.freeze_at_exit() is False  # once per process
+    assert registered == [common._freeze_heap]
+    enabled = gc.isenabled()
+    try:
+        common._freeze_heap()  # what runs at exit: collection off, every object frozen
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def test_a_cli_process_freezes_its_heap_when_it_ends(tmp_path: Path) -> None:
+    import subprocess
+
+    # atexit runs the last registered first: a handler registered before main() runs after
+    # the CLI's hook and sees its effect
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('at exit: collection', gc.isenabled(),\n"
+        "                              gc.get_freeze_count() > 0))\n"
+        "from bhrscore.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+        "print('after main: collection', gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert "exit 0" in done.stdout
+    assert "after main: collection True" in done.stdout  # nothing changes before exit
+    assert "at exit: collection False True" in done.stdout
