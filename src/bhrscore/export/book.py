@@ -463,10 +463,14 @@ class BookWriter:
 
 def _order_tabs(workbook: Any, worksheets: list[Any]) -> None:
     """Put the worksheets in this order before the workbook is closed: XlsxWriter numbers
-    sheets by ``index`` (their position) only when it closes the workbook (defined names,
-    the active tab, sheet files), so the list and the indexes are all there is to change."""
+    sheets by ``index`` (their position) only when it closes the workbook (print titles,
+    filters, the active tab, sheet files), so the list and the indexes are all there is to
+    change. Names defined for one sheet (``workbook.define_name("'S'!x", ...)``) keep the
+    position they had when defined: the writer defines none, and refuses to reorder then."""
     if worksheets == workbook.worksheets_objs:
         return
+    if any(entry[1] not in (-1, None) for entry in workbook.defined_names):
+        raise RuntimeError("sheets cannot be reordered once a sheet-level name is defined")
     workbook.worksheets_objs[:] = worksheets
     for i, ws in enumerate(worksheets):
         ws.index = i
