@@ -126,3 +126,15 @@ def test_an_error_while_writing_closes_the_workbook_and_is_raised(tmp_path: Path
     with pytest.raises(RuntimeError, match="fictional failure"), book:  # raised through it
         _fail_while_writing(book, alpha)
     assert book._closed  # closed quietly, so XlsxWriter's temporary files are released
+
+
+def test_tabs_are_not_reordered_under_a_sheet_level_name(tmp_path: Path) -> None:
+    alpha, beta, gamma = _sheets()
+    book = BookWriter(tmp_path / "named.xlsx", created=CREATED)
+    with book:
+        book.add(beta)
+        book.add(alpha)
+        book.add(gamma)
+        book._workbook.define_name("'Beta'!picked", "=Beta!$A$1")  # bound to position 0
+        with pytest.raises(RuntimeError, match="sheet-level name"):
+            book.close([alpha, beta, gamma])
