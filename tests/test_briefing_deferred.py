@@ -105,3 +105,23 @@ def test_an_error_in_the_comparisons_is_raised_and_nothing_is_written(
     with pytest.raises(ValueError, match="fictional grouping error"):
         write_briefing(card, target, evidence=evidence, comparisons=pending, sheets=sheets)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_builder_that_returns_no_sheet_stops_the_workbook_at_once(
+    tmp_path: Path, scored: tuple[EvidenceSet, ScoreCard]
+) -> None:
+    evidence, card = scored
+    built: list[str] = []
+
+    def plain(inputs: BriefingInputs) -> Sheet:
+        built.append("Plain")
+        return Sheet("Plain", "Plain", ["a note"])
+
+    broken = SheetEntry("Broken", 1, lambda _inputs: "not a sheet")  # type: ignore[arg-type,return-value]
+    target = tmp_path / "broken.xlsx"
+    with pytest.raises(TypeError, match="'Broken': build returned str"):
+        write_briefing(
+            card, target, evidence=evidence, sheets=[broken, SheetEntry("Plain", 2, plain)]
+        )
+    assert built == []  # reported before the next sheet is built
+    assert list(tmp_path.iterdir()) == []

@@ -4,6 +4,7 @@ MALLOC_ARENA_MAX."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,11 +41,96 @@ def test_the_cli_collects_cycles_less_often(monkeypatch: pytest.MonkeyPatch) -> 
         assert relax_gc() is True
         assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, 20, 10)
         assert relax_gc() is False  # already relaxed: left as it is
-        gc.set_threshold(100_000, 30, 5)  # a caller's own, higher settings are kept
+        higher = 2 * GC_YOUNG_THRESHOLD
+        gc.set_threshold(higher, 30, 5)  # a caller's own, higher settings are kept
         assert relax_gc() is False
-        assert gc.get_threshold() == (100_000, 30, 5)
+        assert gc.get_threshold() == (higher, 30, 5)
         gc.set_threshold(0)  # collection turned off stays off
         assert relax_gc() is False
         assert gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_the_cli_freezes_the_heap_once_at_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import atexit
+    import gc
+
+    from bhrscore.cli import common
+
+    registered: list[object] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(common, "_EXIT_HOOK", [])
+    assert common.freeze_at_exit() is True
+    assert common.freeze_at_exit() is False  # once per process
+    assert registered == [common._freeze_heap]
+    enabled = gc.isenabled()
+    try:
+        common._freeze_heap()  # what runs at exit: collection off, every object frozen
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def test_a_cli_process_freezes_its_heap_when_it_ends(tmp_path: Path) -> None:
+    import subprocess
+
+    # atexit runs the last registered first: a handler registered before main() runs after
+    # the CLI's hook and sees its effect
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('at exit: collection', gc.isenabled(),\n"
+        "                              gc.get_freeze_count() > 0))\n"
+        "from bhrscore.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+        "print('after main: collection', gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert "exit 0" in done.stdout
+    assert "after main: collection True" in done.stdout  # nothing changes before exit
+    assert "at exit: collection False True" in done.stdout
+
+
+def test_objects_alive_before_a_command_are_frozen_only_during_it() -> None:
+    import gc
+
+    from bhrscore.cli.common import frozen_imports
+
+    assert gc.get_freeze_count() == 0
+    made_before = [object()]  # a container alive when the block starts
+    with frozen_imports():
+        assert gc.get_freeze_count() > 0
+        assert not any(o is made_before for o in gc.get_objects())  # not in any generation
+        made_inside = [object()]
+        assert any(o is made_inside for o in gc.get_objects(generation=0))
+    assert gc.get_freeze_count() == 0
+    assert any(o is made_before for o in gc.get_objects())
+
+
+def test_brief_collects_once_with_the_imports_frozen(tmp_path: Path) -> None:
+    import gc
+
+    from bhrscore.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "kazakhstan"
+    seen: list[tuple[int, bool]] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append((info["generation"], gc.get_freeze_count() > 0))
+
+    gc.callbacks.append(watch)
+    try:
+        with pytest.raises(SystemExit) as done:
+            main(["brief", str(example), "--as-of", "2026-01-01", "--quiet",
+                  "--out", str(tmp_path / "b.xlsx")])  # fmt: skip
+    finally:
+        gc.callbacks.remove(watch)
+    assert done.value.code == 0
+    assert (2, True) in seen  # the full collection between scoring and writing, imports frozen
+    assert gc.get_freeze_count() == 0  # unfrozen when the command ends

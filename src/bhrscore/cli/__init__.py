@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import limit_malloc_arenas, relax_gc, run_main
+from .common import freeze_at_exit, limit_malloc_arenas, relax_gc, run_main
 
 #: command name -> "module:attribute" (modules under bhrscore.cli)
 COMMANDS: dict[str, str] = {
@@ -77,4 +77,5 @@ def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     limit_malloc_arenas()
     relax_gc()
+    freeze_at_exit()
     return run_main(cli, argv)

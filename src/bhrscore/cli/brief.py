@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .common import as_of_or_today, fail, output_path
+from .common import as_of_or_today, fail, frozen_imports, output_path
 from .formats import emit_csv, emit_json, format_option, note
 from .inputs import RUBRIC, load_and_score, load_and_score_dates, load_rubric_option
 from .progress import QUIET, steps
@@ -99,7 +99,7 @@ def brief(
     except ValueError as exc:
         fail(str(exc), 1)
     days = as_of or (as_of_or_today(None),)
-    with steps(quiet) as step:
+    with frozen_imports(), steps(quiet) as step:
         trend = None
         if len(days) == 1:
             evidence, _rubric, card = load_and_score(

@@ -376,29 +376,106 @@ def render(
     """Write ``sheets`` to ``path`` (an .xlsx workbook). The caller makes it atomic and gives
     ``tmpdir``, the directory for XlsxWriter's own temporary files (row data of each sheet;
     default: the directory of ``path``, never ``$TMPDIR``, which may be shared)."""
-    workbook = _workbook_class()(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "tmpdir": str(tmpdir if tmpdir is not None else Path(path).parent),
-        },
-    )
-    stats = RenderStats()
-    try:
-        workbook.set_properties({**(properties or {}), "created": created})
-        fmts = _formats(workbook)
+    with BookWriter(path, created=created, properties=properties, tmpdir=tmpdir) as book:
         for sheet in sheets:
-            links_as_text = _render_sheet(workbook, fmts, sheet, sheets)
-            if links_as_text:
-                stats.links_as_text[sheet.name] = links_as_text
-    except BaseException:
-        _close_quietly(workbook)
-        raise
-    workbook.close()
-    return stats
+            book.add(sheet)
+        return book.close(sheets)
+
+
+class BookWriter:
+    """A workbook written sheet by sheet in any order: :meth:`add` writes a sheet's cells as
+    soon as it is built, :meth:`close` puts the tabs in their final order, inserts the charts
+    (which may read sheets added later) and writes the file. So sheets that are ready can be
+    written while others wait for their data (the briefing's comparisons).
+
+    Use it as a context manager: an error before :meth:`close` closes the workbook quietly
+    and is raised (the caller's atomic write removes the file)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        created: dt.datetime,
+        properties: dict[str, str] | None = None,
+        tmpdir: str | Path | None = None,
+    ) -> None:
+        self._workbook = _workbook_class()(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "tmpdir": str(tmpdir if tmpdir is not None else Path(path).parent),
+            },
+        )
+        self._stats = RenderStats()
+        self._worksheets: dict[str, Any] = {}
+        self._closed = False
+        try:
+            self._workbook.set_properties({**(properties or {}), "created": created})
+            self._fmts = _formats(self._workbook)
+        except BaseException:
+            self.abort()
+            raise
+
+    def __enter__(self) -> BookWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None or not self._closed:
+            self.abort()
+
+    def add(self, sheet: Sheet) -> None:
+        """Write ``sheet``'s cells (its chart waits for :meth:`close`)."""
+        ws, skipped = _render_sheet(self._workbook, self._fmts, sheet)
+        self._worksheets[sheet.name] = ws
+        if skipped:
+            self._stats.links_as_text[sheet.name] = skipped
+
+    def close(self, sheets: Sequence[Sheet]) -> RenderStats:
+        """Finish the workbook with ``sheets`` (each added before; charts as they are here,
+        reading the sheets named) as its tabs, in this order."""
+        names = [s.name for s in sheets]
+        if sorted(names) != sorted(self._worksheets):
+            self.abort()
+            raise ValueError(
+                f"the workbook has sheets {sorted(self._worksheets)}, not {sorted(names)}"
+            )
+        try:
+            _order_tabs(self._workbook, [self._worksheets[n] for n in names])
+            for sheet in sheets:
+                if sheet.chart is not None:
+                    _insert_chart(self._workbook, self._worksheets[sheet.name], sheet, sheets)
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        self._workbook.close()
+        return self._stats
+
+    def abort(self) -> None:
+        """Close the workbook quietly after an error (the file is incomplete)."""
+        if not self._closed:
+            self._closed = True
+            _close_quietly(self._workbook)
+
+
+def _order_tabs(workbook: Any, worksheets: list[Any]) -> None:
+    """Put the worksheets in this order before the workbook is closed: XlsxWriter numbers
+    sheets by ``index`` (their position) only when it closes the workbook (print titles,
+    filters, the active tab, sheet files), so the list and the indexes are all there is to
+    change. Names defined for one sheet (``workbook.define_name("'S'!x", ...)``) keep the
+    position they had when defined: the writer defines none, and refuses to reorder then."""
+    if worksheets == workbook.worksheets_objs:
+        return
+    if any(entry[1] not in (-1, None) for entry in workbook.defined_names):
+        raise RuntimeError("sheets cannot be reordered once a sheet-level name is defined")
+    workbook.worksheets_objs[:] = worksheets
+    for i, ws in enumerate(worksheets):
+        ws.index = i
+        ws.selected = 0
+    workbook.worksheet_meta.activesheet = 0
 
 
 #: zlib level of the workbook's zip members: level 1 compresses the XML about three times
@@ -537,9 +614,9 @@ _DEFAULT_WIDTHS: dict[str, float] = {
 }
 
 
-def _render_sheet(
-    workbook: Any, fmts: dict[str, Any], sheet: Sheet, sheets: Sequence[Sheet]
-) -> int:
+def _render_sheet(workbook: Any, fmts: dict[str, Any], sheet: Sheet) -> tuple[Any, int]:
+    """Add ``sheet``'s worksheet and write its cells: (the worksheet, hyperlinks written as
+    text). Its chart is inserted by :meth:`BookWriter.close`."""
     ws = workbook.add_worksheet(sheet.name, worksheet_class=safe_worksheet_class())
     out = SheetWriter(workbook, ws)
     ws.set_landscape()
@@ -565,9 +642,6 @@ def _render_sheet(
             ws.repeat_rows(head)
         if main.n_rows:
             ws.autofilter(head, 0, head + main.n_rows, len(main.columns) - 1)
-    if sheet.chart is not None:
-        _insert_chart(workbook, ws, sheet, sheets)
-
     out.text(0, 0, sheet.title, fmts["title"])
     span = max((len(t.columns) for t in sheet.tables()), default=1)
     budget = sum(widths.get(j, 8.43) for j in range(max(span, 1)))
@@ -584,7 +658,7 @@ def _render_sheet(
             out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
             _write_table(ws, out, fmts, block, start)
-    return out.links_skipped
+    return ws, out.links_skipped
 
 
 def _column_widths(sheet: Sheet) -> dict[int, float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...io import atomic_paths, scratch_dir
 from ...match import check_card
-from ..book import Sheet, render
+from ..book import BookWriter, Sheet
 from ..tables import write_table_file
 from .inputs import BriefingInputs, Comparisons, settle
 from .registry import SheetEntry, resolve_sheets
@@ -85,8 +85,9 @@ def write_briefing(
     ``origin_group`` and/or ``sector``), shown with their intervals and warnings on the By
     origin and By sector sheets; without them those sheets show descriptive statistics.
     They may be given as a :class:`~concurrent.futures.Future` (e.g. ``compare`` submitted to
-    a thread pool): the sheets that do not show them are built while they are computed, and
-    the future is waited for (its error raised) before anything is written.
+    a thread pool): the sheets that do not show them are built and written while they are
+    computed, and the future is waited for (its error raised) before the workbook is
+    finished, even when no sheet shows them.
     ``evidence``: the evidence set (or its frames, or the evidence frame) for the Evidence
     trail and the counts on Data quality; ``report``: the validation report (taken from
     ``evidence.report`` when not given). Names in ``persons`` of sensitive evidence are
@@ -120,7 +121,8 @@ def write_briefing(
     target = Path(path)
     if overflow_format not in ("csv", "parquet"):
         raise ValueError(f"overflow_format must be 'csv' or 'parquet', not {overflow_format!r}")
-    briefing = prepare_briefing(
+    entries = resolve_sheets(sheets)
+    inputs = BriefingInputs.build(
         scorecard,
         comparisons=comparisons,
         evidence=evidence,
@@ -129,43 +131,57 @@ def write_briefing(
         origin_groups=origin_groups,
         evidence_row_limit=evidence_row_limit,
         companion_name=companion_path(target, overflow_format).name,
-        sheets=sheets,
         trend=trend,
     )
-    companion = None if briefing.overflow is None else companion_path(target, overflow_format)
+    overflow = _overflow(inputs)
+    companion = None if overflow is None else companion_path(target, overflow_format)
     # The companion is renamed into place first, before the workbook that names it. It is
-    # written on a thread while the workbook renders (pyarrow joins and encodes its text
-    # outside the GIL); leaving the pool waits for it, also when rendering fails, so no
-    # temporary file is removed while it is being written.
+    # written on a thread while the sheets are built and written (pyarrow joins and encodes
+    # its text outside the GIL); leaving the pool waits for it, also when the workbook
+    # fails, so no temporary file is removed while it is being written. Each sheet is
+    # written as soon as it is built: those that show comparisons come last, so the others
+    # are written while the comparisons are still computed.
     with (
         atomic_paths([p for p in (companion, target) if p is not None]) as temps,
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         side = None
-        if briefing.overflow is not None:
-            side = pool.submit(write_table_file, briefing.overflow, temps[0], overflow_format)
-        with scratch_dir(target) as scratch:
-            stats = render(
-                briefing.sheets,
-                temps[-1],
-                created=briefing.created,
-                properties=briefing.properties,
-                tmpdir=scratch,
-            )
-        if side is not None:
-            side.result()  # its error, if any, is raised here
+        if overflow is not None:
+            side = pool.submit(write_table_file, overflow, temps[0], overflow_format)
+        del overflow  # the thread holds it while it writes
+        with (
+            scratch_dir(target) as scratch,
+            BookWriter(
+                temps[-1], created=_created(inputs), properties=_properties(inputs), tmpdir=scratch
+            ) as book,
+        ):
+            built = build_sheets(inputs, entries, each=book.add)
+            settle(inputs.comparisons)
+            result = _result(target, inputs, built, companion)
+            # Nothing more is read from the inputs: letting them go before XlsxWriter
+            # assembles the file frees the redacted trail (a third of the peak memory at a
+            # million records) unless the caller holds it.
+            del inputs
+            if side is not None:
+                side.result()  # its error, if any, is raised here
+            stats = book.close(built)
     _remove_stale_companions(target, keep=companion)
+    return dataclasses.replace(result, links_as_text=stats.links_as_text)
+
+
+def _result(
+    target: Path, inputs: BriefingInputs, sheets: list[Sheet], companion: Path | None
+) -> BriefingResult:
     return BriefingResult(
         path=target,
-        sheets=tuple(s.name for s in briefing.sheets),
+        sheets=tuple(s.name for s in sheets),
         companion=companion,
-        evidence_rows=briefing.evidence_rows,
-        evidence_total=briefing.evidence_total,
-        redacted_records=briefing.redacted_records,
-        redacted_cells=briefing.redacted_cells,
-        redacted_urls=briefing.redacted_urls,
-        redacted_ids=briefing.redacted_ids,
-        links_as_text=stats.links_as_text,
+        evidence_rows=inputs.evidence_rows,
+        evidence_total=inputs.evidence_total,
+        redacted_records=inputs.redacted_records,
+        redacted_cells=inputs.redacted_cells,
+        redacted_urls=inputs.redacted_urls,
+        redacted_ids=inputs.redacted_ids,
     )
 
 
@@ -212,14 +228,29 @@ def prepare_briefing(
     )
     built = build_sheets(inputs, entries)
     settle(inputs.comparisons)
-    meta = scorecard.meta
+    return _briefing(inputs, built, _overflow(inputs))
+
+
+def _overflow(inputs: BriefingInputs) -> pd.DataFrame | None:
+    """The companion file's frame when the trail does not fit the Evidence sheet."""
+    if inputs.overflow and inputs.trail is not None:
+        return companion_frame(inputs.trail)
+    return None
+
+
+def _created(inputs: BriefingInputs) -> dt.datetime:
+    """The workbook's creation time: midnight of the as-of date (no hidden clock)."""
+    return dt.datetime.combine(inputs.card.meta.as_of, dt.time(0, 0))
+
+
+def _briefing(
+    inputs: BriefingInputs, sheets: list[Sheet], overflow: pd.DataFrame | None
+) -> Briefing:
     return Briefing(
-        sheets=built,
+        sheets=sheets,
         properties=_properties(inputs),
-        created=dt.datetime.combine(meta.as_of, dt.time(0, 0)),
-        overflow=companion_frame(inputs.trail)
-        if inputs.overflow and inputs.trail is not None
-        else None,
+        created=_created(inputs),
+        overflow=overflow,
         evidence_rows=inputs.evidence_rows,
         evidence_total=inputs.evidence_total,
         redacted_records=inputs.redacted_records,
@@ -230,25 +261,23 @@ def prepare_briefing(
     )
 
 
-def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[Sheet]:
+def build_sheets(
+    inputs: BriefingInputs,
+    entries: Sequence[SheetEntry],
+    *,
+    each: Callable[[Sheet], None] | None = None,
+) -> list[Sheet]:
     """Build each entry's sheet (a builder returning ``None`` has nothing to show: its sheet
     is left out); a chart whose data sheet is not in the workbook is left out. Sheets that
-    use the comparisons are built last (they may still be computed), kept in entry order."""
+    use the comparisons are built last (they may still be computed), kept in entry order.
+    ``each`` is called with every sheet as soon as it is built (e.g. to write it)."""
     sheets: dict[int, Sheet | None] = {}
     for i in sorted(range(len(entries)), key=lambda i: entries[i].uses_comparisons):
-        sheets[i] = entries[i].build(inputs)
-    built: list[Sheet] = []
-    for i, entry in enumerate(entries):
-        sheet = sheets[i]
-        if sheet is None:
-            continue
-        if not isinstance(sheet, Sheet):
-            raise TypeError(
-                f"briefing sheet {entry.name!r}: build returned {type(sheet).__name__}, not Sheet"
-            )
-        if sheet.name != entry.name:
-            sheet = dataclasses.replace(sheet, name=entry.name)
-        built.append(sheet)
+        sheet = _checked(entries[i], entries[i].build(inputs))
+        sheets[i] = sheet
+        if sheet is not None and each is not None:
+            each(sheet)
+    built = [sheet for _, sheet in sorted(sheets.items()) if sheet is not None]
     if not built:
         names = ", ".join(e.name for e in entries)
         raise ValueError(f"the sheets chosen ({names}) have nothing to show")
@@ -258,6 +287,17 @@ def build_sheets(inputs: BriefingInputs, entries: Sequence[SheetEntry]) -> list[
         else dataclasses.replace(s, chart=None)
         for s in built
     ]
+
+
+def _checked(entry: SheetEntry, sheet: object) -> Sheet | None:
+    """A builder's result: a :class:`Sheet` named as its entry, or ``None``."""
+    if sheet is None:
+        return None
+    if not isinstance(sheet, Sheet):
+        raise TypeError(
+            f"briefing sheet {entry.name!r}: build returned {type(sheet).__name__}, not Sheet"
+        )
+    return sheet if sheet.name == entry.name else dataclasses.replace(sheet, name=entry.name)
 
 
 def _properties(inputs: BriefingInputs) -> dict[str, str]:
