@@ -135,8 +135,10 @@ def _ranges(cps: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _cls(cps: Iterable[int]) -> str:
-    """A character class (the same syntax for Python's ``re`` and RE2: ``\\x{HHHH}`` is not
-    Python, so Python gets ``\\uHHHH`` / ``\\U`` escapes and RE2 is given its own string)."""
+    """A character class for Python's ``re``. Code points past ASCII are written as they
+    are (nothing there is special in a class, and a literal parses several times faster
+    than an escape: the names pattern holds thousands of them); ASCII ones as ``\\U``
+    escapes (``] \\ ^ -`` and the rest need no thought)."""
     parts = []
     for lo, hi in _ranges(cps):
         parts.append(_esc(lo) if lo == hi else f"{_esc(lo)}-{_esc(hi)}")
@@ -144,7 +146,7 @@ def _cls(cps: Iterable[int]) -> str:
 
 
 def _esc(cp: int) -> str:
-    return f"\\U{cp:08X}"
+    return chr(cp) if cp >= 0x80 else f"\\U{cp:08X}"
 
 
 @lru_cache(maxsize=1)
@@ -172,6 +174,7 @@ def _percent(cp: int) -> str:
     return "".join(f"%{b:02X}" for b in chr(cp).encode("utf-8"))
 
 
+@lru_cache(maxsize=4096)
 def _char_unit(key: str) -> str:
     single, _ = _fold_table()
     cps = single.get(key, (ord(key),))
@@ -180,6 +183,7 @@ def _char_unit(key: str) -> str:
     return "(?:" + "|".join(dict.fromkeys(alts)) + ")"
 
 
+@lru_cache(maxsize=4096)
 def _token_pattern(token: str) -> str:
     _, double = _fold_table()
     marks = _marks_unit()
@@ -203,12 +207,52 @@ def name_tokens(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _upper() -> frozenset[int]:
+    """The capitals that may start a camel-case part (those of :data:`_PLANES`)."""
+    return frozenset(cp for cp in itertools.chain(*_PLANES) if chr(cp).isupper())
+
+
+@lru_cache(maxsize=1)
 def _upper_class() -> str:
-    return _cls(cp for cp in itertools.chain(*_PLANES) if chr(cp).isupper())
+    return _cls(_upper())
+
+
+@lru_cache(maxsize=4096)
+def _first_upper(token: str) -> frozenset[int]:
+    """The capitals a match of :func:`_token_pattern` of ``token`` can start with: those
+    of its first unit's class (and of the two-letter class where the token starts with
+    one, ``æ``); its percent-encodings start with ``%``."""
+    single, double = _fold_table()
+    first = set(single.get(token[0], (ord(token[0]),)))
+    if len(token) > 1 and token[:2] in double:
+        first.update(double[token[:2]])
+    return _upper() & first
+
+
+@lru_cache(maxsize=4096)
+def _written_upper(char: str) -> frozenset[int]:
+    """The capitals that ``char`` matches case-insensitively (asked of ``re`` itself, so
+    its own case rules hold: the Kelvin sign is a ``k``)."""
+    match = re.compile(re.escape(char), re.IGNORECASE).match
+    return frozenset(cp for cp in _upper() if match(chr(cp)))
+
+
+def _camel(capitals: frozenset[int]) -> str:
+    """The camel-case branch of an assertion: ``|(?=[...])`` of ``capitals``, or nothing
+    when there are none (such a branch could never hold)."""
+    return f"|(?={_cls(capitals)})" if capitals else ""
 
 
 @lru_cache(maxsize=64)
 def _compile(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The pattern of :func:`names_matcher`.
+
+    Where a capital may start a camel-case part (between tokens, at the start), the
+    lookahead names only the capitals the next token can begin with, not every capital:
+    the token must match right there, so a capital it cannot begin with would fail anyway
+    and the matches are the same (tests/test_privacy_matcher.py keeps the earlier form,
+    every capital in each lookahead, and checks both find the same spans). The end
+    assertion looks at the character after the name, any capital."""
     tokens = {name_tokens(n) for n in names}
     tokens.discard(())
     # surname first ("Umbetov Mukhtar") is as common a spelling as the given order
@@ -216,19 +260,25 @@ def _compile(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not tokens:
         return None
     ordered = sorted(tokens, key=lambda t: (-sum(map(len, t)), t))
-    upper = _upper_class()
     # between tokens: separators, or none where a capital starts the next (camel case);
     # "Janeexample" is another word, "JaneExample" and "jane-example" are the name
-    between = f"(?:{_SEPARATOR}+|(?={upper}))"
-    alternatives = "|".join(between.join(_token_pattern(t) for t in ts) for ts in ordered)
+    separators = f"(?:{_SEPARATOR}+"
+    alternatives = "|".join(
+        _token_pattern(ts[0])
+        + "".join(f"{separators}{_camel(_first_upper(t))}){_token_pattern(t)}" for t in ts[1:])
+        for ts in ordered
+    )
     # the names as written come first, punctuation included ("J. (Jo) Smith+")
     literal = sorted(
         {tuple(n.split()) for n in names if n.split()}, key=lambda p: -len(" ".join(p))
     )
     written = "|".join("\\s+".join(re.escape(w) for w in p) for p in literal)
     alternatives = f"(?i:{written})|{alternatives}"
-    start = f"(?:(?<![^\\W\\d_])|(?={upper}))"
-    end = f"(?:(?![^\\W\\d_])|(?={upper}))"
+    capitals = frozenset().union(
+        *(_first_upper(ts[0]) for ts in ordered), *(_written_upper(p[0][0]) for p in literal)
+    )
+    start = f"(?:(?<![^\\W\\d_]){_camel(capitals)})"
+    end = f"(?:(?![^\\W\\d_])|(?={_upper_class()}))"
     return re.compile(f"{start}(?:{alternatives}){end}")
 
 
