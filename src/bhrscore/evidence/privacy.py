@@ -176,11 +176,36 @@ def _percent(cp: int) -> str:
 
 @lru_cache(maxsize=4096)
 def _char_unit(key: str) -> str:
+    """One letter of a key: any code point with that key, or the percent-encoding of one
+    (two bytes: ``%C3%A9``, in upper or lower case hex)."""
     single, _ = _fold_table()
     cps = single.get(key, (ord(key),))
     encoded = [_percent(cp) for cp in cps if 0x80 <= cp < 0x800]
-    alts = [_cls(cps), *(re.escape(e) for e in encoded), *(re.escape(e.lower()) for e in encoded)]
-    return "(?:" + "|".join(dict.fromkeys(alts)) + ")"
+    if not encoded:
+        return f"(?:{_cls(cps)})"
+    return f"(?:{_cls(cps)}|{_trie(sorted({*encoded, *(e.lower() for e in encoded)}))})"
+
+
+def _trie(strings: list[str]) -> str:
+    """A pattern matching exactly ``strings`` (distinct, of one length, ASCII without regex
+    syntax: percent-encodings), as a trie whose branches with the same rest share one
+    class (``%C3%A8 %C3%A9 %C3%AA`` -> ``%C3%[8A][89]...``). It compiles in a fraction of
+    the time of one alternative per string; the strings are all of one length, so at most
+    one can match at a place and the order of the branches does not matter."""
+    if len(strings[0]) == 1:
+        return _ascii_class(strings)
+    rests: dict[str, list[str]] = defaultdict(list)
+    for s in strings:
+        rests[s[0]].append(s[1:])
+    firsts: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for first, rest in rests.items():
+        firsts[tuple(rest)].append(first)
+    parts = [_ascii_class(f) + _trie(list(rest)) for rest, f in firsts.items()]
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _ascii_class(chars: list[str]) -> str:
+    return chars[0] if len(chars) == 1 else "[" + "".join(chars) + "]"
 
 
 @lru_cache(maxsize=4096)
