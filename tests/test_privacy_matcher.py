@@ -328,3 +328,20 @@ def test_every_capital_starts_a_camel_case_part_alike(names: tuple[str, ...]) ->
                     same(names, glued)
                     same(names, "x" + glued)
                     same(names, "x" + " ".join(parts))
+
+
+def test_a_letters_percent_encodings_are_matched_alike() -> None:
+    """Every two-byte percent-encoding shape (``%`` + C/D + hex, ``%`` + 8-B + hex, in every
+    mix of cases) against each letter's unit: the trie matches exactly the encodings the
+    reference listed one by one (upper or lower case hex, never mixed)."""
+    hexes = "0123456789ABCDEFabcdef"
+    shapes = [f"%{a}{b}%{c}{d}" for a in "CcDd" for b in hexes for c in "89ABab" for d in hexes]
+    text = " ".join(shapes)
+    single, _ = _fold_table()
+    latin, greek, cyrillic = "abcdefghijklmnopqrstuvwxyz", "αβγδεζηθικλμνξοπρστυφχψω", "абвгдежзи"
+    for key in (*latin, *greek, *cyrillic, "ø", "ł", "đ", "ŋ", "ə"):
+        cps = single[key]
+        new = re.compile(privacy._char_unit(key))
+        old = re.compile(_ref_char_unit(key))
+        assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)]
+        assert all(new.fullmatch(chr(cp)) for cp in cps)
