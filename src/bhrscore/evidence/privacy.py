@@ -335,6 +335,16 @@ def _prefilter(names: tuple[str, ...]) -> str:
     return "|".join(sorted(alternatives))
 
 
+@lru_cache(maxsize=64)
+def _ascii_prefilter(names: tuple[str, ...]) -> str:
+    """:func:`_prefilter` for ASCII text: ``[^a-zA-Z0-9]`` between the tokens, which on
+    ASCII is ``[^\\pL\\pN]``, and which RE2 compiles in a tenth of a millisecond instead
+    of five (Arrow compiles the pattern at every call: a few calls per column). On text
+    with non-ASCII letters it matches more, never less; the non-ASCII rows are searched
+    again, normalised, with :func:`_prefilter` (see :func:`_chunk_candidates`)."""
+    return _prefilter(names).replace("[^\\pL\\pN]", "[^a-zA-Z0-9]")
+
+
 #: rows per block of the pre-filter's first pass (one RE2 search per block of text, not per
 #: row: the per-row overhead of RE2 dominates on short cells)
 _BLOCK = 1024
@@ -355,13 +365,19 @@ def _candidates(text: pd.Series, names: tuple[str, ...]) -> np.ndarray[Any, np.d
 
     arr = pa.array(text.astype("string").array).cast(pa.large_string())
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    pattern = _prefilter(names)
-    found = [_chunk_candidates(chunk, pattern) for chunk in chunks if len(chunk)]
+    patterns = (_ascii_prefilter(names), _prefilter(names))
+    found = [_chunk_candidates(chunk, *patterns) for chunk in chunks if len(chunk)]
     return np.concatenate(found) if found else np.zeros(len(text), dtype=bool)
 
 
-def _chunk_candidates(arr: Any, pattern: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """:func:`_candidates` of one Arrow ``large_string`` array (not empty)."""
+def _chunk_candidates(
+    arr: Any, ascii_pattern: str, pattern: str
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """:func:`_candidates` of one Arrow ``large_string`` array (not empty). Blocks and their
+    rows are searched with ``ascii_pattern`` (:func:`_ascii_prefilter`): exact for the
+    ASCII rows, and a block holding an ASCII row that matches matches too; the non-ASCII
+    rows' flags are then replaced by the search of their normalised text with
+    ``pattern``, so the result is that of ``pattern`` throughout."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -381,12 +397,14 @@ def _chunk_candidates(arr: Any, pattern: str) -> np.ndarray[Any, np.dtype[np.boo
         pa.large_string(), len(starts), [None, pa.py_buffer(bounds), text_buffer]
     )
     hot = np.flatnonzero(
-        _flags(pc.match_substring_regex(blocks, pattern=pattern, ignore_case=True), True)
+        _flags(pc.match_substring_regex(blocks, pattern=ascii_pattern, ignore_case=True), True)
     )
     if hot.size:
         rows = (hot[:, None] * _BLOCK + np.arange(_BLOCK)).ravel()
         rows = rows[rows < n]
-        one = pc.match_substring_regex(arr.take(pa.array(rows)), pattern=pattern, ignore_case=True)
+        one = pc.match_substring_regex(
+            arr.take(pa.array(rows)), pattern=ascii_pattern, ignore_case=True
+        )
         found[rows] = _flags(one, False)
     if wide.size:
         norm = pc.utf8_normalize(arr.take(pa.array(wide)), form="NFKD")
