@@ -345,3 +345,13 @@ def test_a_letters_percent_encodings_are_matched_alike() -> None:
         old = re.compile(_ref_char_unit(key))
         assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)]
         assert all(new.fullmatch(chr(cp)) for cp in cps)
+
+
+def test_the_fold_table_keys_are_those_of_key_of() -> None:
+    """The fold table's keys, computed on one string, are :func:`key_of` of each code point
+    (every code point of the planes, and marks that NFKD would reorder if they touched)."""
+    cps = list(itertools.chain(*_PLANES))
+    assert privacy._keys_of(cps) == [privacy.key_of(chr(cp)) for cp in cps]
+    marks = [0x301, 0x316, 0x1E09, 0x327, 0x1E08, 0x345, 0x1FB3, 0x130, 0xFB1D, 0xFF9E]
+    assert privacy._keys_of(marks) == [privacy.key_of(chr(cp)) for cp in marks]
+    assert privacy._keys_of([0x41]) == ["a"]

@@ -112,8 +112,8 @@ def _fold_table() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]
     -> their code points."""
     single: dict[str, list[int]] = defaultdict(list)
     double: dict[str, list[int]] = defaultdict(list)
-    for cp in itertools.chain(*_PLANES):
-        key = key_of(chr(cp))
+    cps = list(itertools.chain(*_PLANES))
+    for cp, key in zip(cps, _keys_of(cps), strict=True):
         if len(key) == 1 and key.isalnum():
             single[key].append(cp)
         elif len(key) == 2 and key.isalnum():
@@ -122,6 +122,19 @@ def _fold_table() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]
         {k: tuple(v) for k, v in single.items()},
         {k: tuple(v) for k, v in double.items()},
     )
+
+
+def _keys_of(cps: list[int]) -> list[str]:
+    """:func:`key_of` of each code point, in a few calls on one string instead of a Python
+    loop over each (it is built once per process, on the way to the first redaction):
+    NFKD, case folding and the removal of marks act on each character alone, and the
+    characters are kept apart by NULs (a starter: marks are not reordered across it)."""
+    norm = unicodedata.normalize("NFKD", "\0".join(map(chr, cps)))
+    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
+    category = unicodedata.category
+    marks = [u for u in np.unique(codes).tolist() if category(chr(u)).startswith("M")]
+    kept = codes[~np.isin(codes, np.array(marks, dtype=np.uint32))]
+    return kept.tobytes().decode("utf-32-le").casefold().split("\0")
 
 
 def _ranges(cps: Iterable[int]) -> list[tuple[int, int]]:
