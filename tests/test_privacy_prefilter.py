@@ -156,14 +156,16 @@ def test_only_the_rows_with_a_name_are_rewritten_alike_in_both_storages(storage:
     assert id_hit.tolist() == [False, True, False, False, False]
 
 
-@pytest.mark.parametrize("literals", [0, privacy._LITERALS])
+@pytest.mark.parametrize(("literals", "runs"), [(0, 16), (4, 16), (4, 1), (4, 0)])
 def test_only_blocks_holding_a_literal_are_searched_alike(
-    literals: int, monkeypatch: pytest.MonkeyPatch
+    literals: int, runs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Blocks without a name's literal (``ejemplo``, ``fictionova``), blocks with it in every
     row but a name in one only, a block with a name: the pattern decides where a literal is,
-    as without the literals."""
+    as without the literals; the runs of such blocks searched as slices, or (too many
+    runs) every block searched."""
     monkeypatch.setattr(privacy, "_LITERALS", literals)
+    monkeypatch.setattr(privacy, "_RUNS", runs)
     values: list[str | None] = [f"plain row {i % 7}" for i in range(5 * _BLOCK)]
     values[_BLOCK : 2 * _BLOCK] = [f"fictionova row {i % 7}" for i in range(_BLOCK)]
     values[_BLOCK + 7] = "Zarina-Fictionova"

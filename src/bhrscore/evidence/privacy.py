@@ -366,6 +366,9 @@ _BLOCK = 1024
 #: pattern (an RE2 automaton) at a tenth of that; more literals than this would cost more
 #: than the pattern they spare
 _LITERALS = 4
+#: at most this many runs of blocks holding a literal are searched as slices (one RE2 call
+#: each); past that the pattern searches every block
+_RUNS = 16
 
 
 @lru_cache(maxsize=64)
@@ -442,21 +445,25 @@ def _chunk_candidates(
 def _hot_blocks(blocks: Any, pattern: str, required: tuple[str, ...]) -> np.ndarray[Any, Any]:
     """The positions of the ``blocks`` (Arrow text, no nulls) that match ``pattern``
     (ignoring case). With a few :func:`_required` literals, only the blocks holding one of
-    them are searched with the pattern: the others cannot match it."""
-    import pyarrow as pa
+    them are searched with the pattern (the others cannot match it), as slices of the
+    blocks (no copy of the text) when they form at most :data:`_RUNS` runs."""
     import pyarrow.compute as pc
 
-    at: np.ndarray[Any, Any] = np.arange(len(blocks))
+    def search(part: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return _flags(pc.match_substring_regex(part, pattern=pattern, ignore_case=True), True)
+
     if required and len(required) <= _LITERALS:
         maybe = np.zeros(len(blocks), dtype=bool)
         for literal in required:
             maybe |= _flags(pc.match_substring(blocks, pattern=literal, ignore_case=True), True)
-        if not maybe.all():
-            at = np.flatnonzero(maybe)
-            if not at.size:
-                return at
-            blocks = blocks.take(pa.array(at))
-    return at[_flags(pc.match_substring_regex(blocks, pattern=pattern, ignore_case=True), True)]
+        edges = np.flatnonzero(np.diff(maybe.astype(np.int8), prepend=0, append=0))
+        if edges.size <= 2 * _RUNS:  # (start, end) of each run of blocks holding a literal
+            hot = [
+                start + np.flatnonzero(search(blocks.slice(start, end - start)))
+                for start, end in edges.reshape(-1, 2).tolist()
+            ]
+            return np.concatenate([np.zeros(0, dtype=np.intp), *hot])
+    return np.flatnonzero(search(blocks))
 
 
 def _flags(values: Any, missing: bool) -> np.ndarray[Any, np.dtype[np.bool_]]:
