@@ -49,7 +49,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -728,8 +728,8 @@ class Privacy:
         if persons is not None and persons in out.columns:
             from ..export.cells import _sensitive, redact_persons
 
-            pattern = self.pattern
-            assert pattern is not None
+            # compiled only if a list is rewritten name by name (not a sensitive row's)
+            pattern = cast("re.Pattern[str]", _SubOnDemand(self.names))
             before = out[persons]
             out[persons], changed = redact_persons(before, _sensitive(out, sensitive), pattern)
             touched |= changed
@@ -834,6 +834,24 @@ class Privacy:
         if value == problem.value and message == problem.message:
             return problem
         return dataclasses.replace(problem, value=value, message=message)
+
+
+class _SubOnDemand:
+    """The names pattern's ``sub`` for a caller that may not need it (the persons column:
+    a sensitive row's list becomes a note without it), compiled at the first call only."""
+
+    __slots__ = ("_names", "_sub")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names = names
+        self._sub: Any = None
+
+    def sub(self, repl: str, string: str) -> str:
+        if self._sub is None:
+            pattern = names_matcher(self._names)
+            assert pattern is not None
+            self._sub = pattern.sub
+        return str(self._sub(repl, string))
 
 
 @dataclasses.dataclass(frozen=True)
