@@ -325,3 +325,29 @@ def test_a_policy_is_true_exactly_when_it_has_a_pattern(names: tuple[str, ...]) 
     from bhrscore.evidence.privacy import names_matcher
 
     assert bool(Privacy(names)) is (names_matcher(names) is not None)
+
+
+def test_persons_of_sensitive_rows_alone_need_no_pattern() -> None:
+    """A sensitive row's persons become a note without the names pattern: redacting a frame
+    whose only lists are those compiles nothing; a list of another row is redacted name by
+    name, which compiles it."""
+    from bhrscore.evidence import privacy
+
+    policy = Privacy(("Quillon Fictionova",))
+    frame = pd.DataFrame(
+        {
+            "persons": [("Quillon Fictionova", "Other Example"), (), None],
+            "sensitive": [True, False, False],
+            "summary": ["Plain.", "Plain too.", None],
+        }
+    )
+    privacy._compile.cache_clear()
+    done = policy.frame(frame, text=("summary",))
+    assert privacy._compile.cache_info().misses == 0
+    assert done.frame["persons"].tolist() == [("[redacted: 2 persons]",), (), None]
+    assert (done.counts.records, done.counts.cells) == (1, 1)
+    frame.loc[1, "persons"] = ("quillon fictionova", "Other Example")
+    done = policy.frame(frame, text=("summary",))
+    assert privacy._compile.cache_info().misses == 1
+    assert done.frame["persons"].tolist()[1] == (REDACTED, "Other Example")
+    assert (done.counts.records, done.counts.cells) == (2, 2)

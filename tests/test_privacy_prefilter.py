@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from bhrscore.evidence import privacy
 from bhrscore.evidence.privacy import _BLOCK, Privacy, _candidates, _prefilter, opaque_id
 
 POLICY = Privacy(("José Núñez Ejemplo", "Zarina Fictionova"))
@@ -63,6 +64,10 @@ def column(n: int) -> list[str | None]:
         _BLOCK + 1: None,
         _BLOCK + 2: "",
         _BLOCK + 3: "Straße 5, 40% of workers",
+        # a non-ASCII letter between the tokens: not a name (the ASCII rows' pattern, whose
+        # gap is any non-ASCII-alphanumeric, finds it; the row's normalised search does not)
+        _BLOCK + 4: "ZarinaжFictionova and JoséλNunezéjemplo",
+        3 * _BLOCK - 3: "zarinaжfictionova",
         2 * _BLOCK - 2: "Zarina",  # a name split across two rows: no match
         2 * _BLOCK - 1: "Fictionova wrote",
         2 * _BLOCK + 5: unicodedata.normalize("NFD", "José Núñez Ejemplo"),
@@ -78,8 +83,14 @@ def column(n: int) -> list[str | None]:
     return values
 
 
+@pytest.mark.parametrize("literals", [0, privacy._LITERALS])
 @pytest.mark.parametrize("n", [0, 1, 5, _BLOCK, 2 * _BLOCK + 10, 3 * _BLOCK + 1])
-def test_block_search_agrees_with_a_row_by_row_search(n: int) -> None:
+def test_block_search_agrees_with_a_row_by_row_search(
+    n: int, literals: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the blocks first searched for the names' literals (a few names) and without
+    (many names: straight to the pattern)."""
+    monkeypatch.setattr(privacy, "_LITERALS", literals)
     values = column(n)
     found = _candidates(pd.Series(values, dtype="string"), POLICY.names)
     assert found.tolist() == row_by_row(values, POLICY.names)
@@ -143,3 +154,23 @@ def test_only_the_rows_with_a_name_are_rewritten_alike_in_both_storages(storage:
     assert url_hit.tolist() == [False, True, False, False, False]
     assert id_.tolist() == ["e0", opaque_id("jose-nunez-ejemplo-2021"), "e2", "e3", "e4"]
     assert id_hit.tolist() == [False, True, False, False, False]
+
+
+@pytest.mark.parametrize(("literals", "runs"), [(0, 16), (4, 16), (4, 1), (4, 0)])
+def test_only_blocks_holding_a_literal_are_searched_alike(
+    literals: int, runs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks without a name's literal (``ejemplo``, ``fictionova``), blocks with it in every
+    row but a name in one only, a block with a name: the pattern decides where a literal is,
+    as without the literals; the runs of such blocks searched as slices, or (too many
+    runs) every block searched."""
+    monkeypatch.setattr(privacy, "_LITERALS", literals)
+    monkeypatch.setattr(privacy, "_RUNS", runs)
+    values: list[str | None] = [f"plain row {i % 7}" for i in range(5 * _BLOCK)]
+    values[_BLOCK : 2 * _BLOCK] = [f"fictionova row {i % 7}" for i in range(_BLOCK)]
+    values[_BLOCK + 7] = "Zarina-Fictionova"
+    values[3 * _BLOCK + 9] = "ejemplo nunez jose"
+    values[4 * _BLOCK + 1] = "Zarina Ejemplo"  # literals of two names, no name
+    found = _candidates(pd.Series(values, dtype="string"), POLICY.names)
+    assert found.tolist() == row_by_row(values, POLICY.names)
+    assert np.flatnonzero(found).tolist() == [_BLOCK + 7, 3 * _BLOCK + 9]
