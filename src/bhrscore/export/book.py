@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
@@ -470,26 +470,76 @@ def _workbook_class() -> type:
                 rels._assemble_xml_file()
 
     class LevelZipFile(zipfile.ZipFile):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A ZipFile at :data:`ZIP_LEVEL` that writes a worksheet whose rows were left in
+        their row data file (``splices``: XML file name -> byte position of the rows, row
+        data file; see :func:`.cells.safe_worksheet_class`) as its XML up to that position,
+        the rows as bytes, and the rest of its XML: the same member as XlsxWriter's copy."""
+
+        def __init__(
+            self, *args: Any, splices: dict[str, tuple[int, str]] | None = None, **kwargs: Any
+        ) -> None:
             kwargs["compresslevel"] = ZIP_LEVEL
             super().__init__(*args, **kwargs)
+            self._splices = {} if splices is None else splices
 
-    # Workbook._store_workbook, run with LevelZipFile as its ZipFile (it makes the zip file
-    # itself and takes no compression level)
-    store = types.FunctionType(
-        xlsxwriter.Workbook._store_workbook.__code__,
-        {**vars(xlsxwriter.workbook), "ZipFile": LevelZipFile},
-        "_store_workbook",
-    )
+        def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+            splice = self._splices.get(str(filename))
+            if splice is None or args or kwargs:
+                super().write(filename, arcname, *args, **kwargs)
+                return
+            at, rows = splice
+            # as ZipFile.write makes the member's header: from the XML file (time, mode)
+            zinfo = zipfile.ZipInfo.from_file(
+                filename, arcname, strict_timestamps=getattr(self, "_strict_timestamps", True)
+            )
+            zinfo.compress_type = self.compression
+            setattr(zinfo, "_compresslevel", self.compresslevel)  # noqa: B010 (private)
+            with open(filename, "rb") as xml:
+                text = xml.read()
+            zinfo.file_size = len(text) + os.path.getsize(rows)  # (ZIP64 as for the copy)
+            with open(rows, "rb") as src, self.open(zinfo, "w") as dest:
+                dest.write(text[:at])
+                while chunk := src.read(_SPLICE_CHUNK):
+                    dest.write(chunk)
+                dest.write(text[at:])
+            del self._splices[str(filename)]
+            os.remove(rows)
 
     class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
         def _get_packager(self) -> Any:
             return FastPackager()
 
         def _store_workbook(self) -> None:
-            store(self)
+            splices: dict[str, tuple[int, str]] = {}
+            if SPLICE_ROWS:
+                for ws in self.worksheets():  # (read by the safe worksheet class only)
+                    ws._bhr_splices = splices
+            # Workbook._store_workbook, run with LevelZipFile as its ZipFile (it makes the zip
+            # file itself and takes no compression level)
+            store = types.FunctionType(
+                xlsxwriter.Workbook._store_workbook.__code__,
+                {
+                    **vars(xlsxwriter.workbook),
+                    "ZipFile": partial(LevelZipFile, splices=splices),
+                },
+                "_store_workbook",
+            )
+            try:
+                store(self)
+            finally:  # row data files a failure left behind
+                for _, rows in splices.values():
+                    with contextlib.suppress(OSError):
+                        os.remove(rows)
 
     return Workbook
+
+
+#: zip each worksheet's rows straight from its row data file (as bytes) instead of letting
+#: XlsxWriter copy them (as text) into the sheet's XML file first; the same bytes either way
+#: (tests compare both), about 0.1 s less for the 100,000-record briefing
+SPLICE_ROWS = True
+#: bytes of a worksheet's row data read at once when zipped
+_SPLICE_CHUNK = 1 << 20
 
 
 def _close_quietly(workbook: Any) -> None:

@@ -789,7 +789,31 @@ def safe_worksheet_class() -> type:
         def _write_hyperlinks(self) -> None:
             _write_hyperlinks(self)
 
+        def _write_optimized_sheet_data(self) -> None:
+            splices = getattr(self, "_bhr_splices", None)
+            if splices is None or self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
+                super()._write_optimized_sheet_data()
+                return
+            _defer_sheet_data(self, splices)
+
     return SafeWorksheet
+
+
+def _defer_sheet_data(ws: Any, splices: dict[str, tuple[int, str]]) -> None:
+    """``<sheetData>`` in constant-memory mode without copying the rows: XlsxWriter copies
+    the row data file (text, decoded and encoded again) into the sheet's XML file, which is
+    then read back to be zipped. Here the sheet's XML file gets an empty ``<sheetData>``; the
+    byte position between its tags and the row data file are recorded in ``splices`` (by the
+    XML file's name) for the workbook's zip writer, which puts the rows there as bytes
+    (``book._workbook_class``). The row data file is removed by that writer."""
+    ws._xml_start_tag("sheetData")
+    ws.fh.flush()
+    at = ws.fh.buffer.tell()
+    ws._xml_end_tag("sheetData")
+    ws.row_data_fh.flush()
+    ws.row_data_fh.close()
+    ws.row_data_fh_closed = True
+    splices[ws.fh.name] = (at, ws.row_data_filename)
 
 
 def _write_hyperlinks(ws: Any) -> None:
