@@ -26,6 +26,7 @@ import io
 import math
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -476,7 +477,7 @@ def _workbook_class() -> type:
         the rows as bytes, and the rest of its XML: the same member as XlsxWriter's copy."""
 
         def __init__(
-            self, *args: Any, splices: dict[str, tuple[int, str]] | None = None, **kwargs: Any
+            self, *args: Any, splices: dict[str, tuple[int, Any]] | None = None, **kwargs: Any
         ) -> None:
             kwargs["compresslevel"] = ZIP_LEVEL
             super().__init__(*args, **kwargs)
@@ -496,6 +497,10 @@ def _workbook_class() -> type:
             setattr(zinfo, "_compresslevel", self.compresslevel)  # noqa: B010 (private)
             with open(filename, "rb") as xml:
                 text = xml.read()
+            if isinstance(rows, _DeflatingRows):
+                self._write_deflated(zinfo, text[:at], rows, text[at:])
+                del self._splices[str(filename)]
+                return
             zinfo.file_size = len(text) + os.path.getsize(rows)  # (ZIP64 as for the copy)
             with open(rows, "rb") as src, self.open(zinfo, "w") as dest:
                 dest.write(text[:at])
@@ -505,12 +510,44 @@ def _workbook_class() -> type:
             del self._splices[str(filename)]
             os.remove(rows)
 
+        def _write_deflated(
+            self, zinfo: zipfile.ZipInfo, head: bytes, rows: _DeflatingRows, tail: bytes
+        ) -> None:
+            """The member ``head`` + rows + ``tail``, the rows deflated already (pieces
+            that end with a sync flush: one valid deflate stream once joined)."""
+            pieces = rows.finish()
+            crc = crc32_combine(zlib.crc32(head), rows.crc, rows.size)
+            crc = crc32_combine(crc, zlib.crc32(tail), len(tail))
+            size = len(head) + rows.size + len(tail)
+            zinfo.file_size = size
+            with self.open(zinfo, "w") as dest:
+                # what is written below is deflated already: the member's own compressor
+                # passes it on; its checksum and size are those of the XML, set at the end
+                dest._compressor = _Deflated()  # type: ignore[attr-defined]
+                dest.write(_deflate(head, final=False))
+                for piece in pieces:
+                    dest.write(piece.result())
+                dest.write(_deflate(tail, final=True))
+                dest._crc, dest._file_size = crc, size  # type: ignore[attr-defined]
+
     class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
         def _get_packager(self) -> Any:
             return FastPackager()
 
+        def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+            ws = super().add_worksheet(name, worksheet_class=worksheet_class)
+            if (
+                DEFLATE_ROWS
+                and SPLICE_ROWS
+                and ws.constant_memory
+                and getattr(ws, "_bhr_defers_rows", False)
+                and _raw_members_ok()
+            ):
+                _deflate_rows(self, ws)
+            return ws
+
         def _store_workbook(self) -> None:
-            splices: dict[str, tuple[int, str]] = {}
+            splices: dict[str, tuple[int, Any]] = {}
             if SPLICE_ROWS:
                 for ws in self.worksheets():  # (read by the safe worksheet class only)
                     ws._bhr_splices = splices
@@ -527,9 +564,13 @@ def _workbook_class() -> type:
             try:
                 store(self)
             finally:  # row data files a failure left behind
+                pool = self.__dict__.pop("_bhr_pool", None)
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
                 for _, rows in splices.values():
-                    with contextlib.suppress(OSError):
-                        os.remove(rows)
+                    if isinstance(rows, str):
+                        with contextlib.suppress(OSError):
+                            os.remove(rows)
 
     return Workbook
 
@@ -540,6 +581,171 @@ def _workbook_class() -> type:
 SPLICE_ROWS = True
 #: bytes of a worksheet's row data read at once when zipped
 _SPLICE_CHUNK = 1 << 20
+#: deflate each worksheet's rows on a thread while the sheet is rendered (zlib releases the
+#: GIL), in pieces of :data:`_PIECE` bytes, instead of when the workbook is closed: the
+#: rows never go to a temporary file. The XML is the same; the zip's compressed bytes differ
+#: from one stream's (each piece starts afresh), deterministically
+DEFLATE_ROWS = True
+#: bytes of row XML deflated at once (a piece is cut by byte count only, so the same rows
+#: give the same pieces however they were written)
+_PIECE = 1 << 20
+#: pieces waiting to be deflated before the renderer waits (bounds the memory they take)
+_PIECES_AHEAD = 8
+
+
+def _deflate(data: Any, *, final: bool) -> bytes:
+    """``data`` as raw deflate data at :data:`ZIP_LEVEL`, ended with a sync flush (more
+    pieces follow) or as the stream's last block."""
+    packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+
+
+class _Deflated:
+    """A zip member's compressor for data deflated already: passes it on."""
+
+    @staticmethod
+    def compress(data: Any) -> Any:
+        return data
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
+
+
+@lru_cache(maxsize=1)
+def _raw_members_ok() -> bool:
+    """Whether ``zipfile`` writes members as :meth:`LevelZipFile._write_deflated` expects (a
+    writer with ``_compressor``, ``_crc`` and ``_file_size``, as in Python 3.11 to 3.13)."""
+    import zipfile
+
+    writer = getattr(zipfile, "_ZipWriteFile", None)
+    if writer is None:
+        return False
+    names = set(writer.write.__code__.co_names) | set(writer.close.__code__.co_names)
+    return {"_compressor", "_crc", "_file_size", "_compress_size"} <= names
+
+
+class _DeflatingRows:
+    """XlsxWriter's row data file of a worksheet in constant-memory mode, replaced: what is
+    written (text by XlsxWriter, UTF-8 bytes by :func:`_write_rows_bulk`) is cut into
+    pieces of :data:`_PIECE` bytes, each deflated on the workbook's thread; its CRC-32 and
+    size are kept for the zip member (:func:`_workbook_class`)."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._text: list[str] = []
+        self._chars = 0
+        self._parts: list[Any] = []  # the piece being filled
+        self._filled = 0
+        self._pieces: list[Any] = []  # futures of the deflated pieces, in order
+        self._waited = 0
+        self.crc = 0
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        self._text.append(text)
+        self._chars += len(text)
+        if self._chars >= _PIECE:
+            self._encode()
+        return len(text)
+
+    def write_utf8(self, data: memoryview) -> None:
+        self._encode()  # what was written as text goes first
+        self._add(data)
+
+    def flush(self) -> None:
+        """(Nothing to flush: pieces are deflated once full.)"""
+
+    def close(self) -> None:
+        """(Nothing to close: the zip writer takes the pieces.)"""
+
+    def finish(self) -> list[Any]:
+        """The futures of all pieces, in order, the last one (not full) included."""
+        self._encode()
+        if self._filled:
+            self._submit()
+        return self._pieces
+
+    def _encode(self) -> None:
+        if self._text:
+            data = "".join(self._text).encode("utf-8")
+            self._text, self._chars = [], 0
+            self._add(data)
+
+    def _add(self, data: Any) -> None:
+        view = memoryview(data)
+        if not len(view):
+            return
+        self.crc = zlib.crc32(view, self.crc)
+        self.size += len(view)
+        while len(view):
+            part = view[: _PIECE - self._filled]
+            self._parts.append(part)
+            self._filled += len(part)
+            view = view[len(part) :]
+            if self._filled == _PIECE:
+                self._submit()
+
+    def _submit(self) -> None:
+        piece = b"".join(self._parts)
+        self._parts, self._filled = [], 0
+        self._pieces.append(self._pool.submit(_deflate, piece, final=False))
+        while len(self._pieces) - self._waited > _PIECES_AHEAD:
+            self._pieces[self._waited].result()
+            self._waited += 1
+
+
+def _deflate_rows(workbook: Any, ws: Any) -> None:
+    """Give ``ws`` a :class:`_DeflatingRows` as its row data file (its empty temporary file
+    removed), deflating on the workbook's one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = workbook.__dict__.get("_bhr_pool")
+    if pool is None:
+        pool = workbook._bhr_pool = ThreadPoolExecutor(1, thread_name_prefix="bhrscore-zip")
+    ws.row_data_fh.close()
+    with contextlib.suppress(OSError):
+        os.remove(ws.row_data_filename)
+    ws.row_data_fh = ws.fh = _DeflatingRows(pool)
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc1`` (of ``a``), ``crc2`` (of ``b``) and ``len2``
+    (the length of ``b``): zlib's ``crc32_combine``, which Python's ``zlib`` lacks (zero
+    bits appended to ``crc1`` by squaring a GF(2) operator matrix)."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four zero bits
+    while True:
+        even = _gf2_square(odd)  # (first: one zero byte)
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
 
 
 def _close_quietly(workbook: Any) -> None:
@@ -1192,7 +1398,9 @@ def _write_utf8(fh: Any, data: memoryview) -> None:
     """Append UTF-8 ``data`` to XlsxWriter's row-data file (a UTF-8 text file): as bytes
     where the text layer would write the same bytes (line feeds kept as they are), else as
     text."""
-    if os.linesep == "\n" and isinstance(fh, io.TextIOWrapper) and _utf8(fh.encoding):
+    if isinstance(fh, _DeflatingRows):
+        fh.write_utf8(data)
+    elif os.linesep == "\n" and isinstance(fh, io.TextIOWrapper) and _utf8(fh.encoding):
         fh.flush()  # what was written as text goes first
         fh.buffer.write(data)
     else:

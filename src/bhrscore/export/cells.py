@@ -783,6 +783,9 @@ def safe_worksheet_class() -> type:
     from xlsxwriter.worksheet import Worksheet
 
     class SafeWorksheet(Worksheet):  # type: ignore[misc]
+        #: its rows may be zipped from their row data file (:func:`_defer_sheet_data`)
+        _bhr_defers_rows = True
+
         def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
             self._xml_inline_string(string, _preserve_whitespace(string), attributes or [])
 
@@ -796,10 +799,16 @@ def safe_worksheet_class() -> type:
                 return
             _defer_sheet_data(self, splices)
 
+        def _opt_reopen(self) -> None:
+            if hasattr(self.row_data_fh, "finish"):  # rows deflated as written (book.py)
+                self.fh = self.row_data_fh
+                return
+            super()._opt_reopen()
+
     return SafeWorksheet
 
 
-def _defer_sheet_data(ws: Any, splices: dict[str, tuple[int, str]]) -> None:
+def _defer_sheet_data(ws: Any, splices: dict[str, tuple[int, Any]]) -> None:
     """``<sheetData>`` in constant-memory mode without copying the rows: XlsxWriter copies
     the row data file (text, decoded and encoded again) into the sheet's XML file, which is
     then read back to be zipped. Here the sheet's XML file gets an empty ``<sheetData>``; the
@@ -810,10 +819,12 @@ def _defer_sheet_data(ws: Any, splices: dict[str, tuple[int, str]]) -> None:
     ws.fh.flush()
     at = ws.fh.buffer.tell()
     ws._xml_end_tag("sheetData")
-    ws.row_data_fh.flush()
-    ws.row_data_fh.close()
+    rows = ws.row_data_fh
+    rows.flush()
+    rows.close()
     ws.row_data_fh_closed = True
-    splices[ws.fh.name] = (at, ws.row_data_filename)
+    # the rows deflated as written (book.py), or the row data file's name
+    splices[ws.fh.name] = (at, rows if hasattr(rows, "finish") else ws.row_data_filename)
 
 
 def _write_hyperlinks(ws: Any) -> None:
