@@ -515,7 +515,7 @@ def _workbook_class() -> type:
         ) -> None:
             """The member ``head`` + rows + ``tail``, the rows deflated already (pieces
             that end with a sync flush: one valid deflate stream once joined)."""
-            pieces = rows.finish()
+            deflated = rows.finish()
             crc = crc32_combine(zlib.crc32(head), rows.crc, rows.size)
             crc = crc32_combine(crc, zlib.crc32(tail), len(tail))
             size = len(head) + rows.size + len(tail)
@@ -525,10 +525,11 @@ def _workbook_class() -> type:
                 # passes it on; its checksum and size are those of the XML, set at the end
                 dest._compressor = _Deflated()  # type: ignore[attr-defined]
                 dest.write(_deflate(head, final=False))
-                for piece in pieces:
-                    dest.write(piece.result())
+                while chunk := deflated.read(_SPLICE_CHUNK):
+                    dest.write(chunk)
                 dest.write(_deflate(tail, final=True))
                 dest._crc, dest._file_size = crc, size  # type: ignore[attr-defined]
+            rows.discard()
 
     class Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
         def _get_packager(self) -> Any:
@@ -567,6 +568,9 @@ def _workbook_class() -> type:
                 pool = self.__dict__.pop("_bhr_pool", None)
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
+                for ws in self.worksheets():
+                    if isinstance(ws.row_data_fh, _DeflatingRows):
+                        ws.row_data_fh.discard()
                 for _, rows in splices.values():
                     if isinstance(rows, str):
                         with contextlib.suppress(OSError):
@@ -628,11 +632,15 @@ def _raw_members_ok() -> bool:
 class _DeflatingRows:
     """XlsxWriter's row data file of a worksheet in constant-memory mode, replaced: what is
     written (text by XlsxWriter, UTF-8 bytes by :func:`_write_rows_bulk`) is cut into
-    pieces of :data:`_PIECE` bytes, each deflated on the workbook's thread; its CRC-32 and
-    size are kept for the zip member (:func:`_workbook_class`)."""
+    pieces of :data:`_PIECE` bytes, each deflated on the workbook's one thread and appended
+    to ``path`` (XlsxWriter's temporary file, now binary; in memory the deflated rows of a
+    large briefing would add to its peak); its CRC-32 and size are kept for the zip member
+    (:func:`_workbook_class`)."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, path: str) -> None:
         self._pool = pool
+        self._path = path
+        self._file: Any = open(path, "w+b")  # noqa: SIM115 (closed by discard)
         self._text: list[str] = []
         self._chars = 0
         self._parts: list[Any] = []  # the piece being filled
@@ -659,12 +667,27 @@ class _DeflatingRows:
     def close(self) -> None:
         """(Nothing to close: the zip writer takes the pieces.)"""
 
-    def finish(self) -> list[Any]:
-        """The futures of all pieces, in order, the last one (not full) included."""
+    def finish(self) -> Any:
+        """The deflated rows (a binary file at its start), all pieces written."""
         self._encode()
         if self._filled:
             self._submit()
-        return self._pieces
+        for piece in self._pieces[self._waited :]:
+            piece.result()  # (its error, if any)
+        self._waited = len(self._pieces)
+        self._file.seek(0)
+        return self._file
+
+    def discard(self) -> None:
+        """Close and remove the file of deflated rows (again: nothing)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            with contextlib.suppress(OSError):
+                os.remove(self._path)
+
+    def _deflate(self, piece: bytes) -> None:  # on the workbook's thread, one piece at a time
+        self._file.write(_deflate(piece, final=False))
 
     def _encode(self) -> None:
         if self._text:
@@ -689,24 +712,22 @@ class _DeflatingRows:
     def _submit(self) -> None:
         piece = b"".join(self._parts)
         self._parts, self._filled = [], 0
-        self._pieces.append(self._pool.submit(_deflate, piece, final=False))
+        self._pieces.append(self._pool.submit(self._deflate, piece))
         while len(self._pieces) - self._waited > _PIECES_AHEAD:
             self._pieces[self._waited].result()
             self._waited += 1
 
 
 def _deflate_rows(workbook: Any, ws: Any) -> None:
-    """Give ``ws`` a :class:`_DeflatingRows` as its row data file (its empty temporary file
-    removed), deflating on the workbook's one thread."""
+    """Give ``ws`` a :class:`_DeflatingRows` as its row data file (in XlsxWriter's temporary
+    file), deflating on the workbook's one thread."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = workbook.__dict__.get("_bhr_pool")
     if pool is None:
         pool = workbook._bhr_pool = ThreadPoolExecutor(1, thread_name_prefix="bhrscore-zip")
     ws.row_data_fh.close()
-    with contextlib.suppress(OSError):
-        os.remove(ws.row_data_filename)
-    ws.row_data_fh = ws.fh = _DeflatingRows(pool)
+    ws.row_data_fh = ws.fh = _DeflatingRows(pool, ws.row_data_filename)
 
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
