@@ -131,3 +131,5 @@ def test_crc32_combine_matches_zlib() -> None:
         a = rng.randbytes(rng.randrange(0, 300))
         b = rng.randbytes(rng.choice([0, 1, 2, 3, 5, 8, 255, 256, 1000, 4097]))
         assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+    a, b = rng.randbytes(10), rng.randbytes(3_000_017)  # operators for 2**21 bytes and more
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)

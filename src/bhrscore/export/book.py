@@ -732,27 +732,29 @@ def _deflate_rows(workbook: Any, ws: Any) -> None:
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """The CRC-32 of ``a + b`` from ``crc1`` (of ``a``), ``crc2`` (of ``b``) and ``len2``
-    (the length of ``b``): zlib's ``crc32_combine``, which Python's ``zlib`` lacks (zero
-    bits appended to ``crc1`` by squaring a GF(2) operator matrix)."""
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _gf2_square(odd)  # two zero bits
-    odd = _gf2_square(even)  # four zero bits
-    while True:
-        even = _gf2_square(odd)  # (first: one zero byte)
+    (the length of ``b``): zlib's ``crc32_combine``, which Python's ``zlib`` lacks. ``len2``
+    zero bytes are appended to ``crc1`` with the GF(2) operators for 2**k zero bytes
+    (:data:`_ZERO_OPS`, made once, as far as lengths need them)."""
+    k = 0
+    while len2:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(_zero_op(k), crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        k += 1
     return crc1 ^ crc2
+
+
+#: the CRC-32 operator for 2**k zero bytes at position k (grown by :func:`_zero_op`)
+_ZERO_OPS: list[list[int]] = []
+
+
+def _zero_op(k: int) -> list[int]:
+    if not _ZERO_OPS:
+        one_bit = [0xEDB88320] + [1 << n for n in range(31)]
+        _ZERO_OPS.append(_gf2_square(_gf2_square(_gf2_square(one_bit))))  # 8 bits
+    while len(_ZERO_OPS) <= k:
+        _ZERO_OPS.append(_gf2_square(_ZERO_OPS[-1]))
+    return _ZERO_OPS[k]
 
 
 def _gf2_times(matrix: list[int], vector: int) -> int:
