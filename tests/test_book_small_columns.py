@@ -99,3 +99,41 @@ def test_the_boundary_length_uses_the_small_path(monkeypatch: pytest.MonkeyPatch
     for n in (book.SMALL_COLUMN, book.SMALL_COLUMN + 1):
         TableColumn.from_series("Text", pd.Series(["v"] * n, dtype="string"))
     assert calls == [book.SMALL_COLUMN]
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+@pytest.mark.parametrize("width", [None, 40.0])
+def test_repeated_text_is_checked_once_per_value_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any, width: float | None
+) -> None:
+    """A column whose values repeat is cleaned and checked on its distinct values
+    (``TableColumn._repeated_text``): the same values, flags and text shape as each value
+    converted in a column of distinct values (vectorised) and value by value."""
+    keep = [v for v in TRICKY if v is None or v is pd.NA or isinstance(v, str)]
+    values = TRICKY if dtype is object else keep
+    times = 30  # past SMALL_COLUMN, and each value repeated
+    once, _ = _both(pd.Series(values, dtype=dtype), monkeypatch, width=width)
+    monkeypatch.setattr(book, "SMALL_COLUMN", -1)
+    seen = []
+    real = TableColumn._repeated_text.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: Any, *args: Any) -> TableColumn:
+        seen.append(len(args[2]))  # the distinct values checked
+        return real(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(TableColumn, "_repeated_text", classmethod(spy))
+    many = TableColumn.from_series("Text", pd.Series(values * times, dtype=dtype), width=width)
+    assert len(seen) == 1
+    assert 0 < seen[0] <= len(values)
+    assert many.values == once.values * times
+    assert many.risky == (once.risky * times if once.risky is not None else None)
+    assert many.simple == once.simple * times
+    if width is not None:
+        assert once.text_shape is not None
+        assert many.text_shape is not None
+        assert many.text_shape[0].tolist() == once.text_shape[0].tolist() * times
+        assert many.text_shape[1].tolist() == once.text_shape[1].tolist() * times
+    else:
+        assert many.text_shape is None
+    # objects shared: one per distinct value
+    assert many.values[0] is many.values[len(values)]

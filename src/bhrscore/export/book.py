@@ -129,7 +129,11 @@ class TableColumn:
         if kind == "text" and len(series) <= SMALL_COLUMN:
             return cls._small_text(header, series, width, scale, wrap)
         if kind == "text":
-            text = clean_text_series(_as_text(series))
+            given = _as_text(series)
+            codes, uniques = pd.factorize(given, use_na_sentinel=True)
+            if 2 * len(uniques) < len(given):  # values repeat: checked once each
+                return cls._repeated_text(header, codes, uniques, width, scale, wrap)
+            text = clean_text_series(given)
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
             simple = xml_simple_mask(text).tolist()
@@ -193,6 +197,40 @@ class TableColumn:
             column.text_shape = (
                 np.array([0 if v is None else len(v) for v in values], dtype=np.int64),
                 np.array([v is not None and "\n" in v for v in values], dtype=bool),
+            )
+        return column
+
+    @classmethod
+    def _repeated_text(
+        cls,
+        header: str,
+        codes: np.ndarray[Any, Any],
+        uniques: Any,
+        width: float | None,
+        scale: Scale | None,
+        wrap: bool | None,
+    ) -> TableColumn:
+        """:meth:`from_series` of a text column whose values repeat (company ids, levels,
+        themes, titles), given as ``codes`` (-1: missing) into its distinct values
+        ``uniques`` (``pd.factorize``): the same vectorised checks on the distinct values,
+        taken for each row; one Python object per distinct value (a test checks both paths
+        agree)."""
+        distinct = clean_text_series(pd.Series(uniques, dtype="string"))
+        present = codes >= 0
+        flagged = formula_like_mask(distinct)
+        risky = (flagged[codes] & present).tolist() if flagged.any() else None
+        simple = (xml_simple_mask(distinct)[codes] & present).tolist()
+        shared = np.empty(len(distinct) + 1, dtype=object)
+        shared[:-1] = distinct.to_numpy(dtype=object, na_value=None)
+        shared[-1] = None  # code -1: missing
+        values: list[Any] = shared[codes].tolist()
+        column = cls(header, "text", values, width, risky, scale, simple, wrap)
+        if column.wraps:
+            lengths = distinct.str.len().fillna(0).to_numpy(dtype=np.int64)
+            breaks = ascii_contains_mask(distinct, "\n")
+            column.text_shape = (
+                np.where(present, lengths[codes], 0),
+                breaks[codes] & present,
             )
         return column
 
