@@ -157,13 +157,15 @@ class TableColumn:
             for i in np.flatnonzero(absent).tolist():
                 values[i] = None
             if notes is not None:
-                text = clean_text_series(_as_text(notes))
-                text = pd.Series(text.to_numpy(), dtype="string")  # by position
-                if bool(pd.Series(formula_like_mask(text)).any()):
+                # (notes repeat: "unknown", "–"; each distinct one cleaned and checked once)
+                codes, uniques = pd.factorize(_as_text(notes), use_na_sentinel=True)
+                distinct = clean_text_series(pd.Series(uniques, dtype="string"))
+                if formula_like_mask(distinct).any():
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
-                use = np.flatnonzero(absent & text.notna().to_numpy())
-                for i, note in zip(use.tolist(), _object_list(text.iloc[use]), strict=True):
-                    values[i] = note
+                shown = distinct.to_numpy(dtype=object, na_value=None).tolist()
+                use = np.flatnonzero(absent & (codes >= 0))  # by position
+                for i, code in zip(use.tolist(), codes[use].tolist(), strict=True):
+                    values[i] = shown[code]
         column = cls(header, kind, values, width, risky, scale, simple, wrap)
         if kind == "text" and column.wraps:
             lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
