@@ -583,7 +583,7 @@ def _workbook_class() -> type:
         ) -> None:
             """The member ``head`` + rows + ``tail``, the rows deflated already (pieces
             that end with a sync flush: one valid deflate stream once joined)."""
-            deflated = rows.finish()
+            deflated = rows.finish()  # (then rows.crc is that of all rows)
             crc = crc32_combine(zlib.crc32(head), rows.crc, rows.size)
             crc = crc32_combine(crc, zlib.crc32(tail), len(tail))
             size = len(head) + rows.size + len(tail)
@@ -715,7 +715,7 @@ class _DeflatingRows:
         self._filled = 0
         self._pieces: list[Any] = []  # futures of the deflated pieces, in order
         self._waited = 0
-        self.crc = 0
+        self._crc = 0  # of the pieces deflated so far (on the thread, in order)
         self.size = 0
 
     def write(self, text: str) -> int:
@@ -746,6 +746,11 @@ class _DeflatingRows:
         self._file.seek(0)
         return self._file
 
+    @property
+    def crc(self) -> int:
+        """The CRC-32 of the rows (once :meth:`finish` has waited for every piece)."""
+        return self._crc
+
     def discard(self) -> None:
         """Close and remove the file of deflated rows (again: nothing)."""
         if self._file is not None:
@@ -755,6 +760,7 @@ class _DeflatingRows:
                 os.remove(self._path)
 
     def _deflate(self, piece: bytes) -> None:  # on the workbook's thread, one piece at a time
+        self._crc = zlib.crc32(piece, self._crc)
         self._file.write(_deflate(piece, final=False))
 
     def _encode(self) -> None:
@@ -767,7 +773,6 @@ class _DeflatingRows:
         view = memoryview(data)
         if not len(view):
             return
-        self.crc = zlib.crc32(view, self.crc)
         self.size += len(view)
         while len(view):
             part = view[: _PIECE - self._filled]
@@ -1097,15 +1102,12 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
 
 def _runs(mask: Sequence[bool]) -> list[tuple[int, int]]:
     """The runs of ``True`` in ``mask`` as (first, last) positions."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, flag in enumerate([*mask, False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            runs.append((start, i - 1))
-            start = None
-    return runs
+    flags = np.asarray(mask, dtype=bool)
+    if not flags.size:
+        return []
+    edges = np.diff(np.concatenate(([False], flags, [False])).astype(np.int8))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
 def _conditional_formats(ws: Any, fmts: dict[str, Any], table: Table, first: int) -> None:
@@ -1458,15 +1460,34 @@ def _number_array(values: list[Any]) -> Any:
     floats = pa.array(values, pa.float64())
     bits = floats.to_numpy(zero_copy_only=False).view(np.int64)
     found, where = np.unique(bits, return_inverse=True)
-    shown = pa.array(
-        [format(v, ".16G") for v in found.view(np.float64).tolist()], pa.large_string()
-    )
+    shown = pa.array(_number_texts(found), pa.large_string())
     texts = shown.take(pa.array(where.reshape(-1)))
     if floats.null_count == 0:
         return texts
     import pyarrow.compute as pc
 
     return pc.if_else(floats.is_valid(), texts, pa.scalar(None, pa.large_string()))
+
+
+#: number texts by the bits of their float, kept across columns and sheets (a score is on
+#: the Companies sheet twice and again in the indicator matrix); cleared when this large
+_NUMBER_TEXTS: dict[int, str] = {}
+_NUMBER_TEXTS_MAX = 1_000_000
+
+
+def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
+    """``format(v, ".16G")`` of each float given by its bits (int64), made once."""
+    known = _NUMBER_TEXTS
+    if len(known) > _NUMBER_TEXTS_MAX:
+        known.clear()
+    keys = bits.tolist()
+    texts = list(map(known.get, keys))
+    new = [i for i, t in enumerate(texts) if t is None]
+    if new:
+        floats = bits[new].view(np.float64).tolist()
+        for i, v in zip(new, floats, strict=True):
+            texts[i] = known[keys[i]] = format(v, ".16G")
+    return texts  # type: ignore[return-value]
 
 
 def _distinct_cells(attrs: list[str], values: list[Any], wanted: Sequence[bool] | Any) -> Any:
