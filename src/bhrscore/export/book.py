@@ -633,6 +633,7 @@ def _workbook_class() -> type:
             try:
                 store(self)
             finally:  # row data files a failure left behind
+                _NUMBER_TEXTS.clear()
                 pool = self.__dict__.pop("_bhr_pool", None)
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
@@ -1471,8 +1472,9 @@ def _number_array(values: list[Any]) -> Any:
 
 #: number texts by the bits of their float, kept across columns and sheets (a score is on
 #: the Companies sheet twice and again in the indicator matrix); cleared when this large
+#: (about 30 MB) and when a workbook is closed
 _NUMBER_TEXTS: dict[int, str] = {}
-_NUMBER_TEXTS_MAX = 1_000_000
+_NUMBER_TEXTS_MAX = 200_000
 
 
 def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
