@@ -663,7 +663,7 @@ DEFLATE_ROWS = True
 #: give the same pieces however they were written)
 _PIECE = 1 << 20
 #: pieces waiting to be deflated before the renderer waits (bounds the memory they take)
-_PIECES_AHEAD = 8
+_PIECES_AHEAD = 4
 
 
 def _deflate(data: Any, *, final: bool) -> bytes:
@@ -782,6 +782,9 @@ class _DeflatingRows:
             view = view[len(part) :]
             if self._filled == _PIECE:
                 self._submit()
+        if self._parts and isinstance(self._parts[-1], memoryview):
+            # a view would keep the whole rendered chunk (megabytes) until the piece is full
+            self._parts[-1] = bytes(self._parts[-1])
 
     def _submit(self) -> None:
         piece = b"".join(self._parts)
@@ -1472,9 +1475,9 @@ def _number_array(values: list[Any]) -> Any:
 
 #: number texts by the bits of their float, kept across columns and sheets (a score is on
 #: the Companies sheet twice and again in the indicator matrix); cleared when this large
-#: (about 30 MB) and when a workbook is closed
+#: (about 8 MB) and when a workbook is closed
 _NUMBER_TEXTS: dict[int, str] = {}
-_NUMBER_TEXTS_MAX = 200_000
+_NUMBER_TEXTS_MAX = 50_000
 
 
 def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
