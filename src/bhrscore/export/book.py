@@ -663,7 +663,7 @@ DEFLATE_ROWS = True
 #: give the same pieces however they were written)
 _PIECE = 1 << 20
 #: pieces waiting to be deflated before the renderer waits (bounds the memory they take)
-_PIECES_AHEAD = 4
+_PIECES_AHEAD = 2
 
 
 def _deflate(data: Any, *, final: bool) -> bytes:
@@ -1475,9 +1475,9 @@ def _number_array(values: list[Any]) -> Any:
 
 #: number texts by the bits of their float, kept across columns and sheets (a score is on
 #: the Companies sheet twice and again in the indicator matrix); cleared when this large
-#: (about 8 MB) and when a workbook is closed
+#: (about 5 MB) and when a workbook is closed
 _NUMBER_TEXTS: dict[int, str] = {}
-_NUMBER_TEXTS_MAX = 50_000
+_NUMBER_TEXTS_MAX = 32_768
 
 
 def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
