@@ -137,7 +137,8 @@ class TableColumn:
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
             simple = xml_simple_mask(text).tolist()
-            values = _object_list(text)
+            # (mostly distinct values, factorized above: one object each)
+            values = text.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
