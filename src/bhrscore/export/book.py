@@ -138,7 +138,7 @@ class TableColumn:
             risky = mask.tolist() if mask.any() else None
             simple = xml_simple_mask(text).tolist()
             # (mostly distinct values, factorized above: one object each)
-            values = text.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+            values = _object_values(text)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
@@ -163,7 +163,7 @@ class TableColumn:
                 distinct = clean_text_series(pd.Series(uniques, dtype="string"))
                 if formula_like_mask(distinct).any():
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
-                shown = distinct.to_numpy(dtype=object, na_value=None).tolist()
+                shown = _object_values(distinct)
                 use = np.flatnonzero(absent & (codes >= 0))  # by position
                 for i, code in zip(use.tolist(), codes[use].tolist(), strict=True):
                     values[i] = shown[code]
@@ -252,7 +252,7 @@ class TableColumn:
         risky = (flagged[codes] & present).tolist() if flagged.any() else None
         simple = (xml_simple_mask(distinct)[codes] & present).tolist()
         shared = np.empty(len(distinct) + 1, dtype=object)
-        shared[:-1] = distinct.to_numpy(dtype=object, na_value=None)
+        shared[:-1] = _object_values(distinct)
         shared[-1] = None  # code -1: missing
         values: list[Any] = shared[codes].tolist()
         column = cls(header, "text", values, width, risky, scale, simple, wrap)
@@ -297,6 +297,12 @@ def _object_list(series: pd.Series) -> list[Any]:
     shared[:-1] = np.asarray(uniques, dtype=object)
     shared[-1] = None  # code -1: missing
     return shared[codes].tolist()  # type: ignore[no-any-return]
+
+
+def _object_values(series: pd.Series) -> list[Any]:
+    """Values as Python objects, missing values as ``None``."""
+    values: list[Any] = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
+    return values
 
 
 def _as_text(series: pd.Series) -> pd.Series:

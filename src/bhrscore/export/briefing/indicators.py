@@ -108,7 +108,8 @@ def _joined(parts: list[pd.Series], dtype: str) -> pd.Series:
     """Series end to end, by position (an empty one when there are none)."""
     if not parts:
         return pd.Series([], dtype=dtype)
-    return pd.concat(parts, ignore_index=True).astype(dtype)
+    joined: pd.Series = pd.concat(parts, ignore_index=True).astype(dtype)  # type: ignore[call-overload]
+    return joined
 
 
 def _indicator_themes(inputs: BriefingInputs, indicators: list[str]) -> list[str | None]:
