@@ -4,10 +4,14 @@
     python benchmarks/bench_briefing.py --companies 1000 --records 100000
     python benchmarks/bench_briefing.py --companies 1000 --records 100000 --cli
     python benchmarks/bench_briefing.py --bundle /work/bench/b100k --repeat 3
+    python benchmarks/bench_briefing.py --bundle /work/bench/b100k --per-sheet
 
 ``--bundle DIR`` loads, scores and compares a ready JSONL bundle as ``bhrscore brief`` does and
 times the briefing stages on it (prepare_briefing, render, write_briefing: best of
-``--repeat`` runs, wall and CPU seconds), against the same raw XlsxWriter baseline.
+``--repeat`` runs, wall and CPU seconds), against the same raw XlsxWriter baseline. With
+``--per-sheet`` it times instead each sheet's builder and the rendering of each sheet alone
+(a workbook of that sheet, zip included), best of ``--repeat``, wall seconds and the main
+thread's CPU seconds (the workbook deflates rows on a thread of its own).
 
 ``write_briefing`` (preparing every sheet with pandas, redacting, sanitising every text cell,
 formats, conditional formats, chart, links, the companion file of all evidence records when
@@ -114,7 +118,39 @@ def end_to_end(companies: int, records: int, tmp: Path) -> None:
     )
 
 
-def bundle_stages(bundle: Path, repeat: int) -> None:
+def per_sheet(briefing_inputs: Any, repeat: int) -> None:
+    """Each sheet's builder and each sheet rendered alone: best of ``repeat``."""
+    import dataclasses
+
+    from bhrscore.export.book import render
+    from bhrscore.export.briefing.registry import resolve_sheets
+
+    best: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, run: Any, *args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        out = run(*args, **kwargs)
+        took = (time.perf_counter() - wall, time.thread_time() - cpu)
+        old = best.get(name, (math.inf, math.inf))
+        best[name] = (min(old[0], took[0]), min(old[1], took[1]))
+        return out
+
+    created = dt.datetime.combine(AS_OF, dt.time())
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for _ in range(repeat):
+            for entry in resolve_sheets(None):
+                sheet = timed(f"build {entry.name}", entry.build, briefing_inputs)
+                if sheet is None:
+                    continue
+                if sheet.chart is not None and sheet.chart.source([sheet]) is None:
+                    sheet = dataclasses.replace(sheet, chart=None)  # its data is elsewhere
+                timed(f"render {entry.name}", render, [sheet], tmp / "s.xlsx", created=created)
+    for name, (wall, cpu) in best.items():
+        print(f"  {name:26} {wall:6.3f} s wall {cpu:6.3f} s main-thread CPU (best of {repeat})")
+
+
+def bundle_stages(bundle: Path, repeat: int, sheets: bool = False) -> None:
     """The briefing stages on a ready bundle, best of ``repeat`` runs, with the baseline."""
     from bhrscore.analysis.compare import compare
     from bhrscore.cli.inputs import load_and_score
@@ -129,6 +165,12 @@ def bundle_stages(bundle: Path, repeat: int) -> None:
         for key in ("origin_group", "sector")
     }
     print(f"{bundle}: loaded, scored and compared in {time.perf_counter() - start:.1f} s")
+    if sheets:
+        from bhrscore.export.briefing.inputs import BriefingInputs
+
+        inputs = BriefingInputs.build(card, comparisons=comparisons, evidence=evidence)
+        per_sheet(inputs, repeat)
+        return
     best: dict[str, tuple[float, float]] = {}
 
     def timed(name: str, run: Any, *args: Any, **kwargs: Any) -> Any:
@@ -175,9 +217,12 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true", help="also time `bhrscore brief`")
     parser.add_argument("--bundle", type=Path, help="time the stages on this JSONL bundle")
     parser.add_argument("--repeat", type=int, default=3, help="runs with --bundle (best of)")
+    parser.add_argument(
+        "--per-sheet", action="store_true", help="with --bundle: each sheet's build and render"
+    )
     args = parser.parse_args()
     if args.bundle is not None:
-        bundle_stages(args.bundle, args.repeat)
+        bundle_stages(args.bundle, args.repeat, args.per_sheet)
         return
 
     t0 = time.perf_counter()

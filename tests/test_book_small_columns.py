@@ -99,3 +99,86 @@ def test_the_boundary_length_uses_the_small_path(monkeypatch: pytest.MonkeyPatch
     for n in (book.SMALL_COLUMN, book.SMALL_COLUMN + 1):
         TableColumn.from_series("Text", pd.Series(["v"] * n, dtype="string"))
     assert calls == [book.SMALL_COLUMN]
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+@pytest.mark.parametrize("width", [None, 40.0])
+def test_repeated_text_is_checked_once_per_value_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any, width: float | None
+) -> None:
+    """A column whose values repeat is cleaned and checked on its distinct values
+    (``TableColumn._repeated_text``): the same values, flags and text shape as each value
+    converted in a column of distinct values (vectorised) and value by value."""
+    keep = [v for v in TRICKY if v is None or v is pd.NA or isinstance(v, str)]
+    values = TRICKY if dtype is object else keep
+    times = 30  # past SMALL_COLUMN, and each value repeated
+    once, _ = _both(pd.Series(values, dtype=dtype), monkeypatch, width=width)
+    monkeypatch.setattr(book, "SMALL_COLUMN", -1)
+    seen = []
+    real = TableColumn._repeated_text.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: Any, *args: Any) -> TableColumn:
+        seen.append(len(args[2]))  # the distinct values checked
+        return real(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(TableColumn, "_repeated_text", classmethod(spy))
+    many = TableColumn.from_series("Text", pd.Series(values * times, dtype=dtype), width=width)
+    assert len(seen) == 1
+    assert 0 < seen[0] <= len(values)
+    assert many.values == once.values * times
+    assert many.risky == (once.risky * times if once.risky is not None else None)
+    assert many.simple == once.simple * times
+    if width is not None:
+        assert once.text_shape is not None
+        assert many.text_shape is not None
+        assert many.text_shape[0].tolist() == once.text_shape[0].tolist() * times
+        assert many.text_shape[1].tolist() == once.text_shape[1].tolist() * times
+    else:
+        assert many.text_shape is None
+    # objects shared: one per distinct value
+    assert many.values[0] is many.values[len(values)]
+
+
+def test_number_columns_end_to_end_convert_as_each_column_alone() -> None:
+    """``TableColumn.number_columns`` converts columns given end to end at once: each column
+    holds what :meth:`TableColumn.from_series` makes of it alone (missing and infinite
+    values, notes where a value is missing, -0.0)."""
+    first = pd.Series([1.5, None, float("inf"), -0.0, 7.0], dtype="Float64")
+    second = pd.Series([None, 2.0, 3.25, None, float("-inf")], dtype="Float64")
+    notes1 = pd.Series([None, "unknown", "n/a", None, "x"], dtype="string")
+    notes2 = pd.Series(["unknown", None, "0.0 (policy)", "Ünïcödé", None], dtype="string")
+    both = TableColumn.number_columns(
+        ["A", "B"],
+        pd.concat([first, second], ignore_index=True),
+        "score",
+        width=12,
+        scale="score",
+        notes=pd.concat([notes1, notes2], ignore_index=True),
+    )
+    alone = [
+        TableColumn.from_series(h, s, "score", width=12, scale="score", notes=n)
+        for h, s, n in (("A", first, notes1), ("B", second, notes2))
+    ]
+    assert [c.header for c in both] == ["A", "B"]
+    for got, want in zip(both, alone, strict=True):
+        assert got.values == want.values
+        assert [type(v) for v in got.values] == [type(v) for v in want.values]
+        assert (got.kind, got.width, got.scale, got.risky, got.simple) == (
+            want.kind,
+            want.width,
+            want.scale,
+            want.risky,
+            want.simple,
+        )
+    assert both[0].values == [1.5, "unknown", "n/a", -0.0, 7.0]
+    assert str(both[0].values[3]) == "-0.0"
+    assert both[1].values == ["unknown", 2.0, 3.25, "Ünïcödé", None]
+    assert TableColumn.number_columns([], pd.Series([], dtype="Float64"), "integer") == []
+    with pytest.raises(ValueError, match="equal columns"):
+        TableColumn.number_columns(["A", "B"], first, "score")
+    with pytest.raises(ValueError, match="number and date"):
+        TableColumn.number_columns(["A"], notes1, "text")
+    with pytest.raises(ValueError, match="formula-like"):
+        TableColumn.number_columns(
+            ["A"], first, "score", notes=pd.Series(["=1+1"] * 5, dtype="string")
+        )

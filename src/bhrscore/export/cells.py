@@ -783,13 +783,48 @@ def safe_worksheet_class() -> type:
     from xlsxwriter.worksheet import Worksheet
 
     class SafeWorksheet(Worksheet):  # type: ignore[misc]
+        #: its rows may be zipped from their row data file (:func:`_defer_sheet_data`)
+        _bhr_defers_rows = True
+
         def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
             self._xml_inline_string(string, _preserve_whitespace(string), attributes or [])
 
         def _write_hyperlinks(self) -> None:
             _write_hyperlinks(self)
 
+        def _write_optimized_sheet_data(self) -> None:
+            splices = getattr(self, "_bhr_splices", None)
+            if splices is None or self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
+                super()._write_optimized_sheet_data()
+                return
+            _defer_sheet_data(self, splices)
+
+        def _opt_reopen(self) -> None:
+            if hasattr(self.row_data_fh, "finish"):  # rows deflated as written (book.py)
+                self.fh = self.row_data_fh
+                return
+            super()._opt_reopen()
+
     return SafeWorksheet
+
+
+def _defer_sheet_data(ws: Any, splices: dict[str, tuple[int, Any]]) -> None:
+    """``<sheetData>`` in constant-memory mode without copying the rows: XlsxWriter copies
+    the row data file (text, decoded and encoded again) into the sheet's XML file, which is
+    then read back to be zipped. Here the sheet's XML file gets an empty ``<sheetData>``; the
+    byte position between its tags and the row data file are recorded in ``splices`` (by the
+    XML file's name) for the workbook's zip writer, which puts the rows there as bytes
+    (``book._workbook_class``). The row data file is removed by that writer."""
+    ws._xml_start_tag("sheetData")
+    ws.fh.flush()
+    at = ws.fh.buffer.tell()
+    ws._xml_end_tag("sheetData")
+    rows = ws.row_data_fh
+    rows.flush()
+    rows.close()
+    ws.row_data_fh_closed = True
+    # the rows deflated as written (book.py), or the row data file's name
+    splices[ws.fh.name] = (at, rows if hasattr(rows, "finish") else ws.row_data_filename)
 
 
 def _write_hyperlinks(ws: Any) -> None:

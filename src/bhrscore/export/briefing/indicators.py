@@ -55,21 +55,25 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Company id", ids),
         TableColumn.from_series("Company", inputs.companies["name"], width=24),
     ]
-    for indicator in indicators:
-        score = values(wide.get(("score", indicator), None), len(ids))
-        count = wide.get(("n", indicator), None)
-        kind = (
-            pd.Series(wide_basis[indicator].to_numpy(), dtype="string")
-            if indicator in wide_basis.columns
-            else pd.Series([pd.NA] * len(ids), dtype="string")
-        )
-        shown, notes = score_display(score, kind)
-        cols.append(
-            TableColumn.from_series(
-                inputs.label(indicator), shown, "score", scale="score", width=12, notes=notes
-            )
-        )
-        cols.append(TableColumn.from_series("n", values(count, len(ids)), "integer", width=4))
+    # every indicator's column end to end, converted at once (then cut into columns)
+    n = len(ids)
+    absent = pd.Series([pd.NA] * n, dtype="string")
+    kinds = [
+        pd.Series(wide_basis[i].to_numpy(), dtype="string") if i in wide_basis.columns else absent
+        for i in indicators
+    ]
+    scores = [values(wide.get(("score", i), None), n) for i in indicators]
+    counts = [values(wide.get(("n", i), None), n) for i in indicators]
+    shown, notes = score_display(_joined(scores, "Float64"), _joined(kinds, "string"))
+    labels = [inputs.label(i) for i in indicators]
+    score_cols = TableColumn.number_columns(
+        labels, shown, "score", scale="score", width=12, notes=notes
+    )
+    count_cols = TableColumn.number_columns(
+        ["n"] * len(indicators), _joined(counts, "Float64"), "integer", width=4
+    )
+    for score_col, count_col in zip(score_cols, count_cols, strict=True):
+        cols += [score_col, count_col]
     lines = [
         "Score (0-100) of each indicator (columns titled by indicator; their ids are in the "
         "first table) and, in the n column beside it, the number of evidence records behind "
@@ -98,6 +102,14 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     matrix = Table(cols, main=True, freeze_cols=3, muted=insufficient_mask(inputs.companies))
     # the matrix last, so its header repeats on every printed page
     return Sheet(INDICATORS, "Indicator matrix", [*lines, legend, matrix])
+
+
+def _joined(parts: list[pd.Series], dtype: str) -> pd.Series:
+    """Series end to end, by position (an empty one when there are none)."""
+    if not parts:
+        return pd.Series([], dtype=dtype)
+    joined: pd.Series = pd.concat(parts, ignore_index=True).astype(dtype)  # type: ignore[call-overload]
+    return joined
 
 
 def _indicator_themes(inputs: BriefingInputs, indicators: list[str]) -> list[str | None]:
