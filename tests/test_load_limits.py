@@ -293,6 +293,27 @@ def test_whole_lines_cover_the_file_in_blocks_that_end_at_a_line_end(
         assert len(blocks) > 2
 
 
+@pytest.mark.parametrize("tail", [0, 1, 15, 16, 17, 40])
+def test_a_file_little_larger_than_a_block_is_read_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: int
+) -> None:
+    """A file at most a quarter larger than a block is one block (64 bytes: up to 80); a
+    larger one is read in blocks as before; either way the blocks are the file, ending at
+    line ends (with and without a final newline)."""
+    from bhrscore.evidence import read_json
+
+    monkeypatch.setattr(read_json, "CHUNK_BYTES", 64)
+    lines = b"".join(b"line %02d\n" % i for i in range(8))  # 64 bytes
+    for text in (lines + b"x" * max(tail - 1, 0) + b"\n" * (tail > 0), lines + b"y" * tail):
+        path = tmp_path / "evidence.jsonl"
+        path.write_bytes(text)
+        with open(path, "rb") as fh:
+            blocks = [bytes(data[:end]) for data, end in read_json._whole_lines(fh)]
+        assert b"".join(blocks) == text
+        assert all(b.endswith(b"\n") for b in blocks[:-1])
+        assert len(blocks) == (1 if len(text) <= 80 else 2)
+
+
 def test_null_is_found_at_every_position_and_alignment() -> None:
     """The word-wise search for ``null`` (before pyarrow reads a chunk) finds it wherever it
     is: each alignment, at the start and the end, across the slices it compares; and only

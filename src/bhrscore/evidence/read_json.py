@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -530,6 +531,18 @@ def read_jsonl(
     return result
 
 
+def _block_bytes(fh: Any) -> int:
+    """How much to read next: :data:`CHUNK_BYTES`, or the rest of the file when it is at most
+    a quarter more (a 72 MB file is one block, not 64 MB and 8 MB: the fixed cost of a
+    second chunk's validation and of joining the two is saved; a file too large to be one
+    block gets the same blocks as before, so its peak memory does not grow)."""
+    try:
+        left = os.fstat(fh.fileno()).st_size - fh.tell()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return CHUNK_BYTES
+    return int(left) if CHUNK_BYTES < left <= CHUNK_BYTES + CHUNK_BYTES // 4 else CHUNK_BYTES
+
+
 def _whole_lines(fh: Any) -> Iterator[tuple[bytes | bytearray, int]]:
     """The file from its position in blocks of about :data:`CHUNK_BYTES` that end at a line
     end (the last may not), each as ``(data, end)``: the block is ``data[:end]``, and the
@@ -537,8 +550,13 @@ def _whole_lines(fh: Any) -> Iterator[tuple[bytes | bytearray, int]]:
     a fresh ``bytes`` (no zero-filled buffer: first-touch memory is expensive) and never
     copied or concatenated, save for a line longer than a block."""
     while True:
-        data: bytes | bytearray = fh.read(CHUNK_BYTES)
-        at_end = len(data) < CHUNK_BYTES
+        want = _block_bytes(fh)
+        data: bytes | bytearray = fh.read(want)
+        at_end = len(data) < want
+        if want > CHUNK_BYTES and not at_end:  # the rest of the file, unless it grew
+            at_end = not fh.read(1)
+            if not at_end:
+                fh.seek(-1, io.SEEK_CUR)
         end = len(data)
         while not at_end:
             cut = data.rfind(b"\n") + 1
