@@ -10,8 +10,10 @@ evidence rules see only the accepted companies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -80,13 +82,21 @@ def _bytes_hold(text: pa.Array | pa.ChunkedArray, needle: bytes) -> bool:
     """Whether the UTF-8 bytes behind Arrow text hold ``needle`` (False: no value holds it;
     True may also come from bytes across two values, or outside a slice)."""
     chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    search = _literal(needle)
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             return True  # another layout: let the exact search decide
         data = chunk.buffers()[2]
-        if data is not None and memoryview(data).tobytes().find(needle) >= 0:
+        if data is not None and search(memoryview(data)) is not None:
             return True
     return False
+
+
+@lru_cache(maxsize=8)
+def _literal(needle: bytes) -> Callable[[memoryview], re.Match[bytes] | None]:
+    """A search for ``needle`` in a buffer where it is (``re`` reads the buffer itself: no
+    copy of the text's bytes, which ``bytes.find`` would need)."""
+    return re.compile(re.escape(needle)).search
 
 
 def all_distinct(text: pa.Array | pa.ChunkedArray) -> bool:
