@@ -314,6 +314,46 @@ def test_a_file_little_larger_than_a_block_is_read_as_one(
         assert len(blocks) == (1 if len(text) <= 80 else 2)
 
 
+def test_object_lines_are_found_as_arrows_string_functions_find_them() -> None:
+    """Lines that start with ``{`` and end with ``}\\n`` or ``}\\r\\n``, read from their edge
+    bytes, are those ``starts_with`` / ``ends_with`` find: short and empty lines, a first and
+    a last line, no final newline, CR without LF, random lines from the same pieces."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bhrscore.evidence.read import line_offsets
+    from bhrscore.evidence.read_json import object_lines
+
+    def expected(data: bytes, offsets: np.ndarray) -> tuple[list[bool], list[bool]]:
+        lines = [data[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+        arr = pa.array(lines, pa.binary())
+        starts = pc.fill_null(pc.starts_with(arr, b"{"), False).to_pylist()
+        closes = pc.or_(pc.ends_with(arr, b"}\n"), pc.ends_with(arr, b"}\r\n")).to_pylist()
+        # by hand too
+        assert starts == [line.startswith(b"{") for line in lines]
+        assert closes == [line.endswith((b"}\n", b"}\r\n")) for line in lines]
+        return starts, closes
+
+    rng = np.random.default_rng(5)
+    pieces = [b"{", b"}", b"\n", b"\r", b"\r\n", b"}\n", b"}\r\n", b"x", b'"a": 1', b"\xce\xa9"]
+    cases = [
+        b"",
+        b"\n",
+        b"{}\n",
+        b"}\n{\n",
+        b"{\n}\n\n{}\r\n}",
+        b"{}",
+        b"\r\n}\r\n",
+        b'{"a": 1}\r\n{"b": 2}\n{"c": 3}',
+        *[b"".join(rng.choice(pieces, size=int(rng.integers(0, 12)))) for _ in range(400)],
+    ]
+    for data in cases:
+        offsets = line_offsets(data)
+        starts, closes = object_lines(data, offsets)
+        assert (starts.tolist(), closes.tolist()) == expected(data, offsets)
+
+
 def test_null_is_found_at_every_position_and_alignment() -> None:
     """The word-wise search for ``null`` (before pyarrow reads a chunk) finds it wherever it
     is: each alignment, at the start and the end, across the slices it compares; and only
