@@ -146,6 +146,37 @@ def test_content_hash_memo_sees_changes_made_in_place() -> None:
     assert fewer.content_hash() != frames.content_hash()
 
 
+def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
+    tmp_path: Any,
+) -> None:
+    """A loaded set starts hashing its text columns on a background thread: the content
+    hash is the one computed afresh, the text digests come from the memo, and a frame
+    changed after loading (while or after the thread ran) is hashed as it is then."""
+    from tests.conftest import write_jsonl
+
+    write_jsonl(tmp_path / "companies.jsonl", [company()])
+    write_jsonl(
+        tmp_path / "evidence.jsonl",
+        [record(id=f"e{i}", summary=f"Fictional case {i}") for i in range(5)],
+    )
+    loaded = load_evidence(tmp_path)
+    frames = loaded.frames()
+    assert frames._warming is not None  # started by the loader
+    fresh = frame_hash(frames.companies, frames.evidence)
+    assert frames.content_hash() == fresh
+    assert frames._warming is None
+    assert (1, "summary") in frames._hash_memo.columns  # a text digest from the thread
+    # warmed again, then changed before the hash is asked for
+    again = load_evidence(tmp_path).frames()
+    again.evidence.loc[again.evidence.index[0], "summary"] = "Fictional case changed"
+    assert again.content_hash() == frame_hash(again.companies, again.evidence)
+    assert again.content_hash() != fresh
+    # frames built directly are not warmed: the hash is computed when asked, the same way
+    direct = _three().frames()
+    assert direct._warming is None
+    assert direct.content_hash() == frame_hash(direct.companies, direct.evidence)
+
+
 def test_empty_evidence_set_has_typed_empty_frames() -> None:
     frames = EvidenceSet((), ()).frames()
     assert len(frames.evidence) == 0

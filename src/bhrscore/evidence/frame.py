@@ -694,7 +694,9 @@ class HashMemo:
     columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = field(default_factory=dict)
 
 
-def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any) -> list[Any]:
+def _frame_digests(
+    frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any, text_only: bool = False
+) -> list[Any]:
     ids = frame["id"]
     id_array = _text_array(ids) if _is_text(ids) and memo is not None else None
     held_order = memo.orders.get(index) if memo is not None else None
@@ -714,6 +716,8 @@ def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool:
             if held is keeper and held_ids is id_array:
                 out.append(digest)
                 continue
+        if text_only and keeper is None:
+            continue
 
         def work(col: pd.Series = col, keeper: Any = keeper, key: Any = key) -> bytes:
             digest = _column_digest(col if order is None else col.take(order))
@@ -723,6 +727,20 @@ def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool:
 
         out.append(pool.submit(work))
     return out
+
+
+def _warm_text(frames: tuple[pd.DataFrame, ...], memo: HashMemo) -> None:
+    """The digests of the frames' Arrow text columns (and their row order) into ``memo``."""
+    for index, frame in enumerate(frames):
+        _frame_digests(frame, index, memo, _Inline(), text_only=True)
+
+
+@lru_cache(maxsize=1)
+def _warm_pool() -> Any:
+    """One background thread for :meth:`Frames.warm_hash` (started on first use)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bhrscore-hash")
 
 
 def frame_hash(*frames: pd.DataFrame, memo: HashMemo | None = None) -> str:
@@ -765,11 +783,27 @@ class Frames:
     _hash_memo: HashMemo = field(
         default_factory=lambda: HashMemo(), init=False, compare=False, repr=False
     )
+    _warming: Any = field(default=None, init=False, compare=False, repr=False)
 
     def content_hash(self) -> str:
         """Order-independent hash of both frames (column digests that cannot have changed
         since the last call are reused: see :class:`HashMemo`)."""
+        warming = self._warming
+        if warming is not None:  # the memo is the warming thread's until it is done
+            object.__setattr__(self, "_warming", None)
+            warming.exception()  # wait; a failure only leaves digests to compute here
         return frame_hash(self.companies, self.evidence, memo=self._hash_memo)
+
+    def warm_hash(self) -> None:
+        """Start hashing the Arrow text columns (most of the work of :meth:`content_hash`)
+        on a background thread, so that the first :meth:`content_hash` (the score card's, at
+        the end of scoring) finds their digests in the memo. The digests are remembered as
+        :class:`HashMemo` remembers them (only for the very Arrow arrays hashed), so a frame
+        changed meanwhile is hashed as it is when asked."""
+        if self._warming is None:
+            memo = self._hash_memo
+            frames = (self.companies, self.evidence)
+            object.__setattr__(self, "_warming", _warm_pool().submit(_warm_text, frames, memo))
 
     def mark_checked(self) -> None:
         """Record that the values were checked (by the loader or by ``check_frames``)."""
