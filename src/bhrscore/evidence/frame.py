@@ -433,6 +433,11 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
     chains have no cycle (the validator checks both).
     """
     ids = companies["id"].astype("string").to_numpy()
+    walked = _walk_parents(companies, ids)
+    if walked is not None:
+        out = companies.copy()
+        out["ultimate_parent_id"], out["parent_depth"], out["origin_country"] = walked
+        return out
     parent = pd.Series(companies["parent_id"].astype("string").to_numpy(), index=ids)
     explicit = pd.Series(
         companies["origin_country_explicit"].astype("string").to_numpy(), index=ids
@@ -456,6 +461,40 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
     out["parent_depth"] = depth
     out["origin_country"] = origin.to_numpy()
     return out
+
+
+def _walk_parents(
+    companies: pd.DataFrame, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`resolve_parents`' walk on row positions (numpy) instead of labels (a
+    ``Series.map`` per level and column): the same ultimate parents, depths and origins.
+    None (the walk on labels decides) when ids repeat or a parent is not among the ids."""
+    index = pd.Index(ids)
+    if not index.is_unique:
+        return None
+    parent_ids = companies["parent_id"].astype("string").to_numpy()
+    has_parent = ~pd.isna(parent_ids)
+    up = index.get_indexer(parent_ids)  # -1: no parent (or one not among the ids)
+    if (up[has_parent] < 0).any():
+        return None
+    explicit = companies["origin_country_explicit"].astype("string").to_numpy()
+    hq = companies["hq_country"].astype("string").to_numpy()
+    top = np.arange(len(ids), dtype=np.int64)
+    origin = explicit.copy()
+    depth = np.zeros(len(ids), dtype=np.int64)
+    ancestor = up
+    for _ in range(MAX_PARENT_DEPTH):
+        has = ancestor >= 0
+        if not has.any():
+            break
+        top = np.where(has, ancestor, top)
+        depth += has
+        fill = has & pd.isna(origin)
+        origin[fill] = explicit[ancestor[fill]]
+        ancestor = np.where(has, up[np.maximum(ancestor, 0)], -1)
+    fill = pd.isna(origin)
+    origin[fill] = hq[top[fill]]
+    return ids[top], depth, origin
 
 
 # --- frames -> models (on demand) ---------------------------------------------------------
