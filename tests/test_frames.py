@@ -146,14 +146,17 @@ def test_content_hash_memo_sees_changes_made_in_place() -> None:
     assert fewer.content_hash() != frames.content_hash()
 
 
+@pytest.mark.parametrize("threaded_from", [500_000, 1])
 def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
-    tmp_path: Any,
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, threaded_from: int
 ) -> None:
     """A loaded set starts hashing its text columns on a background thread: the content
     hash is the one computed afresh, the text digests come from the memo, and a frame
     changed after loading (while or after the thread ran) is hashed as it is then."""
+    from bhrscore.evidence import frame as frame_module
     from tests.conftest import write_jsonl
 
+    monkeypatch.setattr(frame_module, "_HASH_THREADED_ROWS", threaded_from)  # 1: on threads
     write_jsonl(tmp_path / "companies.jsonl", [company()])
     write_jsonl(
         tmp_path / "evidence.jsonl",

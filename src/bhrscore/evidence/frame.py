@@ -769,9 +769,14 @@ def _frame_digests(
 
 
 def _warm_text(frames: tuple[pd.DataFrame, ...], memo: HashMemo) -> None:
-    """The digests of the frames' Arrow text columns (and their row order) into ``memo``."""
-    for index, frame in enumerate(frames):
-        _frame_digests(frame, index, memo, _Inline(), text_only=True)
+    """The digests of the frames' Arrow text columns (and their row order) into ``memo``
+    (on a few threads for large frames, as :func:`frame_hash` hashes them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threaded = sum(len(frame) for frame in frames) >= _HASH_THREADED_ROWS
+    with ThreadPoolExecutor(_HASH_THREADS) if threaded else _Inline() as pool:  # waits for all
+        for index, frame in enumerate(frames):
+            _frame_digests(frame, index, memo, pool, text_only=True)
 
 
 @lru_cache(maxsize=1)
