@@ -339,3 +339,68 @@ def test_a_choice_of_several_kind_groups_is_looked_up_once_with_the_same_result(
     assert fast_ok[:-7].all()
     pd.testing.assert_series_equal(fast.base["kind"], plain.base["kind"])
     pd.testing.assert_frame_equal(fast.base, plain.base)
+
+
+def test_a_list_of_choices_of_several_kind_groups_is_converted_once_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``topics`` (statements and screenings allow different choices; screenings need one at
+    least) converted once for both groups gives the column and the accepted rows of one
+    conversion per group, for every row: a choice of the other group, an unknown choice,
+    an empty list, a null item, a missing list, non-ASCII text."""
+    import pandas as pd
+
+    from bhrscore.evidence.frame_schema import table_schema
+    from bhrscore.evidence.read_json import _cells_from_records
+
+    schema = table_schema("evidence")
+    statement = list(schema.models["statement"].leaves["topics"].choices or ())
+    screening = list(schema.models["screening"].leaves["topics"].choices or ())
+    records = _records_with_odd_kinds()
+    by_kind = {r.get("kind"): r for r in records[:60]}
+    cases = [
+        ("statement", [statement[0]]),
+        ("statement", [statement[1], statement[0]]),
+        ("statement", [screening[0]]),  # the other group's choice
+        ("statement", []),
+        ("statement", None),  # no list: the default
+        ("statement", ["Ωmega"]),
+        ("screening", [screening[0], screening[1]]),
+        ("screening", [statement[0]]),
+        ("screening", []),  # fewer than one
+        ("screening", None),  # required
+        ("screening", [screening[2], None]),  # a null item
+    ]
+    rows: list[dict[str, object]] = []
+    for kind, topics in cases:
+        record = dict(by_kind[kind])
+        if topics is None:
+            record.pop("topics", None)
+        else:
+            record["topics"] = topics
+        rows.append(record)
+    rows += records
+    cells, _ = _cells_from_records(list(enumerate(rows)), "evidence")
+    fast, fast_ok = columnar.validate(cells, "evidence")
+    monkeypatch.setattr(columnar._ChoiceListGroups, "of", classmethod(lambda cls, *a: None))
+    plain, plain_ok = columnar.validate(cells, "evidence")
+    assert fast_ok.tolist() == plain_ok.tolist()
+    # by hand: the cases accepted are those whose items are all their kind's choices (and
+    # a screening names one topic at least); a missing statement list is the default ()
+    assert fast_ok[: len(cases)].tolist() == [
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert fast.base["topics"].iloc[4] == ()
+    assert fast.base["topics"].iloc[1] == (statement[1], statement[0])
+    pd.testing.assert_series_equal(fast.base["topics"], plain.base["topics"])
+    pd.testing.assert_frame_equal(fast.base, plain.base)

@@ -586,6 +586,80 @@ def _convert_many_generic(n: int, given: BoolArray) -> tuple[pd.Series, BoolArra
 # --- the model walk -------------------------------------------------------------------------
 
 
+class _ChoiceListGroups:
+    """A list-of-choices leaf whose kinds differ in their choices (``topics``): the lists
+    taken apart, their items looked up and the rows' tuples built once for every group,
+    instead of once per group with a ``where``. Each row keeps its list where its kind's
+    group accepts it (the first group's for rows of no group), as the groups' conversions
+    give it; then the groups' defaults."""
+
+    def __init__(
+        self,
+        raw: pa.Array,
+        groups: list[tuple[Leaf, list[int]]],
+        kind_codes: IntArray,
+        n_kinds: int,
+    ) -> None:
+        self.groups = groups
+        self.flat, self.owner, self.lengths, self.given = _list_parts(raw)
+        union = list(dict.fromkeys(c for leaf, _ in groups for c in (leaf.choices or ())))
+        found = pc.index_in(self.flat, value_set=pa.array(union, pa.string()))
+        self.codes = np.asarray(
+            pc.fill_null(found, len(union)).to_numpy(zero_copy_only=False), np.int64
+        )
+        self.item_given = _given(self.flat, len(self.flat))
+        self.allowed = np.zeros((len(groups), len(union) + 1), dtype=bool)
+        group_of_kind = np.zeros(n_kinds + 1, dtype=np.int64)  # no group (-1): the first
+        for g, (leaf, ks) in enumerate(groups):
+            self.allowed[g, [union.index(c) for c in (leaf.choices or ())]] = True
+            group_of_kind[ks] = g
+        self.group = group_of_kind[kind_codes]
+        self.oks: list[BoolArray] = []
+        self.fills: list[tuple[BoolArray, Leaf]] = []
+
+    @classmethod
+    def of(
+        cls,
+        raw: pa.Array | None,
+        groups: list[tuple[Leaf, list[int]]],
+        kind_codes: IntArray,
+        n_kinds: int,
+    ) -> _ChoiceListGroups | None:
+        """The shared conversion, or None (each group converts) unless the column holds
+        lists of text and no choice holds the character the lists are joined with."""
+        if raw is None or not (pa.types.is_list(raw.type) or pa.types.is_large_list(raw.type)):
+            return None
+        item = raw.type.value_type
+        if not (pa.types.is_string(item) or pa.types.is_large_string(item)):
+            return None
+        if any(_LIST_JOIN in c for leaf, _ in groups for c in (leaf.choices or ())):
+            return None
+        return cls(raw, groups, kind_codes, n_kinds)
+
+    def ok(self, g: int) -> BoolArray:
+        """Rows whose list group ``g`` accepts: every item one of its choices, and the
+        group's bounds on the number of items."""
+        leaf = self.groups[g][0]
+        n = len(self.lengths)
+        item_ok = self.allowed[g][self.codes] & self.item_given
+        ok = np.ones(n, dtype=bool)
+        if len(self.owner):
+            ok &= np.bincount(self.owner[~item_ok], minlength=n) == 0
+        if leaf.list_min is not None:
+            ok &= self.lengths >= leaf.list_min
+        if leaf.list_max is not None:
+            ok &= self.lengths <= leaf.list_max
+        self.oks.append(ok)
+        return ok
+
+    def series(self, given: BoolArray) -> pd.Series:
+        keep = self.given & np.stack(self.oks)[self.group, np.arange(len(self.group))]
+        out, _ = _tuples(self.flat, self.lengths, keep)  # kept lists hold choices only
+        for missing, leaf in self.fills:
+            out = _fill(out, missing, leaf)
+        return out
+
+
 class _ChoiceGroups:
     """A choice leaf whose kinds differ in their choices (``kind``: one value per kind): the
     values looked up once among the frame's categories, then each group's choices as a table
@@ -716,13 +790,16 @@ def _validate(
         for leaf, k in owners:
             groups.setdefault(leaf, []).append(k)
         series: pd.Series | None = None
-        shared = (
-            _ChoiceGroups(cells.values.get(name), list(groups.items()), dtype, codes, len(models))
-            if len(groups) > 1
-            and isinstance(dtype, pd.CategoricalDtype)
-            and all(leaf.type == "choice" and not leaf.many for leaf in groups)
-            else None
-        )
+        shared: _ChoiceGroups | _ChoiceListGroups | None = None
+        if len(groups) > 1 and all(leaf.type == "choice" for leaf in groups):
+            if isinstance(dtype, pd.CategoricalDtype) and not any(leaf.many for leaf in groups):
+                shared = _ChoiceGroups(
+                    cells.values.get(name), list(groups.items()), dtype, codes, len(models)
+                )
+            elif all(leaf.many for leaf in groups):
+                shared = _ChoiceListGroups.of(
+                    cells.lists.get(name), list(groups.items()), codes, len(models)
+                )
         for g, (leaf, ks) in enumerate(groups.items()):
             rows = of_kinds(ks) if len(groups) > 1 else np.ones(n, dtype=bool)
             if shared is not None:  # one lookup for every group (e.g. ``kind``)
