@@ -164,19 +164,34 @@ def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
     )
     loaded = load_evidence(tmp_path)
     frames = loaded.frames()
-    assert frames._warming is not None  # started by the loader
+    assert "_warming" in vars(frames)  # started by the loader
     fresh = frame_hash(frames.companies, frames.evidence)
     assert frames.content_hash() == fresh
-    assert frames._warming is None
+    assert "_warming" not in vars(frames)
     assert (1, "summary") in frames._hash_memo.columns  # a text digest from the thread
     # warmed again, then changed before the hash is asked for
     again = load_evidence(tmp_path).frames()
     again.evidence.loc[again.evidence.index[0], "summary"] = "Fictional case changed"
     assert again.content_hash() == frame_hash(again.companies, again.evidence)
     assert again.content_hash() != fresh
+    # a loaded set is pickled and copied as before (the thread is waited for, not kept)
+    import copy
+    import pickle
+
+    warm = load_evidence(tmp_path)
+    restored = pickle.loads(pickle.dumps(warm))
+    assert restored.content_hash() == fresh
+    assert copy.deepcopy(load_evidence(tmp_path).frames()).content_hash() == fresh
+    assert dataclasses.asdict(load_evidence(tmp_path).frames()).keys() == {
+        "companies",
+        "evidence",
+        "values_checked",
+        "sector_vocabulary",
+        "_hash_memo",
+    }
     # frames built directly are not warmed: the hash is computed when asked, the same way
     direct = _three().frames()
-    assert direct._warming is None
+    assert "_warming" not in vars(direct)
     assert direct.content_hash() == frame_hash(direct.companies, direct.evidence)
 
 

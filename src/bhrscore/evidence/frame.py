@@ -827,16 +827,25 @@ class Frames:
     _hash_memo: HashMemo = field(
         default_factory=lambda: HashMemo(), init=False, compare=False, repr=False
     )
-    _warming: Any = field(default=None, init=False, compare=False, repr=False)
 
     def content_hash(self) -> str:
         """Order-independent hash of both frames (column digests that cannot have changed
         since the last call are reused: see :class:`HashMemo`)."""
-        warming = self._warming
-        if warming is not None:  # the memo is the warming thread's until it is done
-            object.__setattr__(self, "_warming", None)
-            warming.exception()  # wait; a failure only leaves digests to compute here
+        self._warmed()
         return frame_hash(self.companies, self.evidence, memo=self._hash_memo)
+
+    def _warmed(self) -> None:
+        """Wait for :meth:`warm_hash`'s thread, if any (the memo is its own until then). Its
+        future is an attribute, not a field: ``dataclasses.replace``, ``asdict`` and equality
+        never see it."""
+        warming = self.__dict__.pop("_warming", None)
+        if warming is not None:
+            warming.exception()  # wait; a failure only leaves digests to compute later
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied as they are, without the warming thread (waited for)."""
+        self._warmed()
+        return dict(self.__dict__)
 
     def warm_hash(self) -> None:
         """Start hashing the Arrow text columns (most of the work of :meth:`content_hash`)
@@ -844,7 +853,7 @@ class Frames:
         the end of scoring) finds their digests in the memo. The digests are remembered as
         :class:`HashMemo` remembers them (only for the very Arrow arrays hashed), so a frame
         changed meanwhile is hashed as it is when asked."""
-        if self._warming is None:
+        if "_warming" not in self.__dict__:
             memo = self._hash_memo
             frames = (self.companies, self.evidence)
             object.__setattr__(self, "_warming", _warm_pool().submit(_warm_text, frames, memo))
