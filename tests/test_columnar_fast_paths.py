@@ -5,7 +5,9 @@ without the pattern when it accepts every value."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -208,21 +210,65 @@ URLS = [
 ]
 
 
+IDS = [
+    "syn-e0000001",
+    "A",
+    "a.b_c:d-e",
+    "Z9",
+    "-lead",
+    ".dot",
+    "_under",
+    ":colon",
+    "9:00",
+    "tail-",
+    "sp ace",
+    "é-id",
+    "id\n",
+    "",
+    None,
+    "x|y",
+    "Ωmega",
+]
+
+#: per pattern: pieces the twin must decide when every value is built from them
+DECIDED = {
+    r"^https?://\S+$": ["http", "https", "://", ":/", "s", "x", "é", "/", ".", "", "\u3000"],
+    r"^[^|]*$": ["http", "https", "://", ":/", "s", "x", "é", "/", ".", "", "\u3000"],
+    r"^[A-Za-z0-9][A-Za-z0-9._:-]*$": ["syn", "-", "e0", ".", "_", ":", "Z", "9", ""],
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": ["C", "-", "10", ".", "_", "b", ""],
+}
+
+
 @pytest.mark.parametrize("pattern", sorted(columnar.PATTERN_TWINS))
 def test_pattern_twins_match_as_the_pattern_does(pattern: str) -> None:
     """Each twin gives RE2's answer (nulls: False), or declines (None) when it cannot tell;
-    on text without whitespace or control bytes it decides. Random strings built from the
-    pattern's own pieces too."""
+    on text built from the pieces it is meant for it decides. Random strings built from the
+    pattern's own pieces, other pieces, pipes, newlines, spaces and non-ASCII text too."""
     twin = columnar.PATTERN_TWINS[pattern]
     rng = np.random.default_rng(7)
-    pieces = ["http", "https", "://", ":/", "s", "x", "é", "/", ".", "", "\u3000"]
+    mine = DECIDED[pattern]
+    pieces = [*mine, "http", "://", "é", "/", "\u3000", ":", "-", "A"]
     fuzz = ["".join(rng.choice(pieces, size=rng.integers(0, 6))) for _ in range(2000)]
+    decided = ["".join(rng.choice(mine, size=rng.integers(0, 6))) for _ in range(2000)]
     with_pipes = [
-        "".join(rng.choice([*pieces, "|", "\n"], size=rng.integers(0, 6))) for _ in range(500)
+        "".join(rng.choice([*pieces, "|", "\n", " "], size=rng.integers(0, 6))) for _ in range(500)
     ]
     clean = [u for u in URLS if u is None or not any(ord(c) <= 0x20 for c in u)]
-    for values in (URLS, clean, fuzz, with_pipes, [None, None], []):
-        arr = pa.array(values, pa.string())
+    clean_ids = [u for u in IDS if u is None or (u.isascii() and u.isprintable() and " " not in u)]
+    cases: tuple[Sequence[str | None], ...] = (
+        URLS,
+        clean,
+        IDS,
+        clean_ids,
+        fuzz,
+        decided,
+        with_pipes,
+        [None, None],
+        [],
+        [""],
+    )
+    for values, typ in itertools.product(cases, (pa.string(), pa.large_string())):
+        arr = pa.array(values, typ)
         expected = pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_pylist()
         got = twin(arr)
         if got is not None:
@@ -232,7 +278,8 @@ def test_pattern_twins_match_as_the_pattern_does(pattern: str) -> None:
             if sliced is not None:
                 want = pc.fill_null(pc.match_substring_regex(part, pattern), False).to_pylist()
                 assert sliced.tolist() == want
-    assert twin(pa.array(fuzz, pa.string())) is not None  # it decides text it can read
+    assert twin(pa.array(decided, pa.string())) is not None  # it decides text it can read
+    assert twin(pa.array(decided, pa.large_string())) is not None
 
 
 def test_list_rows_holding_the_join_character_are_not_representable() -> None:
@@ -249,3 +296,111 @@ def test_list_rows_holding_the_join_character_are_not_representable() -> None:
     tuples, bad = columnar._tuples(clean, np.array([2, 1], dtype=np.int64), np.ones(2, bool))
     assert not bad.any()
     assert tuples.tolist() == [("a", "b"), ("c",)]
+
+
+def _records_with_odd_kinds() -> list[dict[str, object]]:
+    """Valid fictional records of every kind, and copies with an unknown kind, no kind, a
+    capitalised kind, a non-ASCII kind, another record's kind, an empty kind and a status no
+    kind allows."""
+    from bhrscore import synthetic_evidence
+    from bhrscore.evidence.write import _dump
+
+    records = [_dump(m) for m in synthetic_evidence(5, 60, seed=3).evidence]
+    odd: list[dict[str, object]] = []
+    for i, value in enumerate(["bogus", None, "Wage", "wagé", "statement", ""]):
+        record = dict(records[i])
+        if value is None:
+            record.pop("kind")
+        else:
+            record["kind"] = value
+        odd.append(record)
+    bad_status = dict(records[7])
+    bad_status["status"] = "rumoured"
+    return [*records, *odd, bad_status]
+
+
+def test_a_choice_of_several_kind_groups_is_looked_up_once_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``kind`` (one choice per kind) converted by one lookup among the categories gives the
+    column and the accepted rows of one conversion per kind group, for every row (unknown,
+    missing, capitalised and non-ASCII kinds included)."""
+    import pandas as pd
+
+    from bhrscore.evidence.read_json import _cells_from_records
+
+    records = _records_with_odd_kinds()
+    cells, _ = _cells_from_records(list(enumerate(records)), "evidence")
+    fast, fast_ok = columnar.validate(cells, "evidence")
+    monkeypatch.setattr(columnar, "_ChoiceGroups", lambda *args: None)
+    plain, plain_ok = columnar.validate(cells, "evidence")
+    assert fast_ok.tolist() == plain_ok.tolist()
+    assert not fast_ok[-7:].any()  # the odd ones go to pydantic
+    assert fast_ok[:-7].all()
+    pd.testing.assert_series_equal(fast.base["kind"], plain.base["kind"])
+    pd.testing.assert_frame_equal(fast.base, plain.base)
+
+
+def test_a_list_of_choices_of_several_kind_groups_is_converted_once_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``topics`` (statements and screenings allow different choices; screenings need one at
+    least) converted once for both groups gives the column and the accepted rows of one
+    conversion per group, for every row: a choice of the other group, an unknown choice,
+    an empty list, a null item, a missing list, non-ASCII text."""
+    import pandas as pd
+
+    from bhrscore.evidence.frame_schema import table_schema
+    from bhrscore.evidence.read_json import _cells_from_records
+
+    schema = table_schema("evidence")
+    statement = list(schema.models["statement"].leaves["topics"].choices or ())
+    screening = list(schema.models["screening"].leaves["topics"].choices or ())
+    records = _records_with_odd_kinds()
+    by_kind = {r.get("kind"): r for r in records[:60]}
+    cases = [
+        ("statement", [statement[0]]),
+        ("statement", [statement[1], statement[0]]),
+        ("statement", [screening[0]]),  # the other group's choice
+        ("statement", []),
+        ("statement", None),  # no list: the default
+        ("statement", ["Ωmega"]),
+        ("screening", [screening[0], screening[1]]),
+        ("screening", [statement[0]]),
+        ("screening", []),  # fewer than one
+        ("screening", None),  # required
+        ("screening", [screening[2], None]),  # a null item
+    ]
+    rows: list[dict[str, object]] = []
+    for kind, topics in cases:
+        record = dict(by_kind[kind])
+        if topics is None:
+            record.pop("topics", None)
+        else:
+            record["topics"] = topics
+        rows.append(record)
+    rows += records
+    cells, _ = _cells_from_records(list(enumerate(rows)), "evidence")
+    fast, fast_ok = columnar.validate(cells, "evidence")
+    monkeypatch.setattr(columnar._ChoiceListGroups, "of", classmethod(lambda cls, *a: None))
+    plain, plain_ok = columnar.validate(cells, "evidence")
+    assert fast_ok.tolist() == plain_ok.tolist()
+    # by hand: the cases accepted are those whose items are all their kind's choices (and
+    # a screening names one topic at least); a missing statement list is the default ()
+    assert fast_ok[: len(cases)].tolist() == [
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert fast.base["topics"].iloc[4] == ()
+    assert fast.base["topics"].iloc[1] == (statement[1], statement[0])
+    pd.testing.assert_series_equal(fast.base["topics"], plain.base["topics"])
+    pd.testing.assert_frame_equal(fast.base, plain.base)

@@ -10,6 +10,7 @@ import pytest
 
 from bhrscore.evidence.checks import (
     CheckContext,
+    all_distinct,
     duplicate_company_ids,
     duplicate_evidence_ids,
     template_example_evidence,
@@ -180,6 +181,60 @@ def test_id_rules_read_arrow_text_as_they_read_objects(
         *[("evidence", i, "duplicate-id") for i in later],
         *[("evidence", i, "unknown-company") for i in unknown],
     ]
+
+
+DISTINCT_CASES: list[list[str | None]] = [
+    [],
+    ["a"],
+    [None],
+    ["a", "b", "c"],  # increasing: no sort
+    ["c", "a", "b"],
+    ["a", "b", "a"],
+    ["a", "a"],
+    ["a", None, "b"],
+    ["b", None, "a"],
+    [None, "a", None],
+    ["a", None, "a"],
+    [None, None],
+    ["Ω", "é", "e", "E"],
+    ["é", "é"],
+    ["", ""],
+    ["", None],
+    ["ab", "a", "abc", "b"],
+]
+
+
+@pytest.mark.parametrize("values", DISTINCT_CASES)
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_all_distinct_agrees_with_arrows_count_of_distinct_values(
+    values: list[str | None], chunks: int
+) -> None:
+    """The sorted-order test of distinct ids says what Arrow's hash count says (a null counts
+    as one value), sorted or not, with nulls, non-ASCII and empty text, in chunks; random
+    ids with and without repeats too."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def same(vals: list[str | None]) -> None:
+        for typ in (pa.string(), pa.large_string()):
+            half = len(vals) // 2
+            text: Any = (
+                pa.array(vals, typ)
+                if chunks == 1
+                else pa.chunked_array([pa.array(vals[:half], typ), pa.array(vals[half:], typ)])
+            )
+            want = pc.count_distinct(text, mode="all").as_py() == len(vals)
+            assert all_distinct(text) is want
+            # by hand: no value twice, and at most one null
+            assert want == (len(set(vals)) == len(vals))
+
+    same(values)
+    rng = np.random.default_rng(len(values) + chunks)
+    for _ in range(30):
+        pool = [f"e{int(i)}" for i in rng.integers(0, 40, size=int(rng.integers(0, 30)))]
+        same([*pool, *([None] * int(rng.integers(0, 3)))])
+        same(list[str | None](sorted(set(pool))))
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,103 @@ def test_content_hash_memo_sees_changes_made_in_place() -> None:
     assert fewer.content_hash() != frames.content_hash()
 
 
+@pytest.mark.parametrize("threaded_from", [500_000, 1])
+def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, threaded_from: int
+) -> None:
+    """A loaded set starts hashing its text columns on a background thread: the content
+    hash is the one computed afresh, the text digests come from the memo, and a frame
+    changed after loading (while or after the thread ran) is hashed as it is then."""
+    from bhrscore.evidence import frame as frame_module
+    from tests.conftest import write_jsonl
+
+    monkeypatch.setattr(frame_module, "_HASH_THREADED_ROWS", threaded_from)  # 1: on threads
+    write_jsonl(tmp_path / "companies.jsonl", [company()])
+    write_jsonl(
+        tmp_path / "evidence.jsonl",
+        [record(id=f"e{i}", summary=f"Fictional case {i}") for i in range(5)],
+    )
+    loaded = load_evidence(tmp_path)
+    frames = loaded.frames()
+    assert "_warming" in vars(frames)  # started by the loader
+    fresh = frame_hash(frames.companies, frames.evidence)
+    assert frames.content_hash() == fresh
+    assert "_warming" not in vars(frames)
+    assert (1, "summary") in frames._hash_memo.columns  # a text digest from the thread
+    # warmed again, then changed before the hash is asked for
+    again = load_evidence(tmp_path).frames()
+    again.evidence.loc[again.evidence.index[0], "summary"] = "Fictional case changed"
+    assert again.content_hash() == frame_hash(again.companies, again.evidence)
+    assert again.content_hash() != fresh
+    # a loaded set is pickled and copied as before (the thread is waited for, not kept)
+    import copy
+    import pickle
+
+    warm = load_evidence(tmp_path)
+    restored = pickle.loads(pickle.dumps(warm))
+    assert restored.content_hash() == fresh
+    assert copy.deepcopy(load_evidence(tmp_path).frames()).content_hash() == fresh
+    assert dataclasses.asdict(load_evidence(tmp_path).frames()).keys() == {
+        "companies",
+        "evidence",
+        "values_checked",
+        "sector_vocabulary",
+        "_hash_memo",
+    }
+    # frames built directly are not warmed: the hash is computed when asked, the same way
+    direct = _three().frames()
+    assert "_warming" not in vars(direct)
+    assert direct.content_hash() == frame_hash(direct.companies, direct.evidence)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_parents_walked_on_positions_as_on_labels(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ultimate parents, depths and origins found by walking row positions are those the
+    walk on labels finds: random forests of fictional companies (chains, cycles, missing
+    origins and head-office countries, unknown parents, repeated ids, no company)."""
+    import numpy as np
+
+    from bhrscore.evidence import frame as frame_module
+
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 7, 40, 200, 20][seed]
+    ids = [f"c{i}" for i in range(n)]
+    parents: list[str | None] = [
+        ids[int(rng.integers(0, n))] if n and rng.random() < 0.6 else None for _ in ids
+    ]
+    if seed == 4 and n:
+        parents[0] = "not-a-company"
+    if seed == 5 and n > 1:
+        ids[1] = ids[0]
+    countries = ["KZ", "DE", None]
+    companies = pd.DataFrame(
+        {
+            "id": pd.array(ids, dtype="string"),
+            "parent_id": pd.array(parents, dtype="string"),
+            "origin_country_explicit": pd.array(
+                [countries[int(rng.integers(0, 3))] for _ in ids], dtype="string"
+            ),
+            "hq_country": pd.array([countries[int(rng.integers(0, 3))] for _ in ids], "string"),
+        }
+    )
+    if seed == 5:  # repeated ids: the walk on labels refuses them, and so does this one
+        with pytest.raises(pd.errors.InvalidIndexError):
+            frame_module.resolve_parents(companies)
+        return
+    fast = frame_module.resolve_parents(companies).astype(frame_module.DERIVED_COMPANY)
+    monkeypatch.setattr(frame_module, "_walk_parents", lambda *args: None)
+    plain = frame_module.resolve_parents(companies).astype(frame_module.DERIVED_COMPANY)
+    pd.testing.assert_frame_equal(fast, plain)
+    if seed == 3:  # by hand, for one company: its chain up to a root or around a cycle
+        row, steps = 0, 0
+        while parents[row] is not None and steps < frame_module.MAX_PARENT_DEPTH:
+            row, steps = ids.index(str(parents[row])), steps + 1
+        assert fast.loc[0, "ultimate_parent_id"] == ids[row]
+        assert fast.loc[0, "parent_depth"] == steps
+
+
 def test_empty_evidence_set_has_typed_empty_frames() -> None:
     frames = EvidenceSet((), ()).frames()
     assert len(frames.evidence) == 0

@@ -293,6 +293,67 @@ def test_whole_lines_cover_the_file_in_blocks_that_end_at_a_line_end(
         assert len(blocks) > 2
 
 
+@pytest.mark.parametrize("tail", [0, 1, 15, 16, 17, 40])
+def test_a_file_little_larger_than_a_block_is_read_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: int
+) -> None:
+    """A file at most a quarter larger than a block is one block (64 bytes: up to 80); a
+    larger one is read in blocks as before; either way the blocks are the file, ending at
+    line ends (with and without a final newline)."""
+    from bhrscore.evidence import read_json
+
+    monkeypatch.setattr(read_json, "CHUNK_BYTES", 64)
+    lines = b"".join(b"line %02d\n" % i for i in range(8))  # 64 bytes
+    for text in (lines + b"x" * max(tail - 1, 0) + b"\n" * (tail > 0), lines + b"y" * tail):
+        path = tmp_path / "evidence.jsonl"
+        path.write_bytes(text)
+        with open(path, "rb") as fh:
+            blocks = [bytes(data[:end]) for data, end in read_json._whole_lines(fh)]
+        assert b"".join(blocks) == text
+        assert all(b.endswith(b"\n") for b in blocks[:-1])
+        assert len(blocks) == (1 if len(text) <= 80 else 2)
+
+
+def test_object_lines_are_found_as_arrows_string_functions_find_them() -> None:
+    """Lines that start with ``{`` and end with ``}\\n`` or ``}\\r\\n``, read from their edge
+    bytes, are those ``starts_with`` / ``ends_with`` find: short and empty lines, a first and
+    a last line, no final newline, CR without LF, random lines from the same pieces."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bhrscore.evidence.read import line_offsets
+    from bhrscore.evidence.read_json import object_lines
+
+    def expected(data: bytes, offsets: np.ndarray) -> tuple[list[bool], list[bool]]:
+        lines = [data[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+        arr = pa.array(lines, pa.binary())
+        starts = pc.fill_null(pc.starts_with(arr, b"{"), False).to_pylist()
+        closes = pc.or_(pc.ends_with(arr, b"}\n"), pc.ends_with(arr, b"}\r\n")).to_pylist()
+        # by hand too
+        assert starts == [line.startswith(b"{") for line in lines]
+        assert closes == [line.endswith((b"}\n", b"}\r\n")) for line in lines]
+        return starts, closes
+
+    rng = np.random.default_rng(5)
+    pieces = [b"{", b"}", b"\n", b"\r", b"\r\n", b"}\n", b"}\r\n", b"x", b'"a": 1', b"\xce\xa9"]
+    cases = [
+        b"",
+        b"\n",
+        b"{}\n",
+        b"}\n{\n",
+        b"{\n}\n\n{}\r\n}",
+        b"{}",
+        b"\r\n}\r\n",
+        b'{"a": 1}\r\n{"b": 2}\n{"c": 3}',
+        *[b"".join(rng.choice(pieces, size=int(rng.integers(0, 12)))) for _ in range(400)],
+    ]
+    for data in cases:
+        offsets = line_offsets(data)
+        starts, closes = object_lines(data, offsets)
+        assert (starts.tolist(), closes.tolist()) == expected(data, offsets)
+
+
 def test_null_is_found_at_every_position_and_alignment() -> None:
     """The word-wise search for ``null`` (before pyarrow reads a chunk) finds it wherever it
     is: each alignment, at the start and the end, across the slices it compares; and only

@@ -182,11 +182,68 @@ def _no_pipe(text: pa.Array) -> BoolArray | None:
     return _given(text, len(text))
 
 
+def _byte_ranges(chars: str) -> tuple[tuple[int, int], ...]:
+    """The ASCII characters ``chars`` as runs of consecutive byte values."""
+    runs: list[list[int]] = []
+    for code in sorted({ord(c) for c in chars}):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return tuple((lo, hi) for lo, hi in runs)
+
+
+def _in_ranges(data: npt.NDArray[np.uint8], ranges: tuple[tuple[int, int], ...]) -> BoolArray:
+    """Whether each byte is in one of ``ranges`` (one subtraction per run: uint8 wraps)."""
+    out = np.zeros(len(data), dtype=bool)
+    for lo, hi in ranges:
+        out |= (data - np.uint8(lo)) <= np.uint8(hi - lo)
+    return out
+
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _charset_twin(first: str, rest: str) -> Callable[[pa.Array], BoolArray | None]:
+    """Twin of ``^[first][rest]*$`` for ASCII classes (``first`` within ``rest``): when every
+    byte of the text is in ``rest``, a value matches when it is not empty and its first byte
+    is in ``first`` (one range test over the bytes and one per value, instead of a regular
+    expression per value); text holding any other byte (non-ASCII, spaces, newlines, in a
+    null's slot too) is left to the pattern (None)."""
+    first_ranges, rest_ranges = _byte_ranges(first), _byte_ranges(rest)
+
+    def twin(text: pa.Array) -> BoolArray | None:
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            return None
+        n = len(text)
+        _, offsets_buf, data_buf = text.buffers()
+        if offsets_buf is None or not n:
+            return np.zeros(n, dtype=bool)
+        kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
+        offsets: IntArray = np.asarray(
+            np.frombuffer(offsets_buf, dtype=kind)[text.offset : text.offset + n + 1], np.int64
+        )
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else None
+        if data is None or not len(data):
+            return np.zeros(n, dtype=bool)  # every value empty (or null): no match
+        if not _in_ranges(data[offsets[0] : offsets[-1]], rest_ranges).all():
+            return None
+        firsts = data[np.minimum(offsets[:-1], len(data) - 1)]  # read only where not empty
+        matched: BoolArray = (
+            _given(text, n) & (np.diff(offsets) > 0) & _in_ranges(firsts, first_ranges)
+        )
+        return matched
+
+    return twin
+
+
 #: vectorised twins of common field patterns, keyed by the pattern: each gives the pattern's
 #: match for every value (False for nulls), or None to leave it to the regular expression
 PATTERN_TWINS: dict[str, Callable[[pa.Array], BoolArray | None]] = {
     r"^https?://\S+$": _http_url,
     r"^[^|]*$": _no_pipe,
+    r"^[A-Za-z0-9][A-Za-z0-9._:-]*$": _charset_twin(_ALNUM, _ALNUM + "._:-"),  # ids
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": _charset_twin(_ALNUM, _ALNUM + "._-"),  # sector codes
 }
 
 
@@ -529,6 +586,128 @@ def _convert_many_generic(n: int, given: BoolArray) -> tuple[pd.Series, BoolArra
 # --- the model walk -------------------------------------------------------------------------
 
 
+class _ChoiceListGroups:
+    """A list-of-choices leaf whose kinds differ in their choices (``topics``): the lists
+    taken apart, their items looked up and the rows' tuples built once for every group,
+    instead of once per group with a ``where``. Each row keeps its list where its kind's
+    group accepts it (the first group's for rows of no group), as the groups' conversions
+    give it; then the groups' defaults."""
+
+    def __init__(
+        self,
+        raw: pa.Array,
+        groups: list[tuple[Leaf, list[int]]],
+        kind_codes: IntArray,
+        n_kinds: int,
+    ) -> None:
+        self.groups = groups
+        self.flat, self.owner, self.lengths, self.given = _list_parts(raw)
+        union = list(dict.fromkeys(c for leaf, _ in groups for c in (leaf.choices or ())))
+        found = pc.index_in(self.flat, value_set=pa.array(union, pa.string()))
+        self.codes = np.asarray(
+            pc.fill_null(found, len(union)).to_numpy(zero_copy_only=False), np.int64
+        )
+        self.item_given = _given(self.flat, len(self.flat))
+        self.allowed = np.zeros((len(groups), len(union) + 1), dtype=bool)
+        group_of_kind = np.zeros(n_kinds + 1, dtype=np.int64)  # no group (-1): the first
+        for g, (leaf, ks) in enumerate(groups):
+            self.allowed[g, [union.index(c) for c in (leaf.choices or ())]] = True
+            group_of_kind[ks] = g
+        self.group = group_of_kind[kind_codes]
+        self.oks: list[BoolArray] = []
+        self.fills: list[tuple[BoolArray, Leaf]] = []
+
+    @classmethod
+    def of(
+        cls,
+        raw: pa.Array | None,
+        groups: list[tuple[Leaf, list[int]]],
+        kind_codes: IntArray,
+        n_kinds: int,
+    ) -> _ChoiceListGroups | None:
+        """The shared conversion, or None (each group converts) unless the column holds
+        lists of text and no choice holds the character the lists are joined with."""
+        if raw is None or not (pa.types.is_list(raw.type) or pa.types.is_large_list(raw.type)):
+            return None
+        item = raw.type.value_type
+        if not (pa.types.is_string(item) or pa.types.is_large_string(item)):
+            return None
+        if any(_LIST_JOIN in c for leaf, _ in groups for c in (leaf.choices or ())):
+            return None
+        return cls(raw, groups, kind_codes, n_kinds)
+
+    def ok(self, g: int) -> BoolArray:
+        """Rows whose list group ``g`` accepts: every item one of its choices, and the
+        group's bounds on the number of items."""
+        leaf = self.groups[g][0]
+        n = len(self.lengths)
+        item_ok = self.allowed[g][self.codes] & self.item_given
+        ok = np.ones(n, dtype=bool)
+        if len(self.owner):
+            ok &= np.bincount(self.owner[~item_ok], minlength=n) == 0
+        if leaf.list_min is not None:
+            ok &= self.lengths >= leaf.list_min
+        if leaf.list_max is not None:
+            ok &= self.lengths <= leaf.list_max
+        self.oks.append(ok)
+        return ok
+
+    def series(self, given: BoolArray) -> pd.Series:
+        keep = self.given & np.stack(self.oks)[self.group, np.arange(len(self.group))]
+        out, _ = _tuples(self.flat, self.lengths, keep)  # kept lists hold choices only
+        for missing, leaf in self.fills:
+            out = _fill(out, missing, leaf)
+        return out
+
+
+class _ChoiceGroups:
+    """A choice leaf whose kinds differ in their choices (``kind``: one value per kind): the
+    values looked up once among the frame's categories, then each group's choices as a table
+    of categories, instead of one lookup, one Series and one ``where`` per group. The column
+    is the one the groups' conversions give: each row's value kept where given and allowed by
+    its kind's group (the first group's for rows of no group), then the groups' defaults."""
+
+    def __init__(
+        self,
+        raw: pa.Array | None,
+        groups: list[tuple[Leaf, list[int]]],
+        dtype: pd.CategoricalDtype,
+        kind_codes: IntArray,
+        n_kinds: int,
+    ) -> None:
+        n = len(kind_codes)
+        self.dtype = dtype
+        cats = list(dtype.categories)
+        missing = len(cats)
+        if raw is None or not _is_text(raw):
+            self.codes = np.full(n, missing, dtype=np.int64)
+        else:
+            found = pc.index_in(raw, value_set=pa.array(cats, pa.string()))
+            self.codes = np.asarray(
+                pc.fill_null(found, missing).to_numpy(zero_copy_only=False), np.int64
+            )
+        self.allowed = np.zeros((len(groups), missing + 1), dtype=bool)
+        group_of_kind = np.zeros(n_kinds + 1, dtype=np.int64)  # no group (-1): the first
+        for g, (leaf, ks) in enumerate(groups):
+            self.allowed[g, [cats.index(c) for c in (leaf.choices or ())]] = True
+            group_of_kind[ks] = g
+        self.group = group_of_kind[kind_codes]
+        self.fills: list[tuple[BoolArray, Leaf]] = []
+
+    def ok(self, g: int) -> BoolArray:
+        """Whether each value is one of group ``g``'s choices."""
+        ok: BoolArray = self.allowed[g][self.codes]
+        return ok
+
+    def series(self, given: BoolArray) -> pd.Series:
+        keep = given & self.allowed[self.group, self.codes]
+        codes = np.where(keep, self.codes, -1)
+        out = pd.Series(pd.Categorical.from_codes(codes, dtype=self.dtype, validate=False))
+        for missing, leaf in self.fills:
+            out = _fill(out, missing, leaf)
+        return out
+
+
 @dataclass
 class _Result:
     columns: dict[str, pd.Series]
@@ -553,11 +732,12 @@ def _validate(
     def of_kinds(ks: list[int]) -> BoolArray:
         key = tuple(sorted(set(ks)))
         if key not in masks:
-            masks[key] = (
-                np.ones(n, dtype=bool)
-                if len(key) == len(models) and not (codes < 0).any()
-                else np.isin(codes, key)
-            )
+            if len(key) == len(models) and not (codes < 0).any():
+                masks[key] = np.ones(n, dtype=bool)
+            else:  # a lookup per row (the last slot, for codes of -1, is False)
+                member = np.zeros(len(models) + 1, dtype=bool)
+                member[list(key)] = True
+                masks[key] = member[codes]
         return masks[key]
 
     for k, model in enumerate(models):
@@ -610,9 +790,21 @@ def _validate(
         for leaf, k in owners:
             groups.setdefault(leaf, []).append(k)
         series: pd.Series | None = None
-        for leaf, ks in groups.items():
+        shared: _ChoiceGroups | _ChoiceListGroups | None = None
+        if len(groups) > 1 and all(leaf.type == "choice" for leaf in groups):
+            if isinstance(dtype, pd.CategoricalDtype) and not any(leaf.many for leaf in groups):
+                shared = _ChoiceGroups(
+                    cells.values.get(name), list(groups.items()), dtype, codes, len(models)
+                )
+            elif all(leaf.many for leaf in groups):
+                shared = _ChoiceListGroups.of(
+                    cells.lists.get(name), list(groups.items()), codes, len(models)
+                )
+        for g, (leaf, ks) in enumerate(groups.items()):
             rows = of_kinds(ks) if len(groups) > 1 else np.ones(n, dtype=bool)
-            if leaf.many:
+            if shared is not None:  # one lookup for every group (e.g. ``kind``)
+                ok = shared.ok(g)
+            elif leaf.many:
                 raw = cells.lists.get(name)
                 if raw is None:
                     raw = cells.values.get(name)
@@ -632,8 +824,13 @@ def _validate(
             missing = rows_k & materialized & ~given
             if leaf.required and not (leaf.parent is None and name in cells.header_missing):
                 bad |= missing
+            if shared is not None:
+                shared.fills.append((missing, leaf))
+                continue
             part = _fill(part, missing, leaf)
             series = part if series is None else series.where(~rows, part)
+        if shared is not None:
+            series = shared.series(given)
         assert series is not None
         columns[name] = series
     # lists of objects
@@ -750,8 +947,19 @@ def validate(cells: Cells, table: Table, limits: Limits | None = None) -> tuple[
             column = pd.Series([None] * n, dtype="object").astype(dtype)
         data[renames.get(name, name)] = column
     base = pd.DataFrame(data, copy=False)
-    items = {path: frame.astype(item_types[path]) for path, frame in result.items.items()}
+    items = {path: _as_types(frame, item_types[path]) for path, frame in result.items.items()}
     return Parts(base.reset_index(drop=True), items), ok
+
+
+def _as_types(frame: pd.DataFrame, dtypes: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame.astype(dtypes)``, skipped when every column has its dtype already (the item
+    columns are built with them: no copy of every column)."""
+    if all(
+        name in frame.columns and frame[name].dtype == pd.api.types.pandas_dtype(dtype)
+        for name, dtype in dtypes.items()
+    ):
+        return frame
+    return frame.astype(dtypes)
 
 
 def take(parts: Parts, rows: IntArray, table: Table) -> Parts:

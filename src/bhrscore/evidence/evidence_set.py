@@ -83,6 +83,7 @@ class EvidenceSet:
         """A set from validated field columns and item tables (what the loader builds)."""
         self = cls.__new__(cls)
         self._init(companies, evidence, report, checked=True)
+        self._frames.warm_hash()  # the score card asks for the content hash: start on it
         return self
 
     @cached_property

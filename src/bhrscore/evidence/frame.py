@@ -433,6 +433,11 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
     chains have no cycle (the validator checks both).
     """
     ids = companies["id"].astype("string").to_numpy()
+    walked = _walk_parents(companies, ids)
+    if walked is not None:
+        out = companies.copy()
+        out["ultimate_parent_id"], out["parent_depth"], out["origin_country"] = walked
+        return out
     parent = pd.Series(companies["parent_id"].astype("string").to_numpy(), index=ids)
     explicit = pd.Series(
         companies["origin_country_explicit"].astype("string").to_numpy(), index=ids
@@ -456,6 +461,40 @@ def resolve_parents(companies: pd.DataFrame) -> pd.DataFrame:
     out["parent_depth"] = depth
     out["origin_country"] = origin.to_numpy()
     return out
+
+
+def _walk_parents(
+    companies: pd.DataFrame, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`resolve_parents`' walk on row positions (numpy) instead of labels (a
+    ``Series.map`` per level and column): the same ultimate parents, depths and origins.
+    None (the walk on labels decides) when ids repeat or a parent is not among the ids."""
+    index = pd.Index(ids)
+    if not index.is_unique:
+        return None
+    parent_ids = companies["parent_id"].astype("string").to_numpy()
+    has_parent = ~pd.isna(parent_ids)
+    up = index.get_indexer(parent_ids)  # -1: no parent (or one not among the ids)
+    if (up[has_parent] < 0).any():
+        return None
+    explicit = companies["origin_country_explicit"].astype("string").to_numpy()
+    hq = companies["hq_country"].astype("string").to_numpy()
+    top = np.arange(len(ids), dtype=np.int64)
+    origin = explicit.copy()
+    depth = np.zeros(len(ids), dtype=np.int64)
+    ancestor = up
+    for _ in range(MAX_PARENT_DEPTH):
+        has = ancestor >= 0
+        if not has.any():
+            break
+        top = np.where(has, ancestor, top)
+        depth += has
+        fill = has & pd.isna(origin)
+        origin[fill] = explicit[ancestor[fill]]
+        ancestor = np.where(has, up[np.maximum(ancestor, 0)], -1)
+    fill = pd.isna(origin)
+    origin[fill] = hq[top[fill]]
+    return ids[top], depth, origin
 
 
 # --- frames -> models (on demand) ---------------------------------------------------------
@@ -694,7 +733,9 @@ class HashMemo:
     columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = field(default_factory=dict)
 
 
-def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any) -> list[Any]:
+def _frame_digests(
+    frame: pd.DataFrame, index: int, memo: HashMemo | None, pool: Any, text_only: bool = False
+) -> list[Any]:
     ids = frame["id"]
     id_array = _text_array(ids) if _is_text(ids) and memo is not None else None
     held_order = memo.orders.get(index) if memo is not None else None
@@ -714,6 +755,8 @@ def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool:
             if held is keeper and held_ids is id_array:
                 out.append(digest)
                 continue
+        if text_only and keeper is None:
+            continue
 
         def work(col: pd.Series = col, keeper: Any = keeper, key: Any = key) -> bytes:
             digest = _column_digest(col if order is None else col.take(order))
@@ -723,6 +766,25 @@ def _frame_digests(frame: pd.DataFrame, index: int, memo: HashMemo | None, pool:
 
         out.append(pool.submit(work))
     return out
+
+
+def _warm_text(frames: tuple[pd.DataFrame, ...], memo: HashMemo) -> None:
+    """The digests of the frames' Arrow text columns (and their row order) into ``memo``
+    (on a few threads for large frames, as :func:`frame_hash` hashes them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    threaded = sum(len(frame) for frame in frames) >= _HASH_THREADED_ROWS
+    with ThreadPoolExecutor(_HASH_THREADS) if threaded else _Inline() as pool:  # waits for all
+        for index, frame in enumerate(frames):
+            _frame_digests(frame, index, memo, pool, text_only=True)
+
+
+@lru_cache(maxsize=1)
+def _warm_pool() -> Any:
+    """One background thread for :meth:`Frames.warm_hash` (started on first use)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bhrscore-hash")
 
 
 def frame_hash(*frames: pd.DataFrame, memo: HashMemo | None = None) -> str:
@@ -769,7 +831,32 @@ class Frames:
     def content_hash(self) -> str:
         """Order-independent hash of both frames (column digests that cannot have changed
         since the last call are reused: see :class:`HashMemo`)."""
+        self._warmed()
         return frame_hash(self.companies, self.evidence, memo=self._hash_memo)
+
+    def _warmed(self) -> None:
+        """Wait for :meth:`warm_hash`'s thread, if any (the memo is its own until then). Its
+        future is an attribute, not a field: ``dataclasses.replace``, ``asdict`` and equality
+        never see it."""
+        warming = self.__dict__.pop("_warming", None)
+        if warming is not None:
+            warming.exception()  # wait; a failure only leaves digests to compute later
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied as they are, without the warming thread (waited for)."""
+        self._warmed()
+        return dict(self.__dict__)
+
+    def warm_hash(self) -> None:
+        """Start hashing the Arrow text columns (most of the work of :meth:`content_hash`)
+        on a background thread, so that the first :meth:`content_hash` (the score card's, at
+        the end of scoring) finds their digests in the memo. The digests are remembered as
+        :class:`HashMemo` remembers them (only for the very Arrow arrays hashed), so a frame
+        changed meanwhile is hashed as it is when asked."""
+        if "_warming" not in self.__dict__:
+            memo = self._hash_memo
+            frames = (self.companies, self.evidence)
+            object.__setattr__(self, "_warming", _warm_pool().submit(_warm_text, frames, memo))
 
     def mark_checked(self) -> None:
         """Record that the values were checked (by the loader or by ``check_frames``)."""
