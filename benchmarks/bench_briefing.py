@@ -118,6 +118,21 @@ def end_to_end(companies: int, records: int, tmp: Path) -> None:
     )
 
 
+def best_of(best: dict[str, tuple[float, float]], cpu_clock: Any) -> Any:
+    """A timer ``timed(name, run, *args, **kwargs)`` that runs ``run`` and keeps in ``best``
+    the lowest wall and ``cpu_clock`` seconds seen for ``name``."""
+
+    def timed(name: str, run: Any, *args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), cpu_clock()
+        out = run(*args, **kwargs)
+        took = (time.perf_counter() - wall, cpu_clock() - cpu)
+        old = best.get(name, (math.inf, math.inf))
+        best[name] = (min(old[0], took[0]), min(old[1], took[1]))
+        return out
+
+    return timed
+
+
 def per_sheet(briefing_inputs: Any, repeat: int) -> None:
     """Each sheet's builder and each sheet rendered alone: best of ``repeat``."""
     import dataclasses
@@ -126,14 +141,7 @@ def per_sheet(briefing_inputs: Any, repeat: int) -> None:
     from bhrscore.export.briefing.registry import resolve_sheets
 
     best: dict[str, tuple[float, float]] = {}
-
-    def timed(name: str, run: Any, *args: Any, **kwargs: Any) -> Any:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        out = run(*args, **kwargs)
-        took = (time.perf_counter() - wall, time.thread_time() - cpu)
-        old = best.get(name, (math.inf, math.inf))
-        best[name] = (min(old[0], took[0]), min(old[1], took[1]))
-        return out
+    timed = best_of(best, time.thread_time)
 
     created = dt.datetime.combine(AS_OF, dt.time())
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -172,14 +180,7 @@ def bundle_stages(bundle: Path, repeat: int, sheets: bool = False) -> None:
         per_sheet(inputs, repeat)
         return
     best: dict[str, tuple[float, float]] = {}
-
-    def timed(name: str, run: Any, *args: Any, **kwargs: Any) -> Any:
-        wall, cpu = time.perf_counter(), time.process_time()
-        out = run(*args, **kwargs)
-        took = (time.perf_counter() - wall, time.process_time() - cpu)
-        old = best.get(name, (math.inf, math.inf))
-        best[name] = (min(old[0], took[0]), min(old[1], took[1]))
-        return out
+    timed = best_of(best, time.process_time)
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -173,16 +173,24 @@ def _result(
     target: Path, inputs: BriefingInputs, sheets: list[Sheet], companion: Path | None
 ) -> BriefingResult:
     return BriefingResult(
-        path=target,
-        sheets=tuple(s.name for s in sheets),
-        companion=companion,
-        evidence_rows=inputs.evidence_rows,
-        evidence_total=inputs.evidence_total,
-        redacted_records=inputs.redacted_records,
-        redacted_cells=inputs.redacted_cells,
-        redacted_urls=inputs.redacted_urls,
-        redacted_ids=inputs.redacted_ids,
+        path=target, sheets=tuple(s.name for s in sheets), companion=companion, **_counts(inputs)
     )
+
+
+#: the evidence and redaction counts a briefing reports (fields of BriefingInputs, Briefing
+#: and BriefingResult alike)
+_COUNTS = (
+    "evidence_rows",
+    "evidence_total",
+    "redacted_records",
+    "redacted_cells",
+    "redacted_urls",
+    "redacted_ids",
+)
+
+
+def _counts(inputs: BriefingInputs) -> dict[str, Any]:
+    return {name: getattr(inputs, name) for name in _COUNTS}
 
 
 def companion_path(path: Path, fmt: OverflowFormat = "csv") -> Path:
@@ -251,13 +259,8 @@ def _briefing(
         properties=_properties(inputs),
         created=_created(inputs),
         overflow=overflow,
-        evidence_rows=inputs.evidence_rows,
-        evidence_total=inputs.evidence_total,
-        redacted_records=inputs.redacted_records,
-        redacted_cells=inputs.redacted_cells,
-        redacted_urls=inputs.redacted_urls,
-        redacted_ids=inputs.redacted_ids,
         inputs=inputs,
+        **_counts(inputs),
     )
 
 
