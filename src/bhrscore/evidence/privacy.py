@@ -49,7 +49,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -729,9 +729,10 @@ class Privacy:
             from ..export.cells import _sensitive, redact_persons
 
             # compiled only if a list is rewritten name by name (not a sensitive row's)
-            pattern = cast("re.Pattern[str]", _SubOnDemand(self.names))
             before = out[persons]
-            out[persons], changed = redact_persons(before, _sensitive(out, sensitive), pattern)
+            out[persons], changed = redact_persons(
+                before, _sensitive(out, sensitive), _SubOnDemand(self.names)
+            )
             touched |= changed
             cells += int(changed.sum())
         return Redacted(out, Counts(int(touched.sum()), cells, n_urls, n_ids))

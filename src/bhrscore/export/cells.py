@@ -57,7 +57,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -620,8 +620,15 @@ def listed_rows(persons: pd.Series) -> np.ndarray[Any, np.dtype[np.intp]]:
     return np.flatnonzero(lengths > 0)
 
 
+class Substitutes(Protocol):
+    """What :func:`redact_persons` needs of the names pattern: its ``sub`` (a compiled
+    ``re.Pattern`` has it; the privacy policy passes one that compiles on first use)."""
+
+    def sub(self, repl: str, string: str) -> str: ...
+
+
 def redact_persons(
-    persons: pd.Series, sensitive: np.ndarray[Any, np.dtype[np.bool_]], pattern: re.Pattern[str]
+    persons: pd.Series, sensitive: np.ndarray[Any, np.dtype[np.bool_]], pattern: Substitutes
 ) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
     """The persons column redacted (a sensitive row's list becomes ``("[redacted: N
     persons]",)``, ``pattern``'s names in other rows' lists ``[redacted]``) and which cells
