@@ -668,8 +668,8 @@ def _workbook_class() -> type:
             """The member ``head`` + rows + ``tail``, the rows deflated already (pieces
             that end with a sync flush: one valid deflate stream once joined)."""
             deflated = rows.finish()  # (then rows.crc is that of all rows)
-            crc = crc32_combine(zlib.crc32(head), rows.crc, rows.size)
-            crc = crc32_combine(crc, zlib.crc32(tail), len(tail))
+            # the rows' checksum was made on the thread before the head was known: combined
+            crc = zlib.crc32(tail, crc32_combine(zlib.crc32(head), rows.crc, rows.size))
             size = len(head) + rows.size + len(tail)
             zinfo.file_size = size
             with self.open(zinfo, "w") as dest:
