@@ -164,6 +164,14 @@ class Replicates:
             out[first : first + step] = self.multiplicity(rows)
         return out
 
+    def _offsets(self, companies: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+        """``companies * r`` for the replicates ``r`` of this block, in the dtype that
+        ``company + companies * r`` takes (the company codes' and a Python int's)."""
+        offsets = companies * np.arange(
+            self.count, dtype=np.int32 if self.count < 2**31 else np.int64
+        )
+        return np.asarray(offsets, dtype=np.result_type(dtype, offsets.dtype))
+
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with
         company code ``r * companies + c`` (rows stay in id order)."""
@@ -178,20 +186,18 @@ class Replicates:
             return sel, np.zeros(0, dtype=np.int64)
         # row-major: row i, then replicate r (np.take of whole rows: far faster than fancy
         # indexing of a narrow 2-d array)
-        k = np.take(self._every, sel.rows, axis=0).ravel()
-        # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
-        big = k.size >= 2**31
-        cells = np.arange(k.size, dtype=np.int64 if big else np.int32)
-        width: np.signedinteger[Any] = np.int64(self.count) if big else np.int32(self.count)
-        flat: npt.NDArray[np.signedinteger[Any]] = np.repeat(cells, k)
-        quotient = flat // width
-        rep = flat - quotient * width
-        # positions as intp: every gather by them (here and by the callers) would otherwise
-        # convert them first (np.take of int32 positions is ten times slower)
-        pos = quotient.astype(np.intp, copy=False)
-        stacked = Selection(
-            np.take(sel.rows, pos),
-            np.take(sel.company, pos) + companies * rep,
-            np.take(sel.weight, pos),
-        )
+        counts = np.take(self._every, sel.rows, axis=0)
+        # each cell repeated K times (cells with K = 0 vanish), in row-major order: the
+        # stacked rows' positions in ``sel`` repeat each row by its total over the
+        # replicates, and their company offsets (``companies * r``) repeat the cells'
+        # offsets -- no division of the cell numbers. Positions as intp: every gather by
+        # them (here and by the callers) would otherwise convert them first (np.take of
+        # int32 positions is ten times slower)
+        per_row = np.add.reduce(counts, axis=1, dtype=np.intp)
+        pos = np.repeat(np.arange(len(sel), dtype=np.intp), per_row)
+        offsets = self._offsets(companies, sel.company.dtype)
+        shift = np.repeat(np.tile(offsets, len(sel)), counts.ravel())
+        company = np.take(sel.company, pos)
+        company += shift
+        stacked = Selection(np.take(sel.rows, pos), company, np.take(sel.weight, pos))
         return stacked, pos

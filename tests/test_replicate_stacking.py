@@ -1,0 +1,58 @@
+"""``Replicates.expand_positions``: the stacked selection (row ``i`` repeated ``K[i, r]``
+times, company code ``r * companies + c``, rows in order) checked against a plain-Python
+loop over rows and replicates, for selections of every shape (empty, one row, rows with
+no draw at all, int32 and int64 company codes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bhrscore.rubric.replicates import Replicates, record_keys
+from bhrscore.rubric.selection import Selection
+
+
+def _stacked_by_loop(
+    reps: Replicates, sel: Selection, companies: int
+) -> tuple[list[int], list[int], list[float], list[int]]:
+    counts = reps.multiplicity(sel.rows)  # K[i, r] for the selected rows
+    rows, company, weight, pos = [], [], [], []
+    for i in range(len(sel)):
+        for r in range(reps.count):
+            for _ in range(int(counts[i, r])):
+                rows.append(int(sel.rows[i]))
+                company.append(int(sel.company[i]) + companies * r)
+                weight.append(float(sel.weight[i]))
+                pos.append(i)
+    return rows, company, weight, pos
+
+
+@pytest.mark.parametrize("count", [1, 3, 40])
+@pytest.mark.parametrize("size", [0, 1, 7, 500])
+@pytest.mark.parametrize("code_dtype", [np.int64, np.int32])
+def test_stacking_matches_a_loop_over_rows_and_replicates(
+    count: int, size: int, code_dtype: type[np.integer]
+) -> None:
+    rng = np.random.default_rng(size * 100 + count)
+    ids = np.array([f"fictional-ev-{i}" for i in range(600)], dtype=object)
+    reps = Replicates(record_keys(ids), seed=9, first=2, count=count)
+    rows = np.sort(rng.choice(600, size, replace=False)).astype(np.int64)
+    companies = 1_000_003  # later replicates' codes far beyond one replicate's (< 2**31)
+    sel = Selection(rows, rng.integers(0, companies, size).astype(code_dtype), rng.random(size))
+    stacked, pos = reps.expand_positions(sel, companies)
+    want_rows, want_company, want_weight, want_pos = _stacked_by_loop(reps, sel, companies)
+    assert stacked.rows.tolist() == want_rows
+    assert stacked.weight.tolist() == want_weight
+    assert pos.tolist() == want_pos
+    assert pos.dtype == np.intp
+    assert stacked.company.tolist() == want_company
+    assert stacked.company.dtype == np.result_type(code_dtype, np.int32)
+    # the same as before the stacking was written without dividing the cell numbers
+    k = reps.multiplicity(sel.rows).ravel()
+    flat = np.repeat(np.arange(k.size, dtype=np.int32), k)
+    quotient = flat // np.int32(count)
+    old_company = np.take(sel.company, quotient.astype(np.intp)) + companies * (
+        flat - quotient * np.int32(count)
+    )
+    assert np.array_equal(stacked.company, old_company)
+    assert stacked.company.dtype == old_company.dtype
