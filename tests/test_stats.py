@@ -189,3 +189,20 @@ def test_fast_distributions_match_the_public_functions() -> None:
     idx = rng_for(8).integers(0, big.size, size=(800, big.size), dtype=np.int32)
     assert np.array_equal(blocked, big[idx].mean(axis=1))
     assert np.isnan(bootstrap_diff_ci(x, y, resamples=0, seed=1)).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**32 - 1, 2**32, 2**40 + 3, 2**70 + 5])
+def test_rng_for_is_default_rng_of_the_seed_and_the_key_digests(seed: int) -> None:
+    # the documented stream: default_rng([seed, first 8 bytes of sha256(part), ...])
+    import hashlib
+
+    for key in [(), ("ci",), ("perm", "all", "china", "western"), ("diff", "06 / é", "", "x")]:
+        words = [seed] + [
+            int.from_bytes(hashlib.sha256(k.encode("utf-8")).digest()[:8], "little") for k in key
+        ]
+        expected = np.random.default_rng(words)
+        got = rng_for(seed, *key)
+        assert got.bit_generator.state == expected.bit_generator.state
+        assert np.array_equal(got.random(4), expected.random(4))
+    with pytest.raises(ValueError, match="non-negative"):  # numpy's message, as before
+        rng_for(-1, "a")

@@ -43,11 +43,28 @@ def rng_for(seed: int | np.random.Generator, *key: str) -> np.random.Generator:
     give the same stream, whatever other groups are being compared."""
     if isinstance(seed, np.random.Generator):
         return seed
-    words = [int(seed)]
+    first = int(seed)
+    if first < 0:  # numpy's own error for a negative seed
+        return np.random.default_rng([first])
+    # ``default_rng([seed, *64-bit digests])``: numpy's SeedSequence reads each whole number
+    # as its 32-bit words, least significant first (at least one word); given those words
+    # as one uint32 array it builds the same state without converting each number itself
+    words = _words32(first)
     for part in key:
         digest = hashlib.sha256(part.encode("utf-8")).digest()
-        words.append(int.from_bytes(digest[:8], "little"))
-    return np.random.default_rng(words)
+        words += _words32(int.from_bytes(digest[:8], "little"))
+    entropy = np.random.SeedSequence(np.array(words, dtype=np.uint32))
+    return np.random.Generator(np.random.PCG64(entropy))
+
+
+def _words32(n: int) -> list[int]:
+    """The 32-bit words of ``n`` (not negative), least significant first; ``[0]`` for 0."""
+    words = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
 
 
 def _as_array(values: Sequence[float] | npt.ArrayLike) -> FloatArray:
