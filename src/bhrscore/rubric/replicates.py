@@ -164,13 +164,12 @@ class Replicates:
             out[first : first + step] = self.multiplicity(rows)
         return out
 
-    def _offsets(self, companies: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
-        """``companies * r`` for the replicates ``r`` of this block, in the dtype that
-        ``company + companies * r`` takes (the company codes' and a Python int's)."""
-        offsets = companies * np.arange(
-            self.count, dtype=np.int32 if self.count < 2**31 else np.int64
-        )
-        return np.asarray(offsets, dtype=np.result_type(dtype, offsets.dtype))
+    def _offsets(self, companies: int) -> npt.NDArray[Any]:
+        """``companies * r`` for the replicates ``r`` of this block, computed as the stacking
+        always computed it (32-bit replicate numbers times a Python int)."""
+        reps = np.arange(self.count, dtype=np.int32 if self.count < 2**31 else np.int64)
+        offsets: npt.NDArray[Any] = companies * reps
+        return offsets
 
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with
@@ -195,9 +194,12 @@ class Replicates:
         # int32 positions is ten times slower)
         per_row = np.add.reduce(counts, axis=1, dtype=np.intp)
         pos = np.repeat(np.arange(len(sel), dtype=np.intp), per_row)
-        offsets = self._offsets(companies, sel.company.dtype)
+        offsets = self._offsets(companies)
         shift = np.repeat(np.tile(offsets, len(sel)), counts.ravel())
         company = np.take(sel.company, pos)
+        wide = np.result_type(company.dtype, offsets.dtype)  # what ``company + shift`` gives
+        if company.dtype != wide:
+            company = company.astype(wide)
         company += shift
         stacked = Selection(np.take(sel.rows, pos), company, np.take(sel.weight, pos))
         return stacked, pos
