@@ -590,17 +590,24 @@ def compare(
     in_stratum: dict[str, list[dict[str, Any]]] = {}
     for row in group_rows:
         in_stratum.setdefault(row["stratum"], []).append(row)
+    n_codes = int(company.max()) + 1 if company.size else 0
     for stratum in sorted(in_stratum):
         names = [str(r["group"]) for r in in_stratum[stratum]]
         strat_values = {k: in_stratum[stratum][0][k] for k in within_keys}
+        # each group's companies as a mask over the company codes (a company is at most
+        # once in a group): who is in both groups of a pair is a lookup, not a search
+        members: dict[str, npt.NDArray[np.bool_]] = {}
+        for name in names:
+            members[name] = np.zeros(n_codes, dtype=bool)
+            members[name][samples[(stratum, name)][0]] = True
         for group_a, group_b in itertools.combinations(names, 2):
             (codes_a, full_a), (codes_b, full_b) = (
                 samples[(stratum, group_a)],
                 samples[(stratum, group_b)],
             )
-            shared_a = np.isin(codes_a, codes_b, assume_unique=True)
+            shared_a = members[group_b][codes_a]
             a = full_a[~shared_a]
-            b = full_b[~np.isin(codes_b, codes_a, assume_unique=True)]
+            b = full_b[~members[group_a][codes_b]]
             shared = int(np.count_nonzero(shared_a))
             pairs.append((strat_values, stratum, group_a, group_b, a, b, shared))
 
