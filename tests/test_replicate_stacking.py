@@ -59,3 +59,29 @@ def test_stacking_matches_a_loop_over_rows_and_replicates(
     assert np.array_equal(stacked.company, old_company)
     if size:  # (the old arithmetic, run on an empty selection, was never reached)
         assert stacked.company.dtype == old_company.dtype
+
+
+def test_multiplicities_are_the_documented_hash_against_poisson_thresholds() -> None:
+    from bhrscore.rubric.replicates import _POISSON_THRESHOLDS
+
+    mask = (1 << 64) - 1
+    ids = np.array([f"fictional-record-{i}" for i in range(3000)], dtype=object)
+    reps = Replicates(record_keys(ids), seed=4, first=1, count=5)
+    streams = [int(s) for s in reps.streams()]
+    thresholds = [int(t) for t in _POISSON_THRESHOLDS]
+    every = reps._every  # hashed in slices of rows
+    rows = np.array([0, 1, 17, 2999, 1500])
+    picked = reps.multiplicity(rows)
+    for i, row in enumerate(rows.tolist()):
+        key = int(reps.keys[row])
+        for r, stream in enumerate(streams):
+            h = (key + stream) & mask
+            h ^= h >> 32
+            h = (h * 0xD6E8FEB86659FD93) & mask
+            h ^= h >> 32
+            expected = sum(h >= t for t in thresholds)  # K = thresholds at or below h
+            assert picked[i, r] == expected == every[row, r]
+    # Poisson(1): mean 1, P(K = 0) = 1/e; 15,000 cells, sd of the mean about 0.008
+    assert abs(every.mean() - 1.0) < 0.04
+    assert abs((every == 0).mean() - np.exp(-1.0)) < 0.02
+    assert int(every.max()) >= 4  # the looked-up tail beyond the first four thresholds

@@ -135,17 +135,26 @@ class Replicates:
 
     def multiplicity(self, rows: np.ndarray) -> npt.NDArray[np.uint8]:
         """``len(rows) x count`` Poisson(1) multiplicities of the prepared rows."""
+        return self._counts(self.keys[rows], self.streams())
+
+    @staticmethod
+    def _counts(keys: U64, streams: U64) -> npt.NDArray[np.uint8]:
+        """Multiplicities of records with ``keys`` in the replicates of ``streams``: the hash
+        of each (record, replicate) computed in place in one 64-bit buffer, then compared
+        with the thresholds."""
+        h = np.add.outer(keys, streams)
+        tmp = np.empty_like(h)
         with np.errstate(over="ignore"):
-            h = self.keys[rows][:, None] + self.streams()[None, :]
-            h ^= h >> np.uint64(32)
+            h ^= np.right_shift(h, np.uint64(32), out=tmp)
             h *= np.uint64(0xD6E8FEB86659FD93)
-            h ^= h >> np.uint64(32)
+            h ^= np.right_shift(h, np.uint64(32), out=tmp)
         # K = number of thresholds at or below h: compare with the first four (K <= 3 for
         # 98 % of cells), look the rest up
         flat = h.ravel()
-        k = (flat >= _POISSON_THRESHOLDS[0]).view(np.uint8).copy()
+        k = np.greater_equal(flat, _POISSON_THRESHOLDS[0]).view(np.uint8)
+        step = tmp.ravel().view(np.bool_)[: flat.size]  # a bool buffer in the spare space
         for threshold in _POISSON_THRESHOLDS[1:4]:
-            k += flat >= threshold
+            k += np.greater_equal(flat, threshold, out=step)
         rest = np.flatnonzero(k == 4)
         k[rest] = np.searchsorted(_POISSON_THRESHOLDS, flat[rest], side="right")
         counts: npt.NDArray[np.uint8] = k.reshape(h.shape)
@@ -159,9 +168,9 @@ class Replicates:
         selection. Hashed in slices of rows, so that the 64-bit temporaries stay small."""
         out = np.empty((len(self.keys), self.count), dtype=np.uint8)
         step = max(1, _SLICE_CELLS // max(self.count, 1))
+        streams = self.streams()
         for first in range(0, len(self.keys), step):
-            rows = np.arange(first, min(first + step, len(self.keys)))
-            out[first : first + step] = self.multiplicity(rows)
+            out[first : first + step] = self._counts(self.keys[first : first + step], streams)
         return out
 
     def _offsets(self, companies: int) -> npt.NDArray[Any]:
