@@ -98,8 +98,14 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         has_company &= known
     keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
-    order = keep[ids.argsort(kind="stable").to_numpy()]
-    sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
+    kept_ids = ids.to_numpy(dtype=object)
+    if not ids.hasnans and _ascending(kept_ids):
+        # already in id order (files written in id order, as exports often are): the
+        # stable sort would keep every row where it is
+        order, sorted_ids = keep, kept_ids
+    else:
+        order = keep[ids.argsort(kind="stable").to_numpy()]
+        sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
     cid = company_col.iloc[order]
     code = _positions(cid, company_ids)
     if (code < 0).any():
@@ -127,6 +133,12 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         statuses=tuple(str(s) for s in status.cat.categories),
         known=known,
     )
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether the ids (text, no missing value) are in ascending order (ties allowed):
+    Python compares text by code point, the order the stable sort of :func:`prepare` uses."""
+    return len(ids) < 2 or bool(np.all(ids[1:] >= ids[:-1]))
 
 
 def _positions(values: pd.Series, sorted_ids: np.ndarray) -> npt.NDArray[np.int64]:
