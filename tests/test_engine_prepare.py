@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from bhrscore.evidence.frame import Frames
 from bhrscore.rubric import default_rubric
@@ -13,11 +14,16 @@ from .rubric_support import AS_OF, evset, rec
 
 
 def test_ascending_compares_text_by_code_point_with_ties() -> None:
-    assert _ascending(np.array([], dtype=object))
-    assert _ascending(np.array(["x"], dtype=object))
-    assert _ascending(np.array(["a", "a", "b", "b10", "b9", "é"], dtype=object))
-    assert not _ascending(np.array(["a", "c", "b"], dtype=object))
-    assert not _ascending(np.array(["é", "z"], dtype=object))  # U+00E9 after "z"
+    def asc(values: list[str | None]) -> bool:
+        return _ascending(pd.Series(values, dtype="string"))
+
+    assert asc([])
+    assert asc(["x"])
+    assert asc(["a", "a", "b", "b10", "b9", "é", "😀"])
+    assert not asc(["a", "c", "b"])
+    assert not asc(["é", "z"])  # U+00E9 after "z"
+    assert not asc(["😀", "é"])  # U+1F600 after U+00E9 (UTF-8 bytes keep code point order)
+    assert not asc(["a", None, "b"])  # a missing id: the sort decides
 
 
 def test_evidence_in_id_order_is_prepared_as_after_the_sort() -> None:

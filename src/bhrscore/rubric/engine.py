@@ -98,11 +98,10 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         has_company &= known
     keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
-    kept_ids = ids.to_numpy(dtype=object)
-    if not ids.hasnans and _ascending(kept_ids):
+    if _ascending(ids):
         # already in id order (files written in id order, as exports often are): the
         # stable sort would keep every row where it is
-        order, sorted_ids = keep, kept_ids
+        order, sorted_ids = keep, ids.to_numpy(dtype=object)
     else:
         order = keep[ids.argsort(kind="stable").to_numpy()]
         sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
@@ -135,10 +134,20 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
     )
 
 
-def _ascending(ids: np.ndarray) -> bool:
-    """Whether the ids (text, no missing value) are in ascending order (ties allowed):
-    Python compares text by code point, the order the stable sort of :func:`prepare` uses."""
-    return len(ids) < 2 or bool(np.all(ids[1:] >= ids[:-1]))
+def _ascending(ids: pd.Series) -> bool:
+    """Whether the ids (text) are in ascending order, ties allowed, and none is missing:
+    compared in Arrow, byte by byte of their UTF-8 (code point order, the order of the
+    stable sort in :func:`prepare`), without making Python strings of them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array([pa.array(ids.array, type=pa.large_string())])
+    if arr.null_count:
+        return False
+    if len(arr) < 2:
+        return True
+    ascending = pc.all(pc.greater_equal(arr[1:], arr[:-1])).as_py()
+    return bool(ascending)
 
 
 def _positions(values: pd.Series, sorted_ids: np.ndarray) -> npt.NDArray[np.int64]:
