@@ -468,3 +468,81 @@ def test_an_interval_that_excludes_zero_beside_a_non_significant_test_has_a_note
     (agree,) = usual.pairwise.itertuples()
     assert agree.significant
     assert pd.isna(agree.warning)
+
+
+def _typed_reference(
+    rows: list[dict[str, Any]], keys: Sequence[str], columns: dict[str, str]
+) -> pd.DataFrame:
+    """How the tables were typed before: a frame of the records, then each column converted."""
+    names = [*keys, *columns]
+    frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+    for name, dtype in {**dict.fromkeys(keys, "string"), **columns}.items():
+        col = frame[name]
+        if dtype in ("Float64", "Int64"):
+            col = pd.to_numeric(col, errors="coerce")
+        frame[name] = col.astype(dtype)
+    return frame.reset_index(drop=True)
+
+
+def test_typed_tables_match_records_converted_column_by_column() -> None:
+    from bhrscore.analysis.compare import _typed
+
+    columns = {"g": "string", "n": "Int64", "x": "Float64", "ok": "boolean", "w": "string"}
+    rows = [
+        {"sector": "61", "g": "a", "n": 3, "x": 1.5, "ok": True, "w": None},
+        {"sector": "unknown", "g": "b", "n": 0, "x": np.nan, "ok": None, "w": "few; left out"},
+        {
+            "sector": "06",
+            "g": "c",
+            "n": np.int64(7),
+            "x": np.float64(-0.1),
+            "ok": np.bool_(False),
+            "w": None,
+        },
+    ]
+    for some in (rows, rows[:1], []):
+        pd.testing.assert_frame_equal(
+            _typed(some, ["sector"], columns),
+            _typed_reference(some, ["sector"], columns),
+            check_exact=True,
+        )
+
+
+def test_skipna_mean_is_the_series_mean() -> None:
+    from bhrscore.analysis.compare import _skipna_mean
+
+    rng = np.random.default_rng(2)
+    values = rng.uniform(0, 1, 301)
+    values[::7] = np.nan
+    for v in (values, values[1:7], np.array([0.1, 0.2, 0.7]), np.array([np.nan, np.nan])):
+        expected = pd.Series(v).mean()
+        got = _skipna_mean(v)
+        assert (np.isnan(got) and np.isnan(expected)) or got == expected
+
+
+def test_batched_and_per_job_intervals_and_threads_give_the_same_comparison(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    # the module (the package re-exports the function under the same name)
+    compare_module = importlib.import_module("bhrscore.analysis.compare")
+
+    rows = [
+        _r(company_id=f"c{i}", total=float((i * 37) % 101), origin_country=o, sectors=s)
+        for i, (o, s) in enumerate(
+            [("CN", ("61",)), ("US", ("06", "61")), ("KZ", ("06",)), ("DE", ())] * 9
+        )
+    ]
+    card = make_scorecard(rows)
+    options: dict[str, Any] = {"seed": 3, "resamples": 211, "permutations": 199}
+    outs = [compare(card, by="sector", **options)]
+    monkeypatch.setattr(compare_module, "BATCH_CELLS", 0)  # each job takes its percentiles
+    outs.append(compare(card, by="sector", **options))
+    monkeypatch.setattr(compare_module, "PARALLEL_DRAWS", 0)  # and on threads
+    outs.append(compare(card, by="sector", **options))
+    assert outs[0].groups["ci_low"].notna().any()
+    assert outs[0].pairwise["diff_ci_low"].notna().any()
+    for other in outs[1:]:
+        pd.testing.assert_frame_equal(outs[0].groups, other.groups, check_exact=True)
+        pd.testing.assert_frame_equal(outs[0].pairwise, other.pairwise, check_exact=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bhrscore.analysis import stats
 from bhrscore.analysis.stats import (
     adjust_pvalues,
     bootstrap_ci,
@@ -130,3 +131,78 @@ def test_permutation_p_values_do_not_depend_on_the_block_size(
     for cells in (1, 54 * 7, 54 * 300 + 13):  # one permutation a block, 7, all but one
         monkeypatch.setattr(stats, "PERMUTATION_BLOCK_CELLS", cells)
         assert permutation_test(a, b, permutations=301, seed=4) == whole
+
+
+def _old_permutation_p(x: np.ndarray, y: np.ndarray, permutations: int, seed: int) -> float:
+    """The permutation test as it was written before its blocks' sums were kept: one block,
+    the means and their difference per block (the reference for the fast path)."""
+    pooled = np.concatenate([x, y])
+    n_a, n = x.size, pooled.size
+    observed = abs(x.mean() - y.mean())
+    eps = 1e-9 * max(1.0, float(np.abs(pooled).max()))
+    keys = rng_for(seed).random((permutations, n))
+    chosen = np.argpartition(keys, n_a - 1, axis=1)[:, :n_a]
+    sum_a = pooled[chosen].sum(axis=1)
+    diff = sum_a / n_a - (pooled.sum() - sum_a) / (n - n_a)
+    return (1.0 + int(np.count_nonzero(np.abs(diff) >= observed - eps))) / (1.0 + permutations)
+
+
+@pytest.mark.parametrize("block_cells", [500_000, 64, 1])
+def test_permutation_p_in_blocks_matches_one_block(
+    block_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ties (integers) and a one-value group: the kept sums compared at the end give the
+    # p-value of the per-block arithmetic, whatever the block size (keys are one draw each)
+    monkeypatch.setattr(stats, "PERMUTATION_BLOCK_CELLS", block_cells)
+    rng = np.random.default_rng(7)
+    cases = [
+        (rng.integers(0, 5, 12).astype(float), rng.integers(0, 5, 9).astype(float)),
+        (rng.normal(50, 10, 30), rng.normal(55, 10, 41)),
+        (np.array([3.0]), np.array([1.0, 2.0, 3.0, 4.0])),
+    ]
+    for i, (x, y) in enumerate(cases):
+        fast = stats.permutation_p(x, y, 301, rng_for(i))
+        assert fast == _old_permutation_p(x, y, 301, i)
+        assert fast == permutation_test(x, y, permutations=301, seed=i)
+
+
+def test_mean_rows_is_ndarray_mean_to_the_bit() -> None:
+    m = np.random.default_rng(3).normal(0.0, 1e6, size=(50, 333))
+    assert np.array_equal(stats._mean_rows(m.copy()), m.mean(axis=1))
+
+
+def test_fast_distributions_match_the_public_functions() -> None:
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(40, 9, 25), rng.normal(45, 12, 18)
+    means = stats.bootstrap_means(x, 700, rng_for(5))
+    assert np.array_equal(means, bootstrap_distribution(x, resamples=700, seed=5))
+    diff = stats.diff_distribution(x, y, 700, rng_for(6))
+    gen = rng_for(6)
+    da = bootstrap_distribution(x, resamples=700, seed=gen)
+    assert np.array_equal(diff, da - bootstrap_distribution(y, resamples=700, seed=gen))
+    low, high = stats.percentile_rows(np.stack([means, diff]), 0.9)
+    assert (low[0], high[0]) == bootstrap_ci(x, level=0.9, resamples=700, seed=5)
+    assert (low[1], high[1]) == bootstrap_diff_ci(x, y, level=0.9, resamples=700, seed=6)
+    # several blocks (resamples x n above BLOCK_CELLS) give the stream of one
+    big = rng.normal(0, 1, 3000)
+    blocked = stats.bootstrap_means(big, 800, rng_for(8))  # 2.4M cells: two blocks
+    idx = rng_for(8).integers(0, big.size, size=(800, big.size), dtype=np.int32)
+    assert np.array_equal(blocked, big[idx].mean(axis=1))
+    assert np.isnan(bootstrap_diff_ci(x, y, resamples=0, seed=1)).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**32 - 1, 2**32, 2**40 + 3, 2**70 + 5])
+def test_rng_for_is_default_rng_of_the_seed_and_the_key_digests(seed: int) -> None:
+    # the documented stream: default_rng([seed, first 8 bytes of sha256(part), ...])
+    import hashlib
+
+    for key in [(), ("ci",), ("perm", "all", "china", "western"), ("diff", "06 / é", "", "x")]:
+        words = [seed] + [
+            int.from_bytes(hashlib.sha256(k.encode("utf-8")).digest()[:8], "little") for k in key
+        ]
+        expected = np.random.default_rng(words)
+        got = rng_for(seed, *key)
+        assert got.bit_generator.state == expected.bit_generator.state
+        assert np.array_equal(got.random(4), expected.random(4))
+    with pytest.raises(ValueError, match="non-negative"):  # numpy's message, as before
+        rng_for(-1, "a")

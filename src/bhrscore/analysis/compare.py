@@ -52,9 +52,10 @@ from .stats import (
     Correction,
     FloatArray,
     adjust_pvalues,
-    bootstrap_ci,
-    bootstrap_diff_ci,
-    permutation_test,
+    bootstrap_means,
+    diff_distribution,
+    percentile_rows,
+    permutation_p,
     rng_for,
 )
 
@@ -440,6 +441,33 @@ def _map_tests(
         return list(pool.map(tests, jobs))
 
 
+#: the bootstrap distributions of one comparison are kept for one numpy.quantile over all
+#: of them while they hold at most this many values (16 MB); beyond it, each job takes its
+#: own percentiles
+BATCH_CELLS = 2_000_000
+
+
+def _intervals(spreads: list[Any], level: float, batch: bool) -> list[tuple[float, float]]:
+    """The percentile interval of each spread: distributions (``batch``), all at once, or
+    the intervals the jobs took themselves."""
+    if not batch or not spreads:
+        return list(spreads)
+    low, high = percentile_rows(np.stack(spreads), level)
+    return list(zip(low.tolist(), high.tolist(), strict=True))
+
+
+def _skipna_mean(values: FloatArray) -> float:
+    """The mean of the values that are not NaN, as ``pandas.Series.mean`` computes it (NaN
+    set to 0, numpy's sum, divided by the count; NaN when none): the same bits without a
+    Series per group."""
+    missing = np.isnan(values)
+    count = values.size - int(np.count_nonzero(missing))
+    if count == 0:
+        return float("nan")
+    total = np.where(missing, 0.0, values).sum() if count < values.size else values.sum()
+    return float(total / np.float64(count))
+
+
 def compare(
     scorecard: ScoreCard,
     by: str | Sequence[str] = "origin_group",
@@ -503,32 +531,48 @@ def compare(
     units["low_coverage"] = low & ~left_out
     units["_out"] = left_out | units["low_coverage"].to_numpy(dtype=bool)
     # companies as integer codes: pairs find their shared companies on integers
-    units["_company"] = pd.factorize(units["company_id"])[0]
+    company = np.asarray(pd.factorize(units["company_id"])[0], dtype=np.int64)
+    out = units["_out"].to_numpy(dtype=bool)
+    has_value = units["value"].notna().to_numpy(dtype=bool)
+    value = units["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    coverage = units["coverage"].to_numpy(dtype=np.float64, na_value=np.nan)
+    low_cov = units["low_coverage"].to_numpy(dtype=bool)
+    # cells (one per combination of keys) in sorted order, each cell's rows in unit order:
+    # numpy on the cells' row positions instead of a frame per cell
+    cell = units.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+    order = np.argsort(cell, kind="stable")
+    ends = np.cumsum(np.bincount(cell)).tolist()
+    key_values = [units[k].to_numpy(dtype=object) for k in keys]
+    strata = units["stratum"].to_numpy(dtype=object)
+    labels = units["group"].to_numpy(dtype=object)
 
     group_rows: list[dict[str, Any]] = []
     interval_jobs: list[tuple[int, FloatArray, str, str]] = []  # (row, values, names)
     # per cell: the scored companies' codes and values (each company once, in unit order)
     samples: dict[tuple[str, str], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
-    for cell, frame in units.groupby(keys, sort=True, dropna=False):
-        cell_values = cell if isinstance(cell, tuple) else (cell,)
-        kept = frame[~frame["_out"]]
-        scored = kept[kept["value"].notna()]
-        values = scored["value"].to_numpy(dtype=np.float64)
-        stratum, group = str(frame["stratum"].iloc[0]), str(frame["group"].iloc[0])
-        samples[(stratum, group)] = (scored["_company"].to_numpy(dtype=np.int64), values)
+    start = 0
+    for end in ends:
+        rows = order[start:end]
+        first = int(rows[0])
+        start = end
+        kept = rows[~out[rows]]
+        scored = kept[has_value[kept]]
+        values = value[scored]
+        stratum, group = str(strata[first]), str(labels[first])
+        samples[(stratum, group)] = (company[scored], values)
         n = int(values.size)
         ci = (np.nan, np.nan)  # drawn below, with the pair tests (on threads when large)
         if n >= min_n_interval:
             interval_jobs.append((len(group_rows), values, stratum, group))
-        n_insufficient = 0 if include_insufficient else int(frame["insufficient"].sum())
-        row: dict[str, Any] = dict(zip(keys, cell_values, strict=True))
+        n_insufficient = 0 if include_insufficient else int(np.count_nonzero(insufficient[rows]))
+        row: dict[str, Any] = {k: col[first] for k, col in zip(keys, key_values, strict=True)}
         row.update(
             stratum=stratum,
             group=group,
             metric=metric,
             n=n,
-            n_missing=int(kept["value"].isna().sum()),
-            n_low_coverage=int(frame["low_coverage"].sum()),
+            n_missing=int(kept.size - scored.size),
+            n_low_coverage=int(np.count_nonzero(low_cov[rows])),
             n_insufficient=n_insufficient,
             mean=float(values.mean()) if n else np.nan,
             median=float(np.median(values)) if n else np.nan,
@@ -536,53 +580,62 @@ def compare(
             ci_low=ci[0],
             ci_high=ci[1],
             ci_level=level,
-            coverage_mean=float(scored["coverage"].astype("float64").mean()) if n else np.nan,
+            coverage_mean=_skipna_mean(coverage[scored]) if n else np.nan,
             small_group=n < min_n,
             warning=_group_warning(n, min_n, min_n_interval, n_insufficient, include_insufficient),
         )
         group_rows.append(row)
-    groups = _typed(group_rows, keys, GROUP_COLUMNS)
 
     pairs: list[tuple[dict[str, Any], str, str, str, FloatArray, FloatArray, int]] = []
-    for stratum_key, frame in groups.groupby("stratum", sort=True):
-        stratum = str(stratum_key)
-        names = [str(g) for g in frame["group"]]
-        strat_values = dict(zip(within_keys, frame.iloc[0][list(within_keys)], strict=True))
+    in_stratum: dict[str, list[dict[str, Any]]] = {}
+    for row in group_rows:
+        in_stratum.setdefault(row["stratum"], []).append(row)
+    n_codes = int(company.max()) + 1 if company.size else 0
+    for stratum in sorted(in_stratum):
+        names = [str(r["group"]) for r in in_stratum[stratum]]
+        strat_values = {k: in_stratum[stratum][0][k] for k in within_keys}
+        # each group's companies as a mask over the company codes (a company is at most
+        # once in a group): who is in both groups of a pair is a lookup, not a search
+        members: dict[str, npt.NDArray[np.bool_]] = {}
+        for name in names:
+            members[name] = np.zeros(n_codes, dtype=bool)
+            members[name][samples[(stratum, name)][0]] = True
         for group_a, group_b in itertools.combinations(names, 2):
             (codes_a, full_a), (codes_b, full_b) = (
                 samples[(stratum, group_a)],
                 samples[(stratum, group_b)],
             )
-            shared_a = np.isin(codes_a, codes_b, assume_unique=True)
+            shared_a = members[group_b][codes_a]
             a = full_a[~shared_a]
-            b = full_b[~np.isin(codes_b, codes_a, assume_unique=True)]
+            b = full_b[~members[group_a][codes_b]]
             shared = int(np.count_nonzero(shared_a))
             pairs.append((strat_values, stratum, group_a, group_b, a, b, shared))
 
-    def pair_tests(pair: tuple[Any, ...]) -> tuple[tuple[float, float], float]:
-        _, stratum, group_a, group_b, a, b, _ = pair
-        diff_ci = (np.nan, np.nan)
-        if min(a.size, b.size) >= min_n_interval:
-            diff_ci = bootstrap_diff_ci(
-                a,
-                b,
-                level=level,
-                resamples=resamples,
-                seed=rng_for(seed, "diff", stratum, group_a, group_b),
-            )
-        p = permutation_test(
-            a,
-            b,
-            permutations=permutations,
-            seed=rng_for(seed, "perm", stratum, group_a, group_b),
-        )
-        return diff_ci, p
+    # the bootstrap distributions' percentiles are taken all at once after the draws (one
+    # numpy.quantile over their rows) unless the distributions would take too much memory
+    n_dists = len(interval_jobs) + sum(min(p[4].size, p[5].size) >= min_n_interval for p in pairs)
+    batch = n_dists * resamples <= BATCH_CELLS
 
-    def interval(job: tuple[int, FloatArray, str, str]) -> tuple[float, float]:
+    def spread(dist: FloatArray) -> Any:
+        if batch:
+            return dist
+        low, high = percentile_rows(dist[None, :], level)
+        return (float(low[0]), float(high[0]))
+
+    def pair_tests(pair: tuple[Any, ...]) -> tuple[Any, float]:
+        _, stratum, group_a, group_b, a, b, _ = pair
+        diff: Any = None
+        if min(a.size, b.size) >= min_n_interval:
+            rng = rng_for(seed, "diff", stratum, group_a, group_b)
+            diff = spread(diff_distribution(a, b, resamples, rng))
+        p = np.nan
+        if a.size and b.size:
+            p = permutation_p(a, b, permutations, rng_for(seed, "perm", stratum, group_a, group_b))
+        return diff, p
+
+    def interval(job: tuple[int, FloatArray, str, str]) -> Any:
         _, values, stratum, group = job
-        return bootstrap_ci(
-            values, level=level, resamples=resamples, seed=rng_for(seed, "ci", stratum, group)
-        )
+        return spread(bootstrap_means(values, resamples, rng_for(seed, "ci", stratum, group)))
 
     def run(job: tuple[bool, Any]) -> Any:
         is_pair, body = job
@@ -593,11 +646,16 @@ def compare(
     draws += sum(permutations * (pair[4].size + pair[5].size) for pair in pairs)
     jobs = [(False, job) for job in interval_jobs] + [(True, pair) for pair in pairs]
     results = _map_tests(run, jobs, draws)
-    for job, ci in zip(interval_jobs, results[: len(interval_jobs)], strict=True):
-        group_rows[job[0]].update(ci_low=ci[0], ci_high=ci[1])
-    if interval_jobs:
-        groups = _typed(group_rows, keys, GROUP_COLUMNS)
-    tested = results[len(interval_jobs) :]
+    spreads = [*results[: len(interval_jobs)], *(r[0] for r in results[len(interval_jobs) :])]
+    bounds = iter(_intervals([d for d in spreads if d is not None], level, batch))
+    for job in interval_jobs:
+        ci_low, ci_high = next(bounds)
+        group_rows[job[0]].update(ci_low=ci_low, ci_high=ci_high)
+    groups = _typed(group_rows, keys, GROUP_COLUMNS)
+    tested = [
+        ((np.nan, np.nan) if d is None else next(bounds), p)
+        for d, p in results[len(interval_jobs) :]
+    ]
 
     pair_rows: list[dict[str, Any]] = []
     notes: list[list[str]] = []
@@ -681,13 +739,26 @@ def _sector_titles(
 def _typed(
     rows: list[dict[str, Any]], keys: Sequence[str], columns: dict[str, str]
 ) -> pd.DataFrame:
+    """The rows as a frame of the given dtypes (keys as text), one typed array per column
+    (what building a frame of the records and converting each column gives)."""
     names = [*keys, *columns]
-    frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
     dtypes: dict[str, Any] = dict.fromkeys(keys, "string")
     dtypes.update(columns)
+    if not rows:
+        frame = pd.DataFrame(columns=names)
+        for name, dtype in dtypes.items():
+            col = frame[name]
+            if dtype in ("Float64", "Int64"):
+                col = pd.to_numeric(col, errors="coerce")
+            frame[name] = col.astype(dtype)
+        return frame.reset_index(drop=True)
+    data: dict[str, Any] = {}
     for name, dtype in dtypes.items():
-        col = frame[name]
-        if dtype in ("Float64", "Int64"):
-            col = pd.to_numeric(col, errors="coerce")
-        frame[name] = col.astype(dtype)
-    return frame.reset_index(drop=True)
+        values = [row[name] for row in rows]
+        if dtype == "Float64":
+            data[name] = pd.array(np.array(values, dtype=np.float64), dtype=dtype)
+        elif dtype == "Int64":
+            data[name] = pd.array(np.array(values, dtype=np.int64), dtype=dtype)
+        else:
+            data[name] = pd.array(values, dtype=dtype)
+    return pd.DataFrame(data, columns=names)

@@ -43,11 +43,28 @@ def rng_for(seed: int | np.random.Generator, *key: str) -> np.random.Generator:
     give the same stream, whatever other groups are being compared."""
     if isinstance(seed, np.random.Generator):
         return seed
-    words = [int(seed)]
+    first = int(seed)
+    if first < 0:  # numpy's own error for a negative seed
+        return np.random.default_rng([first])
+    # ``default_rng([seed, *64-bit digests])``: numpy's SeedSequence reads each whole number
+    # as its 32-bit words, least significant first (at least one word); given those words
+    # as one uint32 array it builds the same state without converting each number itself
+    words = _words32(first)
     for part in key:
         digest = hashlib.sha256(part.encode("utf-8")).digest()
-        words.append(int.from_bytes(digest[:8], "little"))
-    return np.random.default_rng(words)
+        words += _words32(int.from_bytes(digest[:8], "little"))
+    entropy = np.random.SeedSequence(np.array(words, dtype=np.uint32))
+    return np.random.Generator(np.random.PCG64(entropy))
+
+
+def _words32(n: int) -> list[int]:
+    """The 32-bit words of ``n`` (not negative), least significant first; ``[0]`` for 0."""
+    words = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
 
 
 def _as_array(values: Sequence[float] | npt.ArrayLike) -> FloatArray:
@@ -64,9 +81,17 @@ def _blocks(total: int, n: int, cells: int | None = None) -> Iterator[int]:
         done += step
 
 
+def _mean_rows(m: FloatArray) -> FloatArray:
+    """``m.mean(axis=1)`` without the Python layers of ``ndarray.mean``: the same sum (numpy's
+    pairwise ``add.reduce``) divided in place by the row length, so the same bits."""
+    out: FloatArray = np.add.reduce(m, axis=1)
+    np.true_divide(out, m.shape[1], out=out)
+    return out
+
+
 def _reducer(statistic: Statistic) -> Callable[[FloatArray], FloatArray]:
     if statistic == "mean":
-        return lambda m: np.asarray(m.mean(axis=1), dtype=np.float64)
+        return _mean_rows
     if statistic == "median":
         return lambda m: np.asarray(np.median(m, axis=1), dtype=np.float64)
     raise ValueError(f"statistic must be 'mean' or 'median', not {statistic!r}")
@@ -83,16 +108,53 @@ def bootstrap_distribution(
     x = _as_array(values)
     if x.size == 0 or resamples < 1:
         return np.empty(0)
-    rng = rng_for(seed)
-    reduce = _reducer(statistic)
+    return _distribution(x, _reducer(statistic), resamples, rng_for(seed))
+
+
+def _distribution(
+    x: FloatArray,
+    reduce: Callable[[FloatArray], FloatArray],
+    resamples: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """:func:`bootstrap_distribution` of ``x`` (non-empty, no NaN) with ``rng``."""
     # 32-bit indices: numpy draws integers below 2**32 from the same 32-bit stream whatever
     # the dtype, so the resamples are those of int64 indices, written and gathered faster
+    # (by indexing, which gathers outside the GIL; np.take would convert them holding it)
     dtype = np.int32 if x.size < 2**31 else np.int64
+    if resamples * x.size <= BLOCK_CELLS:  # one block (the usual case): no list, no concat
+        return reduce(x[rng.integers(0, x.size, size=(resamples, x.size), dtype=dtype)])
     out = []
     for step in _blocks(resamples, x.size):
         idx = rng.integers(0, x.size, size=(step, x.size), dtype=dtype)
         out.append(reduce(x[idx]))
     return np.concatenate(out)
+
+
+def bootstrap_means(x: FloatArray, resamples: int, rng: np.random.Generator) -> FloatArray:
+    """Bootstrap means of ``x`` (at least one value, no NaN): what
+    :func:`bootstrap_distribution` gives for it with the generator ``rng``, without checking
+    the input again (for callers that prepared it, such as :func:`.compare.compare`)."""
+    return _distribution(x, _mean_rows, resamples, rng)
+
+
+def diff_distribution(
+    x: FloatArray, y: FloatArray, resamples: int, rng: np.random.Generator
+) -> FloatArray:
+    """Bootstrap differences of means of ``x`` and ``y`` (no NaN), the distribution behind
+    :func:`bootstrap_diff_ci` (``x`` drawn first, then ``y``, from ``rng``)."""
+    da = _distribution(x, _mean_rows, resamples, rng)
+    da -= _distribution(y, _mean_rows, resamples, rng)
+    return da
+
+
+def percentile_rows(dists: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
+    """The percentile intervals of many bootstrap distributions of one length at once (rows
+    of ``dists``): per row what :func:`bootstrap_ci` takes from its distribution (one
+    ``numpy.quantile`` along the rows computes each row as it computes the row alone)."""
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(dists, [tail, 1.0 - tail], axis=1)
+    return low, high
 
 
 def _percentiles(dist: FloatArray, level: float) -> tuple[float, float]:
@@ -143,10 +205,9 @@ def bootstrap_diff_ci(
     x, y = _as_array(a), _as_array(b)
     if x.size < 2 or y.size < 2:
         return (float("nan"), float("nan"))
-    rng = rng_for(seed)
-    da = bootstrap_distribution(x, resamples=resamples, seed=rng)
-    db = bootstrap_distribution(y, resamples=resamples, seed=rng)
-    return _percentiles(da - db, level)
+    if resamples < 1:
+        return (float("nan"), float("nan"))
+    return _percentiles(diff_distribution(x, y, resamples, rng_for(seed)), level)
 
 
 def permutation_test(
@@ -165,22 +226,33 @@ def permutation_test(
     x, y = _as_array(a), _as_array(b)
     if x.size == 0 or y.size == 0 or permutations < 1:
         return float("nan")
+    return permutation_p(x, y, permutations, rng_for(seed))
+
+
+def permutation_p(
+    x: FloatArray, y: FloatArray, permutations: int, rng: np.random.Generator
+) -> float:
+    """:func:`permutation_test` of ``x`` and ``y`` (both non-empty, no NaN) with ``rng``,
+    without checking the input again. The permuted sums of every block are kept (one double
+    per permutation) and compared once at the end: the same arithmetic per permutation."""
     pooled = np.concatenate([x, y])
     n_a, n = x.size, pooled.size
     observed = abs(x.mean() - y.mean())
     total = pooled.sum()
     # Tolerance so that float noise in sums does not turn ties into misses.
     eps = 1e-9 * max(1.0, float(np.abs(pooled).max()))
-    rng = rng_for(seed)
-    hits = 0
+    sums = []
     for step in _blocks(permutations, n, PERMUTATION_BLOCK_CELLS):
         keys = rng.random((step, n))
         # The first n_a positions of each random ordering form the permuted group a.
-        chosen = np.argpartition(keys, n_a - 1, axis=1)[:, :n_a]
-        sum_a = pooled[chosen].sum(axis=1)
-        mean_a = sum_a / n_a
-        mean_b = (total - sum_a) / (n - n_a)
-        hits += int(np.count_nonzero(np.abs(mean_a - mean_b) >= observed - eps))
+        chosen = keys.argpartition(n_a - 1, axis=1)[:, :n_a]
+        sums.append(np.add.reduce(pooled[chosen], axis=1))
+    sum_a = sums[0] if len(sums) == 1 else np.concatenate(sums)
+    mean_b = total - sum_a
+    mean_b /= n - n_a
+    sum_a /= n_a  # now the permuted means of a
+    sum_a -= mean_b
+    hits = int(np.count_nonzero(np.abs(sum_a, out=sum_a) >= observed - eps))
     return (1.0 + hits) / (1.0 + permutations)
 
 

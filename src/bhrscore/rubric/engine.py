@@ -98,8 +98,13 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         has_company &= known
     keep = np.flatnonzero(has_company)
     ids = ev["id"].astype("string").iloc[keep]
-    order = keep[ids.argsort(kind="stable").to_numpy()]
-    sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
+    if _ascending(ids):
+        # already in id order (files written in id order, as exports often are): the
+        # stable sort would keep every row where it is
+        order, sorted_ids = keep, ids.to_numpy(dtype=object)
+    else:
+        order = keep[ids.argsort(kind="stable").to_numpy()]
+        sorted_ids = ev["id"].astype("string").iloc[order].to_numpy(dtype=object)
     cid = company_col.iloc[order]
     code = _positions(cid, company_ids)
     if (code < 0).any():
@@ -127,6 +132,22 @@ def prepare(frames: Frames, policies: Policies, as_of: dt.date | None = None) ->
         statuses=tuple(str(s) for s in status.cat.categories),
         known=known,
     )
+
+
+def _ascending(ids: pd.Series) -> bool:
+    """Whether the ids (text) are in ascending order, ties allowed, and none is missing:
+    compared in Arrow, byte by byte of their UTF-8 (code point order, the order of the
+    stable sort in :func:`prepare`), without making Python strings of them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array([pa.array(ids.array, type=pa.large_string())])
+    if arr.null_count:
+        return False
+    if len(arr) < 2:
+        return True
+    ascending = pc.all(pc.greater_equal(arr[1:], arr[:-1])).as_py()
+    return bool(ascending)
 
 
 def _positions(values: pd.Series, sorted_ids: np.ndarray) -> npt.NDArray[np.int64]:

@@ -135,17 +135,26 @@ class Replicates:
 
     def multiplicity(self, rows: np.ndarray) -> npt.NDArray[np.uint8]:
         """``len(rows) x count`` Poisson(1) multiplicities of the prepared rows."""
+        return self._counts(self.keys[rows], self.streams())
+
+    @staticmethod
+    def _counts(keys: U64, streams: U64) -> npt.NDArray[np.uint8]:
+        """Multiplicities of records with ``keys`` in the replicates of ``streams``: the hash
+        of each (record, replicate) computed in place in one 64-bit buffer, then compared
+        with the thresholds."""
+        h = np.add.outer(keys, streams)
+        tmp = np.empty_like(h)
         with np.errstate(over="ignore"):
-            h = self.keys[rows][:, None] + self.streams()[None, :]
-            h ^= h >> np.uint64(32)
+            h ^= np.right_shift(h, np.uint64(32), out=tmp)
             h *= np.uint64(0xD6E8FEB86659FD93)
-            h ^= h >> np.uint64(32)
+            h ^= np.right_shift(h, np.uint64(32), out=tmp)
         # K = number of thresholds at or below h: compare with the first four (K <= 3 for
         # 98 % of cells), look the rest up
         flat = h.ravel()
-        k = (flat >= _POISSON_THRESHOLDS[0]).view(np.uint8).copy()
+        k = np.greater_equal(flat, _POISSON_THRESHOLDS[0]).view(np.uint8)
+        step = tmp.ravel().view(np.bool_)[: flat.size]  # a bool buffer in the spare space
         for threshold in _POISSON_THRESHOLDS[1:4]:
-            k += flat >= threshold
+            k += np.greater_equal(flat, threshold, out=step)
         rest = np.flatnonzero(k == 4)
         k[rest] = np.searchsorted(_POISSON_THRESHOLDS, flat[rest], side="right")
         counts: npt.NDArray[np.uint8] = k.reshape(h.shape)
@@ -159,10 +168,17 @@ class Replicates:
         selection. Hashed in slices of rows, so that the 64-bit temporaries stay small."""
         out = np.empty((len(self.keys), self.count), dtype=np.uint8)
         step = max(1, _SLICE_CELLS // max(self.count, 1))
+        streams = self.streams()
         for first in range(0, len(self.keys), step):
-            rows = np.arange(first, min(first + step, len(self.keys)))
-            out[first : first + step] = self.multiplicity(rows)
+            out[first : first + step] = self._counts(self.keys[first : first + step], streams)
         return out
+
+    def _offsets(self, companies: int) -> npt.NDArray[Any]:
+        """``companies * r`` for the replicates ``r`` of this block, computed as the stacking
+        always computed it (32-bit replicate numbers times a Python int)."""
+        reps = np.arange(self.count, dtype=np.int32 if self.count < 2**31 else np.int64)
+        offsets: npt.NDArray[Any] = companies * reps
+        return offsets
 
     def expand(self, sel: Selection, companies: int) -> Selection:
         """``sel`` stacked over the replicates: row ``i`` repeated ``K[i, r]`` times with
@@ -178,20 +194,21 @@ class Replicates:
             return sel, np.zeros(0, dtype=np.int64)
         # row-major: row i, then replicate r (np.take of whole rows: far faster than fancy
         # indexing of a narrow 2-d array)
-        k = np.take(self._every, sel.rows, axis=0).ravel()
-        # each cell repeated K times (cells with K = 0 vanish); int32 divides faster
-        big = k.size >= 2**31
-        cells = np.arange(k.size, dtype=np.int64 if big else np.int32)
-        width: np.signedinteger[Any] = np.int64(self.count) if big else np.int32(self.count)
-        flat: npt.NDArray[np.signedinteger[Any]] = np.repeat(cells, k)
-        quotient = flat // width
-        rep = flat - quotient * width
-        # positions as intp: every gather by them (here and by the callers) would otherwise
-        # convert them first (np.take of int32 positions is ten times slower)
-        pos = quotient.astype(np.intp, copy=False)
-        stacked = Selection(
-            np.take(sel.rows, pos),
-            np.take(sel.company, pos) + companies * rep,
-            np.take(sel.weight, pos),
-        )
+        counts = np.take(self._every, sel.rows, axis=0)
+        # each cell repeated K times (cells with K = 0 vanish), in row-major order: the
+        # stacked rows' positions in ``sel`` repeat each row by its total over the
+        # replicates, and their company offsets (``companies * r``) repeat the cells'
+        # offsets -- no division of the cell numbers. Positions as intp: every gather by
+        # them (here and by the callers) would otherwise convert them first (np.take of
+        # int32 positions is ten times slower)
+        per_row = np.add.reduce(counts, axis=1, dtype=np.intp)
+        pos = np.repeat(np.arange(len(sel), dtype=np.intp), per_row)
+        offsets = self._offsets(companies)
+        shift = np.repeat(np.tile(offsets, len(sel)), counts.ravel())
+        company = np.take(sel.company, pos)
+        wide = np.result_type(company.dtype, offsets.dtype)  # what ``company + shift`` gives
+        if company.dtype != wide:
+            company = company.astype(wide)
+        company += shift
+        stacked = Selection(np.take(sel.rows, pos), company, np.take(sel.weight, pos))
         return stacked, pos
