@@ -51,6 +51,7 @@ from .cells import (
     not_simple_regex,
     safe_url_mask,
     safe_worksheet_class,
+    text_dtype,
     utf8_bytes,
     xml_simple_mask,
 )
@@ -173,7 +174,7 @@ class TableColumn:
             if notes is not None:
                 # (notes repeat: "unknown", "–"; each distinct one cleaned and checked once)
                 codes, uniques = pd.factorize(_as_text(notes), use_na_sentinel=True)
-                distinct = clean_text_series(pd.Series(uniques, dtype="string"))
+                distinct = clean_text_series(pd.Series(uniques, dtype=text_dtype()))
                 if formula_like_mask(distinct).any():
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
                 shown = _object_values(distinct)
@@ -203,7 +204,7 @@ class TableColumn:
         of the same checks (:func:`clean_text`, :func:`is_formula_like`, the XML check): the
         vectorised path costs a few milliseconds a column whatever its length, and a
         workbook has dozens of short ones (a test checks both paths agree)."""
-        given = _as_text(series).astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        given = _as_text(series).astype(text_dtype()).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
         values: list[Any] = [None if v is None else clean_text(v) for v in given.tolist()]
         flags = [v is not None and is_formula_like(v) for v in values]
         not_simple = not_simple_regex()
@@ -265,7 +266,7 @@ class TableColumn:
         ``uniques`` (``pd.factorize``): the same vectorised checks on the distinct values,
         taken for each row; one Python object per distinct value (a test checks both paths
         agree)."""
-        distinct = clean_text_series(pd.Series(uniques, dtype="string"))
+        distinct = clean_text_series(pd.Series(uniques, dtype=text_dtype()))
 
         def per_row(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
             # (code -1, missing, takes the appended last entry: False, or 0)
@@ -347,12 +348,12 @@ def _float_list(data: np.ndarray[Any, Any]) -> list[Any]:
     """``data`` (float64) as Python floats, one object per distinct value (by bit pattern, so
     ``-0.0`` stays itself) when values repeat, as scores and weights do."""
     bits = np.ascontiguousarray(data, dtype=np.float64).view(np.int64)
-    distinct, inverse = np.unique(bits, return_inverse=True)
+    inverse, distinct = pd.factorize(bits)  # (hashed: no sort)
     if 2 * len(distinct) >= len(bits):
         return data.tolist()  # type: ignore[no-any-return]
     shared = np.empty(len(distinct), dtype=object)
-    shared[:] = distinct.view(np.float64).tolist()
-    return shared[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+    shared[:] = np.asarray(distinct, dtype=np.int64).view(np.float64).tolist()
+    return shared[inverse].tolist()  # type: ignore[no-any-return]
 
 
 def _object_list(series: pd.Series) -> list[Any]:

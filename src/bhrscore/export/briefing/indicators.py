@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..book import Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .columns import insufficient_mask, rank_notes, score_display, values
 from .inputs import BriefingInputs
 from .registry import INDICATORS, briefing_sheet
@@ -19,8 +20,8 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     ids = inputs.companies["company_id"]
     frame = pd.DataFrame(
         {
-            "company_id": ind["company_id"].astype("string"),
-            "indicator_id": ind["indicator_id"].astype("string"),
+            "company_id": ind["company_id"].astype(text_dtype()),
+            "indicator_id": ind["indicator_id"].astype(text_dtype()),
             "score": pd.to_numeric(ind["score"], errors="coerce").astype("float64"),
             "n": pd.to_numeric(ind["evidence_count"], errors="coerce").astype("float64"),
         }
@@ -29,9 +30,9 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         {
             "company_id": frame["company_id"],
             "indicator_id": frame["indicator_id"],
-            "basis": ind["basis"].astype("string") if "basis" in ind else pd.NA,
+            "basis": ind["basis"].astype(text_dtype()) if "basis" in ind else pd.NA,
         }
-    ).astype({"basis": "string"})
+    ).astype({"basis": text_dtype()})
     wide = frame.pivot_table(
         index="company_id", columns="indicator_id", values=["score", "n"], aggfunc="first"
     ).reindex(ids.to_numpy())
@@ -57,14 +58,16 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     ]
     # every indicator's column end to end, converted at once (then cut into columns)
     n = len(ids)
-    absent = pd.Series([pd.NA] * n, dtype="string")
+    absent = pd.Series([pd.NA] * n, dtype=text_dtype())
     kinds = [
-        pd.Series(wide_basis[i].to_numpy(), dtype="string") if i in wide_basis.columns else absent
+        pd.Series(wide_basis[i].to_numpy(), dtype=text_dtype())
+        if i in wide_basis.columns
+        else absent
         for i in indicators
     ]
     scores = [values(wide.get(("score", i), None), n) for i in indicators]
     counts = [values(wide.get(("n", i), None), n) for i in indicators]
-    shown, notes = score_display(_joined(scores, "Float64"), _joined(kinds, "string"))
+    shown, notes = score_display(_joined(scores, "Float64"), _joined(kinds, text_dtype()))
     labels = [inputs.label(i) for i in indicators]
     score_cols = TableColumn.number_columns(
         labels, shown, "score", scale="score", width=12, notes=notes
@@ -85,9 +88,11 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     theme = _indicator_themes(inputs, indicators)
     key = pd.DataFrame(
         {
-            "id": pd.Series(indicators, dtype="string"),
-            "title": pd.Series([inputs.label(i) for i in indicators], dtype="string"),
-            "theme": pd.Series([inputs.label(t) if t else pd.NA for t in theme], dtype="string"),
+            "id": pd.Series(indicators, dtype=text_dtype()),
+            "title": pd.Series([inputs.label(i) for i in indicators], dtype=text_dtype()),
+            "theme": pd.Series(
+                [inputs.label(t) if t else pd.NA for t in theme], dtype=text_dtype()
+            ),
         }
     )
     legend = Table(  # in the matrix's columns: number (Rank), id, title (Company), theme
@@ -104,11 +109,12 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     return Sheet(INDICATORS, "Indicator matrix", [*lines, legend, matrix])
 
 
-def _joined(parts: list[pd.Series], dtype: str) -> pd.Series:
+def _joined(parts: list[pd.Series], dtype: Any) -> pd.Series:
     """Series end to end, by position (an empty one when there are none)."""
     if not parts:
-        return pd.Series([], dtype=dtype)
-    joined: pd.Series = pd.concat(parts, ignore_index=True).astype(dtype)  # type: ignore[call-overload]
+        empty: pd.Series = pd.Series([], dtype=dtype)
+        return empty
+    joined: pd.Series = pd.concat(parts, ignore_index=True).astype(dtype)
     return joined
 
 
