@@ -261,6 +261,24 @@ def test_number_texts_in_pyarrow_match_python_formatting() -> None:
     )
 
 
+def test_numbers_formatted_together_are_each_formatted_as_format_does() -> None:
+    """_number_texts formats the new numbers in one "%" call: each text is format(v, ".16G"),
+    for any bit pattern (NaN, infinities, subnormals, -0.0, huge and tiny numbers), also when
+    some were formatted before."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    bits = np.unique(rng.integers(-(2**63), 2**63 - 1, 5_000, dtype=np.int64))
+    extra = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e16, 1e-5, 5e-324, 1 / 3])
+    bits = np.unique(np.concatenate([bits, extra.view(np.int64)]))
+    book._NUMBER_TEXTS.clear()
+    half = book._number_texts(bits[::2])  # (cached, then mixed with new ones)
+    texts = book._number_texts(bits)
+    assert texts == [format(v, ".16G") for v in bits.view(np.float64).tolist()]
+    assert half == texts[::2]
+    book._NUMBER_TEXTS.clear()
+
+
 def test_row_xml_is_appended_as_bytes_or_as_text_in_order(tmp_path: Path) -> None:
     """The rendered rows go to XlsxWriter's UTF-8 row-data file after what it wrote as text
     (bytes through the text file's buffer, or text where the file is not a UTF-8 text file)."""
