@@ -1091,7 +1091,8 @@ def _render_sheet(workbook: Any, fmts: dict[str, Any], sheet: Sheet) -> tuple[An
         elif isinstance(block, FileLink):
             out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
-            _write_table(ws, out, fmts, block, start)
+            # (row sizes only matter where an object is placed: the sheet's chart)
+            _write_table(ws, out, fmts, block, start, sizes=sheet.chart is not None)
     return ws, out.links_skipped
 
 
@@ -1127,7 +1128,15 @@ _Plan = tuple[
 ]
 
 
-def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, start: int) -> None:
+def _write_table(
+    ws: Any,
+    out: SheetWriter,
+    fmts: dict[str, Any],
+    table: Table,
+    start: int,
+    *,
+    sizes: bool = True,
+) -> None:
     row = start
     if table.title:
         out.text(row, 0, table.title, fmts["table_title"])
@@ -1160,7 +1169,7 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
     # into XML) when later calls change the sheet (conditional formats), as in per-cell mode.
     pending = max((_last(p[2]) for p in plans if any(v is not None for v in p[2])), default=0)
     bulk = pending if n >= BULK_MIN_ROWS and _bulk_ready(ws, first, first + pending) else 0
-    _set_rows(ws, props, first, bulk)
+    _set_rows(ws, props, first, bulk, sizes=sizes)
     for i0 in range(0, bulk, BULK_CHUNK_ROWS):
         _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS), props)
     _write_rows(ws, out, plans, first, bulk, n)
@@ -1238,11 +1247,13 @@ def _row_properties(table: Table) -> _RowProps:
     return _RowProps(pixels, levels)
 
 
-def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
+def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int, *, sizes: bool = True) -> None:
     """Give the rows their heights and levels: rows ``bulk`` and later (written cell by cell)
     through XlsxWriter's ``set_row``; the first ``bulk`` rows (their XML rendered by
     :func:`_write_rows_bulk`) only where XlsxWriter keeps what ``set_row`` would have set
-    beyond the row itself (the sheet's outline depth, row sizes for placing charts)."""
+    beyond the row itself (the sheet's outline depth, row sizes for placing charts: XlsxWriter
+    reads them only to place objects, so ``sizes=False``, for a sheet that gets none, leaves
+    them out)."""
     pixels, levels = props.pixels, props.levels
     shaped = np.flatnonzero((pixels > 0) | (levels > 0))
     done = shaped[shaped < bulk]
@@ -1250,9 +1261,10 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
         ws.outline_row_level = max(ws.outline_row_level, int(levels[done].max()))
         # (a row left out has the default height for XlsxWriter's object placement, as a row
         # given the default height)
-        tall = done[pixels[done] > 0]
-        sizes = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
-        ws.row_sizes.update(zip((tall + first).tolist(), sizes, strict=True))
+        if sizes:
+            tall = done[pixels[done] > 0]
+            heights = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
+            ws.row_sizes.update(zip((tall + first).tolist(), heights, strict=True))
         # set_row's dimension check (the bulk writer checks the rows with cells)
         ws._check_dimensions(first + int(done[0]), ws.dim_colmin or 0)
         ws._check_dimensions(first + int(done[-1]), ws.dim_colmin or 0)

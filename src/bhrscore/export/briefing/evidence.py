@@ -79,6 +79,9 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
 
     def day(name: str) -> pd.Series:
         stamps = pd.to_datetime(ev[name].iloc[rows], errors="coerce")
+        fast = _iso_days(stamps)
+        if fast is not None:
+            return fast
         return pd.Series(stamps.dt.strftime("%Y-%m-%d").to_numpy(), dtype=text_dtype())
 
     start, end = day("period.start"), day("period.end")
@@ -87,3 +90,24 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
     out = pd.Series([pd.NA] * n, dtype=text_dtype())
     out.iloc[np.flatnonzero(found >= 0)] = text.to_numpy()
     return out
+
+
+#: the dates whose ISO text (pyarrow's cast) is what ``strftime("%Y-%m-%d")`` gives: years
+#: of four digits
+_ISO_RANGE = (np.datetime64("1000-01-01", "D"), np.datetime64("9999-12-31", "D"))
+
+
+def _iso_days(stamps: pd.Series) -> pd.Series | None:
+    """``stamps.dt.strftime("%Y-%m-%d")`` as text (missing where ``NaT``) by pyarrow's cast
+    of the days instead of a Python call per date, for time-zone-naive stamps in years of
+    four digits; ``None`` for others."""
+    import pyarrow as pa
+
+    if not (isinstance(stamps.dtype, np.dtype) and stamps.dtype.kind == "M"):
+        return None
+    days = stamps.to_numpy().astype("datetime64[D]")
+    known = days[~np.isnat(days)]
+    if known.size and (known.min() < _ISO_RANGE[0] or known.max() > _ISO_RANGE[1]):
+        return None
+    text = pa.array(days, from_pandas=True).cast(pa.large_string())
+    return pd.Series(text_dtype().__from_arrow__(text))  # type: ignore[attr-defined]
