@@ -389,3 +389,17 @@ def test_columns_written_from_their_arrays_match_their_values(
     # row 5 is the header; row 6 the first value: "unknown" (a note), row 7 1/7
     assert ws.cell(6, 3).value == "unknown"
     assert ws.cell(7, 3).value == pytest.approx(1 / 7)
+
+
+def test_long_columns_keep_no_arrays_and_write_the_same_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(book, "ARRAYS_MAX_ROWS", 5)  # (100,000 by default)
+    short = TableColumn.from_series("Short", pd.Series([1.5, None, 2.0]), "score")
+    long = TableColumn.from_series("Long", pd.Series([float(i) for i in range(6)]), "score")
+    assert short.arrays is not None
+    assert long.arrays is None
+    sheets = [Sheet("S", "S", [Table([long, dataclasses.replace(long, header="Again")])])]
+    assert _render(sheets, tmp_path / "a.xlsx", bulk=True, mp=monkeypatch) == _render(
+        sheets, tmp_path / "b.xlsx", bulk=False, mp=monkeypatch
+    )

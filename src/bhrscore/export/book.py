@@ -46,7 +46,6 @@ from .cells import (
     formula_like_mask,
     is_formula_like,
     join_lists,
-    large_strings,
     make_format,
     not_simple_regex,
     safe_url_mask,
@@ -146,7 +145,7 @@ class TableColumn:
             simple = easy.tolist()
             # (mostly distinct values, factorized above: one object each)
             values = _object_values(text)
-            arrays = ColumnArrays(values, text=large_strings(text), simple=easy)
+            arrays = _arrays(values, text=_arrow_text(text), simple=easy)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
@@ -154,12 +153,12 @@ class TableColumn:
             easy = xml_simple_mask(text)
             simple = easy.tolist()
             values = _object_list(text)
-            arrays = ColumnArrays(values, text=large_strings(text), simple=easy)
+            arrays = _arrays(values, text=_arrow_text(text), simple=easy)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
             days = (stamps.to_numpy(dtype="datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(1, "D")
             values = [None if math.isnan(v) else v for v in days.tolist()]
-            arrays = ColumnArrays(values, floats=days)
+            arrays = _arrays(values, floats=days)
         else:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             # the floats as Python floats; missing and infinite values None
@@ -170,7 +169,7 @@ class TableColumn:
                 values[i] = None
             # (a NaN that is not missing stays a value: no arrays then, the writer checks)
             nan = bool((np.isnan(data) & ~absent).any())
-            arrays = None if nan else ColumnArrays(values, floats=np.where(absent, np.nan, data))
+            arrays = None if nan else _arrays(values, floats=np.where(absent, np.nan, data))
             if notes is not None:
                 # (notes repeat: "unknown", "–"; each distinct one cleaned and checked once)
                 codes, uniques = pd.factorize(_as_text(notes), use_na_sentinel=True)
@@ -281,7 +280,7 @@ class TableColumn:
         shared[-1] = None  # code -1: missing
         values: list[Any] = shared[codes].tolist()
         column = cls(header, "text", values, width, risky, scale, easy.tolist(), wrap)
-        column.arrays = ColumnArrays(values, text=large_strings(distinct), codes=codes, simple=easy)
+        column.arrays = _arrays(values, text=_arrow_text(distinct), codes=codes, simple=easy)
         if column.wraps:
             lengths = distinct.str.len().fillna(0).to_numpy(dtype=np.int64)
             column.text_shape = (per_row(lengths), per_row(ascii_contains_mask(distinct, "\n")))
@@ -304,8 +303,8 @@ class ColumnArrays:
     values): values are not changed in place once made."""
 
     of: list[Any]
-    #: text and link columns: the values as a pyarrow ``large_string`` array (null: missing),
-    #: or, with ``codes``, the distinct values the codes point into (-1: missing)
+    #: text and link columns: the values as a pyarrow string array (null: missing), or, with
+    #: ``codes``, the distinct values the codes point into (-1: missing)
     text: Any = None
     codes: np.ndarray[Any, Any] | None = None
     #: text and link columns: which values need no XML escaping (``TableColumn.simple``)
@@ -339,9 +338,32 @@ class ColumnArrays:
         import pyarrow as pa
 
         if self.codes is None:
-            return self.text.slice(i0, i1 - i0)
+            return self.text.slice(i0, i1 - i0).cast(pa.large_string())
         codes = self.codes[i0:i1]
-        return self.text.take(pa.array(codes, mask=codes < 0))
+        return self.text.take(pa.array(codes, mask=codes < 0)).cast(pa.large_string())
+
+
+#: columns of at most this many values keep their arrays for the bulk writer
+#: (:class:`ColumnArrays`): they take memory while a sheet is built and written (about 8
+#: bytes a value, more for distinct text), which larger tables (the Companies sheet of
+#: 10,000 companies: 190,000 rows) would add to the peak of a million-record briefing
+ARRAYS_MAX_ROWS = 100_000
+
+
+def _arrays(values: list[Any], **arrays: Any) -> ColumnArrays | None:
+    """:class:`ColumnArrays` of ``values``, for columns of at most :data:`ARRAYS_MAX_ROWS`
+    values (else ``None``: written from the values)."""
+    return ColumnArrays(values, **arrays) if len(values) <= ARRAYS_MAX_ROWS else None
+
+
+def _arrow_text(text: pd.Series) -> Any:
+    """A text Series as one pyarrow string array, without a copy when it is pyarrow-backed
+    in one chunk (:meth:`ColumnArrays.text_rows` casts each chunk of rows to
+    ``large_string``)."""
+    import pyarrow as pa
+
+    array = pa.array(text.astype(text_dtype()).array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _float_list(data: np.ndarray[Any, Any]) -> list[Any]:
@@ -1174,6 +1196,8 @@ def _write_table(
         _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS), props)
     _write_rows(ws, out, plans, first, bulk, n)
     _conditional_formats(ws, fmts, table, first)
+    for col in table.columns:  # the arrays served the bulk writer: not kept until close
+        col.arrays = None
 
 
 def _lines(text: str, width: float) -> int:

@@ -382,16 +382,17 @@ def rows_holding(
     """Sorted positions of the entries of an Arrow string array (``offsets``: its ``n + 1``
     byte offsets into ``data``, its data buffer) that hold a byte ``found`` marks (``found``
     maps a slice of bytes to a boolean array), scanned with numpy in slices of
-    :data:`_SCAN_BYTES`."""
+    :data:`_SCAN_BYTES` (each slice's bytes turned into entries at once: a byte found often,
+    such as a comma, never makes an array of all its positions in a large column)."""
     start, stop = int(offsets[0]), int(offsets[-1])
-    at = [
-        np.flatnonzero(found(data[lo : min(lo + _SCAN_BYTES, stop)])) + lo
+    rows = [
+        np.unique(np.searchsorted(offsets, hits + lo, side="right") - 1)
         for lo in range(start, stop, _SCAN_BYTES)
+        if (hits := np.flatnonzero(found(data[lo : min(lo + _SCAN_BYTES, stop)]))).size
     ]
-    if not at:
+    if not rows:
         return np.zeros(0, dtype=np.intp)
-    rows = np.searchsorted(offsets, np.concatenate(at), side="right") - 1
-    return np.unique(rows).astype(np.intp)
+    return np.unique(np.concatenate(rows)).astype(np.intp)
 
 
 def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dtype[np.bool_]]:

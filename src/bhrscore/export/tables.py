@@ -137,6 +137,19 @@ def _csv_pieces(frame: pd.DataFrame, sanitize: bool) -> Iterator[str | memoryvie
     single = len(frame.columns) == 1
     header = ",".join(_csv_field(str(c)) for c in frame.columns)
     yield (header if header or not single else '""') + "\n"
+    block = CSV_CHUNK_ROWS * CSV_CHUNK_ROWS_CHECKED
+    for first in range(0, len(frame), block):
+        rows = frame.iloc[first : first + block] if len(frame) > block else frame
+        yield from _csv_block(rows, sanitize, single)
+
+
+#: pieces of :data:`CSV_CHUNK_ROWS` rows whose fields are checked at once in pyarrow tables
+#: (:func:`_arrow_fields`; bounds the memory the checks take)
+CSV_CHUNK_ROWS_CHECKED = 5
+
+
+def _csv_block(frame: pd.DataFrame, sanitize: bool, single: bool) -> Iterator[str | memoryview]:
+    """The CSV pieces of ``frame`` (a block of rows of the table; no header)."""
     fields = None if single else _arrow_fields(frame, sanitize)
     if fields is not None:
         for start in range(0, len(frame), CSV_CHUNK_ROWS):
