@@ -261,7 +261,9 @@ def test_number_texts_in_pyarrow_match_python_formatting() -> None:
     )
 
 
-def test_numbers_formatted_together_are_each_formatted_as_format_does() -> None:
+def test_numbers_formatted_together_are_each_formatted_as_format_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """_number_texts formats the new numbers in one "%" call: each text is format(v, ".16G"),
     for any bit pattern (NaN, infinities, subnormals, -0.0, huge and tiny numbers), also when
     some were formatted before."""
@@ -271,6 +273,7 @@ def test_numbers_formatted_together_are_each_formatted_as_format_does() -> None:
     bits = np.unique(rng.integers(-(2**63), 2**63 - 1, 5_000, dtype=np.int64))
     extra = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e16, 1e-5, 5e-324, 1 / 3])
     bits = np.unique(np.concatenate([bits, extra.view(np.int64)]))
+    monkeypatch.setattr(book, "_FORMAT_AT_ONCE", 333)  # (several calls of "%")
     book._NUMBER_TEXTS.clear()
     half = book._number_texts(bits[::2])  # (cached, then mixed with new ones)
     texts = book._number_texts(bits)

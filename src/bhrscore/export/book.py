@@ -1708,14 +1708,19 @@ def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
         known.clear()
     keys = bits.tolist()
     new = [k for k in keys if k not in known]
-    if new:
-        floats = np.array(new, dtype=np.int64).view(np.float64).tolist()
-        # one call formats them all: "%.16G" gives what format(v, ".16G") gives (a test
+    for at in range(0, len(new), _FORMAT_AT_ONCE):
+        part = new[at : at + _FORMAT_AT_ONCE]
+        floats = np.array(part, dtype=np.int64).view(np.float64).tolist()
+        # one call formats many: "%.16G" gives what format(v, ".16G") gives (a test
         # checks), without a call per number
         made = ("%.16G\n" * len(floats) % tuple(floats)).split("\n")
         made.pop()  # (after the last line feed)
-        known.update(zip(new, made, strict=True))
+        known.update(zip(part, made, strict=True))
     return list(map(known.__getitem__, keys))
+
+
+#: numbers formatted by one call of :func:`_number_texts` (bounds the text made at once)
+_FORMAT_AT_ONCE = 8_192
 
 
 def _distinct_cells(attrs: list[str], values: list[Any], wanted: Sequence[bool] | Any) -> Any:

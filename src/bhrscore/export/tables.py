@@ -176,7 +176,7 @@ class _Field(NamedTuple):
     values (pyarrow strings, or dates as numpy days) and, per row, whether its text is
     prefixed with ``'`` (formula-like) and whether it is quoted."""
 
-    text: Any  # a pyarrow (large_)string array, or None for a date column
+    text: Any  # a pyarrow (chunked) string array, or None for a date column
     days: np.ndarray[Any, Any] | None  # a date column: datetime64[D] (NaT: empty)
     risky: np.ndarray[Any, Any] | None
     quoted: np.ndarray[Any, Any] | None
@@ -188,6 +188,8 @@ def _arrow_fields(frame: pd.DataFrame, sanitize: bool) -> list[_Field] | None:
     times of day (the briefing's companion file); else ``None`` (the pieces are made with
     pandas). The checks (formula-like text, fields csv quotes) are made once per column,
     with the same functions the pandas path uses per piece: the same bytes."""
+    import pyarrow as pa
+
     if pd.StringDtype().storage != "pyarrow":
         return None
     fields = []
@@ -203,7 +205,7 @@ def _arrow_fields(frame: pd.DataFrame, sanitize: bool) -> list[_Field] | None:
             continue
         if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
             return None
-        text = large_strings(col)
+        text = pa.chunked_array(col.array._pa_array)  # type: ignore[attr-defined]
         risky = formula_like_mask(col) if sanitize else None
         # (a prefixed ' needs no quotes: the same fields are quoted with or without it)
         quoted = ascii_contains_mask(col, _QUOTE_CHARS)
@@ -233,8 +235,8 @@ def _arrow_chunk(fields: list[_Field], start: int, stop: int) -> memoryview:
         if field.days is not None:
             days = pa.array(field.days[start:stop], from_pandas=True)
             text = days.cast(kind)
-        else:
-            text = field.text.slice(start, stop - start)
+        else:  # (the piece's rows only are copied, as large strings)
+            text = field.text.slice(start, stop - start).combine_chunks().cast(kind)
         if field.risky is not None:
             risky = field.risky[start:stop]
             if risky.any():
