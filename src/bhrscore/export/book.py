@@ -145,7 +145,7 @@ class TableColumn:
             simple = easy.tolist()
             # (mostly distinct values, factorized above: one object each)
             values = _object_values(text)
-            arrays = _arrays(values, text=_arrow_text(text), simple=easy)
+            arrays = _arrays(values, text=lambda: _arrow_text(text), simple=easy)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
@@ -153,7 +153,7 @@ class TableColumn:
             easy = xml_simple_mask(text)
             simple = easy.tolist()
             values = _object_list(text)
-            arrays = _arrays(values, text=_arrow_text(text), simple=easy)
+            arrays = _arrays(values, text=lambda: _arrow_text(text), simple=easy)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
             days = (stamps.to_numpy(dtype="datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(1, "D")
@@ -280,7 +280,9 @@ class TableColumn:
         shared[-1] = None  # code -1: missing
         values: list[Any] = shared[codes].tolist()
         column = cls(header, "text", values, width, risky, scale, easy.tolist(), wrap)
-        column.arrays = _arrays(values, text=_arrow_text(distinct), codes=codes, simple=easy)
+        column.arrays = _arrays(
+            values, text=lambda: _arrow_text(distinct), codes=codes, simple=easy
+        )
         if column.wraps:
             lengths = distinct.str.len().fillna(0).to_numpy(dtype=np.int64)
             column.text_shape = (per_row(lengths), per_row(ascii_contains_mask(distinct, "\n")))
@@ -352,8 +354,13 @@ ARRAYS_MAX_ROWS = 100_000
 
 def _arrays(values: list[Any], **arrays: Any) -> ColumnArrays | None:
     """:class:`ColumnArrays` of ``values``, for columns of at most :data:`ARRAYS_MAX_ROWS`
-    values (else ``None``: written from the values)."""
-    return ColumnArrays(values, **arrays) if len(values) <= ARRAYS_MAX_ROWS else None
+    values (else ``None``: written from the values); ``text`` may be given as a function
+    making it (called only then)."""
+    if len(values) > ARRAYS_MAX_ROWS:
+        return None
+    if callable(arrays.get("text")):
+        arrays["text"] = arrays["text"]()
+    return ColumnArrays(values, **arrays)
 
 
 def _arrow_text(text: pd.Series) -> Any:
