@@ -9,6 +9,7 @@ byte difference between the two workbooks.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 import zipfile
@@ -113,6 +114,7 @@ def _row(**values: Any) -> dict[str, Any]:
     first=st.lists(row_strategy, min_size=1, max_size=12),
     second=st.lists(row_strategy, min_size=0, max_size=12),
     chunk=st.integers(1, 5),
+    short=st.booleans(),
 )
 # Found by hypothesis: the quote-prefixed format is shared by the text and link columns. Its
 # first cell is the link column's "=HYPERLINK(1)" (not a safe URL, so quote-prefixed text) in
@@ -128,15 +130,19 @@ def _row(**values: Any) -> dict[str, Any]:
         _row(count=0),
     ],
     chunk=3,
+    short=True,
 )
 def test_bulk_rows_are_byte_identical_to_xlsxwriter(
     first: list[dict[str, Any]],
     second: list[dict[str, Any]],
     chunk: int,
+    short: bool,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(book, "BULK_CHUNK_ROWS", chunk)  # many chunks, too
+    if not short:  # text columns converted as long ones are (with arrays for the bulk writer)
+        monkeypatch.setattr(book, "SMALL_COLUMN", 0)
     blocks: list[str | Table] = ["A note", _table(first)]
     if second:
         blocks.append(_table(second, title="Second table"))
@@ -255,6 +261,27 @@ def test_number_texts_in_pyarrow_match_python_formatting() -> None:
     )
 
 
+def test_numbers_formatted_together_are_each_formatted_as_format_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_number_texts formats the new numbers in one "%" call: each text is format(v, ".16G"),
+    for any bit pattern (NaN, infinities, subnormals, -0.0, huge and tiny numbers), also when
+    some were formatted before."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    bits = np.unique(rng.integers(-(2**63), 2**63 - 1, 5_000, dtype=np.int64))
+    extra = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e16, 1e-5, 5e-324, 1 / 3])
+    bits = np.unique(np.concatenate([bits, extra.view(np.int64)]))
+    monkeypatch.setattr(book, "_FORMAT_AT_ONCE", 333)  # (several calls of "%")
+    book._NUMBER_TEXTS.clear()
+    half = book._number_texts(bits[::2])  # (cached, then mixed with new ones)
+    texts = book._number_texts(bits)
+    assert texts == [format(v, ".16G") for v in bits.view(np.float64).tolist()]
+    assert half == texts[::2]
+    book._NUMBER_TEXTS.clear()
+
+
 def test_row_xml_is_appended_as_bytes_or_as_text_in_order(tmp_path: Path) -> None:
     """The rendered rows go to XlsxWriter's UTF-8 row-data file after what it wrote as text
     (bytes through the text file's buffer, or text where the file is not a UTF-8 text file)."""
@@ -299,3 +326,83 @@ def test_repeated_values_share_one_object_and_convert_as_before() -> None:
     assert floats[0] is floats[2] is floats[7]
     assert all(type(v) is float for v in floats)
     assert _float_list(np.array([1.5, 2.5])) == [1.5, 2.5]
+
+
+def _without_arrays(sheets: list[Sheet]) -> list[Sheet]:
+    """The same sheets with columns that carry no arrays (the bulk writer converts values)."""
+    out = []
+    for sheet in sheets:
+        blocks: list[Any] = [
+            Table(
+                [dataclasses.replace(c, arrays=None) for c in b.columns],
+                title=b.title,
+                main=b.main,
+                muted=b.muted,
+                levels=b.levels,
+            )
+            if isinstance(b, Table)
+            else b
+            for b in sheet.blocks
+        ]
+        out.append(Sheet(sheet.name, sheet.title, blocks))
+    return out
+
+
+def test_columns_written_from_their_arrays_match_their_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(book, "BULK_CHUNK_ROWS", 7)
+    n = 300  # longer than SMALL_COLUMN: text converted vectorised, distinct and repeated
+    texts = [TRICKY[i % 14] if i % 5 else None for i in range(n)]
+    frame = pd.DataFrame(
+        {
+            "distinct": pd.array([f"{t} {i}" if t else None for i, t in enumerate(texts)]),
+            "repeated": pd.array(texts, dtype="string"),
+            "score": [None if i % 4 == 0 else i / 7 for i in range(n)],
+            "zero": [-0.0 if i % 3 else float("inf") for i in range(n)],
+            "date": [dt.date(2020, 1, 1 + i % 28) if i % 6 else None for i in range(n)],
+            "link": [URLS[i % len(URLS)] if i % 7 else None for i in range(n)],
+        }
+    )
+    notes = pd.Series(["unknown" if i % 8 == 0 else None for i in range(n)], dtype="string")
+    matrix = TableColumn.number_columns(
+        ["M1", "M2"], pd.concat([frame["score"], frame["zero"]]), "score", notes=None
+    )
+    columns = [
+        TableColumn.from_series("Distinct", frame["distinct"], width=30),
+        TableColumn.from_series("Repeated", frame["repeated"]),
+        TableColumn.from_series("Score", frame["score"], "score", notes=notes, scale="score"),
+        TableColumn.from_series("Zero", frame["zero"], "number"),
+        TableColumn.from_series("Date", frame["date"], "date"),
+        TableColumn.from_series("Link", frame["link"].astype("string"), "link"),
+        *matrix,
+    ]
+    assert all(c.arrays is not None and c.arrays.valid_for(c.values) for c in columns)
+    # a column given other values is written from them, not from the arrays made before
+    empty = dataclasses.replace(columns[1], values=[None] * n)
+    assert empty.arrays is not None
+    assert not empty.arrays.valid_for(empty.values)
+    sheets = [Sheet("Data", "Data", ["A note", Table(columns, main=True)])]
+    sheets.append(Sheet("Empty", "Empty", [Table([empty, columns[0]])]))
+    fast = _render(sheets, tmp_path / "fast.xlsx", bulk=True, mp=monkeypatch)
+    plain = _render(_without_arrays(sheets), tmp_path / "plain.xlsx", bulk=True, mp=monkeypatch)
+    cells_ = _render(sheets, tmp_path / "cells.xlsx", bulk=False, mp=monkeypatch)
+    assert fast == plain == cells_
+    ws = openpyxl.load_workbook(tmp_path / "fast.xlsx")["Data"]
+    # row 5 is the header; row 6 the first value: "unknown" (a note), row 7 1/7
+    assert ws.cell(6, 3).value == "unknown"
+    assert ws.cell(7, 3).value == pytest.approx(1 / 7)
+
+
+def test_long_columns_keep_no_arrays_and_write_the_same_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(book, "ARRAYS_MAX_ROWS", 5)  # (100,000 by default)
+    short = TableColumn.from_series("Short", pd.Series([1.5, None, 2.0]), "score")
+    long = TableColumn.from_series("Long", pd.Series([float(i) for i in range(6)]), "score")
+    assert short.arrays is not None
+    assert long.arrays is None
+    sheets = [Sheet("S", "S", [Table([long, dataclasses.replace(long, header="Again")])])]
+    assert _render(sheets, tmp_path / "a.xlsx", bulk=True, mp=monkeypatch) == _render(
+        sheets, tmp_path / "b.xlsx", bulk=False, mp=monkeypatch
+    )

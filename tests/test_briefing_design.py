@@ -408,3 +408,21 @@ def test_brief_with_several_dates_writes_a_trend_sheet(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as bad:
         main([*args, "--as-of", "2026-01-01,yesterday"])
     assert bad.value.code == 2
+
+
+def test_period_days_by_pyarrow_are_what_strftime_gives() -> None:
+    import numpy as np
+
+    from bhrscore.export.briefing.evidence import _iso_days
+
+    rng = np.random.default_rng(3)
+    lo, hi = np.datetime64("1700-01-01", "s").astype(np.int64), np.datetime64("2250-01-01", "s")
+    stamps = pd.Series(rng.integers(lo, hi.astype(np.int64), 2_000).astype("datetime64[s]"))
+    stamps.iloc[::5] = pd.NaT  # (and times of day, before and after 1970)
+    fast = _iso_days(stamps)
+    assert fast is not None
+    assert fast.tolist() == stamps.dt.strftime("%Y-%m-%d").astype("string").tolist()
+    # time zones, and years that are not four digits long, are left to strftime
+    assert _iso_days(stamps.dt.tz_localize("UTC")) is None
+    early = pd.Series(pd.to_datetime(["0950-03-01"], format="%Y-%m-%d").astype("datetime64[s]"))
+    assert _iso_days(early) is None

@@ -323,3 +323,35 @@ def test_origin_groups_of_companies_in_several_hosts_are_joined_in_order() -> No
     }
     assert mapped.tolist() == [want[c] for c in companies["company_id"]]
     assert str(mapped.dtype) == "string"
+
+
+def test_indicator_grid_takes_each_cells_first_value_as_pivot_table_does() -> None:
+    """The Indicators matrix is laid out without pivot_table: each (company, indicator)
+    gets its first value that is not missing, as pivot_table(aggfunc="first") gives it, also
+    with repeated pairs, unknown companies or indicators, missing ids and a company listed
+    twice."""
+    import numpy as np
+
+    from bhrscore.export.briefing.indicators import _Grid
+
+    rng = np.random.default_rng(5)
+    n = 400
+    company = pd.Series(rng.choice(["c1", "c2", "c3", "x9", None], n), dtype="string")
+    indicator = pd.Series(rng.choice(["i1", "i2", "i3", "zz", None], n), dtype="string")
+    score = pd.Series(np.where(rng.random(n) < 0.3, np.nan, rng.random(n) * 100))
+    ids = pd.Series(["c2", "c1", "c4", "c2"], dtype="string")  # c4: no rows; c2 twice
+    indicators = ["i3", "i1", "i2"]  # "zz" is not shown
+    got = _Grid(company, ids, indicator, indicators).values(score)
+    frame = pd.DataFrame({"c": company, "i": indicator, "s": score})
+    wide = frame.pivot_table(index="c", columns="i", values="s", aggfunc="first")
+    wide = wide.reindex(index=ids.to_numpy(), columns=indicators)
+    expected = pd.Series(wide.to_numpy().T.reshape(-1), dtype="Float64")
+    pd.testing.assert_series_equal(got, expected)
+    # a cell whose first value is missing takes the next one given
+    one = _Grid(
+        pd.Series(["a", "a"], dtype="string"),
+        pd.Series(["a"], dtype="string"),
+        pd.Series(["i", "i"], dtype="string"),
+        ["i"],
+    )
+    assert one.values(pd.Series([np.nan, 7.0])).tolist() == [7.0]

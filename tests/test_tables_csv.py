@@ -33,7 +33,7 @@ def _reference(frame: pd.DataFrame) -> str:
     with_date=st.booleans(),
     rows=st.integers(0, 12),
     chunk=st.integers(1, 5),
-    storage=st.sampled_from(["python", "pyarrow"]),
+    storage=st.sampled_from(["python", "pyarrow", "pieces"]),
 )
 def test_text_tables_match_pandas(
     data: st.DataObject, n_text: int, with_date: bool, rows: int, chunk: int, storage: str
@@ -49,6 +49,8 @@ def test_text_tables_match_pandas(
     frame = pd.DataFrame(columns)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tables, "CSV_CHUNK_ROWS", chunk)
+        if storage != "pyarrow":  # each piece checked and quoted by pandas (not by columns)
+            mp.setattr(tables, "_arrow_fields", lambda _frame, _sanitize: None)
         if storage == "python":  # the joining done without pyarrow
             mp.setattr(tables, "_arrow_strings", lambda _columns: False)
         assert csv_text(frame) == _reference(frame)
@@ -105,3 +107,27 @@ def test_utf8_bytes_is_the_strings_end_to_end() -> None:
     assert bytes(utf8_bytes(pa.array(["ab", "cd", "ef"], kind).slice(1, 1))) == b"cd"
     assert bytes(utf8_bytes(pa.array([], kind))) == b""
     assert bytes(utf8_bytes(pa.array(["", ""], kind))) == b""
+
+
+def test_text_and_date_tables_are_checked_by_columns_with_the_bytes_of_to_csv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["=1+1", 'say "hi", ok', None, "", "-x\ny", "plain"], dtype="string"),
+            "note": pd.array(["a", None, "@b", "c,d", '"q"', "e"], dtype="string"),
+            "when": pd.to_datetime([dt.date(2024, 1, 2), None, dt.date(1999, 12, 31)] * 2),
+        }
+    )
+    monkeypatch.setattr(tables, "CSV_CHUNK_ROWS", 4)
+    assert tables._arrow_fields(frame, True) is not None  # the column-wise path is taken
+    assert csv_text(frame) == _reference(frame)
+    assert csv_text(frame, sanitize=False) == _csv_frame(frame, False).to_csv(
+        index=False, lineterminator="\n"
+    )
+    # formula-like text prefixed, then quoted where csv quotes: "'-x\ny" in quotes
+    assert csv_text(frame).split("\n")[1] == "'=1+1,a,2024-01-02"
+    # a number column, or dates with times of day, leave it to the pieces made by pandas
+    assert tables._arrow_fields(frame.assign(n=[1.0] * 6), True) is None
+    timed = frame.assign(when=pd.to_datetime([dt.datetime(2024, 1, 2, 10, 30)] * 6))
+    assert tables._arrow_fields(timed, True) is None

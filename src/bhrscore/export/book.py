@@ -50,6 +50,7 @@ from .cells import (
     not_simple_regex,
     safe_url_mask,
     safe_worksheet_class,
+    text_dtype,
     utf8_bytes,
     xml_simple_mask,
 )
@@ -105,6 +106,9 @@ class TableColumn:
     text_shape: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = field(
         default=None, repr=False, compare=False
     )
+    #: columns made by :meth:`from_series`: the values in array form for the bulk writer,
+    #: which would otherwise convert the Python values back (see :class:`ColumnArrays`)
+    arrays: ColumnArrays | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_series(
@@ -126,6 +130,7 @@ class TableColumn:
         such cells are never coloured by the column's scale (scales colour numbers only)."""
         risky: list[bool] | None = None
         simple: list[bool] | None = None
+        arrays: ColumnArrays | None
         if kind == "text" and len(series) <= SMALL_COLUMN:
             return cls._small_text(header, series, width, scale, wrap)
         if kind == "text":
@@ -136,19 +141,24 @@ class TableColumn:
             text = clean_text_series(given)
             mask = formula_like_mask(text)
             risky = mask.tolist() if mask.any() else None
-            simple = xml_simple_mask(text).tolist()
+            easy = xml_simple_mask(text)
+            simple = easy.tolist()
             # (mostly distinct values, factorized above: one object each)
             values = _object_values(text)
+            arrays = _arrays(values, text=lambda: _arrow_text(text), simple=easy)
         elif kind == "link":
             text = clean_text_series(_as_text(series)).str.strip()
             bad = ~safe_url_mask(text) & text.notna().to_numpy(dtype=bool)
             risky = bad.tolist() if bad.any() else None
-            simple = xml_simple_mask(text).tolist()
+            easy = xml_simple_mask(text)
+            simple = easy.tolist()
             values = _object_list(text)
+            arrays = _arrays(values, text=lambda: _arrow_text(text), simple=easy)
         elif kind == "date":
             stamps = pd.to_datetime(series, errors="coerce")
             days = (stamps.to_numpy(dtype="datetime64[ns]") - _EXCEL_EPOCH) / np.timedelta64(1, "D")
             values = [None if math.isnan(v) else v for v in days.tolist()]
+            arrays = _arrays(values, floats=days)
         else:
             numbers = pd.to_numeric(series, errors="coerce").astype("Float64")
             # the floats as Python floats; missing and infinite values None
@@ -157,17 +167,23 @@ class TableColumn:
             values = _float_list(data)
             for i in np.flatnonzero(absent).tolist():
                 values[i] = None
+            # (a NaN that is not missing stays a value: no arrays then, the writer checks)
+            nan = bool((np.isnan(data) & ~absent).any())
+            arrays = None if nan else _arrays(values, floats=np.where(absent, np.nan, data))
             if notes is not None:
                 # (notes repeat: "unknown", "–"; each distinct one cleaned and checked once)
                 codes, uniques = pd.factorize(_as_text(notes), use_na_sentinel=True)
-                distinct = clean_text_series(pd.Series(uniques, dtype="string"))
+                distinct = clean_text_series(pd.Series(uniques, dtype=text_dtype()))
                 if formula_like_mask(distinct).any():
                     raise ValueError(f"column {header!r}: notes may not be formula-like")
                 shown = _object_values(distinct)
                 use = np.flatnonzero(absent & (codes >= 0))  # by position
                 for i, code in zip(use.tolist(), codes[use].tolist(), strict=True):
                     values[i] = shown[code]
-        column = cls(header, kind, values, width, risky, scale, simple, wrap)
+                if arrays is not None and use.size:
+                    arrays.notes = np.zeros(len(values), dtype=bool)
+                    arrays.notes[use] = True
+        column = cls(header, kind, values, width, risky, scale, simple, wrap, arrays=arrays)
         if kind == "text" and column.wraps:
             lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
             breaks = ascii_contains_mask(text, "\n")
@@ -187,7 +203,7 @@ class TableColumn:
         of the same checks (:func:`clean_text`, :func:`is_formula_like`, the XML check): the
         vectorised path costs a few milliseconds a column whatever its length, and a
         workbook has dozens of short ones (a test checks both paths agree)."""
-        given = _as_text(series).astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        given = _as_text(series).astype(text_dtype()).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
         values: list[Any] = [None if v is None else clean_text(v) for v in given.tolist()]
         flags = [v is not None and is_formula_like(v) for v in values]
         not_simple = not_simple_regex()
@@ -226,10 +242,13 @@ class TableColumn:
         if rest:
             raise ValueError(f"{len(series)} values do not make {len(headers)} equal columns")
         whole = cls.from_series("", series, kind, width=width, scale=scale, notes=notes)
-        return [
-            cls(header, kind, whole.values[k * n : (k + 1) * n], width, None, scale)
-            for k, header in enumerate(headers)
-        ]
+        columns = []
+        for k, header in enumerate(headers):
+            column = cls(header, kind, whole.values[k * n : (k + 1) * n], width, None, scale)
+            if whole.arrays is not None:
+                column.arrays = whole.arrays.cut(column.values, k * n, (k + 1) * n)
+            columns.append(column)
+        return columns
 
     @classmethod
     def _repeated_text(
@@ -246,23 +265,27 @@ class TableColumn:
         ``uniques`` (``pd.factorize``): the same vectorised checks on the distinct values,
         taken for each row; one Python object per distinct value (a test checks both paths
         agree)."""
-        distinct = clean_text_series(pd.Series(uniques, dtype="string"))
-        present = codes >= 0
+        distinct = clean_text_series(pd.Series(uniques, dtype=text_dtype()))
+
+        def per_row(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+            # (code -1, missing, takes the appended last entry: False, or 0)
+            out: np.ndarray[Any, Any] = np.append(flags, np.zeros(1, dtype=flags.dtype))[codes]
+            return out
+
         flagged = formula_like_mask(distinct)
-        risky = (flagged[codes] & present).tolist() if flagged.any() else None
-        simple = (xml_simple_mask(distinct)[codes] & present).tolist()
+        risky = per_row(flagged).tolist() if flagged.any() else None
+        easy = per_row(xml_simple_mask(distinct))
         shared = np.empty(len(distinct) + 1, dtype=object)
         shared[:-1] = _object_values(distinct)
         shared[-1] = None  # code -1: missing
         values: list[Any] = shared[codes].tolist()
-        column = cls(header, "text", values, width, risky, scale, simple, wrap)
+        column = cls(header, "text", values, width, risky, scale, easy.tolist(), wrap)
+        column.arrays = _arrays(
+            values, text=lambda: _arrow_text(distinct), codes=codes, simple=easy
+        )
         if column.wraps:
             lengths = distinct.str.len().fillna(0).to_numpy(dtype=np.int64)
-            breaks = ascii_contains_mask(distinct, "\n")
-            column.text_shape = (
-                np.where(present, lengths[codes], 0),
-                breaks[codes] & present,
-            )
+            column.text_shape = (per_row(lengths), per_row(ascii_contains_mask(distinct, "\n")))
         return column
 
     @property
@@ -273,16 +296,93 @@ class TableColumn:
         return self.kind == "text" and (self.width or 0) >= WRAP_MIN_WIDTH
 
 
+@dataclass
+class ColumnArrays:
+    """A column's values in array form, made by :meth:`TableColumn.from_series` with the
+    Python values, so that the bulk writer (:func:`_write_rows_bulk`) need not convert the
+    values back. Valid while the column's ``values`` is the very list they were made with
+    (``of``; a column given other values, e.g. by ``dataclasses.replace``, is written from its
+    values): values are not changed in place once made."""
+
+    of: list[Any]
+    #: text and link columns: the values as a pyarrow string array (null: missing), or, with
+    #: ``codes``, the distinct values the codes point into (-1: missing)
+    text: Any = None
+    codes: np.ndarray[Any, Any] | None = None
+    #: text and link columns: which values need no XML escaping (``TableColumn.simple``)
+    simple: np.ndarray[Any, Any] | None = None
+    #: number and date columns: the numbers as float64, NaN where a cell holds none
+    floats: np.ndarray[Any, Any] | None = None
+    #: number columns: where a cell holds a note (text); ``None``: nowhere
+    notes: np.ndarray[Any, Any] | None = None
+
+    def valid_for(self, values: list[Any]) -> bool:
+        """Whether these arrays are those of ``values``."""
+        return self.of is values
+
+    def cut(self, values: list[Any], i0: int, i1: int) -> ColumnArrays:
+        """The arrays of rows ``i0``..``i1 - 1``, for ``values`` (those rows' values)."""
+
+        def part(array: Any) -> Any:
+            return None if array is None else array[i0:i1]
+
+        return ColumnArrays(
+            values,
+            text=self.text if self.codes is not None else part(self.text),
+            codes=part(self.codes),
+            simple=part(self.simple),
+            floats=part(self.floats),
+            notes=part(self.notes),
+        )
+
+    def text_rows(self, i0: int, i1: int) -> Any:
+        """The text of rows ``i0``..``i1 - 1`` as a pyarrow ``large_string`` array."""
+        import pyarrow as pa
+
+        if self.codes is None:
+            return self.text.slice(i0, i1 - i0).cast(pa.large_string())
+        codes = self.codes[i0:i1]
+        return self.text.take(pa.array(codes, mask=codes < 0)).cast(pa.large_string())
+
+
+#: columns of at most this many values keep their arrays for the bulk writer
+#: (:class:`ColumnArrays`): they take memory while a sheet is built and written (about 8
+#: bytes a value, more for distinct text), which larger tables (the Companies sheet of
+#: 10,000 companies: 190,000 rows) would add to the peak of a million-record briefing
+ARRAYS_MAX_ROWS = 100_000
+
+
+def _arrays(values: list[Any], **arrays: Any) -> ColumnArrays | None:
+    """:class:`ColumnArrays` of ``values``, for columns of at most :data:`ARRAYS_MAX_ROWS`
+    values (else ``None``: written from the values); ``text`` may be given as a function
+    making it (called only then)."""
+    if len(values) > ARRAYS_MAX_ROWS:
+        return None
+    if callable(arrays.get("text")):
+        arrays["text"] = arrays["text"]()
+    return ColumnArrays(values, **arrays)
+
+
+def _arrow_text(text: pd.Series) -> Any:
+    """A text Series as one pyarrow string array, without a copy when it is pyarrow-backed
+    in one chunk (:meth:`ColumnArrays.text_rows` casts each chunk of rows to
+    ``large_string``)."""
+    import pyarrow as pa
+
+    array = pa.array(text.astype(text_dtype()).array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _float_list(data: np.ndarray[Any, Any]) -> list[Any]:
     """``data`` (float64) as Python floats, one object per distinct value (by bit pattern, so
     ``-0.0`` stays itself) when values repeat, as scores and weights do."""
     bits = np.ascontiguousarray(data, dtype=np.float64).view(np.int64)
-    distinct, inverse = np.unique(bits, return_inverse=True)
+    inverse, distinct = pd.factorize(bits)  # (hashed: no sort)
     if 2 * len(distinct) >= len(bits):
         return data.tolist()  # type: ignore[no-any-return]
     shared = np.empty(len(distinct), dtype=object)
-    shared[:] = distinct.view(np.float64).tolist()
-    return shared[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+    shared[:] = np.asarray(distinct, dtype=np.int64).view(np.float64).tolist()
+    return shared[inverse].tolist()  # type: ignore[no-any-return]
 
 
 def _object_list(series: pd.Series) -> list[Any]:
@@ -1020,7 +1120,8 @@ def _render_sheet(workbook: Any, fmts: dict[str, Any], sheet: Sheet) -> tuple[An
         elif isinstance(block, FileLink):
             out.file_link(start, 0, block.target, block.text, fmts["link"])
         else:
-            _write_table(ws, out, fmts, block, start)
+            # (row sizes only matter where an object is placed: the sheet's chart)
+            _write_table(ws, out, fmts, block, start, sizes=sheet.chart is not None)
     return ws, out.links_skipped
 
 
@@ -1049,10 +1150,22 @@ def _guess_width(col: TableColumn) -> float:
 BULK_MIN_ROWS = 2
 #: rows rendered per chunk in bulk mode (bounds the memory the rendered XML takes)
 BULK_CHUNK_ROWS = 20_000
-_Plan = tuple[int, int, list[Any], Any, Any, "list[bool] | None", "list[bool] | None"]
+#: a column of a chunk as :func:`_write_rows_bulk` renders it
+_Rendered = tuple[int, int, list[Any], "list[Any] | None", Any, Any, Any, Any, Any, Any]
+_Plan = tuple[
+    int, int, list[Any], Any, Any, "list[bool] | None", "list[bool] | None", "ColumnArrays | None"
+]
 
 
-def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, start: int) -> None:
+def _write_table(
+    ws: Any,
+    out: SheetWriter,
+    fmts: dict[str, Any],
+    table: Table,
+    start: int,
+    *,
+    sizes: bool = True,
+) -> None:
     row = start
     if table.title:
         out.text(row, 0, table.title, fmts["table_title"])
@@ -1071,23 +1184,27 @@ def _write_table(ws: Any, out: SheetWriter, fmts: dict[str, Any], table: Table, 
         return
     plans: list[_Plan] = []
     for j, col in enumerate(table.columns):
+        arrays = col.arrays if col.arrays is not None and col.arrays.valid_for(col.values) else None
         if col.kind == "text":  # plain text needs no format (cheaper, smaller file)
             fmt = fmts["wrap"] if col.wraps else None
-            plans.append((0, j, col.values, fmt, out.quoted(fmt), col.risky, col.simple))
+            plans.append((0, j, col.values, fmt, out.quoted(fmt), col.risky, col.simple, arrays))
         elif col.kind == "link":
-            plans.append((2, j, col.values, fmts["link"], out.quoted(None), col.risky, col.simple))
+            link = fmts["link"]
+            plans.append((2, j, col.values, link, out.quoted(None), col.risky, col.simple, arrays))
         else:  # numbers; text in a number column is a note, written muted
-            plans.append((1, j, col.values, fmts[col.kind], fmts["muted"], None, None))
+            plans.append((1, j, col.values, fmts[col.kind], fmts["muted"], None, None, arrays))
     props = _row_properties(table)
     # The last row that has cells stays with XlsxWriter: it is still pending (not yet turned
     # into XML) when later calls change the sheet (conditional formats), as in per-cell mode.
     pending = max((_last(p[2]) for p in plans if any(v is not None for v in p[2])), default=0)
     bulk = pending if n >= BULK_MIN_ROWS and _bulk_ready(ws, first, first + pending) else 0
-    _set_rows(ws, props, first, bulk)
+    _set_rows(ws, props, first, bulk, sizes=sizes)
     for i0 in range(0, bulk, BULK_CHUNK_ROWS):
         _write_rows_bulk(ws, out, plans, first, i0, min(bulk, i0 + BULK_CHUNK_ROWS), props)
     _write_rows(ws, out, plans, first, bulk, n)
     _conditional_formats(ws, fmts, table, first)
+    for col in table.columns:  # the arrays served the bulk writer: not kept until close
+        col.arrays = None
 
 
 def _lines(text: str, width: float) -> int:
@@ -1161,11 +1278,13 @@ def _row_properties(table: Table) -> _RowProps:
     return _RowProps(pixels, levels)
 
 
-def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
+def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int, *, sizes: bool = True) -> None:
     """Give the rows their heights and levels: rows ``bulk`` and later (written cell by cell)
     through XlsxWriter's ``set_row``; the first ``bulk`` rows (their XML rendered by
     :func:`_write_rows_bulk`) only where XlsxWriter keeps what ``set_row`` would have set
-    beyond the row itself (the sheet's outline depth, row sizes for placing charts)."""
+    beyond the row itself (the sheet's outline depth, row sizes for placing charts: XlsxWriter
+    reads them only to place objects, so ``sizes=False``, for a sheet that gets none, leaves
+    them out)."""
     pixels, levels = props.pixels, props.levels
     shaped = np.flatnonzero((pixels > 0) | (levels > 0))
     done = shaped[shaped < bulk]
@@ -1173,9 +1292,10 @@ def _set_rows(ws: Any, props: _RowProps, first: int, bulk: int) -> None:
         ws.outline_row_level = max(ws.outline_row_level, int(levels[done].max()))
         # (a row left out has the default height for XlsxWriter's object placement, as a row
         # given the default height)
-        tall = done[pixels[done] > 0]
-        sizes = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
-        ws.row_sizes.update(zip((tall + first).tolist(), sizes, strict=True))
+        if sizes:
+            tall = done[pixels[done] > 0]
+            heights = map(list, zip(pixels[tall].tolist(), repeat(False), strict=False))
+            ws.row_sizes.update(zip((tall + first).tolist(), heights, strict=True))
         # set_row's dimension check (the bulk writer checks the rows with cells)
         ws._check_dimensions(first + int(done[0]), ws.dim_colmin or 0)
         ws._check_dimensions(first + int(done[-1]), ws.dim_colmin or 0)
@@ -1270,7 +1390,7 @@ def _write_rows(
     write_url = ws.write_url
     for i in range(i0, i1):
         r = first + i
-        for code, j, values, fmt, qfmt, risky, _ in plans:
+        for code, j, values, fmt, qfmt, risky, _, _ in plans:
             v = values[i]
             if v is None:
                 continue
@@ -1388,23 +1508,42 @@ def _write_rows_bulk(
     # text, links) where that varies; the first use of each format, to number formats in the
     # order XlsxWriter would (row by row, left to right).
     first_use: dict[int, tuple[int, int, Any]] = {}
-    columns: list[tuple[int, int, list[Any], list[Any] | None, Any, list[bool]]] = []
+    columns: list[_Rendered] = []
     links: list[tuple[int, int, str]] = []
-    for code, j, values, fmt, qfmt, risky, simple in plans:
+    for code, j, values, fmt, qfmt, risky, simple, arrays in plans:
         vals = values[i0:i1]
-        if vals.count(None) == m:
+        floats = noted = None  # number columns with arrays: the numbers, where notes stand
+        if arrays is not None and arrays.floats is not None:
+            floats = arrays.floats[i0:i1]
+            noted = None if arrays.notes is None else arrays.notes[i0:i1]
+            noted = noted if noted is not None and noted.any() else None
+            if noted is None and np.isnan(floats).all():
+                continue
+        elif arrays is not None and arrays.text is not None:
+            if arrays.codes is not None:
+                if not (arrays.codes[i0:i1] >= 0).any():
+                    continue
+            elif arrays.text.slice(i0, m).null_count == m:
+                continue
+        elif vals.count(None) == m:
             continue
         per_cell: list[Any] | None = None
+        note_mask: Any = None  # number columns: which cells hold a note (text)
         if code == 1:
-            nums = _first_where(vals, lambda v: v is not None and type(v) is not str)
-            notes = (
-                _first_where(vals, lambda v: type(v) is str)
-                if str in set(map(type, vals))
-                else None
-            )
+            if floats is not None:
+                nums = _first_true(~np.isnan(floats))
+                notes = None if noted is None else _first_true(noted)
+                note_mask = noted
+            else:
+                nums = _first_where(vals, lambda v: v is not None and type(v) is not str)
+                notes = (
+                    _first_where(vals, lambda v: type(v) is str)
+                    if str in set(map(type, vals))
+                    else None
+                )
+                if notes is not None:
+                    note_mask = np.array([type(v) is str for v in vals], dtype=bool)
             uses = [(k, f) for k, f in ((nums, fmt), (notes, qfmt)) if k is not None]
-            if notes is not None:
-                per_cell = [qfmt if type(v) is str else fmt for v in vals]
         elif code == 0 and risky is None:
             uses = [(_first(vals), fmt)]
         elif code == 0:
@@ -1432,13 +1571,16 @@ def _write_rows_bulk(
         for k, f in uses:  # a format shared by columns: its earliest cell, row-major
             if f is not None and (id(f) not in first_use or (k, j) < first_use[id(f)][:2]):
                 first_use[id(f)] = (k, j, f)
+        easy: Sequence[bool] | np.ndarray[Any, Any]
         if code == 1:
-            easy: list[bool] = []  # numbers; notes are checked by _text_cell
+            easy = []  # numbers; notes are checked by _text_cell
+        elif arrays is not None and arrays.simple is not None:
+            easy = arrays.simple[i0:i1]
         elif simple is not None:
             easy = simple[i0:i1]
         else:
             easy = [_is_simple(v) for v in vals]
-        columns.append((code, j, vals, per_cell, fmt, easy))
+        columns.append((code, j, vals, per_cell, fmt, easy, arrays, floats, note_mask, qfmt))
     if not columns:
         return
     # 2. What XlsxWriter does before the cells: flush the pending row (the header), extend
@@ -1457,21 +1599,21 @@ def _write_rows_bulk(
 
     refs = pc.cast(pa.array(np.arange(base + 1, base + m + 1, dtype=np.int64)), pa.large_string())
     rendered: list[Any] = []
-    for code, j, vals, per_cell, fmt, easy in columns:
+    for code, j, vals, per_cell, fmt, easy, arrays, floats, note_mask, qfmt in columns:
         c = f'<c r="{xl_col_to_name(j)}'
         if code == 1:
             s = _xf_attr(fmt)
-            is_note = None if per_cell is None else [type(v) is str for v in vals]
-            numbers = (
-                vals
-                if is_note is None
-                else [None if n else v for v, n in zip(vals, is_note, strict=True)]
-            )
+            if floats is not None:
+                numbers: Any = pa.array(floats, mask=np.isnan(floats))
+            elif note_mask is None:
+                numbers = vals
+            else:
+                numbers = [None if n else v for v, n in zip(vals, note_mask.tolist(), strict=True)]
             cells = _cat(c, refs, f'"{s}><v>', _number_array(numbers), "</v></c>")
-            if is_note is not None and per_cell is not None:
-                q = _xf_attr(next(f for f in per_cell if f is not fmt))
+            if note_mask is not None:
+                q = _xf_attr(qfmt)
                 # a note ("unknown", ...): its cell after the reference, made once per text
-                tails = _distinct_cells([q] * m, vals, is_note)
+                tails = _distinct_cells([q] * m, vals, note_mask)
                 cells = pc.coalesce(cells, _cat(c, refs, tails))
             rendered.append(cells)
             continue
@@ -1480,7 +1622,11 @@ def _write_rows_bulk(
         else:  # a cell's format is one of a few: fmt, its quoted twin, none
             shown = {id(f): _xf_attr(f) for f in {id(f): f for f in per_cell}.values()}
             attrs = [shown[i] for i in map(id, per_cell)]
-        text = pa.array(vals, pa.large_string())
+        text = (
+            arrays.text_rows(i0, i1)
+            if arrays is not None and arrays.text is not None
+            else pa.array(vals, pa.large_string())
+        )
         cells = _cat(
             c,
             refs,
@@ -1537,12 +1683,13 @@ def _cat(*parts: Any) -> Any:
     return pc.binary_join_element_wise(*args, pa.scalar("", pa.large_string()))
 
 
-def _number_array(values: list[Any]) -> Any:
-    """Numbers (``None``: missing) as pyarrow strings as XlsxWriter writes them (``.16G``),
-    each distinct number formatted once by Python (told apart by its bits: -0.0 is "-0")."""
+def _number_array(values: list[Any] | Any) -> Any:
+    """Numbers (``None``: missing; or a pyarrow float64 array, null: missing) as pyarrow
+    strings as XlsxWriter writes them (``.16G``), each distinct number formatted once by
+    Python (told apart by its bits: -0.0 is "-0")."""
     import pyarrow as pa
 
-    floats = pa.array(values, pa.float64())
+    floats = values if isinstance(values, pa.Array) else pa.array(values, pa.float64())
     bits = floats.to_numpy(zero_copy_only=False).view(np.int64)
     found, where = np.unique(bits, return_inverse=True)
     shown = pa.array(_number_texts(found), pa.large_string())
@@ -1567,13 +1714,20 @@ def _number_texts(bits: np.ndarray[Any, Any]) -> list[str]:
     if len(known) > _NUMBER_TEXTS_MAX:
         known.clear()
     keys = bits.tolist()
-    texts = list(map(known.get, keys))
-    new = [i for i, t in enumerate(texts) if t is None]
-    if new:
-        floats = bits[new].view(np.float64).tolist()
-        for i, v in zip(new, floats, strict=True):
-            texts[i] = known[keys[i]] = format(v, ".16G")
-    return texts  # type: ignore[return-value]
+    new = [k for k in keys if k not in known]
+    for at in range(0, len(new), _FORMAT_AT_ONCE):
+        part = new[at : at + _FORMAT_AT_ONCE]
+        floats = np.array(part, dtype=np.int64).view(np.float64).tolist()
+        # one call formats many: "%.16G" gives what format(v, ".16G") gives (a test
+        # checks), without a call per number
+        made = ("%.16G\n" * len(floats) % tuple(floats)).split("\n")
+        made.pop()  # (after the last line feed)
+        known.update(zip(part, made, strict=True))
+    return list(map(known.__getitem__, keys))
+
+
+#: numbers formatted by one call of :func:`_number_texts` (bounds the text made at once)
+_FORMAT_AT_ONCE = 8_192
 
 
 def _distinct_cells(attrs: list[str], values: list[Any], wanted: Sequence[bool] | Any) -> Any:
@@ -1680,6 +1834,12 @@ def _first_flagged(values: list[Any], flags: list[bool], flag: bool) -> int | No
     """Position of the first value present whose flag is ``flag``, or ``None``."""
     pairs = enumerate(zip(values, flags, strict=True))
     return next((k for k, (v, f) in pairs if v is not None and bool(f) == flag), None)
+
+
+def _first_true(flags: np.ndarray[Any, Any]) -> int | None:
+    """Position of the first ``True`` in a boolean array, or ``None``."""
+    at = int(flags.argmax()) if flags.size else 0
+    return at if flags.size and flags[at] else None
 
 
 def _first(values: list[Any]) -> int:

@@ -136,6 +136,14 @@ _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 REDACTED = "[redacted]"
 
 
+def text_dtype() -> pd.StringDtype:
+    """The dtype pandas names ``"string"`` (its storage as ``mode.string_storage`` says when
+    called), made directly: pandas looks a dtype given by name up in its registry of
+    extension types each time (15-40 us a call; the briefing asks for it thousands of
+    times)."""
+    return pd.StringDtype()
+
+
 def is_formula_like(text: str) -> bool:
     """True when a spreadsheet would read ``text`` as a formula if it were typed in."""
     return _FORMULA_RE.match(text) is not None
@@ -158,7 +166,7 @@ def csv_safe(value: Any) -> str:
     the apostrophe is the only neutraliser spreadsheet programs honour). The scalar form of
     :func:`csv_safe_series`."""
     text = value if isinstance(value, str) else str(value)
-    return str(csv_safe_series(pd.Series([text], dtype="string")).iloc[0])
+    return str(csv_safe_series(pd.Series([text], dtype=text_dtype())).iloc[0])
 
 
 def utf16_len(text: str) -> int:
@@ -173,7 +181,7 @@ def safe_url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    ok = safe_url_mask(pd.Series([url], dtype="string"))
+    ok = safe_url_mask(pd.Series([url], dtype=text_dtype()))
     return url if bool(ok[0]) else None
 
 
@@ -192,7 +200,7 @@ def _regex_mask(
     """Where the pattern ``name`` matches (``anchored``: at the start) in a string Series,
     missing values ``False``; RE2 on pyarrow strings, Python's ``re`` otherwise (the same
     character sets, see :func:`_patterns`)."""
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     arrow = _arrow_backed(text)
     pattern: str | re.Pattern[str] = _RE2[name] if arrow else _PY[name]
 
@@ -201,12 +209,41 @@ def _regex_mask(
         return found.fillna(False).to_numpy(dtype=bool)
 
     rows = _candidates(text, name) if arrow and len(text) >= _PREFILTER_MIN_ROWS else None
+    if arrow:
+        return _arrow_regex_mask(text, str(pattern), anchored=anchored, rows=rows)
     if rows is None:
         return run(text)
     out = np.zeros(len(text), dtype=bool)  # the regex runs on the entries that may match
     if rows.size:
         out[rows] = run(text.iloc[rows])
     return out
+
+
+def _arrow_regex_mask(
+    text: pd.Series,
+    pattern: str,
+    *,
+    anchored: bool,
+    rows: np.ndarray[Any, np.dtype[np.intp]] | None,
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """:func:`_regex_mask` of pyarrow-backed text: what ``text.str.match`` (``anchored``) or
+    ``text.str.contains`` does on it (RE2, ``pc.match_substring_regex``), called directly
+    (pandas' string methods cost about 0.1 ms a call around it); only on ``rows`` (the
+    prefilter's candidates) when given."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if anchored and not pattern.startswith("^"):
+        pattern = f"^({pattern})"  # (as pandas anchors str.match)
+    chunked = pa.chunked_array(text.array._pa_array)  # type: ignore[attr-defined]
+    if rows is not None:
+        out = np.zeros(len(text), dtype=bool)  # the regex runs on the entries that may match
+        if rows.size:
+            found = pc.match_substring_regex(chunked.take(pa.array(rows)), pattern)
+            out[rows] = np.asarray(found.fill_null(False).to_numpy(), dtype=bool)
+        return out
+    found = pc.match_substring_regex(chunked, pattern).fill_null(False)
+    return np.asarray(found.to_numpy(), dtype=bool).reshape(len(text))
 
 
 #: columns at least this long are scanned byte-wise first (:func:`_candidates`)
@@ -297,7 +334,7 @@ def large_strings(text: pd.Series) -> Any:
     Arrow-backed strings of one chunk (the redaction and the briefing's trail work on it)."""
     import pyarrow as pa
 
-    arr = pa.array(text.astype("string").array)
+    arr = pa.array(text.astype(text_dtype()).array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return arr.cast(pa.large_string())
@@ -314,6 +351,25 @@ def utf8_bytes(strings: Any) -> memoryview:
     return memoryview(data)[int(first) : int(last)]
 
 
+_ByteTest = Callable[[np.ndarray[Any, np.dtype[np.uint8]]], np.ndarray[Any, np.dtype[np.bool_]]]
+
+
+@lru_cache(maxsize=64)
+def _ascii_test(chars: str) -> _ByteTest:
+    """A function marking the bytes of an array equal to one of the ASCII ``chars``, as
+    :func:`rows_holding` takes it: one numpy comparison per character (for a few characters,
+    several times faster than looking each byte up in a table of 256 flags)."""
+    codes = sorted({ord(c) for c in chars})
+
+    def test(part: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        out = np.zeros(part.shape, dtype=bool)
+        for code in codes:
+            out |= part == code
+        return out
+
+    return test
+
+
 #: bytes of text scanned at once by :func:`rows_holding` (bounds its temporary arrays)
 _SCAN_BYTES = 1 << 24
 
@@ -326,16 +382,17 @@ def rows_holding(
     """Sorted positions of the entries of an Arrow string array (``offsets``: its ``n + 1``
     byte offsets into ``data``, its data buffer) that hold a byte ``found`` marks (``found``
     maps a slice of bytes to a boolean array), scanned with numpy in slices of
-    :data:`_SCAN_BYTES`."""
+    :data:`_SCAN_BYTES` (each slice's bytes turned into entries at once: a byte found often,
+    such as a comma, never makes an array of all its positions in a large column)."""
     start, stop = int(offsets[0]), int(offsets[-1])
-    at = [
-        np.flatnonzero(found(data[lo : min(lo + _SCAN_BYTES, stop)])) + lo
+    rows = [
+        np.unique(np.searchsorted(offsets, hits + lo, side="right") - 1)
         for lo in range(start, stop, _SCAN_BYTES)
+        if (hits := np.flatnonzero(found(data[lo : min(lo + _SCAN_BYTES, stop)]))).size
     ]
-    if not at:
+    if not rows:
         return np.zeros(0, dtype=np.intp)
-    rows = np.searchsorted(offsets, np.concatenate(at), side="right") - 1
-    return np.unique(rows).astype(np.intp)
+    return np.unique(np.concatenate(rows)).astype(np.intp)
 
 
 def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -344,7 +401,7 @@ def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dty
     strings (an ASCII byte is never part of another character in UTF-8)."""
     if any(ord(c) > 0x7F for c in chars):
         raise ValueError("ascii_contains_mask takes ASCII characters only")
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     layout = _utf8_layout(text)
     if layout is None:
         pattern = "[" + re.escape(chars) + "]"
@@ -353,20 +410,19 @@ def ascii_contains_mask(series: pd.Series, chars: str) -> np.ndarray[Any, np.dty
     out = np.zeros(len(valid), dtype=bool)
     if data is None or not chars:
         return out
-    wanted = _byte_set(*((ord(c), ord(c)) for c in chars))
-    out[rows_holding(offsets, data, wanted.__getitem__)] = True
+    out[rows_holding(offsets, data, _ascii_test(chars))] = True
     return out & valid
 
 
 def clean_text_series(series: pd.Series) -> pd.Series:
     """:func:`clean_text` over a string Series (missing values stay missing)."""
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     bad = _regex_mask(text, "illegal", anchored=False)
     if bad.any():
         # only the entries that hold such characters are rewritten (in Python: surrogates)
         fixed = text[bad].astype(object).map(lambda v: _ILLEGAL_XML_RE.sub("", v))
         text = text.copy()
-        text[bad] = fixed.astype("string")
+        text[bad] = fixed.astype(text_dtype())
     if ascii_contains_mask(text, "\r").any():  # (a byte scan: most text has no \r)
         text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
     too_long = text.str.len() > MAX_CELL_CHARS
@@ -390,7 +446,7 @@ def xml_simple_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Boolean array: which entries of a (cleaned) string Series a workbook can hold as they
     are inside ``<t>...</t>``: no XML escapes, no ``_xHHHH_`` forms or control characters,
     no leading or trailing white space, at most 16,383 characters. Missing values ``False``."""
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     short = (text.str.len() <= 16_383).fillna(False).to_numpy(dtype=bool)
     return short & ~_regex_mask(text, "not_simple", anchored=False) & text.notna().to_numpy()
 
@@ -398,7 +454,7 @@ def xml_simple_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
 def csv_safe_series(series: pd.Series) -> pd.Series:
     """Text for CSV cells: formula-like entries prefixed with ``'``, everything else (and
     missing values) unchanged. Works on string, object and categorical columns."""
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     risky = formula_like_mask(text)
     if not risky.any():
         return text
@@ -411,7 +467,7 @@ def safe_url_mask(series: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
 
     The length limit is counted in UTF-16 code units, as XlsxWriter does: it silently writes
     nothing for a longer target."""
-    text = series.astype("string").str.strip()
+    text = series.astype(text_dtype()).str.strip()
     ok = _regex_mask(text, "url", anchored=True)
     length = text.str.len().fillna(0).to_numpy(dtype=np.int64)
     ok &= length <= MAX_URL_CHARS
@@ -432,9 +488,9 @@ def join_lists(
     :data:`bhrscore.evidence.flat.LIST_DELIMITER`). ``lists``: ``series`` as
     :func:`list_array` gives it, when already made."""
     if series is None:
-        return pd.Series([], dtype="string")
+        return pd.Series([], dtype=text_dtype())
     if series.dtype != object:
-        return series.astype("string")
+        return series.astype(text_dtype())
     if not sort:
         lists = list_array(series) if lists is None else lists
         if lists is not None:
@@ -446,7 +502,7 @@ def join_lists(
             return sep.join(sorted(items) if sort else items) if items else pd.NA
         return value
 
-    text = series.map(join, na_action="ignore").astype("string")
+    text = series.map(join, na_action="ignore").astype(text_dtype())
     return text.mask(text == "")
 
 
@@ -540,7 +596,7 @@ def redact_series(
     """``series`` as text with every match of ``pattern`` replaced by ``[redacted]``, and a
     boolean array of the entries that changed. The regex scans each entry once to find the
     ones that match; only those are rewritten."""
-    text = series.astype("string")
+    text = series.astype(text_dtype())
     if pattern is None:
         return text, np.zeros(len(text), dtype=bool)
     values = text.to_numpy(dtype=object)  # a copy of the references (NA as pd.NA)

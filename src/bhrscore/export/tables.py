@@ -18,14 +18,21 @@ import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..evidence.flat import LIST_DELIMITER
 from ..io import atomic_path, atomic_paths
-from .cells import ascii_contains_mask, csv_safe_series, join_lists, large_strings, utf8_bytes
+from .cells import (
+    ascii_contains_mask,
+    csv_safe_series,
+    formula_like_mask,
+    join_lists,
+    large_strings,
+    utf8_bytes,
+)
 
 if TYPE_CHECKING:
     from ..rubric.scorecard import ScoreCard
@@ -130,6 +137,24 @@ def _csv_pieces(frame: pd.DataFrame, sanitize: bool) -> Iterator[str | memoryvie
     single = len(frame.columns) == 1
     header = ",".join(_csv_field(str(c)) for c in frame.columns)
     yield (header if header or not single else '""') + "\n"
+    block = CSV_CHUNK_ROWS * CSV_CHUNK_ROWS_CHECKED
+    for first in range(0, len(frame), block):
+        rows = frame.iloc[first : first + block] if len(frame) > block else frame
+        yield from _csv_block(rows, sanitize, single)
+
+
+#: pieces of :data:`CSV_CHUNK_ROWS` rows whose fields are checked at once in pyarrow tables
+#: (:func:`_arrow_fields`; bounds the memory the checks take)
+CSV_CHUNK_ROWS_CHECKED = 5
+
+
+def _csv_block(frame: pd.DataFrame, sanitize: bool, single: bool) -> Iterator[str | memoryview]:
+    """The CSV pieces of ``frame`` (a block of rows of the table; no header)."""
+    fields = None if single else _arrow_fields(frame, sanitize)
+    if fields is not None:
+        for start in range(0, len(frame), CSV_CHUNK_ROWS):
+            yield _arrow_chunk(fields, start, min(len(frame), start + CSV_CHUNK_ROWS))
+        return
     for start in range(0, len(frame), CSV_CHUNK_ROWS):
         part = _csv_frame(frame.iloc[start : start + CSV_CHUNK_ROWS], sanitize)
         columns = _fast_columns(part)
@@ -144,6 +169,91 @@ def _csv_pieces(frame: pd.DataFrame, sanitize: bool) -> Iterator[str | memoryvie
         else:
             lines = columns[0].str.cat(pd.concat(columns[1:], axis=1), sep=",")
         yield "\n".join(lines.tolist()) + "\n"
+
+
+class _Field(NamedTuple):
+    """A column of a table whose CSV text is made in pyarrow (:func:`_arrow_fields`): its
+    values (pyarrow strings, or dates as numpy days) and, per row, whether its text is
+    prefixed with ``'`` (formula-like) and whether it is quoted."""
+
+    text: Any  # a pyarrow (chunked) string array, or None for a date column
+    days: np.ndarray[Any, Any] | None  # a date column: datetime64[D] (NaT: empty)
+    risky: np.ndarray[Any, Any] | None
+    quoted: np.ndarray[Any, Any] | None
+
+
+def _arrow_fields(frame: pd.DataFrame, sanitize: bool) -> list[_Field] | None:
+    """The columns of ``frame`` ready to be turned into CSV text chunk by chunk in pyarrow
+    (:func:`_arrow_chunk`), when every column holds pyarrow-backed strings or dates without
+    times of day (the briefing's companion file); else ``None`` (the pieces are made with
+    pandas). The checks (formula-like text, fields csv quotes) are made once per column,
+    with the same functions the pandas path uses per piece: the same bytes."""
+    import pyarrow as pa
+
+    if pd.StringDtype().storage != "pyarrow":
+        return None
+    fields = []
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            stamps = pd.to_datetime(col)
+            if getattr(stamps.dt, "tz", None) is not None:
+                return None
+            if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
+                return None  # times of day: pandas' own formatting
+            fields.append(_Field(None, stamps.to_numpy(dtype="datetime64[D]"), None, None))
+            continue
+        if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
+            return None
+        text = pa.chunked_array(col.array._pa_array)  # type: ignore[attr-defined]
+        risky = formula_like_mask(col) if sanitize else None
+        # (a prefixed ' needs no quotes: the same fields are quoted with or without it)
+        quoted = ascii_contains_mask(col, _QUOTE_CHARS)
+        fields.append(
+            _Field(
+                text,
+                None,
+                risky if risky is not None and risky.any() else None,
+                quoted if quoted.any() else None,
+            )
+        )
+    return fields
+
+
+def _arrow_chunk(fields: list[_Field], start: int, stop: int) -> memoryview:
+    """Rows ``start``..``stop - 1`` of :func:`_arrow_fields` as CSV lines (UTF-8 bytes), as
+    :func:`_csv_frame` and :func:`_fast_columns` make them: formula-like text prefixed with
+    ``'``, fields with csv's quote characters quoted (inner quotes doubled), missing values
+    empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.large_string()
+    empty = pa.scalar("", kind)
+    arrays = []
+    for field in fields:
+        if field.days is not None:
+            days = pa.array(field.days[start:stop], from_pandas=True)
+            text = days.cast(kind)
+        else:  # (the piece's rows only are copied, as large strings)
+            text = field.text.slice(start, stop - start).combine_chunks().cast(kind)
+        if field.risky is not None:
+            risky = field.risky[start:stop]
+            if risky.any():
+                prefixed = pc.binary_join_element_wise(pa.scalar("'", kind), text, empty)
+                text = pc.if_else(pa.array(risky), prefixed, text)
+        if field.quoted is not None:
+            quoted = field.quoted[start:stop]
+            if quoted.any():
+                doubled = pc.replace_substring(text, '"', '""')
+                wrapped = pc.binary_join_element_wise(
+                    pa.scalar('"', kind), doubled, pa.scalar('"', kind), empty
+                )
+                text = pc.if_else(pa.array(quoted), wrapped, text)
+        arrays.append(text.fill_null(empty))
+    newline = pa.scalar("\n", kind)
+    arrays[-1] = pc.binary_join_element_wise(arrays[-1], newline, empty)
+    return utf8_bytes(pc.binary_join_element_wise(*arrays, pa.scalar(",", kind)))
 
 
 def _arrow_strings(columns: list[pd.Series]) -> bool:

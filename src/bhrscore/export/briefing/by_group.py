@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..book import Block, Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .columns import frame_table
 from .inputs import BriefingInputs
 from .registry import BY_ORIGIN, BY_SECTOR, briefing_sheet
@@ -132,9 +133,9 @@ def group_overview(inputs: BriefingInputs, key: str, comparisons: Sequence[Compa
 
 def _labels(groups: pd.Series, n: pd.Series) -> pd.Series:
     """Category labels with the number of companies behind each mean: "china (n=5)"."""
-    counts = pd.to_numeric(n, errors="coerce").astype("Int64").astype("string").fillna("0")
-    text = groups.astype("string").fillna("unknown") + " (n=" + counts + ")"
-    return pd.Series(text.to_numpy(), dtype="string")
+    counts = pd.to_numeric(n, errors="coerce").astype("Int64").astype(text_dtype()).fillna("0")
+    text = groups.astype(text_dtype()).fillna("unknown") + " (n=" + counts + ")"
+    return pd.Series(text.to_numpy(), dtype=text_dtype())
 
 
 def _without_overview_warnings(groups: pd.DataFrame) -> pd.DataFrame:
@@ -144,9 +145,9 @@ def _without_overview_warnings(groups: pd.DataFrame) -> pd.DataFrame:
         return groups
     if "stratum" not in groups.columns:
         return groups.drop(columns=["warning"])
-    overall = (groups["stratum"].astype("string") == "all").fillna(False)
+    overall = (groups["stratum"].astype(text_dtype()) == "all").fillna(False)
     out = groups.copy()
-    out["warning"] = out["warning"].astype("string").mask(overall.to_numpy())
+    out["warning"] = out["warning"].astype(text_dtype()).mask(overall.to_numpy())
     return out if out["warning"].notna().any() else out.drop(columns=["warning"])
 
 
@@ -156,11 +157,11 @@ def _pair_warnings(comparison: Comparison) -> list[Block]:
     pairs = comparison.pairwise
     if "warning" not in pairs.columns or not len(pairs):
         return []
-    names = pairs["group_a"].astype("string") + " – " + pairs["group_b"].astype("string")
+    names = pairs["group_a"].astype(text_dtype()) + " – " + pairs["group_b"].astype(text_dtype())
     if "stratum" in pairs.columns:
-        stratum = pairs["stratum"].astype("string").fillna("all")
+        stratum = pairs["stratum"].astype(text_dtype()).fillna("all")
         names = names.where(stratum == "all", names + " (" + stratum + ")")
-    frame = pd.DataFrame({"warning": pairs["warning"].astype("string"), "pair": names})
+    frame = pd.DataFrame({"warning": pairs["warning"].astype(text_dtype()), "pair": names})
     frame = frame.dropna(subset=["warning"])
     lines: list[Block] = []
     for message, group in frame.groupby("warning", sort=True):
@@ -188,7 +189,7 @@ def _units(inputs: BriefingInputs, key: str) -> pd.DataFrame:
     units = pd.DataFrame(
         {"company_id": c["company_id"], "group": values, "total": c["total"]}
     ).explode("group")
-    units["group"] = units["group"].astype("string")
+    units["group"] = units["group"].astype(text_dtype())
     return units
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..book import Table, TableColumn
-from ..cells import join_lists
+from ..cells import join_lists, text_dtype
 
 _KIND_BY_COLUMN: dict[str, str] = {
     "n": "integer",
@@ -83,7 +83,7 @@ def values(series: pd.Series | None, n: int) -> pd.Series:
 
 def missing(frame: pd.DataFrame) -> pd.Series:
     """A column of missing text as long as ``frame``."""
-    return pd.Series([pd.NA] * len(frame), dtype="string")
+    return pd.Series([pd.NA] * len(frame), dtype=text_dtype())
 
 
 #: what a rank cell shows for a company without a rank
@@ -101,7 +101,7 @@ def insufficient_mask(companies: pd.DataFrame) -> list[bool]:
 
 def rank_notes(companies: pd.DataFrame) -> pd.Series:
     """The text a company without a rank shows in the rank column: "–"."""
-    return pd.Series([NO_RANK] * len(companies), dtype="string")
+    return pd.Series([NO_RANK] * len(companies), dtype=text_dtype())
 
 
 def rank_range(companies: pd.DataFrame) -> pd.Series:
@@ -109,11 +109,13 @@ def rank_range(companies: pd.DataFrame) -> pd.Series:
     the card has none (insufficient evidence, uncertainty off)."""
     n = len(companies)
     if "rank_low" not in companies.columns or "rank_high" not in companies.columns:
-        return pd.Series([pd.NA] * n, dtype="string")
-    low = pd.to_numeric(companies["rank_low"], errors="coerce").astype("Int64").astype("string")
-    high = pd.to_numeric(companies["rank_high"], errors="coerce").astype("Int64").astype("string")
+        return pd.Series([pd.NA] * n, dtype=text_dtype())
+    low = pd.to_numeric(companies["rank_low"], errors="coerce").astype("Int64").astype(text_dtype())
+    high = (
+        pd.to_numeric(companies["rank_high"], errors="coerce").astype("Int64").astype(text_dtype())
+    )
     text = (low + "–" + high).where(low != high, low)
-    return pd.Series(text.to_numpy(), dtype="string")
+    return pd.Series(text.to_numpy(), dtype=text_dtype())
 
 
 #: what a score cell shows when no evidence gives the score, by ``basis`` (see
@@ -131,11 +133,11 @@ def score_display(score: pd.Series, basis: pd.Series) -> tuple[pd.Series, pd.Ser
     "n/a", "excluded", or a policy-filled value such as "0.0 (policy)", so a 0 the
     missing-data policy assigned never looks like a 0 from evidence."""
     numbers = pd.Series(pd.to_numeric(score, errors="coerce").to_numpy(), dtype="Float64")
-    kind = pd.Series(basis.to_numpy(), dtype="string")
+    kind = pd.Series(basis.to_numpy(), dtype=text_dtype())
     policy = (kind == "policy").fillna(False).to_numpy(dtype=bool)
-    notes = lookup(kind, BASIS_NOTES, "string")
+    notes = lookup(kind, BASIS_NOTES, text_dtype())
     if policy.any():  # (the text of the policy-filled numbers only)
-        filled = numbers[policy].round(1).astype("string") + " (policy)"
+        filled = numbers[policy].round(1).astype(text_dtype()) + " (policy)"
         notes = notes.mask(policy, filled.reindex(notes.index))
     shown = numbers.mask(policy | notes.notna().to_numpy(dtype=bool))
     return shown, notes

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import MAX_SHEET_ROWS, Block, FileLink, Sheet, Table, TableColumn
-from ..cells import list_array
+from ..cells import list_array, text_dtype
 from .columns import NO_RANK, ids, insufficient_mask, lookup, score_display
 from .inputs import BriefingInputs
 from .registry import COMPANIES, briefing_sheet
@@ -25,20 +25,20 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     ind_order = {t: i for i, t in enumerate(inputs.indicator_ids)}
 
     nodes = card.nodes.copy()
-    nodes["node_id"] = nodes["node_id"].astype("string")
+    nodes["node_id"] = nodes["node_id"].astype(text_dtype())
     is_total = nodes["parent_id"].isna()
     node_rows = pd.DataFrame(
         {
-            "company_id": nodes["company_id"].astype("string"),
+            "company_id": nodes["company_id"].astype(text_dtype()),
             "level": np.where(is_total.to_numpy(), "total", "theme"),
             "item": nodes["node_id"],
-            "theme": lookup(nodes["node_id"], node_parent, "string"),
+            "theme": lookup(nodes["node_id"], node_parent, text_dtype()),
             "score": nodes["score"],
             "before": nodes["score_before_penalties"],
             "coverage": nodes["coverage"],
             "_k1": np.where(is_total.to_numpy(), -1, 0),
             "_k2": _position(
-                lookup(nodes["node_id"], node_parent, "string").fillna(nodes["node_id"]),
+                lookup(nodes["node_id"], node_parent, text_dtype()).fillna(nodes["node_id"]),
                 theme_order,
             ),
             "_k3": nodes["depth"].astype("float64").fillna(0),
@@ -48,29 +48,29 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     ind = card.indicators
     ind_rows = pd.DataFrame(
         {
-            "company_id": ind["company_id"].astype("string"),
+            "company_id": ind["company_id"].astype(text_dtype()),
             "level": "indicator",
-            "item": ind["indicator_id"].astype("string"),
-            "theme": ind["theme_id"].astype("string"),
+            "item": ind["indicator_id"].astype(text_dtype()),
+            "theme": ind["theme_id"].astype(text_dtype()),
             "score": ind["score"],
             "raw": ind["raw_value"],
             "weight": ind["weight"],
             "evidence": ind["evidence_count"],
             "status_mix": ind["status_mix"],
             "evidence_ids": ind["evidence_ids"],
-            "basis": ind["basis"].astype("string") if "basis" in ind else pd.NA,
+            "basis": ind["basis"].astype(text_dtype()) if "basis" in ind else pd.NA,
             "_k1": 0,
-            "_k2": _position(ind["theme_id"].astype("string"), theme_order),
-            "_k3": 100 + _position(ind["indicator_id"].astype("string"), ind_order),
+            "_k2": _position(ind["theme_id"].astype(text_dtype()), theme_order),
+            "_k3": 100 + _position(ind["indicator_id"].astype(text_dtype()), ind_order),
         }
     )
     pen = card.penalties
     pen_rows = pd.DataFrame(
         {
-            "company_id": pen["company_id"].astype("string"),
+            "company_id": pen["company_id"].astype(text_dtype()),
             "level": "penalty",
-            "item": pen["penalty_id"].astype("string"),
-            "theme": pen["node_id"].astype("string"),
+            "item": pen["penalty_id"].astype(text_dtype()),
+            "theme": pen["node_id"].astype(text_dtype()),
             "points": pen["points"],
             "cap": pen["cap"],
             "evidence_ids": pen["evidence_ids"],
@@ -97,11 +97,14 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows else pd.Series([pd.NA] * len(rows), dtype="Float64")
 
-    title = lookup(rows["item"], inputs.labels, "string").fillna(rows["item"])
-    indent = rows["level"].map(_INDENT).fillna("")
+    title = lookup(rows["item"], inputs.labels, text_dtype()).fillna(rows["item"])
+    level_codes, level_names = pd.factorize(rows["level"])  # (a few levels, many rows)
+    indent = pd.Series(
+        _per_level(level_codes, level_names, _INDENT, ""), index=rows.index, dtype=text_dtype()
+    )
     evidence_ids = col("evidence_ids").astype("object")
     lists = list_array(evidence_ids)  # (made once for two columns)
-    score, notes = score_display(col("score"), col("basis").astype("string"))
+    score, notes = score_display(col("score"), col("basis").astype(text_dtype()))
     muted_ids = set(c["company_id"][insufficient_mask(inputs.companies)].tolist())
     muted = rows["company_id"].isin(muted_ids).to_numpy(dtype=bool).tolist()
     cols = [
@@ -110,12 +113,12 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
             lookup(rows["company_id"], rank, "Float64"),
             "integer",
             width=6,
-            notes=pd.Series([NO_RANK] * len(rows), dtype="string"),
+            notes=pd.Series([NO_RANK] * len(rows), dtype=text_dtype()),
         ),
         TableColumn.from_series("Company id", rows["company_id"]),
         TableColumn.from_series(
             "Company",
-            lookup(rows["company_id"], names, "string").where(rows["level"] == "total"),
+            lookup(rows["company_id"], names, text_dtype()).where(rows["level"] == "total"),
             width=24,
         ),
         TableColumn.from_series("Level", rows["level"], width=9),
@@ -123,18 +126,18 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Item", rows["item"]),
         TableColumn.from_series("Theme / node", rows["theme"], width=14),
         TableColumn.from_series("Score", score, "score", scale="score", notes=notes, width=11),
-        TableColumn.from_series("Basis", col("basis").astype("string"), width=11),
+        TableColumn.from_series("Basis", col("basis").astype(text_dtype()), width=11),
         TableColumn.from_series("Before penalties", col("before"), "score"),
         TableColumn.from_series("Measured value", col("raw"), "number"),
         TableColumn.from_series("Weight", col("weight"), "number"),
         TableColumn.from_series("Coverage", col("coverage"), "percent"),
         TableColumn.from_series("Evidence", col("evidence"), "integer"),
-        TableColumn.from_series("Status mix", col("status_mix").astype("string"), width=22),
+        TableColumn.from_series("Status mix", col("status_mix").astype(text_dtype()), width=22),
         TableColumn.from_series("Penalty points", col("points"), "score"),
         TableColumn.from_series("Cap", col("cap"), "score"),
         TableColumn.from_series("Evidence ids", ids(evidence_ids, lists), width=30),
     ]
-    levels = rows["level"].map(_OUTLINE).fillna(1).astype(int).tolist()
+    levels = _per_level(level_codes, level_names, _OUTLINE, 1).tolist()
     lines: list[Block] = [
         "One block per company (in rank order): its total, theme scores, indicator scores "
         "with the evidence behind them, and the penalties applied. Use the outline buttons "
@@ -168,6 +171,13 @@ def companies_sheet(inputs: BriefingInputs) -> Sheet:
 _OUTLINE = {"total": 0, "theme": 1, "penalty": 1, "sub-theme": 2, "indicator": 2}
 #: titles are indented by level so the tree reads without the outline
 _INDENT = {"total": "", "theme": "", "penalty": "", "sub-theme": "  ", "indicator": "    "}
+
+
+def _per_level(codes: np.ndarray[Any, Any], names: Any, value: dict[str, Any], other: Any) -> Any:
+    """``value`` of each row's level (``other`` for a level not in it, or none): the levels
+    given as ``pd.factorize`` codes (-1: missing) into ``names``."""
+    table = np.array([*(value.get(name, other) for name in names), other])
+    return table[codes]  # (code -1 takes the last entry)
 
 
 def node_theme(nodes: pd.DataFrame) -> dict[str, str]:
@@ -213,7 +223,9 @@ def evidence_location(
         rows = listed.index.to_numpy(dtype=np.intp)
         wanted = pa.array(listed.astype(str).to_numpy(dtype=object), type=pa.large_string())
     # position of each listed id's first record in the trail (Arrow's hash lookup), -1: absent
-    trail_ids = pa.array(inputs.trail.frame["id"].astype("string").array, type=pa.large_string())
+    trail_ids = pa.array(
+        inputs.trail.frame["id"].astype(text_dtype()).array, type=pa.large_string()
+    )
     place = pc.index_in(wanted, value_set=trail_ids)
     found = place.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     n = len(evidence_ids)
@@ -223,7 +235,7 @@ def evidence_location(
     )
     unknown = np.bincount(rows, weights=found < 0, minlength=n)
     has = np.bincount(rows, minlength=n) > 0
-    where = pd.Series(pd.NA, index=evidence_ids.index, dtype="string")
+    where = pd.Series(pd.NA, index=evidence_ids.index, dtype=text_dtype())
     where[has] = inputs.companion_name
     where[has & (off_sheet == 0)] = "Evidence sheet"
     where[has & (unknown > 0)] = "not in the evidence given"

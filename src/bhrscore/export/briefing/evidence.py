@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Block, FileLink, Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .inputs import BriefingInputs
 from .registry import EVIDENCE, briefing_sheet
 from .trail import EVIDENCE_NOTES, TRAIL_COLUMNS
@@ -62,7 +63,7 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
     ev = inputs.records
     n = len(ids)
     if ev is None or "id" not in ev.columns or not {"period.start", "period.end"} <= set(ev):
-        return pd.Series([pd.NA] * n, dtype="string")
+        return pd.Series([pd.NA] * n, dtype=text_dtype())
 
     # each id's first record, found for the ids shown only (the sheet lists at most
     # EVIDENCE_ROW_CAP records; the evidence may hold millions)
@@ -71,18 +72,42 @@ def periods(inputs: BriefingInputs, ids: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     kind = pa.large_string()
-    ev_ids = pa.array(ev["id"].astype("string").array).cast(kind)
-    wanted = pa.array(ids.astype("string").array).cast(kind)
+    ev_ids = pa.array(ev["id"].astype(text_dtype()).array).cast(kind)
+    wanted = pa.array(ids.astype(text_dtype()).array).cast(kind)
     found = pc.index_in(wanted, value_set=ev_ids).fill_null(-1).to_numpy(zero_copy_only=False)
     rows = found[found >= 0]
 
     def day(name: str) -> pd.Series:
         stamps = pd.to_datetime(ev[name].iloc[rows], errors="coerce")
-        return pd.Series(stamps.dt.strftime("%Y-%m-%d").to_numpy(), dtype="string")
+        fast = _iso_days(stamps)
+        if fast is not None:
+            return fast
+        return pd.Series(stamps.dt.strftime("%Y-%m-%d").to_numpy(), dtype=text_dtype())
 
     start, end = day("period.start"), day("period.end")
     text = (start + " – " + end).fillna(start).fillna(end)
     text = text.mask((start == end).fillna(False), start)
-    out = pd.Series([pd.NA] * n, dtype="string")
+    out = pd.Series([pd.NA] * n, dtype=text_dtype())
     out.iloc[np.flatnonzero(found >= 0)] = text.to_numpy()
     return out
+
+
+#: the dates whose ISO text (pyarrow's cast) is what ``strftime("%Y-%m-%d")`` gives: years
+#: of four digits
+_ISO_RANGE = (np.datetime64("1000-01-01", "D"), np.datetime64("9999-12-31", "D"))
+
+
+def _iso_days(stamps: pd.Series) -> pd.Series | None:
+    """``stamps.dt.strftime("%Y-%m-%d")`` as text (missing where ``NaT``) by pyarrow's cast
+    of the days instead of a Python call per date, for time-zone-naive stamps in years of
+    four digits; ``None`` for others."""
+    import pyarrow as pa
+
+    if not (isinstance(stamps.dtype, np.dtype) and stamps.dtype.kind == "M"):
+        return None
+    days = stamps.to_numpy().astype("datetime64[D]")
+    known = days[~np.isnat(days)]
+    if known.size and (known.min() < _ISO_RANGE[0] or known.max() > _ISO_RANGE[1]):
+        return None
+    text = pa.array(days, from_pandas=True).cast(pa.large_string())
+    return pd.Series(text_dtype().__from_arrow__(text))  # type: ignore[attr-defined]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..book import Sheet, Table, TableColumn
-from .columns import insufficient_mask, rank_notes, score_display, values
+from ..cells import text_dtype
+from .columns import insufficient_mask, rank_notes, score_display
 from .inputs import BriefingInputs
 from .registry import INDICATORS, briefing_sheet
 
@@ -19,27 +21,11 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     ids = inputs.companies["company_id"]
     frame = pd.DataFrame(
         {
-            "company_id": ind["company_id"].astype("string"),
-            "indicator_id": ind["indicator_id"].astype("string"),
+            "company_id": ind["company_id"].astype(text_dtype()),
+            "indicator_id": ind["indicator_id"].astype(text_dtype()),
             "score": pd.to_numeric(ind["score"], errors="coerce").astype("float64"),
             "n": pd.to_numeric(ind["evidence_count"], errors="coerce").astype("float64"),
         }
-    )
-    basis = pd.DataFrame(
-        {
-            "company_id": frame["company_id"],
-            "indicator_id": frame["indicator_id"],
-            "basis": ind["basis"].astype("string") if "basis" in ind else pd.NA,
-        }
-    ).astype({"basis": "string"})
-    wide = frame.pivot_table(
-        index="company_id", columns="indicator_id", values=["score", "n"], aggfunc="first"
-    ).reindex(ids.to_numpy())
-    wide_basis = (
-        basis.dropna(subset=["basis"])
-        .drop_duplicates(["company_id", "indicator_id"])
-        .pivot(index="company_id", columns="indicator_id", values="basis")
-        .reindex(ids.to_numpy())
     )
     present = set(frame["indicator_id"].dropna().tolist())
     indicators = [i for i in inputs.indicator_ids if i in present]
@@ -55,22 +41,25 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
         TableColumn.from_series("Company id", ids),
         TableColumn.from_series("Company", inputs.companies["name"], width=24),
     ]
-    # every indicator's column end to end, converted at once (then cut into columns)
-    n = len(ids)
-    absent = pd.Series([pd.NA] * n, dtype="string")
-    kinds = [
-        pd.Series(wide_basis[i].to_numpy(), dtype="string") if i in wide_basis.columns else absent
-        for i in indicators
-    ]
-    scores = [values(wide.get(("score", i), None), n) for i in indicators]
-    counts = [values(wide.get(("n", i), None), n) for i in indicators]
-    shown, notes = score_display(_joined(scores, "Float64"), _joined(kinds, "string"))
+    # every indicator's column end to end (company by company within an indicator),
+    # converted at once (then cut into columns): each (company, indicator)'s first score,
+    # count and basis given, as a pivot of the first values by company and indicator
+    grid = _Grid(frame["company_id"], ids, frame["indicator_id"], indicators)
+    if "basis" in ind:
+        codes, names = pd.factorize(ind["basis"].astype(text_dtype()))
+        first = grid.firsts(codes >= 0)
+        taken = np.where(first >= 0, codes[np.maximum(first, 0)], -1)
+        table = pd.array([*names, pd.NA], dtype=text_dtype())
+        kinds = pd.Series(table.take(taken))  # (code -1 takes the last: missing)
+    else:
+        kinds = pd.Series([pd.NA] * grid.size, dtype=text_dtype())
+    shown, notes = score_display(grid.values(frame["score"]), kinds)
     labels = [inputs.label(i) for i in indicators]
     score_cols = TableColumn.number_columns(
         labels, shown, "score", scale="score", width=12, notes=notes
     )
     count_cols = TableColumn.number_columns(
-        ["n"] * len(indicators), _joined(counts, "Float64"), "integer", width=4
+        ["n"] * len(indicators), grid.values(frame["n"]), "integer", width=4
     )
     for score_col, count_col in zip(score_cols, count_cols, strict=True):
         cols += [score_col, count_col]
@@ -85,9 +74,11 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     theme = _indicator_themes(inputs, indicators)
     key = pd.DataFrame(
         {
-            "id": pd.Series(indicators, dtype="string"),
-            "title": pd.Series([inputs.label(i) for i in indicators], dtype="string"),
-            "theme": pd.Series([inputs.label(t) if t else pd.NA for t in theme], dtype="string"),
+            "id": pd.Series(indicators, dtype=text_dtype()),
+            "title": pd.Series([inputs.label(i) for i in indicators], dtype=text_dtype()),
+            "theme": pd.Series(
+                [inputs.label(t) if t else pd.NA for t in theme], dtype=text_dtype()
+            ),
         }
     )
     legend = Table(  # in the matrix's columns: number (Rank), id, title (Company), theme
@@ -104,12 +95,44 @@ def indicators_sheet(inputs: BriefingInputs) -> Sheet:
     return Sheet(INDICATORS, "Indicator matrix", [*lines, legend, matrix])
 
 
-def _joined(parts: list[pd.Series], dtype: str) -> pd.Series:
-    """Series end to end, by position (an empty one when there are none)."""
-    if not parts:
-        return pd.Series([], dtype=dtype)
-    joined: pd.Series = pd.concat(parts, ignore_index=True).astype(dtype)  # type: ignore[call-overload]
-    return joined
+class _Grid:
+    """The matrix of companies (``ids``, in order) by indicators (``indicators``, in order),
+    laid out indicator by indicator, and the cell of each row of the score card's indicators
+    table (``company``, ``indicator``): the first value a cell is given, as
+    ``pivot_table(aggfunc="first")`` takes it (missing values skipped; a company or an
+    indicator listed twice gets the same values twice)."""
+
+    def __init__(
+        self, company: pd.Series, ids: pd.Series, indicator: pd.Series, indicators: list[str]
+    ) -> None:
+        # distinct companies and indicators, and where each row of the matrix finds its own
+        self._across, companies = pd.factorize(pd.Index(ids.to_numpy(dtype=object)))
+        self._down, kinds = pd.factorize(pd.Index(indicators, dtype=object))
+        row = pd.Index(companies).get_indexer(pd.Index(company.to_numpy(dtype=object)))
+        col = pd.Index(kinds).get_indexer(pd.Index(indicator.to_numpy(dtype=object)))
+        self._m, self._k = len(companies), len(kinds)
+        self._cells = np.where((row >= 0) & (col >= 0), col * self._m + row, -1)
+        self.size = len(ids) * len(indicators)
+
+    def firsts(self, given: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Each cell's first row among the rows ``given`` (their value is not missing),
+        or -1, by the matrix's cells."""
+        rows = np.flatnonzero((self._cells >= 0) & given)
+        found, at = np.unique(self._cells[rows], return_index=True)  # (first of each)
+        first = np.full((self._k + 1) * (self._m + 1), -1, dtype=np.int64)
+        first[(found // self._m) * (self._m + 1) + found % self._m] = rows[at]
+        # (code -1, a missing company or indicator, takes the last: none)
+        out: np.ndarray[Any, Any] = first.reshape(self._k + 1, self._m + 1)[
+            self._down[:, None], self._across[None, :]
+        ]
+        return out.reshape(-1)
+
+    def values(self, values: pd.Series) -> pd.Series:
+        """Each cell's first number (:meth:`firsts`) as nullable floats, missing where none."""
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        first = self.firsts(~np.isnan(numbers))
+        out = np.where(first >= 0, numbers[np.maximum(first, 0)], np.nan)
+        return pd.Series(out, dtype="Float64")
 
 
 def _indicator_themes(inputs: BriefingInputs, indicators: list[str]) -> list[str | None]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..book import FileLink
-from ..cells import join_lists
+from ..cells import join_lists, text_dtype
 from .trail import (
     EVIDENCE_ROW_CAP,
     Findings,
@@ -103,7 +103,7 @@ class BriefingInputs:
         )
         companies["sector"] = _joined(companies.get("sectors"), len(companies))
         names = pd.Series(
-            companies["name"].astype("string").to_numpy(),
+            companies["name"].astype(text_dtype()).to_numpy(),
             index=companies["company_id"].to_numpy(),
         )
         theme_ids = tuple(
@@ -351,7 +351,7 @@ def _route(
 def _ranked(companies: pd.DataFrame) -> pd.DataFrame:
     """Score card companies in rank order (unranked last), ties by company id."""
     companies = companies.copy()
-    companies["company_id"] = companies["company_id"].astype("string")
+    companies["company_id"] = companies["company_id"].astype(text_dtype())
     rank = pd.to_numeric(companies["rank"], errors="coerce").astype("float64")
     return (
         companies.assign(_rank=rank.fillna(float("inf")))
@@ -363,7 +363,7 @@ def _ranked(companies: pd.DataFrame) -> pd.DataFrame:
 
 def _joined(series: pd.Series | None, n: int) -> pd.Series:
     if series is None:
-        return pd.Series([pd.NA] * n, dtype="string")
+        return pd.Series([pd.NA] * n, dtype=text_dtype())
     return join_lists(series, ", ", sort=True)
 
 
@@ -394,7 +394,7 @@ def _origin_groups(
             pairs[several].groupby("company_id", sort=False)["group"].agg(", ".join),
         ]
     )
-    mapped = companies["company_id"].astype(str).map(groups).astype("string")
+    mapped = companies["company_id"].astype(str).map(groups).astype(text_dtype())
     return mapped, grouping.describe()
 
 

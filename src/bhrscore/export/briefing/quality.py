@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Block, Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .columns import values
 from .inputs import BriefingInputs
 from .registry import QUALITY, briefing_sheet
@@ -64,7 +65,7 @@ def _status_table(ev: pd.DataFrame) -> Table:
     order = [s.value for s in Status if s.value in counts.columns]
     order += sorted(c for c in counts.columns if c not in order)
     counts = counts.reindex(columns=order).sort_index()
-    cols = [TableColumn.from_series("Kind", pd.Series(counts.index, dtype="string"), width=16)]
+    cols = [TableColumn.from_series("Kind", pd.Series(counts.index, dtype=text_dtype()), width=16)]
     for name in order:
         cols.append(TableColumn.from_series(name, counts[name], "integer", scale="count"))
     cols.append(TableColumn.from_series("all", counts.sum(axis=1), "integer"))
@@ -137,7 +138,7 @@ def _coverage_table(inputs: BriefingInputs) -> Table:
             )
         )
     if ev is not None and "company_id" in ev.columns:
-        counts = ev["company_id"].astype("string").value_counts()
+        counts = ev["company_id"].astype(text_dtype()).value_counts()
         records = ids.map(counts).fillna(0)
         cols.append(TableColumn.from_series("Evidence records", records, "integer"))
     return Table(

@@ -6,9 +6,12 @@ totals by origin group (drawn from the By origin sheet's overview table) sits be
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from ..book import Block, ChartSpec, Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .by_group import ABOVE, BELOW, LABEL, overview_name
 from .columns import insufficient_mask, missing, rank_notes, rank_range
 from .inputs import BriefingInputs
@@ -60,7 +63,7 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
     )
     cols.append(
         TableColumn.from_series(
-            "Not ranked because", _col(c, "insufficient_reason", "string"), width=48
+            "Not ranked because", _col(c, "insufficient_reason", text_dtype()), width=48
         )
     )
     description = inputs.rubric_description
@@ -87,7 +90,7 @@ def summary_sheet(inputs: BriefingInputs) -> Sheet:
     return Sheet(SUMMARY, f"Investor briefing: {inputs.rubric_title}", [*lines, table], chart=chart)
 
 
-def _col(frame: pd.DataFrame, name: str, dtype: str = "Float64") -> pd.Series:
+def _col(frame: pd.DataFrame, name: str, dtype: Any = "Float64") -> pd.Series:
     if name in frame.columns:
         return frame[name]
     return pd.Series([pd.NA] * len(frame), dtype=dtype)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...evidence.privacy import Counts, Privacy
 from ..book import MAX_SHEET_ROWS, Sheet, Table, header_row
-from ..cells import join_lists, large_strings, listed_rows
+from ..cells import join_lists, large_strings, listed_rows, text_dtype
 
 if TYPE_CHECKING:
     from ...evidence.report import ValidationReport
@@ -184,16 +184,19 @@ def build_trail(
         privacy = Privacy.of(ev)
     protected = privacy.names
 
-    def get(name: str, dtype: str = "string") -> pd.Series:
+    def get(name: str, dtype: Any = None) -> pd.Series:
         if name in ev.columns:
             return ev[name]
-        return pd.Series([pd.NA] * len(ev), dtype=dtype, index=ev.index)
+        kind = text_dtype() if dtype is None else dtype
+        return pd.Series([pd.NA] * len(ev), dtype=kind, index=ev.index)
 
     date = get("effective_date", "datetime64[ns]")
     if "effective_date" not in ev.columns:
         date = get("date", "datetime64[ns]")
     when = pd.to_datetime(date, errors="coerce")
-    order = _trail_order(get("company_id").astype("string"), when, get("id").astype("string"))
+    order = _trail_order(
+        get("company_id").astype(text_dtype()), when, get("id").astype(text_dtype())
+    )
     sensitive = get("sensitive", "boolean").astype("boolean")
     persons = ev["persons"] if "persons" in ev.columns else pd.Series([()] * len(ev))
     counts = Counts()
@@ -202,7 +205,7 @@ def build_trail(
         fields = ("id", *REDACTED_FIELDS, "source_url")
         shown = pd.DataFrame(
             {
-                **{c: get(c).astype("string") for c in fields},
+                **{c: get(c).astype(text_dtype()) for c in fields},
                 "persons": pd.Series(persons.to_numpy(dtype=object), index=ev.index),
                 "sensitive": sensitive,
             },
@@ -243,7 +246,7 @@ def _in_order(series: pd.Series, order: np.ndarray[Any, np.dtype[np.intp]]) -> p
             labels = pa.array(list(categories), type=pa.large_string())
             text = labels.take(pa.array(codes, mask=codes < 0))
             return pd.Series(pd.arrays.ArrowStringArray(text))
-    return series.astype("string").take(order).reset_index(drop=True)
+    return series.astype(text_dtype()).take(order).reset_index(drop=True)
 
 
 def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) -> pd.Series:
@@ -256,8 +259,8 @@ def _companies(company_id: pd.Series, names: pd.Series, description: pd.Series) 
     testimony = np.flatnonzero(company_id.isna().to_numpy())
     described = "Group: " + description.iloc[testimony].fillna("(unnamed group)")
     if not (keys.is_unique and all(type(k) is str for k in keys)):
-        company = company_id.map(names).astype("string")
-        shown = pd.Series(described.to_numpy(), index=company.index[testimony], dtype="string")
+        company = company_id.map(names).astype(text_dtype())
+        shown = pd.Series(described.to_numpy(), index=company.index[testimony], dtype=text_dtype())
         return company.mask(company_id.isna(), shown) if testimony.size else company
     # Arrow's hash lookup, then one take from the names and the testimony rows' texts
     found = pc.index_in(

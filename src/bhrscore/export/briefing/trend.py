@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Block, Sheet, Table, TableColumn
+from ..cells import text_dtype
 from .columns import NO_RANK
 from .inputs import BriefingInputs
 from .registry import TREND, briefing_sheet
@@ -22,9 +23,9 @@ def trend_sheet(inputs: BriefingInputs) -> Sheet | None:
         return None
     dates = sorted(pd.to_datetime(table["as_of"]).dt.date.unique())
     c = inputs.companies
-    ids = c["company_id"].astype("string")
+    ids = c["company_id"].astype(text_dtype())
     tidy = table.assign(
-        company_id=table["company_id"].astype("string"),
+        company_id=table["company_id"].astype(text_dtype()),
         day=pd.to_datetime(table["as_of"]).dt.date,
     )
     cols = [
@@ -41,7 +42,7 @@ def trend_sheet(inputs: BriefingInputs) -> Sheet | None:
         total = pd.Series(pd.to_numeric(at["total"], errors="coerce").to_numpy(), dtype="Float64")
         ok = pd.Series(at["sufficient"].to_numpy(), dtype="boolean").fillna(False)
         shown = total.mask(~ok.to_numpy(dtype=bool))
-        notes = ("(" + total.round(1).astype("string") + ")").where(~ok.to_numpy(dtype=bool))
+        notes = ("(" + total.round(1).astype(text_dtype()) + ")").where(~ok.to_numpy(dtype=bool))
         rank = pd.Series(pd.to_numeric(at["rank"], errors="coerce").to_numpy(), dtype="Float64")
         cols += [
             TableColumn.from_series(
@@ -55,7 +56,7 @@ def trend_sheet(inputs: BriefingInputs) -> Sheet | None:
                 rank,
                 "integer",
                 width=7,
-                notes=pd.Series([NO_RANK] * len(ids), dtype="string"),
+                notes=pd.Series([NO_RANK] * len(ids), dtype=text_dtype()),
             ),
             TableColumn.from_series(
                 f"Records known\n{label}", at["records_known"], "integer", width=11
