@@ -195,6 +195,41 @@ def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
     assert direct.content_hash() == frame_hash(direct.companies, direct.evidence)
 
 
+@pytest.mark.parametrize("copier", ["asdict", "deepcopy", "pickle"])
+def test_a_memo_being_filled_is_copied_after_the_thread(
+    copier: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asdict, deepcopy and pickle of frames whose hash is warming wait for the thread: the
+    copy holds what the thread added (before, asdict walked the memo's dictionaries while
+    the thread added to them: "dictionary changed size during iteration")."""
+    import copy
+    import pickle
+    import threading
+
+    from bhrscore.evidence import frame as frame_module
+
+    go = threading.Event()
+
+    def slow_warm(frames: Any, memo: Any) -> None:
+        go.wait(5)
+        for i in range(1000):
+            memo.columns[(9, f"c{i}")] = (None, None, b"x")
+
+    monkeypatch.setattr(frame_module, "_warm_text", slow_warm)
+    frames = _three().frames()
+    frames.warm_hash()
+    threading.Timer(0.2, go.set).start()
+    if copier == "asdict":
+        memo = dataclasses.asdict(frames)["_hash_memo"]
+    elif copier == "deepcopy":
+        memo = copy.deepcopy(frames)._hash_memo
+    else:
+        memo = pickle.loads(pickle.dumps(frames))._hash_memo
+    assert len([k for k in memo.columns if k[0] == 9]) == 1000
+    assert memo.filling is None
+    assert frames._hash_memo.filling is None
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_parents_walked_on_positions_as_on_labels(
     seed: int, monkeypatch: pytest.MonkeyPatch

@@ -77,6 +77,9 @@ def brief(
     Indicators, Evidence, Method, Data quality; with several --as-of dates, comma-separated,
     a Trend sheet too, and the other sheets show the last date). Exit 0 on success, 1 if the
     evidence or rubric is invalid, 2 on usage errors."""
+    from ..evidence import prefetch
+
+    prefetch.start(paths)  # the evidence is read and parsed while the rest is imported
     from ..analysis.compare import compare
     from ..analysis.origin import load_origin_groups
     from ..evidence.load import give_back_memory

@@ -315,6 +315,10 @@ def score(
 
     --backend dask scores partitions of companies on a Dask cluster (the same scores); BUNDLE
     may then be a Parquet dataset directory (bhrscore.write_parquet_dataset, docs/scale.md)."""
+    if backend != "dask":
+        from ..evidence import prefetch
+
+        prefetch.start(bundle)  # the evidence is read and parsed while the rest is imported
     from ..export.tables import write_scorecard
     from ..rubric.trend import trend_frame
 

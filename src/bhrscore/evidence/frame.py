@@ -15,6 +15,7 @@ Lists of objects (``sources``) are kept beside the frames as long tables (one ro
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import datetime as dt
 import hashlib
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from .hooks import DerivedColumn, FrameView
 from .model import Company, EvidenceBase
 from .registry import evidence_kinds, kinds_version
 from .sectors import SectorVocabulary
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 from .vocab import SourceType
 
 Table = Literal["companies", "evidence"]
@@ -721,16 +725,43 @@ def _row_order(ids: pd.Series) -> np.ndarray | None:
     return np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.int64)
 
 
-@dataclass
 class HashMemo:
     """Column digests remembered between calls, trusted only where the column cannot have
     changed: an Arrow-backed column is the *same* immutable Arrow array object (pandas
     replaces the array on any assignment; the memo holds a reference, so its id is never
     reused), and the row order is that of the same ``id`` array. Other columns (numpy-backed,
-    writable in place) are hashed again on every call."""
+    writable in place) are hashed again on every call.
 
-    orders: dict[int, tuple[Any, np.ndarray | None]] = field(default_factory=dict)
-    columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = field(default_factory=dict)
+    While :meth:`Frames.warm_hash`'s thread fills it (``filling``), a copy or a pickle of
+    the memo waits for the thread first. It is a plain class, not a dataclass, so that
+    ``dataclasses.asdict`` of a :class:`Frames` copies it through :meth:`__deepcopy__`
+    instead of walking its dictionaries while the thread adds to them."""
+
+    def __init__(self) -> None:
+        self.orders: dict[int, tuple[Any, np.ndarray | None]] = {}
+        self.columns: dict[tuple[int, str], tuple[Any, Any, bytes]] = {}
+        self.filling: Future[None] | None = None
+
+    def settled(self) -> None:
+        """Wait for the thread filling the memo, if any (a failure only leaves digests to
+        compute later)."""
+        filling, self.filling = self.filling, None
+        if filling is not None:
+            filling.exception()
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.settled()
+        return {"orders": self.orders, "columns": self.columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.orders, self.columns, self.filling = state["orders"], state["columns"], None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> HashMemo:
+        self.settled()
+        copied = HashMemo()
+        copied.orders = copy.deepcopy(self.orders, memo)
+        copied.columns = copy.deepcopy(self.columns, memo)
+        return copied
 
 
 def _frame_digests(
@@ -838,9 +869,8 @@ class Frames:
         """Wait for :meth:`warm_hash`'s thread, if any (the memo is its own until then). Its
         future is an attribute, not a field: ``dataclasses.replace``, ``asdict`` and equality
         never see it."""
-        warming = self.__dict__.pop("_warming", None)
-        if warming is not None:
-            warming.exception()  # wait; a failure only leaves digests to compute later
+        self.__dict__.pop("_warming", None)
+        self._hash_memo.settled()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled and copied as they are, without the warming thread (waited for)."""
@@ -856,7 +886,9 @@ class Frames:
         if "_warming" not in self.__dict__:
             memo = self._hash_memo
             frames = (self.companies, self.evidence)
-            object.__setattr__(self, "_warming", _warm_pool().submit(_warm_text, frames, memo))
+            warming = _warm_pool().submit(_warm_text, frames, memo)
+            memo.filling = warming
+            object.__setattr__(self, "_warming", warming)
 
     def mark_checked(self) -> None:
         """Record that the values were checked (by the loader or by ``check_frames``)."""

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from . import prefetch
 from .columnar import Cells, Items
 from .frame_schema import Leaf, ModelSchema, TableSchema, table_schema
 from .read import (
@@ -500,7 +501,7 @@ def _python_lines(
 
 
 #: pyarrow parses a chunk in blocks of this many bytes, on several threads
-ARROW_BLOCK_BYTES = 1 << 24
+ARROW_BLOCK_BYTES = prefetch.ARROW_BLOCK_BYTES
 
 #: JSON Lines are read in chunks of about this many bytes (whole lines), so that only one
 #: chunk's raw data and columns are in memory besides the frames being built
@@ -543,15 +544,21 @@ def _block_bytes(fh: Any) -> int:
     return int(left) if CHUNK_BYTES < left <= CHUNK_BYTES + CHUNK_BYTES // 4 else CHUNK_BYTES
 
 
-def _whole_lines(fh: Any) -> Iterator[tuple[bytes | bytearray, int]]:
+def _whole_lines(fh: Any, first: bytes = b"") -> Iterator[tuple[bytes | bytearray, int]]:
     """The file from its position in blocks of about :data:`CHUNK_BYTES` that end at a line
     end (the last may not), each as ``(data, end)``: the block is ``data[:end]``, and the
     partial line after ``end`` is left to the next block by seeking back. Read straight into
     a fresh ``bytes`` (no zero-filled buffer: first-touch memory is expensive) and never
-    copied or concatenated, save for a line longer than a block."""
+    copied or concatenated, save for a line longer than a block. ``first``: the bytes from
+    the position on, already read (:mod:`.prefetch`): the first block if they are one."""
     while True:
         want = _block_bytes(fh)
-        data: bytes | bytearray = fh.read(want)
+        data: bytes | bytearray
+        if first and len(first) <= want:
+            data, first = first, b""
+            fh.seek(len(data), io.SEEK_CUR)
+        else:
+            data, first = fh.read(want), b""
         at_end = len(data) < want
         if want > CHUNK_BYTES and not at_end:  # the rest of the file, unless it grew
             at_end = not fh.read(1)
@@ -585,10 +592,14 @@ def _jsonl_chunks(
     with open(path, "rb") as fh:
         fh.seek(start)
         position = start
-        for data, end in _whole_lines(fh):
+        ahead = prefetch.take(fh)
+        if start:  # the bytes read ahead begin with the byte order mark
+            ahead = None
+        for data, end in _whole_lines(fh, ahead.data if ahead else b""):
             batch, n_lines = _jsonl_chunk(
-                path, file, tbl, limits, data, position, lines_before, end
+                path, file, tbl, limits, data, position, lines_before, end, ahead
             )
+            ahead = None
             position += end
             lines_before += n_lines
             records += batch.n
@@ -660,11 +671,13 @@ def _jsonl_chunk(
     position: int,
     lines_before: int,
     end: int | None = None,
+    ahead: prefetch.Prefetch | None = None,
 ) -> tuple[Batch, int]:
     """One chunk of whole lines, ``body[:end]`` (``end`` None: all of it): the lines pyarrow
     can read into columns, the others parsed by Python (``lines_before``: lines of the file
     before the chunk, for row numbers). Returns the batch and the number of lines of the
-    chunk."""
+    chunk. ``ahead``: the file read ahead, whose table is used if it was parsed from exactly
+    this chunk with this table's schema."""
     end = len(body) if end is None else end
     view = memoryview(body)[:end]
     offsets = line_offsets(view)
@@ -724,14 +737,17 @@ def _jsonl_chunk(
                 body[offsets[ln] : offsets[ln + 1]].rstrip(b"\r\n") + b"\n" for ln in good_lines
             )
         )
+        if ahead is not None and len(good_lines) == n_lines and end == len(body):
+            arrow_table = ahead.table_for(body, arrow_schema(tbl))
         try:
-            arrow_table = pj.read_json(
-                pa.BufferReader(pa.py_buffer(data)),
-                read_options=pj.ReadOptions(block_size=ARROW_BLOCK_BYTES),
-                parse_options=pj.ParseOptions(
-                    explicit_schema=arrow_schema(tbl), unexpected_field_behavior="infer"
-                ),
-            )
+            if arrow_table is None:
+                arrow_table = pj.read_json(
+                    pa.BufferReader(pa.py_buffer(data)),
+                    read_options=pj.ReadOptions(block_size=ARROW_BLOCK_BYTES),
+                    parse_options=pj.ParseOptions(
+                        explicit_schema=arrow_schema(tbl), unexpected_field_behavior="infer"
+                    ),
+                )
             if arrow_table.num_rows != len(good_lines):
                 arrow_table = None
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
