@@ -280,3 +280,78 @@ def test_analysis_unknown_name_is_an_attribute_error() -> None:
         analysis.no_such_name  # noqa: B018
     for name in analysis.__all__:
         assert getattr(analysis, name) is not None
+
+
+# --- plug-in discovery without importlib.metadata when nothing declares the group ------------
+
+
+def _site_with(tmp_path: Path, group: str) -> Path:
+    site = tmp_path / "site"
+    info = site / "fictional_plugin-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fictional-plugin\nVersion: 0.1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(f"[{group}]\nthing = fictional_plugin\n", "utf-8")
+    return site
+
+
+def test_may_declare_is_true_whenever_importlib_metadata_finds_entry_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import entry_points
+
+    from bhrscore.plugins import may_declare
+
+    monkeypatch.syspath_prepend(str(_site_with(tmp_path, "fictional.group")))
+    groups = ["console_scripts", "pytest11", "pydantic", "bhrscore.plugins", "fictional.group"]
+    groups += ["fictional.other"]
+    found = {g: len(entry_points(group=g)) > 0 for g in groups}
+    assert found["console_scripts"]  # pytest's, at least
+    assert found["fictional.group"]
+    assert not found["fictional.other"]
+    for group in groups:
+        if found[group]:
+            assert may_declare(group), group
+    assert not may_declare("fictional.other")
+
+
+def test_may_declare_leaves_zips_eggs_and_other_finders_to_the_full_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from bhrscore.plugins import may_declare
+
+    assert not may_declare("fictional.other")
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("fictional_plugin-0.1.0.dist-info/entry_points.txt", "[fictional.other]\n")
+    with monkeypatch.context() as m:
+        m.syspath_prepend(str(archive))
+        assert may_declare("fictional.other")
+    with monkeypatch.context() as m:
+        m.syspath_prepend(str(tmp_path / "fictional.egg"))
+        assert may_declare("fictional.other")
+
+    class Finder:
+        @staticmethod
+        def find_distributions(*_args: object, **_kwargs: object) -> list[object]:
+            return []
+
+    with monkeypatch.context() as m:
+        m.setattr(sys, "meta_path", [*sys.meta_path, Finder()])
+        assert may_declare("fictional.other")
+
+
+def test_no_declared_plugins_need_no_importlib_metadata(tmp_path: Path) -> None:
+    code = """
+        import sys
+        from bhrscore.plugins import ENTRY_POINT_GROUP, entry_points
+        print(list(entry_points(ENTRY_POINT_GROUP)), "importlib.metadata" in sys.modules)
+        sys.path.insert(0, sys.argv[1])
+        print([e.name for e in entry_points(ENTRY_POINT_GROUP)])
+        """
+    result = _child(code, str(_site_with(tmp_path, "bhrscore.plugins")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[] False", "['thing']"]
