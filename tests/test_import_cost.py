@@ -355,3 +355,51 @@ def test_no_declared_plugins_need_no_importlib_metadata(tmp_path: Path) -> None:
     result = _child(code, str(_site_with(tmp_path, "bhrscore.plugins")))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["[] False", "['thing']"]
+
+
+def test_pydantic_plugins_are_not_scanned_for_when_none_is_declared(tmp_path: Path) -> None:
+    code = """
+        import sys
+        from pydantic.plugin import _loader
+
+        def scan(**_):
+            raise AssertionError("pydantic scanned the distributions")
+
+        _loader.entry_points = scan
+        import bhrscore.evidence.model
+        print(list(_loader.get_plugins()))
+        """
+    result = _child(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_declared_pydantic_plugins_are_still_loaded(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    info = site / "fictional_pydantic_plugin-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fictional-pydantic-plugin\nVersion: 0.1.0\n", "utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[pydantic]\nfictional = fictional_pydantic_plugin:plugin\n", "utf-8"
+    )
+    (site / "fictional_pydantic_plugin.py").write_text(
+        "SEEN = []\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, *args, **kwargs):\n"
+        "        SEEN.append(getattr(schema_type, '__name__', '?'))\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n",
+        "utf-8",
+    )
+    code = """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        from bhrscore.evidence.model import Company
+        import fictional_pydantic_plugin
+        print("Company" in fictional_pydantic_plugin.SEEN)
+        """
+    result = _child(code, str(site))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

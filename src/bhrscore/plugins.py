@@ -125,6 +125,27 @@ def may_declare(group: str) -> bool:
     return False
 
 
+def skip_empty_pydantic_plugin_scan() -> bool:
+    """Before bhrscore builds its first pydantic model: when no installed distribution declares
+    pydantic plug-ins (entry-point group ``pydantic``, :func:`may_declare`), give pydantic the
+    answer its own scan would find, none, so that it does not read every distribution's
+    metadata while building that model (about 7 ms of each command's start). Nothing changes
+    when pydantic has looked already, is looking, or a distribution may declare plug-ins (its
+    scan then runs as usual). Returns whether the scan was skipped."""
+    try:
+        from pydantic.plugin import _loader
+    except ImportError:
+        return False
+    if getattr(_loader, "_plugins", False) is not None or getattr(
+        _loader, "_loading_plugins", True
+    ):
+        return False
+    if may_declare(getattr(_loader, "PYDANTIC_ENTRY_POINT_GROUP", "pydantic")):
+        return False
+    _loader._plugins = {}
+    return True
+
+
 def _disabled() -> bool:
     return os.environ.get(DISABLE_VARIABLE, "") not in ("", "0")
 
