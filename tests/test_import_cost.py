@@ -54,7 +54,7 @@ def test_brief_quiet_imports_neither_rich_nor_pycountry_nor_unused_analyses(
         except SystemExit as exc:
             code = exc.code
         unused = ("rich", "pycountry", "bhrscore.analysis.sensitivity",
-                  "bhrscore.analysis.evidence_compare")
+                  "bhrscore.analysis.evidence_compare", "difflib")
         print(code, sorted(m for m in unused if m in sys.modules), file=sys.stderr)
         """,
         "brief",

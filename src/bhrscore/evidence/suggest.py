@@ -9,7 +9,6 @@ ISO codes and country names), never user text.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -26,6 +25,8 @@ def close_matches(
 ) -> list[str]:
     """Candidates close to ``word``: the same word in another case first, then close
     spellings (:func:`difflib.get_close_matches`, compared case-insensitively)."""
+    import difflib  # on the error path only
+
     if not word or len(word) > MAX_LOOKUP_CHARS:
         return []
     by_fold: dict[str, str] = {}
