@@ -285,6 +285,24 @@ def test_analysis_unknown_name_is_an_attribute_error() -> None:
 # --- plug-in discovery without importlib.metadata when nothing declares the group ------------
 
 
+@pytest.fixture
+def plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sys.path of directories only and Python's own distribution finder: what other tests
+    leave behind (a zip on sys.path, a finder of their own) sends every group to the full
+    scan, which would hide what these tests check."""
+    import importlib.machinery
+    import os
+
+    kept = [p for p in sys.path if isinstance(p, str) and os.path.isdir(p or ".")]
+    monkeypatch.setattr(sys, "path", [p for p in kept if not p.lower().endswith(".egg")])
+    finders = [
+        f
+        for f in sys.meta_path
+        if f is importlib.machinery.PathFinder or not hasattr(f, "find_distributions")
+    ]
+    monkeypatch.setattr(sys, "meta_path", finders)
+
+
 def _site_with(tmp_path: Path, group: str) -> Path:
     site = tmp_path / "site"
     info = site / "fictional_plugin-0.1.0.dist-info"
@@ -296,6 +314,7 @@ def _site_with(tmp_path: Path, group: str) -> Path:
     return site
 
 
+@pytest.mark.usefixtures("plain_paths")
 def test_may_declare_is_true_whenever_importlib_metadata_finds_entry_points(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,6 +335,7 @@ def test_may_declare_is_true_whenever_importlib_metadata_finds_entry_points(
     assert not may_declare("fictional.other")
 
 
+@pytest.mark.usefixtures("plain_paths")
 def test_may_declare_leaves_zips_eggs_and_other_finders_to_the_full_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

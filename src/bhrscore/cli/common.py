@@ -46,8 +46,11 @@ def consoles() -> tuple[Console, Console]:
     if "console" not in made:
         from .term import Console
 
-        made["console"] = Console(highlight=False, soft_wrap=True)
-        made["err_console"] = Console(stderr=True, highlight=False, soft_wrap=True)
+        out = Console(highlight=False, soft_wrap=True)
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # err_console first: a thread that finds ``console`` finds both (the first made stay)
+        made.setdefault("err_console", err)
+        made.setdefault("console", out)
     return made["console"], made["err_console"]
 
 
