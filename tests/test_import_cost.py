@@ -13,6 +13,8 @@ import io
 import subprocess
 import sys
 import textwrap
+import zipfile
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -286,15 +288,13 @@ def test_analysis_unknown_name_is_an_attribute_error() -> None:
 
 
 @pytest.fixture
-def plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """sys.path of directories only and Python's own distribution finder: what other tests
-    leave behind (a zip on sys.path, a finder of their own) sends every group to the full
-    scan, which would hide what these tests check."""
+def only_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No sys.path entries yet (the tests add the site directories they build) and Python's
+    own distribution finder only: what the test run itself holds (a zip on sys.path, a finder
+    of its own) would send every group to the full scan and hide what these tests check."""
     import importlib.machinery
-    import os
 
-    kept = [p for p in sys.path if isinstance(p, str) and os.path.isdir(p or ".")]
-    monkeypatch.setattr(sys, "path", [p for p in kept if not p.lower().endswith(".egg")])
+    monkeypatch.setattr(sys, "path", [])
     finders = [
         f
         for f in sys.meta_path
@@ -303,44 +303,45 @@ def plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "meta_path", finders)
 
 
-def _site_with(tmp_path: Path, group: str) -> Path:
+def _site_with(tmp_path: Path, group: str, name: str = "fictional_plugin") -> Path:
     site = tmp_path / "site"
-    info = site / "fictional_plugin-0.1.0.dist-info"
+    info = site / f"{name}-0.1.0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: fictional-plugin\nVersion: 0.1.0\n", encoding="utf-8"
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n", encoding="utf-8"
     )
-    (info / "entry_points.txt").write_text(f"[{group}]\nthing = fictional_plugin\n", "utf-8")
+    (info / "entry_points.txt").write_text(f"[{group}]\nthing = {name}\n", "utf-8")
     return site
 
 
-@pytest.mark.usefixtures("plain_paths")
-def test_may_declare_is_true_whenever_importlib_metadata_finds_entry_points(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from importlib.metadata import entry_points
-
+def test_may_declare_is_true_whenever_importlib_metadata_finds_entry_points() -> None:
     from bhrscore.plugins import may_declare
 
-    monkeypatch.syspath_prepend(str(_site_with(tmp_path, "fictional.group")))
-    groups = ["console_scripts", "pytest11", "pydantic", "bhrscore.plugins", "fictional.group"]
-    groups += ["fictional.other"]
-    found = {g: len(entry_points(group=g)) > 0 for g in groups}
-    assert found["console_scripts"]  # pytest's, at least
-    assert found["fictional.group"]
-    assert not found["fictional.other"]
-    for group in groups:
-        if found[group]:
+    groups = ["console_scripts", "pytest11", "pydantic", "bhrscore.plugins", "fictional.other"]
+    for group in groups:  # the installed distributions of this run, whatever they are
+        if len(entry_points(group=group)) > 0:
             assert may_declare(group), group
+
+
+@pytest.mark.usefixtures("only_sites")
+def test_may_declare_reads_the_entry_points_of_the_sites(tmp_path: Path) -> None:
+    from bhrscore.plugins import may_declare
+
+    sys.path.append(str(_site_with(tmp_path / "a", "fictional.group")))
+    sys.path.append(str(_site_with(tmp_path / "b", "other.group", "other_plugin")))
+    sys.path.append(str(tmp_path / "missing"))
+    found = {g: len(entry_points(group=g)) for g in ("fictional.group", "other.group", "none")}
+    assert found == {"fictional.group": 1, "other.group": 1, "none": 0}
+    assert may_declare("fictional.group")
+    assert may_declare("other.group")
+    assert not may_declare("none")
     assert not may_declare("fictional.other")
 
 
-@pytest.mark.usefixtures("plain_paths")
+@pytest.mark.usefixtures("only_sites")
 def test_may_declare_leaves_zips_eggs_and_other_finders_to_the_full_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import zipfile
-
     from bhrscore.plugins import may_declare
 
     assert not may_declare("fictional.other")
