@@ -290,17 +290,23 @@ def test_analysis_unknown_name_is_an_attribute_error() -> None:
 @pytest.fixture
 def only_sites(monkeypatch: pytest.MonkeyPatch) -> None:
     """No sys.path entries yet (the tests add the site directories they build) and Python's
-    own distribution finder only: what the test run itself holds (a zip on sys.path, a finder
-    of its own) would send every group to the full scan and hide what these tests check."""
+    own distribution finder only. The test run may hold more: a zip on sys.path, or the
+    ``importlib_metadata`` backport (dask imports it), whose finder joins ``sys.meta_path``
+    and removes ``find_distributions`` from Python's; either sends every group to the full
+    scan, which would hide what these tests check."""
     import importlib.machinery
+    import importlib.metadata
 
+    finder = importlib.machinery.PathFinder
+
+    def find_distributions(*args: object, **kwargs: object) -> object:
+        return importlib.metadata.MetadataPathFinder.find_distributions(*args, **kwargs)
+
+    if not hasattr(finder, "find_distributions"):
+        monkeypatch.setattr(finder, "find_distributions", find_distributions, raising=False)
     monkeypatch.setattr(sys, "path", [])
-    finders = [
-        f
-        for f in sys.meta_path
-        if f is importlib.machinery.PathFinder or not hasattr(f, "find_distributions")
-    ]
-    monkeypatch.setattr(sys, "meta_path", finders)
+    kept = [f for f in sys.meta_path if f is finder or not hasattr(f, "find_distributions")]
+    monkeypatch.setattr(sys, "meta_path", kept)
 
 
 def _site_with(tmp_path: Path, group: str, name: str = "fictional_plugin") -> Path:
