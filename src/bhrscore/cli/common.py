@@ -8,20 +8,98 @@ import datetime as dt
 import gc
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .safe_text import markup, safe
-from .term import Console
+
+if TYPE_CHECKING:
+    from .term import Console
+
+    #: the consoles every command prints through (stdout, stderr): made on first use
+    #: (:func:`__getattr__`), so that a command that prints nothing through them (``brief
+    #: --quiet`` writing to a file) does not import rich (about 25 ms)
+    console: Console
+    err_console: Console
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_CONSOLES = ("console", "err_console")
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console``, made on first use (PEP 562)."""
+    if name not in _CONSOLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return consoles()[_CONSOLES.index(name)]
+
+
+def consoles() -> tuple[Console, Console]:
+    """(stdout console, stderr console), made on the first call: rich consoles of a fixed
+    width when the output is not a terminal (:class:`bhrscore.cli.term.Console`)."""
+    made = globals()
+    if "console" not in made:
+        from .term import Console
+
+        out = Console(highlight=False, soft_wrap=True)
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # err_console first: a thread that finds ``console`` finds both (the first made stay)
+        made.setdefault("err_console", err)
+        made.setdefault("console", out)
+    return made["console"], made["err_console"]
+
+
+def _err_console() -> Console:
+    return consoles()[1]
+
+
+#: text in which rich may see an emoji code (``:name:``); such text is printed through rich
+_EMOJI_LIKE = re.compile(r":\S*:")
+
+
+def print_text(text: str, *, stderr: bool = False, style: str | None = None) -> None:
+    """Print ``text`` (no markup) and a newline as :data:`console` (or :data:`err_console`)
+    would. While the consoles have not been made, text that rich would print unchanged (not a
+    terminal, no style, no tab, nothing like an emoji code) is written directly, so that a
+    command whose only output is such a line (``brief --quiet``: "Wrote FILE ...") does not
+    import rich for it."""
+    file = sys.stderr if stderr else sys.stdout
+    if style is None and "console" not in globals() and _rich_adds_nothing(text, file):
+        try:
+            file.write(text + "\n")
+            file.flush()
+        except BrokenPipeError:  # as rich does: nothing more on stdout, exit 1
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(1) from None
+        return
+    console_ = consoles()[1 if stderr else 0]
+    console_.print(text, markup=False, style=style)
+
+
+def _rich_adds_nothing(text: str, file: Any) -> bool:
+    """Whether a rich console (soft wrap, no highlighting, no markup) would write ``text`` to
+    ``file`` as it is: the file is not a terminal by rich's rules (no ``FORCE_COLOR`` or
+    ``TTY_COMPATIBLE``, not a notebook or IDLE, ``isatty()`` false) and the text holds no tab
+    (rich expands tabs), no control character rich strips and nothing like an emoji code."""
+    if file is None or "\t" in text or _EMOJI_LIKE.search(text) is not None:
+        return False
+    if any(ord(c) < 32 and c != "\n" for c in text):
+        return False
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return False
+    if "IPython" in sys.modules or "idlelib" in sys.modules:
+        return False
+    isatty = getattr(file, "isatty", None)
+    try:
+        return isatty is not None and not isatty()
+    except Exception:
+        return False
 
 
 class UserError(click.ClickException):
@@ -33,7 +111,7 @@ class UserError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
     def show(self, file: Any = None) -> None:
-        err_console.print(f"[bold red]error:[/] {markup(self.message)}", markup=True)
+        _err_console().print(f"[bold red]error:[/] {markup(self.message)}", markup=True)
 
 
 def fmt_num(value: Any, digits: int = 1, signed: bool = False) -> str:
@@ -107,7 +185,7 @@ def _show_plugin_warnings() -> None:
 
     def show(message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any) -> None:
         if category.__name__ == "PluginWarning":
-            err_console.print(f"warning: {safe(str(message))}", markup=False)
+            _err_console().print(f"warning: {safe(str(message))}", markup=False)
         else:
             shown(message, category, filename, lineno, *a, **k)
 
@@ -130,19 +208,19 @@ def run_main(command: Callable[..., Any], argv: list[str] | None) -> Any:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
-        err_console.print("aborted")
+        _err_console().print("aborted")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except (EvidenceValidationError, MismatchError) as exc:
-        err_console.print(f"error: {safe(str(exc))}", markup=False)
+        _err_console().print(f"error: {safe(str(exc))}", markup=False)
         sys.exit(EXIT_DATA)
     except OutputError as exc:  # a bad output path (2) or a failed write, e.g. a full disk (1)
-        err_console.print(f"error: {exc}", markup=False)
+        _err_console().print(f"error: {exc}", markup=False)
         sys.exit(EXIT_USAGE if exc.usage else EXIT_DATA)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        err_console.print(f"error: {exc.strerror}: {safe(str(exc.filename))}", markup=False)
+        _err_console().print(f"error: {exc.strerror}: {safe(str(exc.filename))}", markup=False)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.exit(EXIT_OK)

@@ -88,14 +88,14 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def note(message: str, fmt: str = "text", quiet: bool = False, style: str | None = None) -> None:
     """A line for the reader that is not part of the result ("wrote FILE", a hint): stdout in
     text format, stderr in machine formats, nothing with ``quiet`` in machine formats."""
-    from .common import console, err_console
+    from .common import print_text
     from .safe_text import safe
 
     if is_machine(fmt):
         if not quiet:
-            err_console.print(safe(message), markup=False, style=style)
+            print_text(safe(message), stderr=True, style=style)
         return
-    console.print(safe(message), markup=False, style=style)
+    print_text(safe(message), style=style)
 
 
 def warn(message: str, quiet: bool = False) -> None:

@@ -39,10 +39,13 @@ def _ignore(_description: str) -> None:
 def steps(quiet: bool = False, console: Console | None = None) -> Iterator[Step]:
     """A context whose value starts a new step: ``step("Scoring")``. Silent when ``quiet``
     or when the console (stderr by default) is not a terminal."""
+    if quiet:  # before the console is made: a quiet command need not import rich
+        yield _ignore
+        return
     from .common import err_console
 
     out = console if console is not None else err_console
-    if quiet or not out.is_terminal:
+    if not out.is_terminal:
         yield _ignore
         return
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import common
 from .common import (
     EXIT_DATA,
     as_of_or_today,
-    console,
-    err_console,
     fail,
     fmt_num,
     is_missing,
@@ -82,7 +81,7 @@ def warn_after_as_of(cards: list[ScoreCard]) -> None:
     else:
         listed = ", ".join(f"{d}: {k}" for d, k in counts)
         text = f"warning: records mentioning a date after the as-of date are ignored ({listed})"
-    err_console.print(text, markup=False)
+    common.err_console.print(text, markup=False)
 
 
 def insufficient_note(card: ScoreCard) -> None:
@@ -105,7 +104,7 @@ def warn_outside_window(card: ScoreCard) -> None:
     scored = int(card.meta.options.get("records_scored", 0))
     outside = int(card.meta.options.get("records_outside_window", 0))
     if scored and outside == scored:
-        err_console.print(
+        common.err_console.print(
             f"warning: all {outside} record(s) are outside the rubric's window for as-of"
             f" {card.meta.as_of}; every company is scored as if it had no evidence",
             markup=False,
@@ -411,8 +410,8 @@ def score(
             ranked_table(card, top)
             insufficient_note(card)
         for text in explain.values():
-            console.print()
-            console.print(safe(text), markup=False)
+            common.console.print()
+            common.console.print(safe(text), markup=False)
     if out:
         for p in paths:
             note(f"wrote {p}", "text" if fmt == "parquet" else fmt, quiet)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..plugins import skip_empty_pydantic_plugin_scan
 from .codes import CountryCode
 from .hooks import DerivedColumn, FrameCheck, FrameView
 from .sectors import SectorCode
@@ -40,6 +41,8 @@ Url = Annotated[
     Field(pattern=r"^https?://\S+$", max_length=2_000, description="http(s) URL"),
 ]
 ListItem = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^|]*$")]
+
+skip_empty_pydantic_plugin_scan()  # before the first model of most commands is built
 
 
 class Model(BaseModel):

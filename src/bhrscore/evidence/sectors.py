@@ -32,7 +32,6 @@ without an ISIC mapping by itself), ``sector_section`` by the ISIC section
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -159,6 +158,8 @@ class SectorVocabulary:
         """Known codes close to ``code``: the same code in another case, a division written
         without its leading zero, close spellings of codes (difflib), and codes whose title
         contains or resembles the text."""
+        import difflib  # on the error path only
+
         found: list[str] = []
         folded = code.casefold().strip()
         if folded in self._folded:

@@ -9,12 +9,9 @@ ISO codes and country names), never user text.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-
-import pycountry
 
 #: how many suggestions a hint names at most
 MAX_HINTS = 2
@@ -28,6 +25,8 @@ def close_matches(
 ) -> list[str]:
     """Candidates close to ``word``: the same word in another case first, then close
     spellings (:func:`difflib.get_close_matches`, compared case-insensitively)."""
+    import difflib  # on the error path only
+
     if not word or len(word) > MAX_LOOKUP_CHARS:
         return []
     by_fold: dict[str, str] = {}
@@ -116,6 +115,8 @@ def country_hints(value: str) -> tuple[str, ...]:
     """ISO 3166-1 alpha-2 codes ``value`` may stand for: by code in another case, alpha-3
     code, numeric code, name, official or common name (pycountry's lookup), then, as a last
     resort, pycountry's fuzzy search and close spellings of country names."""
+    import pycountry  # on the error path only: its import costs every command 5-10 ms
+
     text = value.strip()
     if not text or len(text) > MAX_LOOKUP_CHARS:
         return ()
@@ -139,6 +140,8 @@ def country_hints(value: str) -> tuple[str, ...]:
 
 def country_message(value: str) -> str:
     """Why ``value`` is not an ISO 3166-1 alpha-2 code, with the code it may stand for."""
+    import pycountry
+
     hints = [h for h in country_hints(value) if h != value]
     if len(hints) == 1 and hints[0] == value.strip().upper():
         return f"country codes are upper case: {hints[0]!r}"
@@ -152,6 +155,8 @@ def country_message(value: str) -> str:
 def currency_hints(value: str) -> tuple[str, ...]:
     """ISO 4217 codes ``value`` may stand for: the code in another case, or a currency name
     (pycountry's lookup), else close spellings of codes and names."""
+    import pycountry
+
     text = value.strip()
     if not text or len(text) > MAX_LOOKUP_CHARS:
         return ()
@@ -165,6 +170,8 @@ def currency_hints(value: str) -> tuple[str, ...]:
 
 def currency_message(value: str) -> str:
     """Why ``value`` is not an ISO 4217 code, with the code it may stand for."""
+    import pycountry
+
     hints = [h for h in currency_hints(value) if h != value]
     if len(hints) == 1 and hints[0] == value.strip().upper():
         return f"currency codes are upper case: {hints[0]!r}"
