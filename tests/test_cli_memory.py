@@ -30,6 +30,34 @@ def test_elsewhere_nothing_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
     assert limit_malloc_arenas() is False
 
 
+def test_the_cli_allocates_arrow_memory_with_malloc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+
+    from bhrscore.cli.common import system_arrow_pool
+
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    assert system_arrow_pool() is False  # the user's choice stays
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    # in a fresh process, as the CLI starts: Arrow's default pool is then the system one
+    probe = (
+        "import sys; from bhrscore.cli.common import system_arrow_pool; "
+        "print(system_arrow_pool()); import pyarrow as pa; "
+        "print(pa.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["True", "system"]
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "mimalloc"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["False", "mimalloc"]
+
+
 def test_the_cli_collects_cycles_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 

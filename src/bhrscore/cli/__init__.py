@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import freeze_at_exit, limit_malloc_arenas, relax_gc, run_main
+from .common import freeze_at_exit, limit_malloc_arenas, relax_gc, run_main, system_arrow_pool
 
 #: command name -> "module:attribute" (modules under bhrscore.cli)
 COMMANDS: dict[str, str] = {
@@ -76,6 +76,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     limit_malloc_arenas()
+    system_arrow_pool()
     relax_gc()
     freeze_at_exit()
     return run_main(cli, argv)

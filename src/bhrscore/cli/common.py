@@ -292,6 +292,25 @@ def freeze_at_exit() -> bool:
 _M_ARENA_MAX = -8
 
 
+#: Arrow's allocator for the CLI, unless ``ARROW_DEFAULT_MEMORY_POOL`` is set
+ARROW_POOL = "system"
+
+
+def system_arrow_pool() -> bool:
+    """Make Arrow allocate with the C library's ``malloc`` (the ``system`` pool) instead of
+    its bundled mimalloc, unless the user chose a pool (``ARROW_DEFAULT_MEMORY_POOL``). The
+    variable is read when Arrow makes its default pool, so this takes effect only if no Arrow
+    memory was allocated yet (the CLI calls it first). Why: mimalloc keeps the memory freed
+    in its worker threads' heaps, out of reach of ``release_unused``; glibc's arenas are
+    capped (:func:`limit_malloc_arenas`) and trimmed after loading. Measured with `brief`:
+    peak 2,018-2,082 MB at 1M records with mimalloc, 1,853-1,859 MB with the system pool;
+    at 100k 467 against 384-406 MB; the same times. Returns whether it was set."""
+    if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
+        return False
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = ARROW_POOL
+    return True
+
+
 def limit_malloc_arenas(arenas: int = 2) -> bool:
     """Let this process use at most ``arenas`` glibc malloc arenas (the default is 8 per core),
     unless ``MALLOC_ARENA_MAX`` is set. Each thread that allocates (the loader's read-ahead,
