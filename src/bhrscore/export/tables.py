@@ -82,6 +82,17 @@ _QUOTE_CHARS = _quote_chars()
 _QUOTE_PY = re.compile("[" + re.escape(_QUOTE_CHARS) + "]")
 
 
+def _day_stamps(col: pd.Series) -> pd.Series | None:
+    """A date column as timestamps, if it holds days only (no time zone, no time of day:
+    those keep pandas' own formatting); else ``None``."""
+    stamps = pd.to_datetime(col)
+    if getattr(stamps.dt, "tz", None) is not None:
+        return None
+    if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
+        return None
+    return stamps
+
+
 def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
     """The columns of ``frame`` as CSV field text (quoted where csv would quote, missing
     values empty), when every column is text or a date without time; else ``None``."""
@@ -89,11 +100,9 @@ def _fast_columns(frame: pd.DataFrame) -> list[pd.Series] | None:
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):
-            stamps = pd.to_datetime(col)
-            if getattr(stamps.dt, "tz", None) is not None:
+            stamps = _day_stamps(col)
+            if stamps is None:
                 return None
-            if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
-                return None  # times of day: pandas' own formatting
             col = _iso_days(stamps).mask(stamps.isna())
         elif not isinstance(col.dtype, pd.StringDtype):
             return None
@@ -196,11 +205,9 @@ def _arrow_fields(frame: pd.DataFrame, sanitize: bool) -> list[_Field] | None:
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):
-            stamps = pd.to_datetime(col)
-            if getattr(stamps.dt, "tz", None) is not None:
+            stamps = _day_stamps(col)
+            if stamps is None:
                 return None
-            if bool((stamps.dropna() != stamps.dropna().dt.normalize()).any()):
-                return None  # times of day: pandas' own formatting
             fields.append(_Field(None, stamps.to_numpy(dtype="datetime64[D]"), None, None))
             continue
         if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
