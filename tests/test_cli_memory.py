@@ -162,3 +162,31 @@ def test_brief_collects_once_with_the_imports_frozen(tmp_path: Path) -> None:
     assert done.value.code == 0
     assert (2, True) in seen  # the full collection between scoring and writing, imports frozen
     assert gc.get_freeze_count() == 0  # unfrozen when the command ends
+
+
+def test_the_pool_variable_is_taken_back_after_an_in_process_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``main()`` called in a notebook or a test leaves the environment as it found it (so
+    later subprocesses are not switched to the system pool), and a user's own choice stays."""
+    import os
+
+    from bhrscore.cli import main
+    from bhrscore.cli.common import restore_arrow_pool, system_arrow_pool
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+    assert system_arrow_pool() is True
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    restore_arrow_pool()
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+    restore_arrow_pool()  # twice is harmless
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"
+    restore_arrow_pool()
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"

@@ -230,6 +230,69 @@ def test_a_memo_being_filled_is_copied_after_the_thread(
     assert frames._hash_memo.filling is None
 
 
+def test_a_second_waiter_also_waits_for_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one thread already waits for the warming thread, a copy made on another thread
+    waits too (before, the first waiter cleared the future and the copy walked the memo
+    while the thread still added to it)."""
+    import copy
+    import threading
+
+    from bhrscore.evidence import frame as frame_module
+
+    go, waiting = threading.Event(), threading.Event()
+
+    def slow_warm(frames: Any, memo: Any) -> None:
+        go.wait(5)
+        for i in range(1000):
+            memo.columns[(9, f"c{i}")] = (None, None, b"x")
+
+    monkeypatch.setattr(frame_module, "_warm_text", slow_warm)
+    frames = _three().frames()
+    frames.warm_hash()
+    memo = frames._hash_memo
+    filling = memo.filling
+    assert filling is not None
+
+    def first_waiter() -> None:
+        waiting.set()
+        memo.settled()
+
+    threading.Thread(target=first_waiter).start()
+    waiting.wait(5)
+    threading.Timer(0.2, go.set).start()
+    copied = copy.deepcopy(frames)._hash_memo
+    assert len([k for k in copied.columns if k[0] == 9]) == 1000
+    assert filling.done()
+
+
+def test_a_deep_copy_keeps_its_memo_useful(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deep copy of hashed frames digests no more columns than the original does when
+    asked again: its memo entries still match its (shared, immutable) Arrow arrays."""
+    import copy
+
+    from bhrscore.evidence import frame as frame_module
+
+    frames = _three().frames()
+    digest = frame_module._column_digest
+    calls: list[int] = []
+
+    def counted(col: pd.Series) -> bytes:
+        calls.append(1)
+        return digest(col)
+
+    monkeypatch.setattr(frame_module, "_column_digest", counted)
+    first = frames.content_hash()
+    total = len(calls)
+    calls.clear()
+    assert frames.content_hash() == first
+    again = len(calls)
+    assert again < total  # the memo saves digests at all (text columns are Arrow-backed)
+    copied = copy.deepcopy(frames)
+    calls.clear()
+    assert copied.content_hash() == first
+    assert len(calls) == again
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_parents_walked_on_positions_as_on_labels(
     seed: int, monkeypatch: pytest.MonkeyPatch

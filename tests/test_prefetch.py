@@ -160,6 +160,95 @@ def test_bad_lines_give_the_same_problems(tmp_path: Path, parses: list[int]) -> 
     _same(load_evidence(bundle, strict=False), plain)
 
 
+def test_a_same_size_rewrite_with_the_old_time_is_read_again(
+    tmp_path: Path, parses: list[int]
+) -> None:
+    """``cp -p`` or an archive can put other bytes of the same size in place with the old
+    modification time: the status-change time still tells, and the loader reads the file."""
+    bundle = _bundle(tmp_path / "b")
+    path = bundle / "evidence.jsonl"
+    job = prefetch.start([bundle])
+    assert job is not None
+    job.done.wait()
+    before = path.stat()
+    data = path.read_bytes()
+    at = data.index(b'"id": "') + len(b'"id": "')
+    changed = data[:at] + (b"t" if data[at : at + 1] != b"t" else b"u") + data[at + 1 :]
+    assert len(changed) == len(data)
+    assert changed != data
+    path.write_bytes(changed)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    ahead = load_evidence(bundle)
+    assert parses[-1] == len(changed)  # parsed by the loader: the bytes read ahead are old
+    assert ahead.frames().evidence["id"].iloc[0] == changed[at:].split(b'"')[0].decode()
+    _same(ahead, load_evidence(bundle))
+
+
+def test_lines_for_python_let_the_table_go(tmp_path: Path, parses: list[int]) -> None:
+    """When some lines need Python (here a null in a required field), the loader parses the
+    rest itself and the table read ahead is dropped, not held through that parse."""
+    bundle = _bundle(tmp_path / "b")
+    path = bundle / "evidence.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[7] = lines[7].replace(b'"summary": ', b'"summary": null, "x": ', 1)
+    path.write_bytes(b"".join(lines))
+    plain = load_evidence(bundle, strict=False)
+    assert plain.report.errors
+    parses.clear()
+    job = prefetch.start([bundle])
+    assert job is not None
+    job.done.wait()
+    assert job.table is not None  # pyarrow read the file: the null is the loader's to judge
+    _same(load_evidence(bundle, strict=False), plain)
+    assert job.table is None
+    assert not job.wanted
+    assert parses[-1] < path.stat().st_size  # the good lines, parsed by the loader
+
+
+def test_a_fifo_in_the_file_s_place_does_not_hold_the_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread is not a daemon (the process waits for it at exit): a FIFO swapped in
+    for the file must not block it in open(), and start() itself turns one away."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    bundle = _bundle(tmp_path / "b")
+    real = bundle / "evidence.jsonl"
+    fifo = tmp_path / "evidence.jsonl"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(prefetch, "candidates", lambda paths: [fifo])
+    assert prefetch.start([bundle]) is None
+    job = prefetch.Prefetch(fifo, prefetch._identity(real.stat()))
+    reader = threading.Thread(target=prefetch._read, args=(job,), daemon=True)
+    reader.start()
+    try:
+        assert job.read.wait(5)  # returned at once, with nothing read
+        assert job.data == b""
+    finally:
+        if reader.is_alive():  # the old behaviour: release the blocked open()
+            with open(fifo, "wb"):
+                pass
+
+
+def test_no_thread_means_no_prefetch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = _bundle(tmp_path / "b")
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Thread, "start", refuse)
+        assert prefetch.start([bundle]) is None
+    assert not prefetch._PENDING
+    assert load_evidence(bundle).report.read["evidence"] == 300
+
+
 def test_a_byte_order_mark_is_left_to_the_loader(tmp_path: Path) -> None:
     bundle = _bundle(tmp_path / "b")
     path = bundle / "evidence.jsonl"

@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from .common import freeze_at_exit, limit_malloc_arenas, relax_gc, run_main, system_arrow_pool
+from .common import (
+    freeze_at_exit,
+    limit_malloc_arenas,
+    relax_gc,
+    restore_arrow_pool,
+    run_main,
+    system_arrow_pool,
+)
 
 #: command name -> "module:attribute" (modules under bhrscore.cli)
 COMMANDS: dict[str, str] = {
@@ -79,4 +86,7 @@ def main(argv: list[str] | None = None) -> Any:
     system_arrow_pool()
     relax_gc()
     freeze_at_exit()
-    return run_main(cli, argv)
+    try:
+        return run_main(cli, argv)
+    finally:  # a caller in the same process (a notebook, a test) gets its environment back
+        restore_arrow_pool()

@@ -294,6 +294,7 @@ _M_ARENA_MAX = -8
 
 #: Arrow's allocator for the CLI, unless ``ARROW_DEFAULT_MEMORY_POOL`` is set
 ARROW_POOL = "system"
+_POOL_SET = False  # whether system_arrow_pool set the variable (restore_arrow_pool undoes it)
 
 
 def system_arrow_pool() -> bool:
@@ -304,11 +305,24 @@ def system_arrow_pool() -> bool:
     in its worker threads' heaps, out of reach of ``release_unused``; glibc's arenas are
     capped (:func:`limit_malloc_arenas`) and trimmed after loading. Measured with `brief`:
     peak 2,018-2,082 MB at 1M records with mimalloc, 1,853-1,859 MB with the system pool;
-    at 100k 467 against 384-406 MB; the same times. Returns whether it was set."""
+    at 100k 467 against 384-406 MB; the same times. Returns whether it was set; undo it
+    with :func:`restore_arrow_pool`."""
+    global _POOL_SET
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return False
     os.environ["ARROW_DEFAULT_MEMORY_POOL"] = ARROW_POOL
+    _POOL_SET = True
     return True
+
+
+def restore_arrow_pool() -> None:
+    """Take back the variable :func:`system_arrow_pool` set (if it did), so processes started
+    from here on (Dask workers, a notebook's later subprocesses after an in-process
+    :func:`~bhrscore.cli.main`) get Arrow's own default, as they would without the CLI."""
+    global _POOL_SET
+    if _POOL_SET and os.environ.get("ARROW_DEFAULT_MEMORY_POOL") == ARROW_POOL:
+        del os.environ["ARROW_DEFAULT_MEMORY_POOL"]
+    _POOL_SET = False
 
 
 def limit_malloc_arenas(arenas: int = 2) -> bool:

@@ -333,6 +333,7 @@ def score(
     if backend != "dask" and (n_workers or memory_limit or scheduler):
         fail("--workers, --worker-memory and --scheduler go with --backend dask")
     if backend == "dask":
+        common.restore_arrow_pool()  # the workers keep Arrow's default pool, as bench_dask measured
         if len(days) > 1:
             fail("--backend dask scores one --as-of date")
         if n_workers and scheduler:

@@ -15,7 +15,6 @@ Lists of objects (``sources``) are kept beside the frames as long tables (one ro
 
 from __future__ import annotations
 
-import copy
 import ctypes
 import datetime as dt
 import hashlib
@@ -735,7 +734,8 @@ class HashMemo:
     While :meth:`Frames.warm_hash`'s thread fills it (``filling``), a copy or a pickle of
     the memo waits for the thread first. It is a plain class, not a dataclass, so that
     ``dataclasses.asdict`` of a :class:`Frames` copies it through :meth:`__deepcopy__`
-    instead of walking its dictionaries while the thread adds to them."""
+    instead of walking its dictionaries while the thread adds to them. Like a ``dict``, it
+    is not meant to be hashed into on one thread while another copies it."""
 
     def __init__(self) -> None:
         self.orders: dict[int, tuple[Any, np.ndarray | None]] = {}
@@ -745,9 +745,10 @@ class HashMemo:
     def settled(self) -> None:
         """Wait for the thread filling the memo, if any (a failure only leaves digests to
         compute later)."""
-        filling, self.filling = self.filling, None
+        filling = self.filling
         if filling is not None:
-            filling.exception()
+            filling.exception()  # every caller waits, not only the first one to look
+            self.filling = None
 
     def __getstate__(self) -> dict[str, Any]:
         self.settled()
@@ -758,9 +759,10 @@ class HashMemo:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> HashMemo:
         self.settled()
+        # Shallow: a deep copy of a frame keeps the same immutable Arrow arrays, so the
+        # entries stay valid for it; deep-copied keys would never match again.
         copied = HashMemo()
-        copied.orders = copy.deepcopy(self.orders, memo)
-        copied.columns = copy.deepcopy(self.columns, memo)
+        copied.orders, copied.columns = dict(self.orders), dict(self.columns)
         return copied
 
 

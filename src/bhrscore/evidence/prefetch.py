@@ -13,7 +13,7 @@ problems and messages are the same with or without the head start.
 Only one file is read ahead: a regular ``evidence*.jsonl``/``.ndjson`` file between
 :data:`MIN_BYTES` and :data:`MAX_BYTES` (larger files are read in blocks, and holding one
 whole would raise the peak memory). A file that changed between the read and the load
-(size, modification time or inode) is read again.
+(size, modification or status-change time, or inode) is read again.
 """
 
 from __future__ import annotations
@@ -136,16 +136,22 @@ def evidence_schema() -> pa.Schema:
     return pa.schema([pa.field(name, arrow_type(spec)) for name, spec in EVIDENCE])
 
 
+#: device, inode, size, modification and status-change times (ns): ``cp -p`` over the file
+#: can keep the first four, nothing a user runs can set the last
+Identity: TypeAlias = tuple[int, int, int, int, int]
+
+
 @dataclass
 class Prefetch:
     """One file read ahead: its bytes once :attr:`read` is set, and the table parsed from
     them once :attr:`done` is set (None if the parse failed)."""
 
     path: Path
-    identity: tuple[int, int, int, int]  # (device, inode, size, modified ns) before the read
+    identity: Identity  # before the read
     data: bytes = b""
     table: pa.Table | None = None
     schema: pa.Schema | None = None
+    wanted: bool = True  # False once the loader parses the bytes itself (:meth:`discard`)
     read: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -161,13 +167,23 @@ class Prefetch:
             return None
         return table
 
+    def discard(self) -> None:
+        """The loader parses the bytes itself (some lines need Python): let the table go now,
+        or as soon as the parse ends, instead of holding it through the loader's parse."""
+        self.wanted = False
+        self.table = None
+
 
 _PENDING: dict[tuple[int, int], Prefetch] = {}
 _LOCK = threading.Lock()
 
 
-def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+def _identity(st: os.stat_result) -> Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _fits(st: os.stat_result) -> bool:
+    return stat.S_ISREG(st.st_mode) and MIN_BYTES <= st.st_size <= MAX_BYTES
 
 
 def candidates(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -189,7 +205,7 @@ def candidates(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 st = entry.stat()
             except OSError:
                 continue
-            if stat.S_ISREG(st.st_mode) and MIN_BYTES <= st.st_size <= MAX_BYTES:
+            if _fits(st):
                 found.append((-st.st_size, str(entry), entry))
     return [p for _, _, p in sorted(found)]
 
@@ -204,17 +220,28 @@ def start(paths: Sequence[str | os.PathLike[str]]) -> Prefetch | None:
         st = files[0].stat()
     except OSError:
         return None
+    if not _fits(st):  # replaced since it was listed
+        return None
     job = Prefetch(files[0], _identity(st))
+    key = (st.st_dev, st.st_ino)
     with _LOCK:
         _PENDING.clear()  # one file read ahead at a time: an earlier one not loaded is let go
-        _PENDING[(st.st_dev, st.st_ino)] = job
-    threading.Thread(target=_run, args=(job,), name="bhrscore-prefetch").start()
+        _PENDING[key] = job
+    try:
+        threading.Thread(target=_run, args=(job,), name="bhrscore-prefetch").start()
+    except RuntimeError:  # no thread to be had (interpreter shutting down, thread limit)
+        with _LOCK:
+            _PENDING.pop(key, None)
+        return None
     return job
 
 
 def _read(job: Prefetch) -> None:
     try:
-        with open(job.path, "rb") as fh:
+        # Non-blocking: a FIFO put in the file's place must not hold the thread (which the
+        # process waits for at exit) in open(); the identity check then turns it away.
+        fd = os.open(job.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
             if _identity(os.fstat(fh.fileno())) == job.identity:
                 data = fh.read()
                 if _identity(os.fstat(fh.fileno())) == job.identity:
@@ -233,7 +260,7 @@ def _run(job: Prefetch) -> None:
             import pyarrow.json as pj
 
             schema = evidence_schema()
-            job.table = pj.read_json(
+            table = pj.read_json(
                 pa.BufferReader(pa.py_buffer(job.data)),
                 read_options=pj.ReadOptions(
                     block_size=ARROW_BLOCK_BYTES, use_threads=PARSE_THREADS
@@ -242,7 +269,9 @@ def _run(job: Prefetch) -> None:
                     explicit_schema=schema, unexpected_field_behavior="infer"
                 ),
             )
-            job.schema = schema
+            job.schema, job.table = schema, table
+            if not job.wanted:  # discarded while it was parsed
+                job.table = None
     except Exception:  # the loader parses the file itself (and reports what is wrong)
         job.table = None
     finally:

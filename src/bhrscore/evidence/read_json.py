@@ -739,6 +739,8 @@ def _jsonl_chunk(
         )
         if ahead is not None and len(good_lines) == n_lines and end == len(body):
             arrow_table = ahead.table_for(body, arrow_schema(tbl))
+        elif ahead is not None:
+            ahead.discard()
         try:
             if arrow_table is None:
                 arrow_table = pj.read_json(
