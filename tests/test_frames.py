@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from typing import Any
 
 import pandas as pd
@@ -195,17 +196,9 @@ def test_content_hash_warmed_on_a_thread_is_the_hash_of_the_frames_as_they_are(
     assert direct.content_hash() == frame_hash(direct.companies, direct.evidence)
 
 
-@pytest.mark.parametrize("copier", ["asdict", "deepcopy", "pickle"])
-def test_a_memo_being_filled_is_copied_after_the_thread(
-    copier: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """asdict, deepcopy and pickle of frames whose hash is warming wait for the thread: the
-    copy holds what the thread added (before, asdict walked the memo's dictionaries while
-    the thread added to them: "dictionary changed size during iteration")."""
-    import copy
-    import pickle
-    import threading
-
+def _slow_warm(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the warming thread wait for the returned event, then add 1,000 entries (key
+    index 9) to the memo: copies made meanwhile must wait for all of them."""
     from bhrscore.evidence import frame as frame_module
 
     go = threading.Event()
@@ -216,6 +209,20 @@ def test_a_memo_being_filled_is_copied_after_the_thread(
             memo.columns[(9, f"c{i}")] = (None, None, b"x")
 
     monkeypatch.setattr(frame_module, "_warm_text", slow_warm)
+    return go
+
+
+@pytest.mark.parametrize("copier", ["asdict", "deepcopy", "pickle"])
+def test_a_memo_being_filled_is_copied_after_the_thread(
+    copier: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asdict, deepcopy and pickle of frames whose hash is warming wait for the thread: the
+    copy holds what the thread added (before, asdict walked the memo's dictionaries while
+    the thread added to them: "dictionary changed size during iteration")."""
+    import copy
+    import pickle
+
+    go = _slow_warm(monkeypatch)
     frames = _three().frames()
     frames.warm_hash()
     threading.Timer(0.2, go.set).start()
@@ -235,18 +242,8 @@ def test_a_second_waiter_also_waits_for_the_thread(monkeypatch: pytest.MonkeyPat
     waits too (before, the first waiter cleared the future and the copy walked the memo
     while the thread still added to it)."""
     import copy
-    import threading
 
-    from bhrscore.evidence import frame as frame_module
-
-    go, waiting = threading.Event(), threading.Event()
-
-    def slow_warm(frames: Any, memo: Any) -> None:
-        go.wait(5)
-        for i in range(1000):
-            memo.columns[(9, f"c{i}")] = (None, None, b"x")
-
-    monkeypatch.setattr(frame_module, "_warm_text", slow_warm)
+    go, waiting = _slow_warm(monkeypatch), threading.Event()
     frames = _three().frames()
     frames.warm_hash()
     memo = frames._hash_memo
