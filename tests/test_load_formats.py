@@ -75,6 +75,31 @@ def test_csv_three_bad_rows_give_exactly_three_problems(tmp_path: Path) -> None:
     assert "evidence.csv:3" in str(info.value)
 
 
+def test_csv_short_row_with_a_split_character_prints_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A row of the wrong width that ends in half a UTF-8 character: the problems are
+    reported with their rows, and nothing reaches the terminal (pyarrow's handler of such a
+    row cannot decode it and printed "Exception ignored ... Traceback")."""
+    import sys
+
+    unraisable: list[Any] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    try:
+        raw = ("\n".join([HEADER, ROW.format(id="ok1")]) + "\n").encode() + b"\xe9\n"
+        raw += (ROW.format(id="ok2") + "\n").encode()
+        ev = lenient(csv_bundle(tmp_path, [], raw=raw))
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+    assert [e.id for e in ev.evidence] == ["ok1", "ok2"]
+    assert [p.row for p in ev.report.errors] == [3]
+    assert_counts_add_up(ev)
+
+
 def test_csv_lists_nested_and_indexed_columns(tmp_path: Path) -> None:
     header = (
         "id,kind,company_id,date,country,summary,status,sources.0.url,sources.0.title,"

@@ -239,3 +239,19 @@ def readers() -> dict[str, Callable[..., ReadResult]]:
 
 READERS: tuple[str, ...] = (".json", ".jsonl", ".ndjson", ".csv", ".xlsx")
 FLAT_FORMATS = frozenset({".csv", ".xlsx"})
+
+
+def valid_utf8(body: bytes | bytearray | memoryview) -> bool:
+    """Whether ``body`` is valid UTF-8 (Arrow's validator: no decoded copy of the text)."""
+    import pyarrow as pa
+
+    text = pa.Array.from_buffers(
+        pa.large_string(),
+        1,
+        [None, pa.py_buffer(np.array([0, len(body)], dtype=np.int64)), pa.py_buffer(body)],
+    )
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True

@@ -44,6 +44,7 @@ from .read import (
     decode,
     problem,
     too_long,
+    valid_utf8,
 )
 from .report import Problem, shorten
 from .suggest import did_you_mean, field_hints
@@ -419,8 +420,13 @@ def _regular(body: bytes, width: int) -> tuple[IntArray, bool] | None:
 
 
 def _pyarrow_csv(body: bytes, width: int, spans: bool) -> pa.Array | None:
-    """The cells, column-major (see :class:`FlatRows`); None if pyarrow skipped a row."""
+    """The cells, column-major (see :class:`FlatRows`); None if pyarrow skipped a row. A
+    body that is not valid UTF-8 is Python's to read (pyarrow would refuse it anyway, and
+    its handler of a short or long row holding a split character prints a traceback)."""
     import pyarrow.csv as pcsv
+
+    if not valid_utf8(body):
+        return None
 
     invalid = [0]
 

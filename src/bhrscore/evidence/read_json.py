@@ -46,6 +46,7 @@ from .read import (
     line_offsets,
     problem,
     too_long,
+    valid_utf8,
 )
 from .report import Problem, shorten
 
@@ -648,20 +649,6 @@ def object_lines(
     return starts, closes
 
 
-def _valid_utf8(body: bytes | bytearray | memoryview) -> bool:
-    """Whether ``body`` is valid UTF-8 (Arrow's validator: no decoded copy of the text)."""
-    text = pa.Array.from_buffers(
-        pa.large_string(),
-        1,
-        [None, pa.py_buffer(np.array([0, len(body)], dtype=np.int64)), pa.py_buffer(body)],
-    )
-    try:
-        text.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
 def _jsonl_chunk(
     path: Path,
     file: str,
@@ -689,7 +676,7 @@ def _jsonl_chunk(
     if n_lines and not body.endswith(b"\n", 0, end):
         closes[-1] = body.endswith(b"}", 0, end)
     good = starts & closes
-    if not _valid_utf8(view):  # pyarrow does not check strings: lines with bad bytes to Python
+    if not valid_utf8(view):  # pyarrow does not check strings: lines with bad bytes to Python
         for line_no in np.flatnonzero(good):
             try:
                 body[offsets[line_no] : offsets[line_no + 1]].decode("utf-8")
