@@ -43,6 +43,11 @@ def _child(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 # --- what brief imports ---------------------------------------------------------------------
 
 
+def _quiet_brief(out: Path) -> tuple[str, ...]:
+    """The arguments of ``bhrscore brief --quiet`` of the example into ``out``."""
+    return ("brief", EXAMPLE, "--as-of", "2026-11-23", "--quiet", "--out", str(out))
+
+
 def test_brief_quiet_imports_neither_rich_nor_pycountry_nor_unused_analyses(
     tmp_path: Path,
 ) -> None:
@@ -59,13 +64,7 @@ def test_brief_quiet_imports_neither_rich_nor_pycountry_nor_unused_analyses(
                   "bhrscore.analysis.evidence_compare", "difflib")
         print(code, sorted(m for m in unused if m in sys.modules), file=sys.stderr)
         """,
-        "brief",
-        EXAMPLE,
-        "--as-of",
-        "2026-11-23",
-        "--quiet",
-        "--out",
-        str(out),
+        *_quiet_brief(out),
     )
     assert result.stderr.strip() == "0 []", result.stderr
     assert out.exists()
@@ -78,13 +77,7 @@ def test_brief_quiet_imports_neither_rich_nor_pycountry_nor_unused_analyses(
 def test_brief_shows_errors_through_rich_as_before(tmp_path: Path) -> None:
     result = _child(
         "import sys; from bhrscore.cli import main; main(sys.argv[1:])",
-        "brief",
-        EXAMPLE,
-        "--as-of",
-        "2026-11-23",
-        "--quiet",
-        "--out",
-        str(tmp_path / "b.csv"),
+        *_quiet_brief(tmp_path / "b.csv"),
     )
     assert result.returncode == 2
     assert result.stderr == f"error: --out must name an .xlsx file, not '{tmp_path / 'b.csv'}'\n"

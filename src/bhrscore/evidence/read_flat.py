@@ -420,13 +420,8 @@ def _regular(body: bytes, width: int) -> tuple[IntArray, bool] | None:
 
 
 def _pyarrow_csv(body: bytes, width: int, spans: bool) -> pa.Array | None:
-    """The cells, column-major (see :class:`FlatRows`); None if pyarrow skipped a row. A
-    body that is not valid UTF-8 is Python's to read (pyarrow would refuse it anyway, and
-    its handler of a short or long row holding a split character prints a traceback)."""
+    """The cells, column-major (see :class:`FlatRows`); None if pyarrow skipped a row."""
     import pyarrow.csv as pcsv
-
-    if not valid_utf8(body):
-        return None
 
     invalid = [0]
 
@@ -515,6 +510,10 @@ def _header_line(body: bytes) -> tuple[list[str], int] | None:
 def _fast_csv(body: bytes, file: str, limits: Limits, result: ReadResult) -> FlatRows | None:
     """pyarrow parsing of a regular file (see :func:`_regular`); None to use Python's."""
     if not body.strip():
+        return None
+    # Not UTF-8: Python's to read with its messages (pyarrow refuses such a body anyway, and
+    # its handler of a short or long row holding a split character prints a traceback).
+    if not valid_utf8(body):
         return None
     try:
         found = _header_line(body)
